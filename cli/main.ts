@@ -1,1 +1,29 @@
-console.log("stub");
+#!/usr/bin/env node
+/** The `crystal-gnn` command line: each command parses its arguments and calls into data/, graph/ or train/. */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { InputError } from '../data/errors.js';
+import { dataCommand } from './commands/data.js';
+
+async function main(): Promise<void> {
+  await yargs(hideBin(process.argv))
+    .scriptName('crystal-gnn')
+    .command(dataCommand)
+    .demandCommand(1, 'name a command (see --help)')
+    .strict()
+    .recommendCommands()
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new InputError(msg);
+    })
+    .help()
+    .parseAsync();
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof InputError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+});

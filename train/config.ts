@@ -1,0 +1,145 @@
+/**
+ * Run configuration: YAML validated against one schema. An unknown key, a wrong type or an out-of-range
+ * value is rejected with its key path and what was expected; `--set a.b=c` overrides any key. The
+ * `model:` section is validated by the schema of the model it names (models/registry.ts).
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { z } from 'zod';
+import { InputError } from '../data/errors.js';
+import { modelEntry, modelNames } from '../models/registry.js';
+
+export const ValidationSchema = z.object({
+  /** A fold set of folds.json (e.g. `schnetpack_painn_schnet_seed10_254`), or `kfold` for seeded shuffled folds. */
+  folds: z.string().default('schnetpack_painn_schnet_seed10_254'),
+  k: z.number().int().min(2).default(5),
+  seed: z.number().int().default(42),
+  /** Which fold is held out for validation. */
+  fold: z.number().int().min(0).default(0),
+}).strict();
+
+export const DataSchema = z.object({
+  dataset: z.enum(['obelix']).default('obelix'),
+  /** Data directory; default `--data`, `CRYSTAL_GNN_DATA`, then ~/.cache/crystal-gnn/obelix. */
+  dir: z.string().optional(),
+  /** `null` trains on the whole training split (retraining, final models). */
+  validation: ValidationSchema.nullable().default(ValidationSchema.parse({})),
+  /** How partial occupancies become a graph: `round` is the OBELiX paper's rule. */
+  occupancy: z.enum(['round']).default('round'),
+}).strict();
+
+export const GraphSchema = z.object({
+  /** Neighbour cutoff radius in Å (pymatgen convention: d ≤ cutoff). */
+  cutoff: z.number().positive().max(20).default(5),
+  /** k nearest neighbours within `cutoff` (CGCNN); absent = every neighbour within the cutoff. */
+  max_neighbors: z.number().int().positive().optional(),
+}).strict();
+
+export const TrainingSchema = z.object({
+  epochs: z.number().int().positive().default(100),
+  batch_size: z.number().int().positive().default(32),
+  optimizer: z.enum(['adam', 'adamw']).default('adamw'),
+  lr: z.number().positive().default(1e-3),
+  /** Decoupled (AdamW) weight decay; plain Adam ignores nothing silently: it must be 0 there. */
+  weight_decay: z.number().min(0).default(0),
+  scheduler: z.enum(['constant', 'cosine', 'plateau']).default('constant'),
+  plateau_factor: z.number().gt(0).lt(1).default(0.5),
+  plateau_patience: z.number().int().positive().default(5),
+  loss: z.enum(['mse', 'mae', 'huber']).default('mse'),
+  huber_delta: z.number().positive().default(1),
+  /** Stop after this many epochs without a validation-loss improvement; null = never. */
+  early_stopping_patience: z.number().int().positive().nullable().default(3),
+  min_delta: z.number().min(0).default(0),
+  /** Clip the global gradient norm; null = no clipping. */
+  grad_clip: z.number().positive().nullable().default(null),
+  /** Micro-batches are cut so that none exceeds this many edges; gradients are accumulated. */
+  max_edges_per_batch: z.number().int().positive().default(200_000),
+  /** `mean`: subtract the training mean (SchNetPack); `standardize`: mean and unbiased std (CGCNN); `none` (MatGL). */
+  target_normalization: z.enum(['mean', 'standardize', 'none']).default('mean'),
+  /** Which weights the run keeps: the best validation epoch or the last one. */
+  keep: z.enum(['best', 'last']).default('best'),
+  shuffle: z.boolean().default(true),
+}).strict();
+
+const ModelHeader = z.object({ name: z.string() }).passthrough();
+
+export const RunSchema = z.object({
+  name: z.string().optional(),
+  seed: z.number().int().default(42),
+  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  data: DataSchema.default(DataSchema.parse({})),
+  graph: GraphSchema.default(GraphSchema.parse({})),
+  model: ModelHeader,
+  training: TrainingSchema.default(TrainingSchema.parse({})),
+}).strict();
+
+export type RunConfig = Omit<z.infer<typeof RunSchema>, 'model'> & { model: { name: string } & Record<string, unknown> };
+
+function describeIssue(issue: z.core.$ZodIssue, prefix: string[]): string {
+  const path = [...prefix, ...issue.path.map(String)];
+  const at = path.length ? path.join('.') : '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((k) => `unknown key '${[...path, k].join('.')}'`).join('; ');
+  }
+  return `${at}: ${issue.message}`;
+}
+
+function failWith(error: z.ZodError, source: string, prefix: string[] = []): never {
+  const lines = error.issues.map((i) => describeIssue(i, prefix));
+  throw new InputError(`${source}: invalid config: ${lines.join('; ')}`);
+}
+
+/** Validates a plain object (already read from YAML, overrides applied). */
+export function validateConfig(raw: unknown, source: string): RunConfig {
+  const parsed = RunSchema.safeParse(raw ?? {});
+  if (!parsed.success) failWith(parsed.error, source);
+  const entry = modelEntry(parsed.data.model.name);
+  if (!entry) {
+    throw new InputError(`${source}: model.name: unknown model '${parsed.data.model.name}' (valid: ${modelNames().join(', ')})`);
+  }
+  const model = entry.schema.safeParse(parsed.data.model);
+  if (!model.success) failWith(model.error, source, ['model']);
+  return { ...parsed.data, model: model.data as RunConfig['model'] };
+}
+
+/** Parses one `a.b.c=value` override; the value is read as YAML (numbers, booleans, null, lists). */
+export function applyOverride(target: Record<string, unknown>, assignment: string): void {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new InputError(`--set ${assignment}: expected key.path=value`);
+  const path = assignment.slice(0, eq).split('.');
+  const value = parseYaml(assignment.slice(eq + 1)) as unknown;
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (next === undefined || next === null) node[key] = {};
+    else if (typeof next !== 'object' || Array.isArray(next)) {
+      throw new InputError(`--set ${assignment}: '${key}' is not a section`);
+    }
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]] = value;
+}
+
+export function readConfigFile(path: string): Record<string, unknown> {
+  if (!existsSync(path)) throw new InputError(`config file not found: ${path}`);
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new InputError(`${path}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new InputError(`${path}: expected a mapping at the top level`);
+  return doc as Record<string, unknown>;
+}
+
+/** Reads, overrides and validates a config file. */
+export function loadConfig(path: string, overrides: string[] = []): RunConfig {
+  const raw = readConfigFile(path);
+  for (const o of overrides) applyOverride(raw, o);
+  return validateConfig(raw, path);
+}
+
+export function configToYaml(config: RunConfig): string {
+  return stringifyYaml(config);
+}

@@ -1,0 +1,165 @@
+/**
+ * One graph container for every model: a crystal graph on the host (`GraphSample`) and the disjoint union
+ * of B of them as tensors (`GraphBatch`).
+ *
+ * Conventions (all frameworks we port keep them): edges are directed, both directions present, every
+ * periodic image kept; edge e goes from centre `src[e]` = i to neighbour `dst[e]` = j and
+ * `vectors[e] = r_j + S·L − r_i` (Å, computed in float64, stored float32). Collation offsets are
+ * explicit: `src`/`dst` shift by the atom count, triplet edge ids by the edge count; nothing else moves.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface GraphSample {
+  id: string;
+  /** [N] atomic numbers. */
+  numbers: Int32Array;
+  /** [E] centre atom i of each edge. */
+  src: Int32Array;
+  /** [E] neighbour atom j of each edge. */
+  dst: Int32Array;
+  /** [E*3] r_ij from i to j, Å. */
+  vectors: Float32Array;
+  /** [E] |r_ij|, Å (taken from the float64 neighbour list, not recomputed in float32). */
+  distances: Float32Array;
+  /** Regression target in the dataset's units (before normalisation); NaN when unknown (prediction). */
+  target: number;
+  /** M3GNet line graph: pairs of edges (e1 = i→j, e2 = i→k) sharing the centre i. */
+  triplets?: { edgeA: Int32Array; edgeB: Int32Array };
+}
+
+export function sampleAtoms(s: GraphSample): number {
+  return s.numbers.length;
+}
+
+export function sampleEdges(s: GraphSample): number {
+  return s.src.length;
+}
+
+/** Disjoint union of B crystal graphs; every index is already offset into the batch. */
+export interface GraphBatch {
+  numGraphs: number;
+  numAtoms: number;
+  numEdges: number;
+  ids: string[];
+  /** [N] int32 atomic numbers. */
+  numbers: tf.Tensor1D;
+  /** [N] int32 crystal index of each atom. */
+  graphOfAtom: tf.Tensor1D;
+  /** [E] int32 centre atom i. */
+  src: tf.Tensor1D;
+  /** [E] int32 neighbour atom j. */
+  dst: tf.Tensor1D;
+  /** [E,3] float32 r_ij in Å. */
+  vectors: tf.Tensor2D;
+  /** [E] float32 |r_ij| in Å. */
+  distances: tf.Tensor1D;
+  /** [B] float32 1/n_atoms per crystal, for intensive (mean) pooling without a division op per step. */
+  inverseAtomCounts: tf.Tensor1D;
+  /** Host copy of the atom counts, for unbatching and pooling. */
+  atomsPerGraph: Int32Array;
+  /** [B] float32 targets (NaN where unknown). */
+  targets: tf.Tensor1D;
+  /** M3GNet line graph, edge ids offset into the batch. */
+  triplets?: { edgeA: tf.Tensor1D; edgeB: tf.Tensor1D };
+}
+
+/** Builds the tensors of a batch. The caller disposes them with `disposeBatch`. */
+export function collate(samples: GraphSample[]): GraphBatch {
+  let numAtoms = 0;
+  let numEdges = 0;
+  let numTriplets = 0;
+  for (const s of samples) {
+    numAtoms += sampleAtoms(s);
+    numEdges += sampleEdges(s);
+    numTriplets += s.triplets?.edgeA.length ?? 0;
+  }
+  const withTriplets = samples.length > 0 && samples.every((s) => s.triplets);
+  const numbers = new Int32Array(numAtoms);
+  const graphOfAtom = new Int32Array(numAtoms);
+  const src = new Int32Array(numEdges);
+  const dst = new Int32Array(numEdges);
+  const vectors = new Float32Array(numEdges * 3);
+  const distances = new Float32Array(numEdges);
+  const edgeA = new Int32Array(withTriplets ? numTriplets : 0);
+  const edgeB = new Int32Array(withTriplets ? numTriplets : 0);
+  const atomsPerGraph = new Int32Array(samples.length);
+  const inverse = new Float32Array(samples.length);
+  const targets = new Float32Array(samples.length);
+  let atomOffset = 0;
+  let edgeOffset = 0;
+  let tripletOffset = 0;
+  samples.forEach((s, g) => {
+    const n = sampleAtoms(s);
+    const e = sampleEdges(s);
+    numbers.set(s.numbers, atomOffset);
+    graphOfAtom.fill(g, atomOffset, atomOffset + n);
+    for (let k = 0; k < e; k++) {
+      src[edgeOffset + k] = s.src[k] + atomOffset;
+      dst[edgeOffset + k] = s.dst[k] + atomOffset;
+    }
+    vectors.set(s.vectors, edgeOffset * 3);
+    distances.set(s.distances, edgeOffset);
+    if (withTriplets && s.triplets) {
+      const t = s.triplets.edgeA.length;
+      for (let k = 0; k < t; k++) {
+        edgeA[tripletOffset + k] = s.triplets.edgeA[k] + edgeOffset;
+        edgeB[tripletOffset + k] = s.triplets.edgeB[k] + edgeOffset;
+      }
+      tripletOffset += t;
+    }
+    atomsPerGraph[g] = n;
+    inverse[g] = 1 / n;
+    targets[g] = s.target;
+    atomOffset += n;
+    edgeOffset += e;
+  });
+  return {
+    numGraphs: samples.length,
+    numAtoms,
+    numEdges,
+    ids: samples.map((s) => s.id),
+    numbers: tf.tensor1d(numbers, 'int32'),
+    graphOfAtom: tf.tensor1d(graphOfAtom, 'int32'),
+    src: tf.tensor1d(src, 'int32'),
+    dst: tf.tensor1d(dst, 'int32'),
+    vectors: tf.tensor2d(vectors, [numEdges, 3]),
+    distances: tf.tensor1d(distances),
+    inverseAtomCounts: tf.tensor1d(inverse),
+    atomsPerGraph,
+    targets: tf.tensor1d(targets),
+    triplets: withTriplets ? { edgeA: tf.tensor1d(edgeA, 'int32'), edgeB: tf.tensor1d(edgeB, 'int32') } : undefined,
+  };
+}
+
+export function disposeBatch(b: GraphBatch): void {
+  tf.dispose([b.numbers, b.graphOfAtom, b.src, b.dst, b.vectors, b.distances, b.inverseAtomCounts, b.targets]);
+  if (b.triplets) tf.dispose([b.triplets.edgeA, b.triplets.edgeB]);
+}
+
+/**
+ * Splits sample indices into batches of `batchSize` (the optimiser's batch), and each batch into
+ * micro-batches of at most `maxEdges` edges (a single larger crystal still gets its own micro-batch).
+ * Gradients are accumulated over the micro-batches, so the effective batch stays `batchSize`.
+ */
+export function planBatches(order: number[], samples: GraphSample[], batchSize: number, maxEdges: number): number[][][] {
+  const batches: number[][][] = [];
+  for (let start = 0; start < order.length; start += batchSize) {
+    const members = order.slice(start, start + batchSize);
+    const micro: number[][] = [];
+    let current: number[] = [];
+    let edges = 0;
+    for (const idx of members) {
+      const e = sampleEdges(samples[idx]);
+      if (current.length > 0 && edges + e > maxEdges) {
+        micro.push(current);
+        current = [];
+        edges = 0;
+      }
+      current.push(idx);
+      edges += e;
+    }
+    if (current.length) micro.push(current);
+    batches.push(micro);
+  }
+  return batches;
+}

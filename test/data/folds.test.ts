@@ -1,0 +1,81 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  PAPER_FOLD_SETS, foldSizes, foldsFromIds, kFoldContiguous, kFoldShuffled, paperFolds, readFoldsFile, trainIndices,
+} from '../../data/folds.js';
+import { InputError } from '../../data/errors.js';
+import { loadObelix, splitEntries } from '../../data/obelix.js';
+import { obelixDir } from '../helpers/paths.js';
+
+const ds = loadObelix(obelixDir);
+const fixture = readFoldsFile(join(obelixDir, 'folds.json'));
+
+const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
+
+test('fold sizes follow KFold / np.array_split: first n mod k blocks one larger', () => {
+  assert.equal(foldSizes(478, 5), [96, 96, 96, 95, 95]);
+  assert.equal(foldSizes(254, 5), [51, 51, 51, 51, 50]);
+  assert.equal(foldSizes(10, 3), [4, 3, 3]);
+  assert.equal(kFoldContiguous(7, 3), [[0, 1, 2], [3, 4], [5, 6]]);
+  assert.throws(() => foldSizes(4, 5), /2 ≤ k ≤ n/);
+  assert.throws(() => foldSizes(10, 1), /2 ≤ k ≤ n/);
+});
+
+test('shuffled k-fold: disjoint, covering, reproducible for a seed, different across seeds', () => {
+  const a = kFoldShuffled(101, 5, 7);
+  assert.equal(a.map((f) => f.length), [21, 20, 20, 20, 20]);
+  assert.equal(sorted(a.flat()), Array.from({ length: 101 }, (_, i) => i));
+  assert.equal(kFoldShuffled(101, 5, 7), a);
+  assert.not.equal(kFoldShuffled(101, 5, 8), a);
+  assert.equal(trainIndices(a[0], 101).length, 80);
+  assert.ok(trainIndices(a[0], 101).every((i) => !a[0].includes(i)));
+});
+
+test('sklearn KFold(5, shuffle=True, random_state=0) on 10 rows (values from scikit-learn 1.2)', () => {
+  // /usr/bin/python3 -c 'from sklearn.model_selection import KFold;
+  //   print([sorted(t.tolist()) for _, t in KFold(5, shuffle=True, random_state=0).split(range(10))])'
+  assert.equal(kFoldShuffled(10, 5, 0).map(sorted), [[2, 8], [4, 9], [1, 6], [3, 7], [0, 5]]);
+});
+
+test('the five regenerated paper fold sets equal folds.json exactly (order included)', () => {
+  for (const name of PAPER_FOLD_SETS) {
+    const expected = fixture.get(name);
+    assert.ok(expected, `folds.json lacks ${name}`);
+    assert.equal(paperFolds(name, ds), expected, name);
+  }
+});
+
+test('paper fold sets are disjoint and cover their training rows', () => {
+  const all = splitEntries(ds, 'train').map((e) => e.id);
+  const cif = splitEntries(ds, 'train', { cifOnly: true }).map((e) => e.id);
+  for (const name of PAPER_FOLD_SETS) {
+    const rows = name === 'rf_mlp_full_478' ? all : cif;
+    const folds = foldsFromIds(paperFolds(name, ds), rows, name);
+    assert.equal(folds.map((f) => f.length), foldSizes(rows.length, 5), name);
+    assert.equal(sorted(folds.flat()), Array.from({ length: rows.length }, (_, i) => i), name);
+  }
+});
+
+test('foldsFromIds rejects unknown, duplicated and missing IDs with the ID named', () => {
+  const rows = ['a', 'b', 'c', 'd'];
+  assert.equal(foldsFromIds([['c', 'a'], ['b', 'd']], rows), [[2, 0], [1, 3]]);
+  assert.throws(() => foldsFromIds([['a', 'x'], ['b', 'c', 'd']], rows), (e: Error) => e instanceof InputError && /'x'/.test(e.message));
+  assert.throws(() => foldsFromIds([['a', 'b'], ['b', 'c', 'd']], rows), /'b' is in fold 0 and fold 1/);
+  assert.throws(() => foldsFromIds([['a'], ['b', 'c']], rows), /1 rows are in no fold \(first: 'd'\)/);
+});
+
+test('readFoldsFile: skips non-fold keys, rejects malformed fold lists naming the key', () => {
+  assert.equal([...fixture.keys()].sort(), [...PAPER_FOLD_SETS].sort());
+  const dir = mkdtempSync(join(tmpdir(), 'folds-'));
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ _about: 'x', mine: { folds: [['a'], [3]] } }));
+  assert.throws(() => readFoldsFile(bad), /'mine\.folds'/);
+  writeFileSync(bad, '{ not json');
+  assert.throws(() => readFoldsFile(bad), /not valid JSON/);
+  assert.throws(() => readFoldsFile(join(dir, 'none.json')), /missing folds file/);
+});
+
+test.run();

@@ -1,0 +1,39 @@
+/**
+ * Target normalisation, fitted on the training rows of the current fold only and saved with the run.
+ * `mean` subtracts the mean (SchNetPack's RemoveOffsets), `standardize` also divides by the unbiased
+ * standard deviation (CGCNN's Normalizer, torch.std), `none` leaves targets as they are (MatGL as run).
+ */
+import { InputError } from './errors.js';
+
+export type NormalizationMode = 'mean' | 'standardize' | 'none';
+
+export interface Normalizer {
+  mode: NormalizationMode;
+  mean: number;
+  std: number;
+}
+
+export function fitNormalizer(targets: ArrayLike<number>, mode: NormalizationMode): Normalizer {
+  const n = targets.length;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(targets[i])) throw new InputError(`training target ${i} is ${targets[i]}: targets must be finite numbers`);
+  }
+  if (mode === 'none') return { mode, mean: 0, std: 1 };
+  if (n === 0) throw new InputError('cannot fit a target normaliser on an empty training set');
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += targets[i];
+  const mean = sum / n;
+  if (mode === 'mean') return { mode, mean, std: 1 };
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (targets[i] - mean) ** 2;
+  const std = n > 1 ? Math.sqrt(ss / (n - 1)) : 1;
+  return { mode, mean, std: std > 0 ? std : 1 };
+}
+
+export function normalize(n: Normalizer, y: number): number {
+  return (y - n.mean) / n.std;
+}
+
+export function denormalize(n: Normalizer, y: number): number {
+  return y * n.std + n.mean;
+}

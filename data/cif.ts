@@ -114,8 +114,7 @@ function readAtomSites(block: CifBlock): AsymmetricSite[] {
   const fx = col('_atom_site_fract_x');
   const fy = col('_atom_site_fract_y');
   const fz = col('_atom_site_fract_z');
-  const missing = [fx, fy, fz].some((c) => c === undefined);
-  if (missing || !fx || !fy || !fz) {
+  if (!fx || !fy || !fz) {
     throw cifError(src, block.line, `data_${block.name} has no _atom_site_fract_x/y/z (Cartesian-only CIFs are not supported)`);
   }
   const labels = col('_atom_site_label');

@@ -4,11 +4,21 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { InputError } from '../data/errors.js';
 import { dataCommand } from './commands/data.js';
+import { evaluateCommand } from './commands/evaluate.js';
+import { graphCommand } from './commands/graph.js';
+import { infoCommand } from './commands/info.js';
+import { predictCommand } from './commands/predict.js';
+import { trainCommand } from './commands/train.js';
 
 async function main(): Promise<void> {
   await yargs(hideBin(process.argv))
     .scriptName('crystal-gnn')
     .command(dataCommand)
+    .command(graphCommand)
+    .command(trainCommand)
+    .command(evaluateCommand)
+    .command(predictCommand)
+    .command(infoCommand)
     .demandCommand(1, 'name a command (see --help)')
     .strict()
     .recommendCommands()

@@ -1,0 +1,2 @@
+/** Importing this registers every model (and its upstream checkpoint format) with the registry. */
+import './schnet.js';

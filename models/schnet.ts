@@ -1,0 +1,139 @@
+/**
+ * SchNet (Schütt et al., J. Chem. Phys. 148, 241722 (2018)) as in SchNetPack 2.x
+ * (`schnetpack/representation/schnet.py` @ v2.2.0), with SchNetPack's `Atomwise` head.
+ *
+ *   x⁰_i = Embedding(Z_i)                                   [N, F], table of 100 rows indexed by Z
+ *   W_ij = Dense(ssp(Dense(φ(d_ij)))) · f_c(d_ij)             [E, F], φ = 20 Gaussians on [0, r_c]
+ *   v_i  = f2out( Σ_j in2f(x)_j ⊙ W_ij ),  f2out = Dense(ssp(Dense(·)))
+ *   x_i ← x_i + v_i                                          (T interaction blocks)
+ *   y    = mean_i MLP(x_i)    (aggregation "avg", as OBELiX) or sum
+ * Messages flow from neighbour j into centre i (`src`). Distances in Å.
+ * Weight names are SchNetPack's state-dict keys (`representation.interactions.0.filter_network.0.weight`,
+ * `output_modules.0.outnet.0.weight`), so converted SchNetPack checkpoints load as they are.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import type { GraphBatch } from '../graph/batch.js';
+import { cosineCutoff } from './layers/cutoff.js';
+import { Dense } from './layers/dense.js';
+import { Embedding } from './layers/embedding.js';
+import { Mlp } from './layers/mlp.js';
+import { Module, ModuleList } from './layers/module.js';
+import { gather, segmentSum } from './layers/ops.js';
+import { GaussianRBF } from './layers/radial.js';
+import { Atomwise } from './layers/readout.js';
+import type { GraphModel } from './model.js';
+import { registerModel } from './registry.js';
+import { registerSchnetpackFormat } from './schnetpackFormat.js';
+
+export const SchNetOptions = z.object({
+  name: z.literal('schnet'),
+  n_atom_basis: z.number().int().positive().default(128),
+  n_interactions: z.number().int().positive().default(6),
+  /** Filter width; upstream falls back to n_atom_basis. */
+  n_filters: z.number().int().positive().optional(),
+  n_rbf: z.number().int().min(2).default(20),
+  shared_interactions: z.boolean().default(false),
+  /** `mean` = SchNetPack aggregation_mode "avg" (intensive targets), `sum` for extensive ones. */
+  aggregation: z.enum(['sum', 'mean']).default('mean'),
+}).strict();
+export type SchNetOptions = z.infer<typeof SchNetOptions>;
+
+/** Shared geometry of the SchNetPack representations: Gaussian expansion and cosine cutoff of d_ij. */
+export interface RadialFeatures {
+  rbf: tf.Tensor2D;
+  cutoff: tf.Tensor2D;
+}
+
+/** One continuous-filter convolution block: v_i = f2out(Σ_j in2f(x)_j ⊙ W(φ(d_ij))·f_c(d_ij)). */
+export class SchNetInteraction extends Module {
+  static override className = 'SchNetInteraction';
+  private readonly in2f: Dense;
+  private readonly filterNetwork: Mlp;
+  private readonly f2out: Mlp;
+
+  constructor(nAtomBasis: number, nRbf: number, nFilters: number) {
+    super();
+    this.in2f = this.child('in2f', new Dense(nAtomBasis, nFilters, { bias: false }));
+    this.f2out = this.child('f2out', new Mlp([nFilters, nAtomBasis, nAtomBasis], 'ssp'));
+    this.filterNetwork = this.child('filter_network', new Mlp([nRbf, nFilters, nFilters], 'ssp'));
+  }
+
+  apply(x: tf.Tensor2D, batch: GraphBatch, radial: RadialFeatures): tf.Tensor2D {
+    const w = tf.mul(this.filterNetwork.apply(radial.rbf, { inputGrad: false }), radial.cutoff);
+    const messages = tf.mul(gather(this.in2f.apply(x), batch.dst), w);
+    return this.f2out.apply(segmentSum(messages, batch.src, batch.numAtoms)) as tf.Tensor2D;
+  }
+}
+
+export class SchNetRepresentation extends Module {
+  static override className = 'SchNet';
+  private readonly embedding: Embedding;
+  private readonly radialBasis: GaussianRBF;
+  private readonly interactions: ModuleList<SchNetInteraction>;
+
+  constructor(readonly o: SchNetOptions, readonly cutoff: number) {
+    super();
+    const nFilters = o.n_filters ?? o.n_atom_basis;
+    this.radialBasis = this.child('radial_basis', new GaussianRBF(o.n_rbf, cutoff));
+    this.child('cutoff_fn', new CutoffBuffer(cutoff));
+    this.embedding = this.child('embedding', new Embedding(100, o.n_atom_basis));
+    const first = new SchNetInteraction(o.n_atom_basis, o.n_rbf, nFilters);
+    const blocks = Array.from({ length: o.n_interactions }, (_, t) =>
+      o.shared_interactions || t === 0 ? first : new SchNetInteraction(o.n_atom_basis, o.n_rbf, nFilters));
+    this.interactions = this.child('interactions', new ModuleList(blocks));
+  }
+
+  /** Atom features x [N, F] after the interaction blocks. */
+  apply(batch: GraphBatch): tf.Tensor2D {
+    const radial = radialFeatures(batch, this.radialBasis, this.cutoff);
+    let x = this.embedding.apply(batch.numbers);
+    for (const block of this.interactions) x = tf.add(x, block.apply(x, batch, radial));
+    return x;
+  }
+}
+
+/** SchNetPack stores the cutoff radius as a buffer `cutoff_fn.cutoff`; kept so state dicts match key for key. */
+export class CutoffBuffer extends Module {
+  static override className = 'CosineCutoff';
+  constructor(readonly cutoff: number) {
+    super();
+    this.buffer('cutoff', { shape: [1], data: [cutoff] });
+  }
+}
+
+export function radialFeatures(batch: GraphBatch, basis: GaussianRBF, cutoff: number): RadialFeatures {
+  return {
+    rbf: basis.apply(batch.distances),
+    cutoff: tf.expandDims(cosineCutoff(batch.distances, cutoff), 1) as tf.Tensor2D,
+  };
+}
+
+export class SchNet extends Module implements GraphModel {
+  static override className = 'SchNetModel';
+  readonly kind = 'schnet';
+  readonly representation: SchNetRepresentation;
+  readonly head: Atomwise;
+
+  constructor(readonly options: SchNetOptions, cutoff: number) {
+    super();
+    this.representation = this.child('representation', new SchNetRepresentation(options, cutoff));
+    this.head = this.child('output_modules.0', new Atomwise(options.n_atom_basis, options.aggregation));
+  }
+
+  forward(batch: GraphBatch): tf.Tensor1D {
+    return this.head.apply(this.representation.apply(batch), batch);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...this.options };
+  }
+}
+
+registerModel({
+  name: 'schnet',
+  description: 'SchNet (SchNetPack 2.x) with an Atomwise head',
+  schema: SchNetOptions,
+  build: (o: SchNetOptions, ctx) => new SchNet(o, ctx.cutoff).initialize(ctx.seed),
+});
+registerSchnetpackFormat('SchNet', 'schnet');

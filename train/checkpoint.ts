@@ -1,0 +1,110 @@
+/**
+ * Run directories: everything needed to rebuild a model and use it, written atomically (temp + rename).
+ *
+ *   config.yaml          resolved config (featurisation included), enough to rebuild the model
+ *   weights.safetensors  kept weights (best validation epoch, or last), PyTorch layout, upstream key names
+ *   normalizer.json      target normaliser fitted on this run's training rows
+ *   metrics.json         final metrics
+ *   log.jsonl            one line per epoch
+ *   state/               resumable state after the last finished epoch (weights, optimizer moments, counters)
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { InputError } from '../data/errors.js';
+import type { Normalizer } from '../data/normalizer.js';
+import type { StateTensor } from '../models/model.js';
+import { configToYaml, validateConfig, type RunConfig } from './config.js';
+import { readSafetensors, writeSafetensors } from './safetensors.js';
+import type { EpochRecord, Snapshot, TrainerState } from './trainer.js';
+
+export function writeFileAtomic(path: string, data: string | Buffer): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+export function readJson<T>(path: string): T {
+  if (!existsSync(path)) throw new InputError(`missing file ${path}`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (err) {
+    throw new InputError(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+export class RunDirectory {
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  writeConfig(config: RunConfig): void {
+    writeFileAtomic(this.path('config.yaml'), configToYaml(config));
+  }
+
+  writeNormalizer(n: Normalizer): void {
+    writeFileAtomic(this.path('normalizer.json'), `${JSON.stringify(n, null, 2)}\n`);
+  }
+
+  writeWeights(weights: Map<string, StateTensor>, metadata: Record<string, string> = {}): void {
+    writeSafetensors(this.path('weights.safetensors'), weights, metadata);
+  }
+
+  writeMetrics(metrics: object): void {
+    writeFileAtomic(this.path('metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  }
+
+  appendLog(record: EpochRecord): void {
+    appendFileSync(this.path('log.jsonl'), `${JSON.stringify(record)}\n`);
+  }
+
+  /** Resumable state; written after every epoch, the weights first so a crash never leaves a newer counter. */
+  writeSnapshot(s: Snapshot): void {
+    mkdirSync(this.path('state'), { recursive: true });
+    writeSafetensors(join(this.dir, 'state', 'weights.safetensors'), s.weights);
+    writeSafetensors(join(this.dir, 'state', 'optimizer.safetensors'), s.optimizer);
+    writeFileAtomic(join(this.dir, 'state', 'trainer.json'), JSON.stringify(s.state));
+  }
+
+  hasSnapshot(): boolean {
+    return existsSync(join(this.dir, 'state', 'trainer.json'));
+  }
+
+  readSnapshot(): Snapshot {
+    const state = readJson<TrainerState>(join(this.dir, 'state', 'trainer.json'));
+    return {
+      state,
+      weights: toState(readSafetensors(join(this.dir, 'state', 'weights.safetensors'))),
+      optimizer: toState(readSafetensors(join(this.dir, 'state', 'optimizer.safetensors'))),
+    };
+  }
+
+  /** Rewrites log.jsonl from a restored history (drops lines of an epoch that did not finish). */
+  rewriteLog(history: EpochRecord[]): void {
+    writeFileAtomic(this.path('log.jsonl'), history.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  }
+}
+
+function toState(tensors: Map<string, { shape: number[]; data: Float32Array }>): Map<string, StateTensor> {
+  return new Map([...tensors].map(([k, t]) => [k, { shape: t.shape, data: t.data }]));
+}
+
+export interface LoadedRun {
+  config: RunConfig;
+  normalizer: Normalizer;
+  weights: Map<string, StateTensor>;
+}
+
+/** Reads a finished run directory (config + weights + normaliser). */
+export function readRun(dir: string): LoadedRun {
+  const configPath = join(dir, 'config.yaml');
+  if (!existsSync(configPath)) throw new InputError(`${dir}: not a run directory (no config.yaml)`);
+  const weightsPath = join(dir, 'weights.safetensors');
+  if (!existsSync(weightsPath)) throw new InputError(`${dir}: no weights.safetensors (did the run finish an epoch?)`);
+  const config = validateConfig(parseYaml(readFileSync(configPath, 'utf8')), configPath);
+  return { config, normalizer: readJson<Normalizer>(join(dir, 'normalizer.json')), weights: toState(readSafetensors(weightsPath)) };
+}

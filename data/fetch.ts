@@ -116,10 +116,10 @@ export function copyObelix(from: string, dest: string, log: Log = () => {}): voi
     mkdirSync(join(dest, 'cifs'), { recursive: true });
     for (const f of cifs) copyFileSync(join(cifDir, f), join(dest, 'cifs', f));
   }
+  install(dest, files);
   for (const extra of ['folds.json']) {
     if (existsSync(join(from, extra))) copyFileSync(join(from, extra), join(dest, extra));
   }
-  install(dest, files);
   log(`OBELiX copied from ${from} to ${dest}`);
 }
 

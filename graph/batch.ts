@@ -25,6 +25,8 @@ export interface GraphSample {
   target: number;
   /** M3GNet line graph: pairs of edges (e1 = i→j, e2 = i→k) sharing the centre i. */
   triplets?: { edgeA: Int32Array; edgeB: Int32Array };
+  /** Undirected pairs (graph/pairs.ts): [E] pair of each edge and [P] pair distances, for per-distance work. */
+  pairs?: { edgePair: Int32Array; distances: Float32Array };
 }
 
 export function sampleAtoms(s: GraphSample): number {
@@ -61,6 +63,8 @@ export interface GraphBatch {
   targets: tf.Tensor1D;
   /** M3GNet line graph, edge ids offset into the batch. */
   triplets?: { edgeA: tf.Tensor1D; edgeB: tf.Tensor1D };
+  /** Undirected pairs: [E] int32 pair of each edge (offset by the pair count), [P] float32 pair distances. */
+  pairs?: { edgePair: tf.Tensor1D; distances: tf.Tensor1D };
 }
 
 /** Builds the tensors of a batch. The caller disposes them with `disposeBatch`. */
@@ -74,6 +78,12 @@ export function collate(samples: GraphSample[]): GraphBatch {
     numTriplets += s.triplets?.edgeA.length ?? 0;
   }
   const withTriplets = samples.length > 0 && samples.every((s) => s.triplets);
+  const withPairs = samples.length > 0 && samples.every((s) => s.pairs);
+  let numPairs = 0;
+  if (withPairs) for (const s of samples) numPairs += s.pairs!.distances.length;
+  const edgePair = new Int32Array(withPairs ? numEdges : 0);
+  const pairDistances = new Float32Array(numPairs);
+  let pairOffset = 0;
   const numbers = new Int32Array(numAtoms);
   const graphOfAtom = new Int32Array(numAtoms);
   const src = new Int32Array(numEdges);
@@ -107,6 +117,11 @@ export function collate(samples: GraphSample[]): GraphBatch {
       }
       tripletOffset += t;
     }
+    if (withPairs && s.pairs) {
+      for (let k = 0; k < e; k++) edgePair[edgeOffset + k] = s.pairs.edgePair[k] + pairOffset;
+      pairDistances.set(s.pairs.distances, pairOffset);
+      pairOffset += s.pairs.distances.length;
+    }
     atomsPerGraph[g] = n;
     inverse[g] = 1 / n;
     targets[g] = s.target;
@@ -128,12 +143,14 @@ export function collate(samples: GraphSample[]): GraphBatch {
     atomsPerGraph,
     targets: tf.tensor1d(targets),
     triplets: withTriplets ? { edgeA: tf.tensor1d(edgeA, 'int32'), edgeB: tf.tensor1d(edgeB, 'int32') } : undefined,
+    pairs: withPairs ? { edgePair: tf.tensor1d(edgePair, 'int32'), distances: tf.tensor1d(pairDistances) } : undefined,
   };
 }
 
 export function disposeBatch(b: GraphBatch): void {
   tf.dispose([b.numbers, b.graphOfAtom, b.src, b.dst, b.vectors, b.distances, b.inverseAtomCounts, b.targets]);
   if (b.triplets) tf.dispose([b.triplets.edgeA, b.triplets.edgeB]);
+  if (b.pairs) tf.dispose([b.pairs.edgePair, b.pairs.distances]);
 }
 
 /**

@@ -20,6 +20,7 @@ import { Embedding } from './layers/embedding.js';
 import { Mlp } from './layers/mlp.js';
 import { Module, ModuleList } from './layers/module.js';
 import { gather, segmentSum } from './layers/ops.js';
+import { pairDistances, toEdges } from './layers/pairs.js';
 import { GaussianRBF } from './layers/radial.js';
 import { Atomwise } from './layers/readout.js';
 import type { GraphModel } from './model.js';
@@ -39,7 +40,10 @@ export const SchNetOptions = z.object({
 }).strict();
 export type SchNetOptions = z.infer<typeof SchNetOptions>;
 
-/** Shared geometry of the SchNetPack representations: Gaussian expansion and cosine cutoff of d_ij. */
+/**
+ * Shared geometry of the SchNetPack representations: Gaussian expansion [P, n_rbf] and cosine cutoff [P, 1] of
+ * the distances of the undirected pairs (`toEdges` maps per-pair filters onto the directed edges).
+ */
 export interface RadialFeatures {
   rbf: tf.Tensor2D;
   cutoff: tf.Tensor2D;
@@ -60,7 +64,7 @@ export class SchNetInteraction extends Module {
   }
 
   apply(x: tf.Tensor2D, batch: GraphBatch, radial: RadialFeatures): tf.Tensor2D {
-    const w = tf.mul(this.filterNetwork.apply(radial.rbf, { inputGrad: false }), radial.cutoff);
+    const w = toEdges(tf.mul(this.filterNetwork.apply(radial.rbf, { inputGrad: false }), radial.cutoff), batch);
     const messages = tf.mul(gather(this.in2f.apply(x), batch.dst), w);
     return this.f2out.apply(segmentSum(messages, batch.src, batch.numAtoms)) as tf.Tensor2D;
   }
@@ -103,10 +107,8 @@ export class CutoffBuffer extends Module {
 }
 
 export function radialFeatures(batch: GraphBatch, basis: GaussianRBF, cutoff: number): RadialFeatures {
-  return {
-    rbf: basis.apply(batch.distances),
-    cutoff: tf.expandDims(cosineCutoff(batch.distances, cutoff), 1) as tf.Tensor2D,
-  };
+  const d = pairDistances(batch);
+  return { rbf: basis.apply(d), cutoff: tf.expandDims(cosineCutoff(d, cutoff), 1) as tf.Tensor2D };
 }
 
 export class SchNet extends Module implements GraphModel {

@@ -10,6 +10,7 @@ import type { Atoms } from '../data/structure.js';
 import type { GraphSample } from '../graph/batch.js';
 import { knnGraph } from '../graph/knn.js';
 import { radiusGraph, type NeighborList } from '../graph/neighbors.js';
+import { pairEdges } from '../graph/pairs.js';
 
 export interface GraphOptions {
   cutoff: number;
@@ -26,7 +27,11 @@ export function buildNeighbors(atoms: Atoms, o: GraphOptions): NeighborList {
 }
 
 export function toSample(atoms: Atoms, nl: NeighborList, target: number): GraphSample {
+  const { edgePair, pairEdge } = pairEdges(nl, atoms.numbers.length);
+  const pairDistances = new Float32Array(pairEdge.length);
+  for (let p = 0; p < pairEdge.length; p++) pairDistances[p] = nl.distances[pairEdge[p]];
   return {
+    pairs: { edgePair, distances: pairDistances },
     id: atoms.id,
     numbers: atoms.numbers,
     src: nl.src,

@@ -24,7 +24,7 @@ test('the release tarball unpacks to the 321 CIFs byte for byte', () => {
 });
 
 test('--from copies a local release and the result loads', () => {
-  const dest = mkdtempSync(join(tmpdir(), 'obelix-copy-'));
+  const dest = join(mkdtempSync(join(tmpdir(), 'obelix-copy-')), 'fresh', 'dir');
   copyObelix(obelixDir, dest);
   assert.ok(hasObelix(dest));
   assert.is(readdirSync(join(dest, 'cifs')).length, 321);

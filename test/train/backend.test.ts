@@ -1,0 +1,61 @@
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { InputError } from '../../data/errors.js';
+import { activeBackend, initBackend } from '../../train/backend.js';
+
+const require = createRequire(import.meta.url);
+const hasTfjsNode = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].some((p) => {
+  try {
+    require.resolve(p);
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+test('cpu, then wasm with SIMD, each computing', async () => {
+  assert.is(activeBackend(), null);
+  const cpu = await initBackend('cpu');
+  assert.is(cpu.name, 'cpu');
+  assert.is(tf.getBackend(), 'cpu');
+  const wasm = await initBackend('wasm');
+  assert.is(wasm.name, 'wasm');
+  assert.is(tf.getBackend(), 'wasm');
+  assert.match(wasm.description, /SIMD on/);
+  const y = tf.matMul(tf.tensor2d([1, 2, 3, 4], [2, 2]), tf.tensor2d([1, 0, 0, 1], [2, 2]));
+  assert.equal(Array.from(await y.data()), [1, 2, 3, 4]);
+  assert.equal(activeBackend(), wasm);
+});
+
+test('idempotent: a repeated call keeps the backend and its tensors', async () => {
+  const a = await initBackend('wasm');
+  const x = tf.tensor1d([1, 2]);
+  const b = await initBackend('wasm');
+  assert.is(b, a);
+  assert.equal(Array.from(x.dataSync()), [1, 2]);
+  x.dispose();
+});
+
+test('auto picks the TensorFlow binding when it loads, else wasm', async () => {
+  const info = await initBackend('auto');
+  assert.is(info.name, hasTfjsNode ? info.name : 'wasm');
+  if (hasTfjsNode) assert.ok(info.name === 'tensorflow' || info.name === 'tensorflow-gpu');
+});
+
+test('asking for tensorflow without the node packages is an InputError with the install hint', async () => {
+  if (hasTfjsNode) return;
+  try {
+    await initBackend('tensorflow');
+    assert.unreachable('no error');
+  } catch (e) {
+    assert.instance(e, InputError);
+    assert.match((e as Error).message, /npm install @tensorflow\/tfjs-node-gpu` \(CUDA 11\.2 \/ cuDNN 8\.1, libtensorflow 2\.9\)/);
+    assert.match((e as Error).message, /@tensorflow\/tfjs-node`/);
+  }
+  // the failed request leaves the previous backend active
+  assert.is(tf.getBackend(), 'wasm');
+});
+
+test.run();

@@ -1,0 +1,112 @@
+/**
+ * TF.js backend selection, once per process (style.md §2 "one backend module").
+ *
+ * `auto` takes the first that loads of: `@tensorflow/tfjs-node-gpu` (CUDA), `@tensorflow/tfjs-node`, the wasm
+ * backend (SIMD, one thread: backend-bench.md measured it ~16x faster than `cpu` for training), then `cpu`.
+ * The two node packages are optional and imported dynamically, so the project builds without them.
+ * Model code never branches on the backend: the custom gradients in `models/layers/ops.ts` run everywhere.
+ * Calling `initBackend` again is cheap: packages load once, and an already active backend is kept.
+ */
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { InputError } from '../data/errors.js';
+
+export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  name: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  description: string;
+}
+
+const TFJS_NODE_HINT =
+  'install `npm install @tensorflow/tfjs-node-gpu` (CUDA 11.2 / cuDNN 8.1, libtensorflow 2.9) or `npm install @tensorflow/tfjs-node`';
+
+let nodePackage: Promise<'tensorflow-gpu' | 'tensorflow' | null> | null = null;
+let wasmLoaded: Promise<boolean> | null = null;
+let active: BackendInfo | null = null;
+
+/** Imports the first TensorFlow C binding that loads; a variable module name keeps tsc from resolving it. */
+function loadNodePackage(): Promise<'tensorflow-gpu' | 'tensorflow' | null> {
+  nodePackage ??= (async () => {
+    const candidates: Array<[string, 'tensorflow-gpu' | 'tensorflow']> = [
+      ['@tensorflow/tfjs-node-gpu', 'tensorflow-gpu'],
+      ['@tensorflow/tfjs-node', 'tensorflow'],
+    ];
+    for (const [pkg, name] of candidates) {
+      try {
+        await import(pkg);
+        if (tf.findBackend('tensorflow') || tf.findBackendFactory('tensorflow')) return name;
+      } catch {
+        // not installed, or libtensorflow/CUDA missing: try the next one
+      }
+    }
+    return null;
+  })();
+  return nodePackage;
+}
+
+/** Registers the wasm backend with its binaries located next to the package's entry point. */
+function loadWasm(): Promise<boolean> {
+  wasmLoaded ??= (async () => {
+    try {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      const dir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
+      wasm.setWasmPaths(`${dir}/`);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  return wasmLoaded;
+}
+
+async function activate(name: 'tensorflow' | 'wasm' | 'cpu'): Promise<boolean> {
+  if (tf.getBackend() === name && active) return true;
+  try {
+    if (!(await tf.setBackend(name))) return false;
+    await tf.ready();
+    return tf.getBackend() === name;
+  } catch {
+    return false;
+  }
+}
+
+async function describe(name: BackendInfo['name']): Promise<BackendInfo> {
+  const version = `tfjs ${tf.version.tfjs}`;
+  if (name === 'wasm') {
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+    return { name, description: `wasm (${version}, SIMD ${simd ? 'on' : 'off'}, ${threads ? 'multi' : 'single'}-threaded)` };
+  }
+  if (name === 'cpu') return { name, description: `cpu (${version}, pure JavaScript: slow, for tests and tiny inputs)` };
+  return { name, description: `${name === 'tensorflow-gpu' ? 'TensorFlow C library with CUDA' : 'TensorFlow C library'} (${version})` };
+}
+
+/**
+ * Activates a backend and describes it. `tensorflow` needs one of the node packages (else an InputError with
+ * the install hint); `wasm` and `cpu` always work here; `auto` picks the fastest available.
+ */
+export async function initBackend(name: BackendName = 'auto'): Promise<BackendInfo> {
+  let chosen: BackendInfo['name'] | null = null;
+  if (name === 'tensorflow' || name === 'auto') {
+    const pkg = await loadNodePackage();
+    if (pkg && (await activate('tensorflow'))) chosen = pkg;
+    else if (name === 'tensorflow') throw new InputError(`backend "tensorflow": neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node loads; ${TFJS_NODE_HINT}`);
+  }
+  if (!chosen && (name === 'wasm' || name === 'auto')) {
+    if ((await loadWasm()) && (await activate('wasm'))) chosen = 'wasm';
+    else if (name === 'wasm') throw new InputError('backend "wasm": @tensorflow/tfjs-backend-wasm failed to load or initialise');
+  }
+  if (!chosen) {
+    if (!(await activate('cpu'))) throw new Error('the TF.js cpu backend failed to initialise');
+    chosen = 'cpu';
+  }
+  if (active?.name !== chosen) active = await describe(chosen);
+  return active;
+}
+
+/** The backend chosen by the last `initBackend` call, or null before the first one. */
+export function activeBackend(): BackendInfo | null {
+  return active;
+}

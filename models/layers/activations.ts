@@ -1,0 +1,44 @@
+/**
+ * Activation functions, elementwise on any shape, and the one name → function lookup used by configs.
+ *
+ * softplus(x) = ln(1 + eˣ), evaluated stably: TF.js returns x itself once eˣ is below float32 resolution
+ * (x > ~13.9), PyTorch from x > 20; both round to the same float32 values.
+ * ssp(x) = softplus(x) − ln 2 (SchNet's shifted softplus, ssp(0) = 0); silu(x) = x·σ(x) (MatGL calls it swish).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InputError } from '../../data/errors.js';
+
+export type Activation = (x: tf.Tensor) => tf.Tensor;
+
+const LN2 = Math.log(2);
+
+export const softplus: Activation = (x) => tf.softplus(x);
+export const ssp: Activation = (x) => tf.sub(tf.softplus(x), LN2);
+export const silu: Activation = (x) => tf.mul(x, tf.sigmoid(x));
+export const sigmoid: Activation = (x) => tf.sigmoid(x);
+export const tanh: Activation = (x) => tf.tanh(x);
+export const relu: Activation = (x) => tf.relu(x);
+export const identity: Activation = (x) => x;
+
+const BY_NAME = {
+  ssp,
+  shifted_softplus: ssp,
+  silu,
+  swish: silu,
+  softplus,
+  sigmoid,
+  tanh,
+  relu,
+  identity,
+} as const satisfies Record<string, Activation>;
+
+export type ActivationName = keyof typeof BY_NAME;
+export const activationNames = Object.keys(BY_NAME) as ActivationName[];
+
+/** The activation called `name`; an unknown name is an InputError that lists the valid ones. */
+export function activation(name: string): Activation {
+  if (!Object.hasOwn(BY_NAME, name)) {
+    throw new InputError(`unknown activation "${name}"; valid names: ${activationNames.join(', ')}`);
+  }
+  return BY_NAME[name as ActivationName];
+}

@@ -1,0 +1,157 @@
+/**
+ * Message-passing primitives: gather, segment reductions, segment softmax, matMul, stopGradient.
+ *
+ * This is the only home of custom gradients in crystal-gnn (backend-bench.md). Every backend runs the same code:
+ * - gather = `gatherND` forward, `scatterND` backward (scatterND sums duplicate rows). The stock `tf.gather`
+ *   gradient needs `UnsortedSegmentSum`, which wasm lacks, and wasm's `gatherND` is ~12x faster than `gather`.
+ * - segmentSum = `scatterND` forward, `gatherND` backward (wasm: 12 ms vs a missing kernel; cpu: 66 ms vs hours).
+ * - matMul = plain matMul forward; backward transposes explicitly and calls plain matMul again, because on wasm
+ *   a matMul with `transposeA`/`transposeB` set is 7–10x slower than `tf.transpose` + matMul.
+ * Indices are int32 and must lie in [0, rows): the cpu scatter throws on negative ids, so pad with a dummy
+ * graph rather than with −1. No op here reads tensor data back (`dataSync`), so training steps stay async-free.
+ * Custom gradients are first-order only (`tf.customGrad` is not twice differentiable): no forces-by-autodiff.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+type Saved = tf.Tensor[];
+type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
+type Forward = (x: tf.Tensor, save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: Saved) => tf.Tensor };
+
+/** A one-input customGrad. Tensors the backward pass needs must go through `save`: the forward scope is disposed. */
+function unary(x: tf.Tensor, forward: Forward): tf.Tensor {
+  return tf.customGrad(forward as unknown as CustomGradientFunc)(x);
+}
+
+/** idx [E] → [E, 1], the index layout of gatherND/scatterND. */
+function column(idx: tf.Tensor): tf.Tensor2D {
+  if (idx.rank !== 1) throw new Error(`index tensor must be 1-D [E], got shape [${idx.shape.join(', ')}]`);
+  return tf.reshape(idx, [-1, 1]);
+}
+
+/**
+ * Rows of x at idx: y_e = x[idx_e].  x [N, ...] float32, idx [E] int32 in [0, N) → [E, ...] (any trailing shape,
+ * e.g. PaiNN's [N, 3, F]). Gradient: dx = Σ_{e: idx_e = n} dy_e (scatterND).
+ */
+export function gather<T extends tf.Tensor>(x: T, idx: tf.Tensor1D): T {
+  const shape = x.shape.slice();
+  return unary(x, (xIn, save) => {
+    const i2 = column(idx);
+    save([i2]);
+    return { value: tf.gatherND(xIn, i2), gradFunc: (dy, [s]) => tf.scatterND(s, dy, shape) };
+  }) as T;
+}
+
+/**
+ * Segment sum: y_s = Σ_{e: ids_e = s} x_e.  x [E, ...], ids [E] int32 in [0, S) → [S, ...]; empty segments give 0.
+ * Gradient: dx_e = dy[ids_e] (gatherND).
+ */
+export function segmentSum<T extends tf.Tensor>(x: T, segmentIds: tf.Tensor1D, numSegments: number): T {
+  const outShape = [numSegments, ...x.shape.slice(1)];
+  return unary(x, (xIn, save) => {
+    const i2 = column(segmentIds);
+    save([i2]);
+    return { value: tf.scatterND(i2, xIn, outShape), gradFunc: (dy, [s]) => tf.gatherND(dy, s) };
+  }) as T;
+}
+
+/**
+ * Segment mean: y_s = (Σ_{e ∈ s} x_e) / max(n_s, 1), with the counts n_s [S] given by the caller (a graph batch
+ * keeps them on the host, e.g. `atomsPerGraph`). Empty segments give 0.
+ */
+export function segmentMean<T extends tf.Tensor>(x: T, segmentIds: tf.Tensor1D, numSegments: number, counts: tf.Tensor1D | ArrayLike<number>): T {
+  return tf.tidy(() => {
+    const n = counts instanceof tf.Tensor ? tf.cast(counts, 'float32') : tf.tensor1d(Array.from(counts), 'float32');
+    const div = tf.reshape(tf.maximum(n, 1), [numSegments, ...x.shape.slice(1).map(() => 1)]);
+    return tf.div(segmentSum(x, segmentIds, numSegments), div);
+  }) as T;
+}
+
+/**
+ * Per-segment maximum m_s = max_{e ∈ s} x_e of a 1-D x [E] → [S]; −∞ for an empty segment. Forward only: it is
+ * built from `topk`, which has no gradient (it is meant for softmax shifts, where the gradient cancels).
+ *
+ * No backend offers a segment max, so it sorts: rank every x_e by value (topk over all E), sort by the int32 key
+ * ids_e·E + rank_e (topk again), after which segment s is a contiguous run, largest first, starting at
+ * E − Σ_{t ≤ s} n_t. Cost O(E log E); needs S·E < 2³¹.
+ */
+export function segmentMax(x: tf.Tensor1D, segmentIds: tf.Tensor1D, numSegments: number): tf.Tensor1D {
+  const numEdges = x.shape[0];
+  if (numSegments * numEdges >= 2 ** 31) throw new Error(`segmentMax: ${numSegments} segments × ${numEdges} entries overflow the int32 sort key`);
+  return tf.tidy(() => {
+    if (numEdges === 0) return tf.fill([numSegments], -Infinity) as tf.Tensor1D;
+    const byValue = tf.topk(x, numEdges).indices;
+    const rank = tf.scatterND(column(byValue), tf.range(numEdges - 1, -1, -1, 'int32'), [numEdges]);
+    const key = tf.add(tf.mul(segmentIds, tf.scalar(numEdges, 'int32')), rank);
+    const sorted = tf.gatherND(x, column(tf.topk(key, numEdges).indices)) as tf.Tensor1D;
+    const counts = tf.scatterND(column(segmentIds), tf.onesLike(segmentIds), [numSegments]);
+    const start = tf.minimum(tf.sub(tf.scalar(numEdges, 'int32'), tf.cumsum(counts)), tf.scalar(numEdges - 1, 'int32'));
+    const max = tf.gatherND(sorted, column(start));
+    return tf.where(tf.greater(counts, 0), max, tf.fill([numSegments], -Infinity)) as tf.Tensor1D;
+  });
+}
+
+/**
+ * Softmax within segments: α_e = exp(x_e − m_s) / Σ_{e' ∈ s} exp(x_e' − m_s), s = ids_e (Set2Set attention over
+ * the atoms of each crystal). x [E] or [E, H] (H independent heads) → same shape.
+ * Stable for any score range: m_s is the exact segment max (`segmentMax`), computed inside the forward pass and so
+ * outside the gradient path, which is correct because softmax is shift-invariant. Gradient (analytic):
+ * dx_e = α_e (dy_e − Σ_{e' ∈ s} α_e' dy_e').
+ */
+export function segmentSoftmax<T extends tf.Tensor>(scores: T, segmentIds: tf.Tensor1D, numSegments: number): T {
+  if (scores.rank !== 1 && scores.rank !== 2) throw new Error(`segmentSoftmax: scores must be [E] or [E, H], got [${scores.shape.join(', ')}]`);
+  const sumShape = [numSegments, ...scores.shape.slice(1)];
+  return unary(scores, (s, save) => {
+    const i2 = column(segmentIds);
+    const cols = s.rank === 1 ? [s as tf.Tensor1D] : tf.unstack(s, 1).map((c) => c as tf.Tensor1D);
+    const maxes = cols.map((c) => segmentMax(c, segmentIds, numSegments));
+    const shift = s.rank === 1 ? maxes[0] : tf.stack(maxes, 1);
+    const e = tf.exp(tf.sub(s, tf.gatherND(shift, i2)));
+    const alpha = tf.div(e, tf.gatherND(tf.scatterND(i2, e, sumShape), i2));
+    save([alpha, i2]);
+    return {
+      value: alpha,
+      gradFunc: (dy, [a, idx]) => {
+        const weighted = tf.gatherND(tf.scatterND(idx, tf.mul(a, dy), sumShape), idx);
+        return tf.mul(a, tf.sub(dy, weighted));
+      },
+    };
+  }) as T;
+}
+
+/**
+ * y = a·b for 2-D a [M, K], b [K, N] → [M, N]. Backward: da = dy·transpose(b), db = transpose(a)·dy, with
+ * explicit transposes (no transposeA/B flags). `gradA: false` declares a as data (an RBF expansion, a
+ * fixed input): only db is computed, which skips one [M, K] product per step. A gradient asked of a then fails.
+ */
+export function matMul(a: tf.Tensor2D, b: tf.Tensor2D, opts: { gradA?: boolean } = {}): tf.Tensor2D {
+  if (a.rank !== 2 || b.rank !== 2) throw new Error(`matMul is 2-D only, got [${a.shape.join(', ')}]·[${b.shape.join(', ')}]`);
+  if (opts.gradA === false) {
+    return unary(b, (bIn, save) => {
+      save([a]);
+      return { value: tf.matMul(a, bIn), gradFunc: (dy, [sa]) => tf.matMul(tf.transpose(sa), dy) };
+    }) as tf.Tensor2D;
+  }
+  const f = tf.customGrad(((aIn: tf.Tensor2D, bIn: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    save([aIn, bIn]);
+    return {
+      value: tf.matMul(aIn, bIn),
+      gradFunc: (dy: tf.Tensor2D, [sa, sb]: Saved) => [tf.matMul(dy, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy)],
+    };
+  }) as unknown as CustomGradientFunc);
+  return f(a, b) as tf.Tensor2D;
+}
+
+const COMPARE = { lt: tf.less, le: tf.lessEqual, gt: tf.greater, ge: tf.greaterEqual } as const;
+
+/**
+ * Indicator [x cmp value] as float32 1/0, with a zero gradient. Masks such as [d < r_c] must be built this way:
+ * TF.js registers no gradient for Less/LessEqual/Greater, so a comparison on the gradient path throws.
+ */
+export function indicator<T extends tf.Tensor>(x: T, cmp: keyof typeof COMPARE, value: number): T {
+  return unary(x, (xIn) => ({ value: tf.cast(COMPARE[cmp](xIn, value), 'float32'), gradFunc: (dy) => tf.zerosLike(dy) })) as T;
+}
+
+/** Identity forward, zero gradient (torch `detach`): y = x, dy/dx = 0. */
+export function stopGradient<T extends tf.Tensor>(x: T): T {
+  return unary(x, (xIn) => ({ value: tf.clone(xIn), gradFunc: (dy) => tf.zerosLike(dy) })) as T;
+}

@@ -1,0 +1,64 @@
+/**
+ * Runs a test suite once per TF.js backend that can load here: `cpu` always, `wasm` and `tensorflow` when their
+ * packages resolve. `CRYSTAL_GNN_TEST_BACKENDS=cpu,wasm` narrows the list. The list is decided synchronously so
+ * every suite is queued before uvu starts; each suite's `before` hook activates its backend (and fails loudly
+ * if that backend does not initialise).
+ */
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs';
+import { suite, type Test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { initBackend, type BackendName } from '../../train/backend.js';
+
+const require = createRequire(import.meta.url);
+
+function resolves(pkg: string): boolean {
+  try {
+    require.resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function testBackends(): Array<'cpu' | 'wasm' | 'tensorflow'> {
+  const env = process.env.CRYSTAL_GNN_TEST_BACKENDS;
+  if (env) return env.split(',').map((s) => s.trim()).filter(Boolean) as Array<'cpu' | 'wasm' | 'tensorflow'>;
+  const out: Array<'cpu' | 'wasm' | 'tensorflow'> = ['cpu'];
+  if (resolves('@tensorflow/tfjs-backend-wasm')) out.push('wasm');
+  if (resolves('@tensorflow/tfjs-node-gpu') || resolves('@tensorflow/tfjs-node')) out.push('tensorflow');
+  return out;
+}
+
+/** Defines and runs `title [backend]` for each backend; `define` adds tests to the given suite. */
+export function forEachBackend(title: string, define: (test: Test, backend: string) => void): void {
+  for (const backend of testBackends()) {
+    const test = suite(`${title} [${backend}]`);
+    test.before(async () => {
+      await initBackend(backend as BackendName);
+    });
+    define(test, backend);
+    test.run();
+  }
+}
+
+/** Runs `fn` and asserts it leaves no tensor behind (tf.memory().numTensors before = after). */
+export function expectNoLeak<T>(fn: () => T, label = ''): T {
+  const before = tf.memory().numTensors;
+  const out = fn();
+  const after = tf.memory().numTensors;
+  assert.is(after, before, `tensor leak ${label}: ${after - before} tensors`);
+  return out;
+}
+
+/** Asserts |a − b| ≤ atol + rtol·|b| elementwise, naming the first failing index. */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, opts: { atol?: number; rtol?: number; label?: string } = {}): void {
+  const { atol = 1e-6, rtol = 1e-5, label = '' } = opts;
+  assert.is(actual.length, expected.length, `${label} length`);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const b = expected[i];
+    const ok = (Number.isNaN(a) && Number.isNaN(b)) || a === b || Math.abs(a - b) <= atol + rtol * Math.abs(b);
+    if (!ok) assert.unreachable(`${label}[${i}]: got ${a}, expected ${b} (atol ${atol}, rtol ${rtol})`);
+  }
+}

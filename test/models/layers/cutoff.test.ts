@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cosineCutoff, polynomialEnvelope } from '../../../models/layers/cutoff.js';
+import { expectClose, expectNoLeak, forEachBackend } from '../../helpers/backends.js';
+import { expectGradcheck, gradcheck } from '../../helpers/gradcheck.js';
+import { fixturesDir } from '../../helpers/paths.js';
+
+const ref = JSON.parse(readFileSync(join(fixturesDir, 'layers-ref.json'), 'utf8')) as {
+  d: number[]; cutoff: number; cosine: number[]; poly3: number[]; poly5: number[];
+};
+
+forEachBackend('cutoff', (t) => {
+  t('architectures.md §9 values', () => {
+    expectNoLeak(() => tf.tidy(() => {
+      expectClose(cosineCutoff(tf.tensor1d([2.5, 4.0]), 5).dataSync(), [0.5, 0.0954915], { atol: 1e-6, rtol: 0 });
+      expectClose(polynomialEnvelope(tf.tensor1d([2.5, 4.0]), 5).dataSync(), [0.5, 0.05792], { atol: 1e-6, rtol: 0 });
+    }));
+  });
+
+  t('float64 reference on a grid, exactly 0 at and beyond r_c', () => {
+    expectNoLeak(() => tf.tidy(() => {
+      const d = tf.tensor1d(ref.d);
+      const cos = cosineCutoff(d, ref.cutoff).dataSync();
+      expectClose(cos, ref.cosine, { atol: 1e-6, rtol: 1e-6, label: 'cosine' });
+      expectClose(polynomialEnvelope(d, ref.cutoff).dataSync(), ref.poly3, { atol: 1e-6, rtol: 1e-6, label: 'p=3' });
+      expectClose(polynomialEnvelope(d, ref.cutoff, 5).dataSync(), ref.poly5, { atol: 1e-6, rtol: 1e-6, label: 'p=5' });
+      const outside = ref.d.map((v, i) => [v, i] as const).filter(([v]) => v >= ref.cutoff).map(([, i]) => i);
+      assert.ok(outside.length === 2);
+      for (const i of outside) {
+        assert.is(cos[i], 0);
+        assert.is(polynomialEnvelope(d, ref.cutoff).dataSync()[i], 0);
+      }
+    }));
+  });
+
+  t('gradients by finite differences inside, finite and zero at r_c and beyond', () => {
+    const d = tf.tensor1d([0.5, 1.7, 3.1, 4.6]);
+    expectGradcheck(gradcheck((x) => tf.sum(tf.square(cosineCutoff(x as tf.Tensor1D, 5))), [d]), 'cosine');
+    expectGradcheck(gradcheck((x) => tf.sum(tf.square(polynomialEnvelope(x as tf.Tensor1D, 5))), [d]), 'poly');
+    const edge = tf.tensor1d([4.999, 5, 7]);
+    for (const f of [(x: tf.Tensor) => cosineCutoff(x as tf.Tensor1D, 5), (x: tf.Tensor) => polynomialEnvelope(x as tf.Tensor1D, 5)]) {
+      const g = tf.grad((x: tf.Tensor) => tf.sum(f(x)))(edge).dataSync();
+      assert.ok(g.every(Number.isFinite), `${g}`);
+      assert.ok(Math.abs(g[0]) < 1e-2 && g[2] === 0, `${g}`);
+    }
+    tf.dispose([d, edge]);
+  });
+
+  t('the polynomial exponent must be a positive integer', () => {
+    assert.throws(() => polynomialEnvelope(tf.tensor1d([1]), 5, 2.5), /positive integer/);
+  });
+});
+
+test.run();

@@ -1,0 +1,78 @@
+/**
+ * Dense (fully connected) layer: y = act(x·W + b).
+ *
+ * x [..., in] of rank ≥ 2 (e.g. [N, F] or PaiNN's [N, 3, F], flattened to 2-D for the product) → [..., out].
+ * W is kept [in, out] (TF.js) and read/written [out, in] (PyTorch `Linear.weight`); names `weight`, `bias`.
+ * Init (set it explicitly, architectures.md §10): `xavier` = SchNetPack `Dense` (xavier-uniform W, zero b),
+ * `torch` = PyTorch `nn.Linear` (U(±1/√in) for both), or a pair of initialisers.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { activation as lookupActivation, type Activation, type ActivationName } from './activations.js';
+import { torchLinearDefault, xavierUniform, zeros, type Initializer } from './initializers.js';
+import { Module } from './module.js';
+import { matMul } from './ops.js';
+
+export type DenseInit = 'xavier' | 'torch' | { weight: Initializer; bias?: Initializer };
+
+export interface DenseOptions {
+  /** Add a bias b [out] (default true). */
+  bias?: boolean;
+  /** Applied after the bias; a registry name or a function (default: none). */
+  activation?: ActivationName | Activation | null;
+  /** Weight initialisation (default `xavier`, SchNetPack's `Dense`). */
+  init?: DenseInit;
+}
+
+export interface ApplyOptions {
+  /** false: the input is data (an RBF expansion), so no gradient w.r.t. it is computed (`matMul` `gradA`). */
+  inputGrad?: boolean;
+}
+
+function initPair(init: DenseInit, fanIn: number): { weight: Initializer; bias: Initializer } {
+  if (init === 'xavier') return { weight: xavierUniform, bias: zeros };
+  if (init === 'torch') return { weight: torchLinearDefault(fanIn), bias: torchLinearDefault(fanIn) };
+  return { weight: init.weight, bias: init.bias ?? zeros };
+}
+
+export class Dense extends Module {
+  static override className = 'Dense';
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable | null;
+  private readonly act: Activation | null;
+
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    private readonly opts: DenseOptions = {},
+  ) {
+    super();
+    const init = initPair(opts.init ?? 'xavier', inFeatures);
+    this.weight = this.param('weight', [inFeatures, outFeatures], init.weight, { torchLinear: true });
+    this.bias = opts.bias === false ? null : this.param('bias', [outFeatures], init.bias);
+    const a = opts.activation ?? null;
+    this.act = typeof a === 'string' ? lookupActivation(a) : a;
+  }
+
+  apply(x: tf.Tensor, opts: ApplyOptions = {}): tf.Tensor {
+    const inner = x.shape[x.rank - 1];
+    if (x.rank < 2 || inner !== this.inFeatures) {
+      throw new Error(`Dense(${this.inFeatures} → ${this.outFeatures}): input must be [..., ${this.inFeatures}], got [${x.shape.join(', ')}]`);
+    }
+    const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, inner]) as tf.Tensor2D;
+    let y: tf.Tensor = matMul(x2, this.weight as tf.Variable<tf.Rank.R2>, { gradA: opts.inputGrad ?? true });
+    if (this.bias) y = tf.add(y, this.bias);
+    if (this.act) y = this.act(y);
+    return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    const a = this.opts.activation;
+    return {
+      in: this.inFeatures,
+      out: this.outFeatures,
+      bias: this.opts.bias ?? true,
+      activation: typeof a === 'string' ? a : a ? 'custom' : null,
+      init: typeof this.opts.init === 'object' ? 'custom' : (this.opts.init ?? 'xavier'),
+    };
+  }
+}

@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Dense } from '../../../models/layers/dense.js';
+import { constant } from '../../../models/layers/initializers.js';
+import type { StateTensor } from '../../../models/layers/module.js';
+import { expectClose, expectNoLeak, forEachBackend } from '../../helpers/backends.js';
+import { expectGradcheck, gradcheck, gradcheckVariables } from '../../helpers/gradcheck.js';
+import { fixturesDir } from '../../helpers/paths.js';
+
+/** torch.nn.Linear(3, 2) weights and outputs (scripts/reference/layers.py). */
+const ref = JSON.parse(readFileSync(join(fixturesDir, 'layers-ref.json'), 'utf8')) as {
+  linear: { state: Record<string, { shape: number[]; data: number[] }>; x: number[][]; y: number[][] };
+};
+const toState = (s: Record<string, { shape: number[]; data: number[] }>) =>
+  new Map<string, StateTensor>(Object.entries(s).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }]));
+
+forEachBackend('Dense', (t) => {
+  t('loads torch.nn.Linear weights ([out, in]) and reproduces its outputs', () => {
+    const d = new Dense(3, 2, { init: 'torch' });
+    expectNoLeak(() => tf.tidy(() => {
+      d.loadState(toState(ref.linear.state));
+      assert.equal(d.weight.shape, [3, 2]);
+      expectClose(d.apply(tf.tensor2d(ref.linear.x)).dataSync(), ref.linear.y.flat(), { atol: 1e-6, rtol: 1e-6 });
+      const back = d.stateDict();
+      expectClose(back.get('weight')!.data, ref.linear.state.weight.data, { atol: 0, rtol: 1e-7 });
+      assert.equal(back.get('weight')!.shape, [2, 3]);
+    }));
+    d.dispose();
+  });
+
+  t('y = act(x·W + b) by hand; rank-3 input maps the last axis; no bias when asked', () => {
+    const d = new Dense(2, 2, { activation: 'relu', init: { weight: constant(0), bias: constant(0) } });
+    const n = new Dense(2, 3, { bias: false });
+    expectNoLeak(() => tf.tidy(() => {
+      d.loadState(new Map([
+        ['weight', { shape: [2, 2], data: Float32Array.from([1, 2, -3, 4]) }], // torch [out, in]: W_tf = [[1, -3], [2, 4]]
+        ['bias', { shape: [2], data: Float32Array.from([0.5, -0.5]) }],
+      ]));
+      // x = [1, 1]: x·W_tf = [3, 1] + b = [3.5, 0.5]; x = [1, -1]: [-1, -7] + b → relu → [0, 0]
+      assert.equal(Array.from(d.apply(tf.tensor2d([1, 1, 1, -1], [2, 2])).dataSync()), [3.5, 0.5, 0, 0]);
+      const x3 = tf.randomNormal([4, 3, 2], 0, 1, 'float32', 1);
+      const y3 = n.apply(x3);
+      assert.equal(y3.shape, [4, 3, 3]);
+      expectClose(y3.dataSync(), n.apply(tf.reshape(x3, [12, 2])).dataSync(), { atol: 0, rtol: 0 });
+      assert.equal([...n.namedParameters().keys()], ['weight']);
+    }));
+    assert.throws(() => d.apply(tf.zeros([2, 3])), /input must be \[\.\.\., 2\], got \[2, 3\]/);
+    assert.throws(() => d.apply(tf.zeros([2])), /got \[2\]/);
+    d.dispose();
+    n.dispose();
+  });
+
+  t('gradients w.r.t. weights and input match finite differences (rank 2 and 3)', () => {
+    const d = new Dense(3, 4, { activation: 'ssp', init: 'torch' }).initialize(5);
+    const x = tf.randomNormal([5, 3], 0, 1, 'float32', 2);
+    const x3 = tf.randomNormal([2, 3, 3], 0, 1, 'float32', 3);
+    expectGradcheck(gradcheckVariables(() => tf.sum(tf.square(d.apply(x))), [...d.trainableVariables().values()]), 'weights');
+    expectGradcheck(gradcheck((v) => tf.sum(tf.sin(d.apply(v))), [x]), 'input');
+    expectGradcheck(gradcheck((v) => tf.sum(tf.sin(d.apply(v))), [x3]), 'rank-3 input');
+    // inputGrad: false gives the same weight gradients
+    const vars = [...d.trainableVariables().values()];
+    const g1 = tf.variableGrads(() => tf.sum(tf.square(d.apply(x))) as tf.Scalar, vars).grads;
+    const g2 = tf.variableGrads(() => tf.sum(tf.square(d.apply(x, { inputGrad: false }))) as tf.Scalar, vars).grads;
+    for (const v of vars) expectClose(g2[v.name].dataSync(), g1[v.name].dataSync(), { atol: 1e-6 });
+    tf.dispose([x, x3, g1, g2]);
+    d.dispose();
+  });
+});
+
+test('config and initialisers: xavier (default) has zero bias, torch does not', () => {
+  const a = new Dense(16, 8);
+  assert.equal(a.getConfig(), { in: 16, out: 8, bias: true, activation: null, init: 'xavier' });
+  assert.ok(a.bias!.dataSync().every((v) => v === 0));
+  const b = new Dense(16, 8, { init: 'torch', activation: 'silu' });
+  assert.ok(b.bias!.dataSync().some((v) => v !== 0) && b.bias!.dataSync().every((v) => Math.abs(v) <= 0.25));
+  assert.is(b.getConfig().activation, 'silu');
+  assert.is(b.countParameters(), 16 * 8 + 8);
+  a.dispose();
+  b.dispose();
+});
+
+test.run();

@@ -1,0 +1,67 @@
+/**
+ * One training epoch of a paper-best model on the 254 OBELiX training CIFs (batch 32, AdamW), timed after a
+ * warm-up epoch, printed next to PyTorch 1.13's time for the same epoch on one core of this machine.
+ *
+ *   node --import tsx bench/epoch.ts [--config configs/schnet.yaml] [--backend wasm] [--epochs 2] [--profile]
+ * `--profile` prints the kernels that take the most time in one optimiser step.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { parseArgs } from 'node:util';
+import { fitNormalizer } from '../data/normalizer.js';
+import { splitEntries } from '../data/obelix.js';
+import { collate, disposeBatch } from '../graph/batch.js';
+import { initBackend } from '../train/backend.js';
+import { loadConfig } from '../train/config.js';
+import { buildModel, loadDataset, samplesFor } from '../train/run.js';
+import { Trainer } from '../train/trainer.js';
+
+/** PyTorch 1.13, 1 thread, same epoch (DEVELOPERS.md): SchNet paper-best 3.4 s, CGCNN 1.8 s. */
+const TORCH_SECONDS: Record<string, number> = { schnet: 3.4, cgcnn: 1.8 };
+
+const { values } = parseArgs({
+  options: {
+    config: { type: 'string', default: 'configs/schnet.yaml' },
+    backend: { type: 'string', default: 'wasm' },
+    epochs: { type: 'string', default: '2' },
+    profile: { type: 'boolean', default: false },
+  },
+});
+
+const config = loadConfig(values.config!, [`backend=${values.backend}`, 'data.validation=null', 'training.early_stopping_patience=null', `training.epochs=${values.epochs}`]);
+const backend = await initBackend(config.backend);
+const ds = await loadDataset(config, undefined, () => {});
+const t0 = performance.now();
+const samples = samplesFor(ds, splitEntries(ds, 'train', { cifOnly: true }), config);
+const graphSeconds = (performance.now() - t0) / 1000;
+const edges = samples.reduce((a, s) => a + s.src.length, 0);
+const model = buildModel(config);
+const normalizer = fitNormalizer(samples.map((s) => s.target), config.training.target_normalization);
+
+if (values.profile) {
+  const batch = collate(samples.slice(0, config.training.batch_size));
+  const vars = [...model.trainableVariables().values()];
+  const info = await tf.profile(() => {
+    const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(model.forward(batch, true))) as tf.Scalar, vars);
+    value.dispose();
+    tf.dispose(Object.values(grads));
+  });
+  const byKernel = new Map<string, number>();
+  for (const k of info.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+  const rows = [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 15);
+  console.log(JSON.stringify({ profile: 'one forward+backward, first batch', edges: batch.numEdges, kernels: rows.map(([k, ms]) => [k, Number(ms.toFixed(1))]) }));
+  disposeBatch(batch);
+}
+
+const trainer = new Trainer(model, config.training, normalizer, config.seed);
+const times: number[] = [];
+await trainer.fit(samples, null, {
+  onEpochEnd: async (record) => { times.push(record.seconds); },
+});
+const steady = times.length > 1 ? Math.min(...times.slice(1)) : times[0];
+const torch = TORCH_SECONDS[config.model.name];
+console.log(JSON.stringify({
+  model: config.model.name, backend: backend.name, structures: samples.length, edges, graph_seconds: Number(graphSeconds.toFixed(2)),
+  epoch_seconds: times.map((t) => Number(t.toFixed(2))), steady_epoch_seconds: Number(steady.toFixed(2)),
+  torch_1core_seconds: torch ?? null, ratio_to_torch: torch ? Number((steady / torch).toFixed(2)) : null,
+  tensors_after: tf.memory().numTensors,
+}));

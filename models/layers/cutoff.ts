@@ -6,16 +6,38 @@
  * polynomialEnvelope (MatGL `polynomial_cutoff`, DimeNet envelope, matgl/utils/cutoff.py @ e9cde22), x = d/r_c:
  *   f(d) = 1 − ½(p+1)(p+2)·xᵖ + p(p+2)·xᵖ⁺¹ − ½p(p+1)·xᵖ⁺² for d ≤ r_c, else 0;
  *   p = 3 gives 1 − 10x³ + 15x⁴ − 6x⁵ (value, first and second derivative vanish at r_c).
- * Beyond r_c both return 0 with a zero (finite) gradient.
+ * Beyond r_c both return 0 with a zero (finite) gradient. `CosineCutoff` keeps r_c as the buffer `cutoff` [1], the
+ * key SchNetPack state dicts carry (`representation.cutoff_fn.cutoff`).
  */
 import * as tf from '@tensorflow/tfjs';
+import { Module } from './module.js';
 import { indicator } from './ops.js';
 
-export function cosineCutoff(d: tf.Tensor1D, cutoff: number): tf.Tensor1D {
+/** r_c as a number, or a [1] tensor (a loaded buffer). */
+export function cosineCutoff(d: tf.Tensor1D, cutoff: number | tf.Tensor): tf.Tensor1D {
   return tf.tidy(() => {
-    const f = tf.mul(tf.add(tf.cos(tf.mul(d, Math.PI / cutoff)), 1), 0.5);
+    const f = tf.mul(tf.add(tf.cos(tf.div(tf.mul(d, Math.PI), cutoff)), 1), 0.5);
     return tf.mul(f, indicator(d, 'lt', cutoff)) as tf.Tensor1D;
   });
+}
+
+export class CosineCutoff extends Module {
+  static override className = 'CosineCutoff';
+  readonly cutoffBuffer: tf.Variable;
+
+  constructor(readonly cutoff: number) {
+    super();
+    this.cutoffBuffer = this.buffer('cutoff', { shape: [1], data: [cutoff] });
+  }
+
+  /** Uses the buffer, so a loaded r_c takes effect as in PyTorch. */
+  apply(d: tf.Tensor1D): tf.Tensor1D {
+    return cosineCutoff(d, this.cutoffBuffer);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { cutoff: this.cutoff };
+  }
 }
 
 /**

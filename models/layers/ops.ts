@@ -147,7 +147,7 @@ const COMPARE = { lt: tf.less, le: tf.lessEqual, gt: tf.greater, ge: tf.greaterE
  * Indicator [x cmp value] as float32 1/0, with a zero gradient. Masks such as [d < r_c] must be built this way:
  * TF.js registers no gradient for Less/LessEqual/Greater, so a comparison on the gradient path throws.
  */
-export function indicator<T extends tf.Tensor>(x: T, cmp: keyof typeof COMPARE, value: number): T {
+export function indicator<T extends tf.Tensor>(x: T, cmp: keyof typeof COMPARE, value: number | tf.Tensor): T {
   return unary(x, (xIn) => ({ value: tf.cast(COMPARE[cmp](xIn, value), 'float32'), gradFunc: (dy) => tf.zerosLike(dy) })) as T;
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cosineCutoff, polynomialEnvelope } from '../../../models/layers/cutoff.js';
+import { CosineCutoff, cosineCutoff, polynomialEnvelope } from '../../../models/layers/cutoff.js';
 import { expectClose, expectNoLeak, forEachBackend } from '../../helpers/backends.js';
 import { expectGradcheck, gradcheck } from '../../helpers/gradcheck.js';
 import { fixturesDir } from '../../helpers/paths.js';
@@ -47,6 +47,19 @@ forEachBackend('cutoff', (t) => {
       assert.ok(Math.abs(g[0]) < 1e-2 && g[2] === 0, `${g}`);
     }
     tf.dispose([d, edge]);
+  });
+
+  t('CosineCutoff module: buffer `cutoff` [1], same values, a loaded r_c takes effect', () => {
+    const c = new CosineCutoff(5);
+    assert.equal([...c.stateDict()].map(([k, v]) => [k, v.shape, Array.from(v.data)]), [['cutoff', [1], [5]]]);
+    assert.is(c.countParameters(), 0);
+    expectNoLeak(() => tf.tidy(() => {
+      const d = tf.tensor1d(ref.d);
+      expectClose(c.apply(d).dataSync(), ref.cosine, { atol: 1e-6, rtol: 1e-6 });
+      c.loadState(new Map([['cutoff', { shape: [1], data: Float32Array.from([2.5]) }]]));
+      expectClose(c.apply(tf.tensor1d([1.25, 2.5])).dataSync(), [0.5, 0], { atol: 1e-7 });
+    }));
+    c.dispose();
   });
 
   t('the polynomial exponent must be a positive integer', () => {

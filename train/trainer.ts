@@ -140,7 +140,7 @@ export class Trainer {
     };
   }
 
-  /** One optimiser step over a batch made of micro-batches; returns the summed loss (a scalar on device). */
+  /** One optimiser step over a batch made of micro-batches; returns the batch's mean loss (a scalar on device). */
   private step(micro: GraphSample[][], variables: Map<string, tf.Variable>, batchSize: number): tf.Scalar {
     const list = [...variables.values()];
     const nameOf = new Map(list.map((v, i) => [v.name, [...variables.keys()][i]]));
@@ -183,7 +183,7 @@ export class Trainer {
     }
     this.optimizer.apply(variables, gradients);
     for (const g of gradients.values()) g.dispose();
-    return total.mul(batchSize / micro.reduce((a, m) => a + m.length, 0)) as tf.Scalar;
+    return total;
   }
 
   private normalizedTargets(batch: GraphBatch): tf.Tensor1D {
@@ -224,8 +224,9 @@ export class Trainer {
         losses.push(this.step(micro.map((m) => m.map((i) => train[i])), variables, micro.reduce((a, m) => a + m.length, 0)));
         hooks.onBatch?.(epoch, b + 1, plan.length);
       });
-      const lossValues = await tf.stack(losses).data();
-      tf.dispose(losses);
+      const stacked = tf.stack(losses);
+      const lossValues = await stacked.data();
+      tf.dispose([stacked, ...losses]);
       const nanBatch = lossValues.findIndex((v) => !Number.isFinite(v));
       if (nanBatch >= 0) {
         throw new InputError(`training diverged: loss is ${lossValues[nanBatch]} at epoch ${epoch + 1}, batch ${nanBatch + 1} of ${plan.length} (try a lower training.lr or training.grad_clip)`);

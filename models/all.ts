@@ -1,2 +1,3 @@
 /** Importing this registers every model (and its upstream checkpoint format) with the registry. */
 import './schnet.js';
+import './painn.js';

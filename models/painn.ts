@@ -1,0 +1,196 @@
+/**
+ * PaiNN (Schütt, Unke, Gastegger, ICML 2021) as in SchNetPack 2.x (`schnetpack/representation/painn.py` @ v2.2.0),
+ * with SchNetPack's `Atomwise` head (architectures.md §4).
+ *
+ *   q⁰_i = Embedding(Z_i) [N, F],  μ⁰_i = 0 [N, 3, F];  u_ij = r_ij / d_ij,  Φ = Dense(φ(d_ij)) · f_c(d_ij) [E, T·3F]
+ *   message t:  [Δq | Δμ_R | Δμ_μ]_ij = Φ_t,ij ⊙ MLP(q)_j           (MLP = Dense(F→F), SiLU, Dense(F→3F))
+ *               q_i += Σ_j Δq_ij;   μ_i += Σ_j (Δμ_R,ij · u_ij + Δμ_μ,ij ⊙ μ_j)
+ *   mixing t:   [V | W] = μ·U (U [F, 2F], no bias);  ‖V‖ = √(Σ_xyz V² + ε)
+ *               [a_ss | a_vv | a_sv] = MLP([q, ‖V‖])            (Dense(2F→F), SiLU, Dense(F→3F))
+ *               μ += a_vv ⊙ W;   q += a_ss + a_sv ⊙ Σ_xyz V ⊙ W
+ *   y = mean_i (or Σ_i) Atomwise(q_i)
+ * Messages flow from neighbour j (`dst`) into centre i (`src`); φ = 20 Gaussians on [0, r_c], f_c cosine. Å.
+ * Weight names are SchNetPack's state-dict keys (`representation.filter_net.weight`,
+ * `representation.interactions.0.interatomic_context_net.0.weight`, `representation.mixing.0.mu_channel_mix.weight`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import type { GraphBatch } from '../graph/batch.js';
+import { cosineCutoff } from './layers/cutoff.js';
+import { Dense } from './layers/dense.js';
+import { Embedding } from './layers/embedding.js';
+import { Mlp } from './layers/mlp.js';
+import { Module, ModuleList } from './layers/module.js';
+import { gather, segmentSum } from './layers/ops.js';
+import { GaussianRBF } from './layers/radial.js';
+import { Atomwise } from './layers/readout.js';
+import type { GraphModel } from './model.js';
+import { registerModel } from './registry.js';
+import { registerSchnetpackFormat } from './schnetpackFormat.js';
+
+export const PaiNNOptions = z.object({
+  name: z.literal('painn'),
+  n_atom_basis: z.number().int().positive().default(128),
+  n_interactions: z.number().int().positive().default(3),
+  n_rbf: z.number().int().min(2).default(20),
+  /** One message and one mixing block reused T times. */
+  shared_interactions: z.boolean().default(false),
+  /** One filter Dense(n_rbf → 3F) for every block instead of Dense(n_rbf → T·3F) split in T chunks. */
+  shared_filters: z.boolean().default(false),
+  /** Added under the square root of ‖V‖ (stabilises its gradient at V = 0). */
+  epsilon: z.number().positive().default(1e-8),
+  /** `mean` = SchNetPack aggregation_mode "avg" (intensive targets), `sum` for extensive ones. */
+  aggregation: z.enum(['sum', 'mean']).default('mean'),
+}).strict();
+export type PaiNNOptions = z.infer<typeof PaiNNOptions>;
+
+/** Per-edge geometry shared by the blocks. */
+interface EdgeGeometry {
+  /** [E, 3] unit vectors from centre i to neighbour j. */
+  u: tf.Tensor2D;
+}
+
+/** Scalar and vector atom features. */
+export interface PaiNNFeatures {
+  /** [N, F] scalars. */
+  q: tf.Tensor2D;
+  /** [N, 3, F] vectors (Cartesian x, y, z on axis 1); they rotate with the input. */
+  mu: tf.Tensor3D;
+}
+
+const splitLast = (x: tf.Tensor, n: number): tf.Tensor[] => tf.split(x, n, x.rank - 1);
+
+/** Message block: continuous filters on the neighbours' context, summed into the centre. */
+export class PaiNNInteraction extends Module {
+  static override className = 'PaiNNInteraction';
+  private readonly context: Mlp;
+
+  constructor(readonly nAtomBasis: number) {
+    super();
+    this.context = this.child('interatomic_context_net', new Mlp([nAtomBasis, nAtomBasis, 3 * nAtomBasis], 'silu'));
+  }
+
+  /** filters Φ_t [E, 3F]. */
+  apply(s: PaiNNFeatures, filters: tf.Tensor2D, batch: GraphBatch, geo: EdgeGeometry): PaiNNFeatures {
+    const x = tf.mul(filters, gather(this.context.apply(s.q) as tf.Tensor2D, batch.dst));
+    const [dq, dmuR, dmumu] = splitLast(x, 3);
+    const dmu = tf.add(
+      tf.mul(tf.expandDims(dmuR, 1), tf.expandDims(geo.u, 2)),
+      tf.mul(tf.expandDims(dmumu, 1), gather(s.mu, batch.dst)),
+    ) as tf.Tensor3D;
+    return {
+      q: tf.add(s.q, segmentSum(dq as tf.Tensor2D, batch.src, batch.numAtoms)),
+      mu: tf.add(s.mu, segmentSum(dmu, batch.src, batch.numAtoms)),
+    };
+  }
+}
+
+/** Mixing block: per-atom coupling of scalars and vectors through the channel mix U and ‖V‖. */
+export class PaiNNMixing extends Module {
+  static override className = 'PaiNNMixing';
+  private readonly context: Mlp;
+  private readonly muChannelMix: Dense;
+
+  constructor(readonly nAtomBasis: number, readonly epsilon: number) {
+    super();
+    const f = nAtomBasis;
+    this.context = this.child('intraatomic_context_net', new Mlp([2 * f, f, 3 * f], 'silu'));
+    this.muChannelMix = this.child('mu_channel_mix', new Dense(f, 2 * f, { bias: false }));
+  }
+
+  apply(s: PaiNNFeatures): PaiNNFeatures {
+    const [v, w] = splitLast(this.muChannelMix.apply(s.mu), 2);
+    const vNorm = tf.sqrt(tf.add(tf.sum(tf.square(v), 1), this.epsilon));
+    const [ass, avv, asv] = splitLast(this.context.apply(tf.concat([s.q, vNorm], 1)), 3);
+    return {
+      q: tf.add(s.q, tf.add(ass, tf.mul(asv, tf.sum(tf.mul(v, w), 1)))),
+      mu: tf.add(s.mu, tf.mul(tf.expandDims(avv, 1), w)),
+    };
+  }
+}
+
+export class PaiNNRepresentation extends Module {
+  static override className = 'PaiNN';
+  private readonly embedding: Embedding;
+  private readonly radialBasis: GaussianRBF;
+  private readonly filterNet: Dense;
+  private readonly interactions: ModuleList<PaiNNInteraction>;
+  private readonly mixing: ModuleList<PaiNNMixing>;
+
+  constructor(readonly o: PaiNNOptions, readonly cutoff: number) {
+    super();
+    const f = o.n_atom_basis;
+    const t = o.n_interactions;
+    this.child('cutoff_fn', new CutoffBuffer(cutoff));
+    this.radialBasis = this.child('radial_basis', new GaussianRBF(o.n_rbf, cutoff));
+    this.embedding = this.child('embedding', new Embedding(100, f));
+    this.filterNet = this.child('filter_net', new Dense(o.n_rbf, (o.shared_filters ? 1 : t) * 3 * f));
+    const replicate = <M extends Module>(make: () => M): M[] => {
+      const first = make();
+      return Array.from({ length: t }, (_, k) => (o.shared_interactions || k === 0 ? first : make()));
+    };
+    this.interactions = this.child('interactions', new ModuleList(replicate(() => new PaiNNInteraction(f))));
+    this.mixing = this.child('mixing', new ModuleList(replicate(() => new PaiNNMixing(f, o.epsilon))));
+  }
+
+  /** Scalars q [N, F] and vectors μ [N, 3, F] after every block. */
+  features(batch: GraphBatch): PaiNNFeatures {
+    const f = this.o.n_atom_basis;
+    const fc = tf.expandDims(cosineCutoff(batch.distances, this.cutoff), 1);
+    const filters = tf.mul(this.filterNet.apply(this.radialBasis.apply(batch.distances), { inputGrad: false }), fc) as tf.Tensor2D;
+    const chunks = this.o.shared_filters ? [] : tf.split(filters, this.o.n_interactions, 1);
+    const geo = { u: tf.div(batch.vectors, tf.expandDims(batch.distances, 1)) as tf.Tensor2D };
+    let s: PaiNNFeatures = {
+      q: this.embedding.apply(batch.numbers),
+      mu: tf.zeros([batch.numAtoms, 3, f]) as tf.Tensor3D,
+    };
+    for (let k = 0; k < this.o.n_interactions; k++) {
+      s = this.interactions.at(k).apply(s, (chunks[k] ?? filters) as tf.Tensor2D, batch, geo);
+      s = this.mixing.at(k).apply(s);
+    }
+    return s;
+  }
+
+  /** Scalar representation q [N, F] (the Atomwise input). */
+  apply(batch: GraphBatch): tf.Tensor2D {
+    return this.features(batch).q;
+  }
+}
+
+/** SchNetPack stores the cutoff radius as a buffer `cutoff_fn.cutoff`; kept so state dicts match key for key. */
+class CutoffBuffer extends Module {
+  static override className = 'CosineCutoff';
+  constructor(readonly cutoff: number) {
+    super();
+    this.buffer('cutoff', { shape: [1], data: [cutoff] });
+  }
+}
+
+export class PaiNN extends Module implements GraphModel {
+  static override className = 'PaiNNModel';
+  readonly kind = 'painn';
+  readonly representation: PaiNNRepresentation;
+  readonly head: Atomwise;
+
+  constructor(readonly options: PaiNNOptions, cutoff: number) {
+    super();
+    this.representation = this.child('representation', new PaiNNRepresentation(options, cutoff));
+    this.head = this.child('output_modules.0', new Atomwise(options.n_atom_basis, options.aggregation));
+  }
+
+  forward(batch: GraphBatch): tf.Tensor1D {
+    return this.head.apply(this.representation.apply(batch), batch);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...this.options };
+  }
+}
+
+registerModel({
+  name: 'painn',
+  description: 'PaiNN (SchNetPack 2.x) with an Atomwise head',
+  schema: PaiNNOptions,
+  build: (o: PaiNNOptions, ctx) => new PaiNN(o, ctx.cutoff).initialize(ctx.seed),
+});
+registerSchnetpackFormat('PaiNN', 'painn');

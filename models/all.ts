@@ -1,3 +1,4 @@
 /** Importing this registers every model (and its upstream checkpoint format) with the registry. */
 import './schnet.js';
+import './cgcnn.js';
 import './painn.js';

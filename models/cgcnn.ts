@@ -1,0 +1,221 @@
+/**
+ * CGCNN (Xie & Grossman, Phys. Rev. Lett. 120, 145301 (2018)) as in txie-93/cgcnn `cgcnn/model.py` @ f42ab23
+ * (architectures.md §1):
+ *
+ *   h⁰_i = Linear(92 → F)(a_{Z_i})                    a = atom_init.json row of element Z_i (data/atomInit.ts)
+ *   u_ij = exp(−(d_ij − μ_k)² / σ²)                    41 Gaussians, μ_k = k·0.2 Å, σ = 0.2 Å
+ *   [f | c]_ij = bn1(fc_full([h_i, h_j, u_ij]))        [M, 2F], self first, then neighbour, then bond
+ *   h_i ← softplus(h_i + bn2(Σ_j σ(f_ij) ⊙ softplus(c_ij)))   (n_conv layers)
+ *   y = fc_out(… softplus(conv_to_fc(softplus(mean_i h_i))) …)   (n_h − 1 hidden `fcs`)
+ *
+ * Neighbours: the k-NN graph (`graph: {cutoff: 8, max_neighbors: 12}`), summed into the centre i (`src`).
+ * Padding is done here, in the model: an atom with m_i < K = max_num_nbr neighbours gets K − m_i extra slots with
+ * neighbour = the first atom of its crystal and d = radius + 1 Å, exactly as upstream's data loader pads. They are
+ * identical per atom, so the model evaluates one padded row per atom and weighs it by p_i = K − m_i, in the sum and
+ * in bn1's batch statistics (row weights of `BatchNorm1d`); the function is the same as with explicit slots.
+ * Upstream: padded slots are deliberately NOT masked (txie-93/cgcnn `data.py`, warning "not find enough neighbors").
+ *
+ * Weight names are upstream's state-dict keys (`embedding.weight`, `convs.0.fc_full.weight`,
+ * `convs.0.bn1.running_mean`, `conv_to_fc.weight`, `fcs.0.weight`, `fc_out.weight`), so the converted
+ * `pre-trained/*.pth.tar` weights load as they are. Output [B] in the normalised target units.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { loadAtomInit } from '../data/atomInit.js';
+import type { GraphBatch } from '../graph/batch.js';
+import { softplus } from './layers/activations.js';
+import { BatchNorm1d } from './layers/batchNorm.js';
+import { registerCgcnnFormat } from './cgcnnFormat.js';
+import { Dense } from './layers/dense.js';
+import { Module, ModuleList } from './layers/module.js';
+import { gather, segmentSum } from './layers/ops.js';
+import { cgcnnGaussian } from './layers/radial.js';
+import { poolAtoms } from './layers/readout.js';
+import type { GraphModel } from './model.js';
+import { registerModel } from './registry.js';
+
+export const CgcnnOptions = z.object({
+  name: z.literal('cgcnn'),
+  /** F, width of the atom features. */
+  atom_fea_len: z.number().int().positive().default(64),
+  n_conv: z.number().int().positive().default(3),
+  /** H, width of the hidden layers of the head. */
+  h_fea_len: z.number().int().positive().default(128),
+  /** Number of hidden layers of the head (conv_to_fc plus n_h − 1 `fcs`). */
+  n_h: z.number().int().positive().default(1),
+  /** K: neighbour slots per atom (pad up to it); must equal `graph.max_neighbors`. */
+  max_num_nbr: z.number().int().positive().default(12),
+  /** Gaussian centres dmin, dmin + step, …, radius (the graph cutoff); width σ = step. */
+  dmin: z.number().min(0).default(0),
+  step: z.number().positive().default(0.2),
+}).strict();
+export type CgcnnOptions = z.infer<typeof CgcnnOptions>;
+
+/** Per-batch neighbour data shared by the conv layers. */
+export interface CgcnnGraph {
+  /** [E] centre i and neighbour j of the real slots. */
+  src: tf.Tensor1D;
+  dst: tf.Tensor1D;
+  /** [E, K_g] Gaussian-expanded distances of the real slots. */
+  bond: tf.Tensor2D;
+  /** [N] neighbour of the padded slots: the first atom of each atom's crystal. */
+  padNeighbor: tf.Tensor1D;
+  /** [N, K_g] the bond feature at d = radius + 1 (one row per atom). */
+  padBond: tf.Tensor2D;
+  /** [E + N] multiplicity of each row: 1 for real slots, p_i = max(K − m_i, 0) for atom i's padded row. */
+  rowWeights: tf.Tensor1D;
+  /** [E + N] centre of each row (src, then 0…N−1). */
+  rowCentre: tf.Tensor1D;
+}
+
+/** Gated graph convolution (upstream `ConvLayer`): h_i ← softplus(h_i + bn2(Σ_j σ(f_ij) ⊙ softplus(c_ij))). */
+export class ConvLayer extends Module {
+  static override className = 'ConvLayer';
+  readonly fcFull: Dense;
+  readonly bn1: BatchNorm1d;
+  readonly bn2: BatchNorm1d;
+
+  constructor(readonly atomFeaLen: number, readonly nbrFeaLen: number) {
+    super();
+    this.fcFull = this.child('fc_full', new Dense(2 * atomFeaLen + nbrFeaLen, 2 * atomFeaLen, { init: 'torch' }));
+    this.bn1 = this.child('bn1', new BatchNorm1d(2 * atomFeaLen));
+    this.bn2 = this.child('bn2', new BatchNorm1d(atomFeaLen));
+  }
+
+  /** h [N, F] → [N, F]. */
+  apply(h: tf.Tensor2D, g: CgcnnGraph, training: boolean): tf.Tensor2D {
+    const F = this.atomFeaLen;
+    const real = tf.concat([gather(h, g.src), gather(h, g.dst), g.bond], 1);
+    const padded = tf.concat([h, gather(h, g.padNeighbor), g.padBond], 1);
+    const z = this.fcFull.apply(tf.concat([real, padded], 0)) as tf.Tensor2D;
+    const gated = this.bn1.apply(z, training, g.rowWeights);
+    const filter = tf.sigmoid(tf.slice(gated, [0, 0], [-1, F]));
+    const core = softplus(tf.slice(gated, [0, F], [-1, F]));
+    const messages = tf.mul(tf.mul(filter, core), tf.expandDims(g.rowWeights, 1)) as tf.Tensor2D;
+    const summed = segmentSum(messages, g.rowCentre, h.shape[0]);
+    return softplus(tf.add(h, this.bn2.apply(summed, training))) as tf.Tensor2D;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { atom_fea_len: this.atomFeaLen, nbr_fea_len: this.nbrFeaLen };
+  }
+}
+
+/** Embedding and conv layers (`embedding`, `convs.*`): atom features [N, F]. */
+export class CgcnnRepresentation extends Module {
+  static override className = 'CgcnnRepresentation';
+  readonly embedding: Dense;
+  readonly convs: ModuleList<ConvLayer>;
+
+  constructor(o: CgcnnOptions, origAtomFeaLen: number, nbrFeaLen: number) {
+    super();
+    this.embedding = this.child('embedding', new Dense(origAtomFeaLen, o.atom_fea_len, { init: 'torch' }));
+    this.convs = this.child('convs', new ModuleList(Array.from({ length: o.n_conv }, () => new ConvLayer(o.atom_fea_len, nbrFeaLen))));
+  }
+
+  apply(atomFea: tf.Tensor2D, g: CgcnnGraph, training: boolean): tf.Tensor2D {
+    let h = this.embedding.apply(atomFea, { inputGrad: false }) as tf.Tensor2D;
+    for (const conv of this.convs) h = conv.apply(h, g, training);
+    return h;
+  }
+}
+
+/** Readout (`conv_to_fc`, `fcs.*`, `fc_out`): mean over atoms, softplus, then the softplus MLP → [B]. */
+export class CgcnnHead extends Module {
+  static override className = 'CgcnnHead';
+  readonly convToFc: Dense;
+  readonly fcs: ModuleList<Dense>;
+  readonly fcOut: Dense;
+
+  constructor(o: CgcnnOptions) {
+    super();
+    const H = o.h_fea_len;
+    this.convToFc = this.child('conv_to_fc', new Dense(o.atom_fea_len, H, { init: 'torch' }));
+    this.fcs = this.child('fcs', new ModuleList(Array.from({ length: o.n_h - 1 }, () => new Dense(H, H, { init: 'torch' }))));
+    this.fcOut = this.child('fc_out', new Dense(H, 1, { init: 'torch' }));
+  }
+
+  apply(h: tf.Tensor2D, batch: GraphBatch): tf.Tensor1D {
+    let x = softplus(this.convToFc.apply(softplus(poolAtoms(h, batch, 'mean'))));
+    for (const fc of this.fcs) x = softplus(fc.apply(x));
+    return tf.reshape(this.fcOut.apply(x), [-1]) as tf.Tensor1D;
+  }
+}
+
+export class CGCNN extends Module implements GraphModel {
+  static override className = 'CrystalGraphConvNet';
+  readonly kind = 'cgcnn';
+  readonly representation: CgcnnRepresentation;
+  readonly head: CgcnnHead;
+  /** [maxZ + 1, 92] atom_init.json rows by atomic number (data, not a weight: upstream has no such key). */
+  private readonly atomTable: tf.Tensor2D;
+  private readonly nbrFeaLen: number;
+
+  /** `radius` = the graph cutoff (Å): Gaussian centres end there and padded slots sit at radius + 1. */
+  constructor(readonly options: CgcnnOptions, readonly radius: number) {
+    super();
+    const table = loadAtomInit();
+    this.atomTable = tf.keep(tf.tensor2d(table.rows, [table.maxZ + 1, table.length]));
+    this.nbrFeaLen = Math.round((radius - options.dmin) / options.step) + 1;
+    this.representation = new CgcnnRepresentation(options, table.length, this.nbrFeaLen);
+    this.head = new CgcnnHead(options);
+    // Upstream keys sit at the top level (`embedding.*`, `convs.*`, `conv_to_fc.*`), so the two halves are
+    // grouping views over the same children rather than prefixes.
+    this.child('embedding', this.representation.embedding);
+    this.child('convs', this.representation.convs);
+    this.child('conv_to_fc', this.head.convToFc);
+    this.child('fcs', this.head.fcs);
+    this.child('fc_out', this.head.fcOut);
+  }
+
+  private gaussian(d: tf.Tensor1D): tf.Tensor2D {
+    return cgcnnGaussian(d, { dmin: this.options.dmin, dmax: this.radius, step: this.options.step });
+  }
+
+  /** Neighbour slots of a batch, padded to K per atom (see the header). */
+  graph(batch: GraphBatch): CgcnnGraph {
+    const N = batch.numAtoms;
+    const firstAtom = new Int32Array(N);
+    for (let g = 0, start = 0; g < batch.numGraphs; start += batch.atomsPerGraph[g++]) {
+      firstAtom.fill(start, start, start + batch.atomsPerGraph[g]);
+    }
+    const found = segmentSum(tf.onesLike(batch.distances), batch.src, N);
+    const pad = tf.relu(tf.sub(this.options.max_num_nbr, found)) as tf.Tensor1D;
+    return {
+      src: batch.src,
+      dst: batch.dst,
+      bond: this.gaussian(batch.distances),
+      padNeighbor: tf.tensor1d(firstAtom, 'int32'),
+      padBond: tf.tile(this.gaussian(tf.tensor1d([this.radius + 1])), [N, 1]) as tf.Tensor2D,
+      rowWeights: tf.concat([tf.onesLike(batch.distances), pad]) as tf.Tensor1D,
+      rowCentre: tf.concat([batch.src, tf.range(0, N, 1, 'int32')]) as tf.Tensor1D,
+    };
+  }
+
+  /** Atom features [N, 92] looked up by atomic number. */
+  atomFeatures(batch: GraphBatch): tf.Tensor2D {
+    return gather(this.atomTable, batch.numbers);
+  }
+
+  forward(batch: GraphBatch, training = false): tf.Tensor1D {
+    const h = this.representation.apply(this.atomFeatures(batch), this.graph(batch), training);
+    return this.head.apply(h, batch);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...this.options };
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.atomTable.dispose();
+  }
+}
+
+registerModel({
+  name: 'cgcnn',
+  description: 'CGCNN (Xie & Grossman 2018), upstream txie-93/cgcnn layout',
+  schema: CgcnnOptions,
+  build: (o: CgcnnOptions, ctx) => new CGCNN(o, ctx.cutoff).initialize(ctx.seed),
+});
+registerCgcnnFormat();

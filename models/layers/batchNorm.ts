@@ -1,0 +1,80 @@
+/**
+ * BatchNorm1d in PyTorch's convention (`torch.nn.BatchNorm1d`, used by CGCNN): x [M, C] → [M, C],
+ *
+ *   training:  y = γ ⊙ (x − μ_B) / √(σ²_B + ε) + β,   μ_B, σ²_B = batch mean and biased variance per channel,
+ *              running_mean ← (1 − m)·running_mean + m·μ_B,  running_var ← (1 − m)·running_var + m·σ²_B·W/(W − 1)
+ *   eval:      y = γ ⊙ (x − running_mean) / √(running_var + ε) + β
+ *
+ * with ε = 1e-5 and momentum m = 0.1 (PyTorch's sense: the weight of the new batch; Keras's 0.99 is the other way
+ * round). Names `weight` (γ), `bias` (β), `running_mean`, `running_var` (buffers, never optimised).
+ * Running statistics are assigned on the device inside the forward pass: no read-back, no dataSync.
+ *
+ * Optional row weights w [M] (≥ 0) count row r as w_r identical rows: W = Σ w_r, μ_B = Σ w_r x_r / W, and the
+ * running variance uses the unbiased factor W/(W − 1). CGCNN uses this for its padded neighbour slots, which are
+ * identical per atom (see models/cgcnn.ts); with all weights 1 it is plain BatchNorm1d.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ones, zeros } from './initializers.js';
+import { Module } from './module.js';
+
+export interface BatchNormOptions {
+  eps?: number;
+  momentum?: number;
+}
+
+export class BatchNorm1d extends Module {
+  static override className = 'BatchNorm1d';
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
+  readonly eps: number;
+  readonly momentum: number;
+
+  constructor(readonly numFeatures: number, opts: BatchNormOptions = {}) {
+    super();
+    this.eps = opts.eps ?? 1e-5;
+    this.momentum = opts.momentum ?? 0.1;
+    this.weight = this.param('weight', [numFeatures], ones);
+    this.bias = this.param('bias', [numFeatures], zeros);
+    this.runningMean = this.buffer('running_mean', { shape: [numFeatures], data: new Float32Array(numFeatures) });
+    this.runningVar = this.buffer('running_var', { shape: [numFeatures], data: new Float32Array(numFeatures).fill(1) });
+  }
+
+  /**
+   * x [M, C]; `training` uses (and updates) batch statistics, otherwise the running ones. `rowWeights` [M]
+   * (training only) are multiplicities. Training needs W > 1 rows in total, as in PyTorch.
+   */
+  apply(x: tf.Tensor2D, training: boolean, rowWeights?: tf.Tensor1D): tf.Tensor2D {
+    if (x.rank !== 2 || x.shape[1] !== this.numFeatures) {
+      throw new Error(`BatchNorm1d(${this.numFeatures}): input must be [M, ${this.numFeatures}], got [${x.shape.join(', ')}]`);
+    }
+    if (!training) {
+      const scale = tf.mul(this.weight, tf.rsqrt(tf.add(this.runningVar, this.eps)));
+      return tf.add(tf.mul(tf.sub(x, this.runningMean), scale), this.bias) as tf.Tensor2D;
+    }
+    const w = rowWeights ? tf.expandDims(rowWeights, 1) : null;
+    const total = w ? tf.sum(w) : tf.scalar(x.shape[0]);
+    const mean = tf.div(tf.sum(w ? tf.mul(x, w) : x, 0), total);
+    const centred = tf.sub(x, mean);
+    const sq = tf.square(centred);
+    const variance = tf.div(tf.sum(w ? tf.mul(sq, w) : sq, 0), total);
+    this.updateRunning(mean, variance, total);
+    const y = tf.mul(centred, tf.mul(this.weight, tf.rsqrt(tf.add(variance, this.eps))));
+    return tf.add(y, this.bias) as tf.Tensor2D;
+  }
+
+  /** running ← (1 − m)·running + m·batch, with the unbiased batch variance σ²_B·W/(W − 1). */
+  private updateRunning(mean: tf.Tensor, variance: tf.Tensor, total: tf.Scalar | tf.Tensor): void {
+    const m = this.momentum;
+    tf.tidy(() => {
+      const unbiased = tf.mul(variance, tf.div(total, tf.sub(total, 1)));
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
+    });
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { num_features: this.numFeatures, eps: this.eps, momentum: this.momentum };
+  }
+}

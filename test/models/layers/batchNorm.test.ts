@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs';
+import * as assert from 'uvu/assert';
+import { BatchNorm1d } from '../../../models/layers/batchNorm.js';
+import { expectGradcheck, gradcheck } from '../../helpers/gradcheck.js';
+import { expectClose, expectNoLeak, forEachBackend } from '../../helpers/backends.js';
+
+const X = [[1, 2], [3, 6], [5, 4]];
+const values = (v: tf.Variable | tf.Tensor): number[] => Array.from(v.dataSync());
+
+forEachBackend('BatchNorm1d', (test) => {
+  test('training: batch mean and biased variance normalise; running stats take the unbiased variance', () => {
+    const bn = new BatchNorm1d(2);
+    // Column means 3 and 4, biased variances 8/3 and 8/3 (unbiased 4 and 4).
+    const y = tf.tidy(() => bn.apply(tf.tensor2d(X), true).dataSync());
+    const s = 1.2247425750014138; // 2/√(8/3 + 1e-5)
+    expectClose(y, [-s, -s, 0, s, s, 0], { atol: 1e-5 });
+    expectClose(values(bn.runningMean), [0.3, 0.4]);
+    expectClose(values(bn.runningVar), [0.9 + 0.4, 0.9 + 0.4]);
+    tf.tidy(() => bn.apply(tf.tensor2d(X), true));
+    expectClose(values(bn.runningMean), [0.9 * 0.3 + 0.3, 0.9 * 0.4 + 0.4]);
+    expectClose(values(bn.runningVar), [0.9 * 1.3 + 0.4, 0.9 * 1.3 + 0.4]);
+    bn.dispose();
+  });
+
+  test('eval: running statistics, γ and β', () => {
+    const bn = new BatchNorm1d(2);
+    tf.tidy(() => bn.apply(tf.tensor2d(X), true)); // running mean [0.3, 0.4], var [1.3, 1.3]
+    bn.weight.assign(tf.tensor1d([2, 1]));
+    bn.bias.assign(tf.tensor1d([0.5, -1]));
+    const y = tf.tidy(() => bn.apply(tf.tensor2d(X), false).dataSync());
+    const col0 = [0.6139382522184912, 2.368047544271324, 4.122156836324156].map((v) => 2 * v + 0.5);
+    const col1 = [2, 6, 4].map((v) => (v - 0.4) / Math.sqrt(1.3 + 1e-5) - 1);
+    expectClose(y, [col0[0], col1[0], col0[1], col1[1], col0[2], col1[2]], { atol: 1e-5 });
+    expectClose(values(bn.runningMean), [0.3, 0.4], { label: 'eval leaves running stats alone' });
+    bn.dispose();
+  });
+
+  test('row weights count rows as repeated: same output and running stats as the expanded batch', () => {
+    const a = new BatchNorm1d(2);
+    const b = new BatchNorm1d(2);
+    const weighted = tf.tidy(() => a.apply(tf.tensor2d(X), true, tf.tensor1d([1, 2, 1])).dataSync());
+    const expanded = tf.tidy(() => b.apply(tf.tensor2d([X[0], X[1], X[1], X[2]]), true).dataSync());
+    expectClose(weighted, [...expanded.slice(0, 4), ...expanded.slice(6, 8)], { atol: 1e-6 });
+    // Column 0: 1, 3, 3, 5 → mean 3, unbiased var 8/3; column 1: 2, 6, 6, 4 → mean 4.5, unbiased var 11/3.
+    expectClose(values(a.runningMean), [0.3, 0.45]);
+    expectClose(values(a.runningVar), [0.9 + 0.8 / 3, 0.9 + 1.1 / 3]);
+    a.dispose();
+    b.dispose();
+  });
+
+  test('training-mode gradient (through the batch statistics) matches finite differences; no leaks', () => {
+    const bn = new BatchNorm1d(3);
+    const x = tf.tensor2d([[0.3, -1, 2], [1.5, 0.2, -0.7], [-0.4, 0.9, 0.1], [2, -0.3, 0.6]]);
+    const w = tf.tensor1d([1, 3, 0, 2]);
+    const probe = tf.tensor2d([[1, -2, 0.5], [0.3, 1, -1], [2, 0.1, 0.4], [-0.6, 0.8, 1.2]]);
+    expectGradcheck(gradcheck((xi) => tf.sum(tf.mul(bn.apply(xi as tf.Tensor2D, true, w), probe)) as tf.Scalar, [x]), 'plain');
+    expectNoLeak(() => tf.tidy(() => {
+      bn.apply(x, true, w);
+    }), 'apply');
+    assert.ok(values(bn.runningVar).every(Number.isFinite));
+    tf.dispose([x, w, probe]);
+    bn.dispose();
+  });
+
+  test('state dict keys and shapes are PyTorch BatchNorm1d', () => {
+    const bn = new BatchNorm1d(4);
+    assert.equal([...bn.stateDict().keys()], ['weight', 'bias', 'running_mean', 'running_var']);
+    assert.is(bn.countParameters(), 8, 'running stats are buffers');
+    bn.dispose();
+  });
+});

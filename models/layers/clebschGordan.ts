@@ -1,0 +1,57 @@
+/**
+ * Real Clebsch–Gordan coefficients and the tensor product of irreducible features (architectures.md §5.1,
+ * SchNetPack `generate_clebsch_gordan_rsh` + `SO3TensorProduct`):
+ *
+ *   TP(a, b)[s] = Σ_{(s₁, s₂, s, c)} c · a[s₁] ⊙ b[s₂]       (elementwise over the feature axis F)
+ *
+ * with parity-respecting paths only ((−1)^(l₁+l₂) = (−1)^l). For l_max = 1: TP₀ = a₀b₀ − (a₁b₁ + a₂b₂ + a₃b₃)/√3,
+ * TP_m = a₀b_m + a_m b₀. The table is generated (models/layers/generated/clebschGordan.ts, by
+ * scripts/generate/clebschGordan.py) in the channel order of `sphericalHarmonics.ts`.
+ * a, b [N, S, F] with S = (l_max+1)² → [N, S, F].
+ */
+import * as tf from '@tensorflow/tfjs';
+import { CG_TABLE, CG_TABLE_LMAX } from './generated/clebschGordan.js';
+import { numChannels } from './sphericalHarmonics.js';
+
+/** Nonzero coefficients in row-major (s₁, s₂, s) order. */
+export interface ClebschGordan {
+  lmax: number;
+  s1: number[];
+  s2: number[];
+  s: number[];
+  c: number[];
+}
+
+/** The nonzero real CG coefficients with every index below (l_max+1)². */
+export function clebschGordan(lmax: number): ClebschGordan {
+  if (!Number.isInteger(lmax) || lmax < 0 || lmax > CG_TABLE_LMAX) {
+    throw new Error(`Clebsch–Gordan table: l_max must be an integer in [0, ${CG_TABLE_LMAX}], got ${lmax}`);
+  }
+  const n = numChannels(lmax);
+  const out: ClebschGordan = { lmax, s1: [], s2: [], s: [], c: [] };
+  for (const [a, b, s, c] of CG_TABLE) {
+    if (a >= n || b >= n || s >= n) continue;
+    out.s1.push(a);
+    out.s2.push(b);
+    out.s.push(s);
+    out.c.push(c);
+  }
+  return out;
+}
+
+/**
+ * TP(a, b) over axis 1. Channels are unstacked into [N, F] slices, so the cost is one product per nonzero
+ * coefficient (10 for l_max = 1, 83 for l_max = 2) and no [N, S, S, F] intermediate.
+ */
+export function tensorProduct(a: tf.Tensor3D, b: tf.Tensor3D, cg: ClebschGordan): tf.Tensor3D {
+  const n = numChannels(cg.lmax);
+  if (a.shape[1] !== n || b.shape[1] !== n) {
+    throw new Error(`tensorProduct(l_max ${cg.lmax}): inputs need ${n} channels, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
+  }
+  const as = tf.unstack(a, 1);
+  const bs = tf.unstack(b, 1);
+  const terms: tf.Tensor[][] = Array.from({ length: n }, () => []);
+  cg.c.forEach((c, k) => terms[cg.s[k]].push(tf.mul(tf.mul(as[cg.s1[k]], bs[cg.s2[k]]), c)));
+  const outs = terms.map((t) => (t.length === 0 ? tf.zerosLike(as[0]) : t.length === 1 ? t[0] : tf.addN(t)));
+  return tf.stack(outs, 1) as tf.Tensor3D;
+}

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import type { GraphBatch } from '../graph/batch.js';
-import { cosineCutoff } from './layers/cutoff.js';
+import { CosineCutoff } from './layers/cutoff.js';
 import { Dense } from './layers/dense.js';
 import { Embedding } from './layers/embedding.js';
 import { Mlp } from './layers/mlp.js';
@@ -74,13 +74,14 @@ export class SchNetRepresentation extends Module {
   static override className = 'SchNet';
   private readonly embedding: Embedding;
   private readonly radialBasis: GaussianRBF;
+  private readonly cutoffFn: CosineCutoff;
   private readonly interactions: ModuleList<SchNetInteraction>;
 
   constructor(readonly o: SchNetOptions, readonly cutoff: number) {
     super();
     const nFilters = o.n_filters ?? o.n_atom_basis;
     this.radialBasis = this.child('radial_basis', new GaussianRBF(o.n_rbf, cutoff));
-    this.child('cutoff_fn', new CutoffBuffer(cutoff));
+    this.cutoffFn = this.child('cutoff_fn', new CosineCutoff(cutoff));
     this.embedding = this.child('embedding', new Embedding(100, o.n_atom_basis));
     const first = new SchNetInteraction(o.n_atom_basis, o.n_rbf, nFilters);
     const blocks = Array.from({ length: o.n_interactions }, (_, t) =>
@@ -90,25 +91,17 @@ export class SchNetRepresentation extends Module {
 
   /** Atom features x [N, F] after the interaction blocks. */
   apply(batch: GraphBatch): tf.Tensor2D {
-    const radial = radialFeatures(batch, this.radialBasis, this.cutoff);
+    const radial = radialFeatures(batch, this.radialBasis, this.cutoffFn);
     let x = this.embedding.apply(batch.numbers);
     for (const block of this.interactions) x = tf.add(x, block.apply(x, batch, radial));
     return x;
   }
 }
 
-/** SchNetPack stores the cutoff radius as a buffer `cutoff_fn.cutoff`; kept so state dicts match key for key. */
-export class CutoffBuffer extends Module {
-  static override className = 'CosineCutoff';
-  constructor(readonly cutoff: number) {
-    super();
-    this.buffer('cutoff', { shape: [1], data: [cutoff] });
-  }
-}
-
-export function radialFeatures(batch: GraphBatch, basis: GaussianRBF, cutoff: number): RadialFeatures {
+/** Radial basis and cutoff of the pair distances, shared by every block (and by PaiNN). */
+export function radialFeatures(batch: GraphBatch, basis: GaussianRBF, cutoffFn: CosineCutoff): RadialFeatures {
   const d = pairDistances(batch);
-  return { rbf: basis.apply(d), cutoff: tf.expandDims(cosineCutoff(d, cutoff), 1) as tf.Tensor2D };
+  return { rbf: basis.apply(d), cutoff: tf.expandDims(cutoffFn.apply(d), 1) as tf.Tensor2D };
 }
 
 export class SchNet extends Module implements GraphModel {

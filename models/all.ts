@@ -2,3 +2,4 @@
 import './schnet.js';
 import './cgcnn.js';
 import './painn.js';
+import './so3net.js';

@@ -3,11 +3,13 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { InputError } from '../data/errors.js';
+import { cvCommand } from './commands/cv.js';
 import { dataCommand } from './commands/data.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { graphCommand } from './commands/graph.js';
 import { infoCommand } from './commands/info.js';
 import { predictCommand } from './commands/predict.js';
+import { searchCommand } from './commands/search.js';
 import { trainCommand } from './commands/train.js';
 
 async function main(): Promise<void> {
@@ -18,6 +20,8 @@ async function main(): Promise<void> {
     .command(trainCommand)
     .command(evaluateCommand)
     .command(predictCommand)
+    .command(cvCommand)
+    .command(searchCommand)
     .command(infoCommand)
     .demandCommand(1, 'name a command (see --help)')
     .strict()

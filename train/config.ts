@@ -33,6 +33,8 @@ export const GraphSchema = z.object({
   cutoff: z.number().positive().max(20).default(5),
   /** k nearest neighbours within `cutoff` (CGCNN); absent = every neighbour within the cutoff. */
   max_neighbors: z.number().int().positive().optional(),
+  /** M3GNet line graph: pairs of edges sharing a centre, both ≤ this many Å (graph/lineGraph.ts); absent = none. */
+  threebody_cutoff: z.number().positive().max(20).optional(),
 }).strict();
 
 export const TrainingSchema = z.object({
@@ -61,6 +63,17 @@ export const TrainingSchema = z.object({
   shuffle: z.boolean().default(true),
 }).strict();
 
+/**
+ * Random hyperparameter search: key paths of this config → candidate values. `trials` distinct sets are drawn
+ * without replacement from the product space as numpy does it in the SchNetPack benchmark:
+ * `RandomState(seed).permutation(size)[:trials]`, each index decoded mixed-radix, first key most significant.
+ */
+export const SearchSchema = z.object({
+  space: z.record(z.string(), z.array(z.union([z.number(), z.string(), z.boolean(), z.null()])).min(1)),
+  trials: z.number().int().positive().default(100),
+  seed: z.number().int().min(0).default(10),
+}).strict();
+
 const ModelHeader = z.object({ name: z.string() }).passthrough();
 
 export const RunSchema = z.object({
@@ -71,6 +84,7 @@ export const RunSchema = z.object({
   graph: GraphSchema.default(GraphSchema.parse({})),
   model: ModelHeader,
   training: TrainingSchema.default(TrainingSchema.parse({})),
+  search: SearchSchema.optional(),
 }).strict();
 
 export type RunConfig = Omit<z.infer<typeof RunSchema>, 'model'> & { model: { name: string } & Record<string, unknown> };
@@ -102,22 +116,31 @@ export function validateConfig(raw: unknown, source: string): RunConfig {
   return { ...parsed.data, model: model.data as RunConfig['model'] };
 }
 
-/** Parses one `a.b.c=value` override; the value is read as YAML (numbers, booleans, null, lists). */
-export function applyOverride(target: Record<string, unknown>, assignment: string): void {
-  const eq = assignment.indexOf('=');
-  if (eq <= 0) throw new InputError(`--set ${assignment}: expected key.path=value`);
-  const path = assignment.slice(0, eq).split('.');
-  const value = parseYaml(assignment.slice(eq + 1)) as unknown;
+/** Sets `a.b.c` in a nested object, creating sections on the way; `where` names the source in errors. */
+export function setPath(target: Record<string, unknown>, dotted: string, value: unknown, where: string): void {
+  const path = dotted.split('.');
   let node = target;
   for (const key of path.slice(0, -1)) {
     const next = node[key];
     if (next === undefined || next === null) node[key] = {};
-    else if (typeof next !== 'object' || Array.isArray(next)) {
-      throw new InputError(`--set ${assignment}: '${key}' is not a section`);
-    }
+    else if (typeof next !== 'object' || Array.isArray(next)) throw new InputError(`${where}: '${key}' is not a section`);
     node = node[key] as Record<string, unknown>;
   }
   node[path[path.length - 1]] = value;
+}
+
+/** Parses one `a.b.c=value` override; the value is read as YAML (numbers, booleans, null, lists). */
+export function applyOverride(target: Record<string, unknown>, assignment: string): void {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new InputError(`--set ${assignment}: expected key.path=value`);
+  setPath(target, assignment.slice(0, eq), parseYaml(assignment.slice(eq + 1)) as unknown, `--set ${assignment}`);
+}
+
+/** A validated copy of `config` with some key paths replaced (search trials, retraining). */
+export function withValues(config: RunConfig, values: Record<string, unknown>, where: string): RunConfig {
+  const raw = structuredClone(config) as unknown as Record<string, unknown>;
+  for (const [k, v] of Object.entries(values)) setPath(raw, k, v, where);
+  return validateConfig(raw, where);
 }
 
 export function readConfigFile(path: string): Record<string, unknown> {

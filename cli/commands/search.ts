@@ -1,0 +1,73 @@
+/**
+ * `crystal-gnn search --config FILE [--trials N]`: random hyperparameter search with CV, then retrain-and-test.
+ * `--shard I/N` runs a slice (SLURM arrays), `--collect DIR...` merges slices and finishes, `--workers K` runs K
+ * slices as parallel processes on this machine, `--resume` continues after a crash.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Argv, CommandModule } from 'yargs';
+import { InputError } from '../../data/errors.js';
+import { initBackend } from '../../train/backend.js';
+import { loadConfig } from '../../train/config.js';
+import { loadDataset } from '../../train/run.js';
+import { collectSearch, finishSearch, parseShard, runSearchTrials } from '../../train/search.js';
+import { logLine } from '../progress.js';
+
+interface SearchArgs {
+  config: string; set?: string[]; out?: string; trials?: number; shard?: string; collect?: string[];
+  workers: number; resume: boolean; finish: boolean; backend?: string; data?: string; 'folds-from'?: string; 'folds-key'?: string;
+}
+
+/** Runs `count` copies of this command as shards in child processes; resolves when all have exited cleanly. */
+function runWorkers(count: number, argv: string[]): Promise<void> {
+  const main = fileURLToPath(new URL('../main.js', import.meta.url));
+  const base = argv.filter((a, i) => !['--workers', '--finish', '--no-finish'].includes(a) && !(argv[i - 1] === '--workers') && !a.startsWith('--workers='));
+  const jobs = Array.from({ length: count }, (_, i) => new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [main, ...base, '--shard', `${i}/${count}`, '--resume', '--no-finish'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new InputError(`search worker ${i}/${count} exited with code ${code}`))));
+  }));
+  return Promise.all(jobs).then(() => undefined);
+}
+
+export const searchCommand: CommandModule<object, SearchArgs> = {
+  command: 'search',
+  describe: 'random hyperparameter search (CV per trial), then retrain the best on all training data and test',
+  builder: (y: Argv) => y
+    .option('config', { type: 'string', demandOption: true, describe: 'YAML config with a search: section' })
+    .option('set', { type: 'string', array: true })
+    .option('out', { type: 'string', describe: 'search directory (default runs/<name>-search)' })
+    .option('trials', { type: 'number', describe: 'number of sets to draw (overrides search.trials)' })
+    .option('shard', { type: 'string', describe: 'I/N: run only trials with index ≡ I (mod N)' })
+    .option('collect', { type: 'string', array: true, describe: 'merge the trials of these shard directories into --out and finish' })
+    .option('workers', { type: 'number', default: 1, describe: 'run K shards as parallel processes here' })
+    .option('resume', { type: 'boolean', default: false, describe: 'skip trials already finished in --out' })
+    .option('finish', { type: 'boolean', default: true, describe: 'rank, retrain the best and test when all trials are done' })
+    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] })
+    .option('folds-from', { type: 'string' })
+    .option('folds-key', { type: 'string' })
+    .option('data', { type: 'string' }) as Argv<SearchArgs>,
+  handler: async (args) => {
+    const sets = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];
+    if (args.trials !== undefined) sets.push(`search.trials=${args.trials}`);
+    const config = loadConfig(args.config, sets);
+    const out = args.out ?? join('runs', `${config.name ?? config.model.name}-search`);
+    if (args.workers > 1 && !args.shard && !args.collect) {
+      await runWorkers(args.workers, process.argv.slice(2));
+    }
+    const backend = await initBackend(config.backend);
+    const ds = await loadDataset(config, args.data, logLine);
+    const opts = { out, log: logLine, backend: backend.name, resume: args.resume || args.workers > 1, foldsFrom: args['folds-from'], foldsKey: args['folds-key'] };
+    if (args.collect) {
+      const merged = collectSearch(args.collect, out);
+      logLine(`collected ${merged.length} trials into ${out}`);
+    } else if (args.workers <= 1 || args.shard) {
+      logLine(`backend: ${backend.description}`);
+      await runSearchTrials(ds, config, { ...opts, shard: args.shard ? parseShard(args.shard) : undefined });
+    }
+    if (args.finish && !args.shard) {
+      const r = await finishSearch(ds, config, opts);
+      console.log(JSON.stringify({ out, best_trial: r.best.trial, params: r.best.params, cv_mae: r.best.cv_mae, cv_sd: r.best.cv_sd, test_mae: r.final.test_mae, epochs: r.final.epochs }));
+    }
+  },
+};

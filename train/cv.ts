@@ -1,0 +1,99 @@
+/**
+ * k-fold cross-validation of one configuration on the CIF training subset: one model per fold trained from
+ * scratch (normaliser fitted on the fold's training rows), its kept weights (best-validation or last, as the
+ * config says) scored on the held-out fold; the CV score is the mean and population SD of the fold MAEs
+ * (log10 S/cm), as in the OBELiX protocol. Folds are written to the run directory. A fold that finished is
+ * reused and an interrupted one resumes, so a stopped CV loses no finished work.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../data/errors.js';
+import { readFoldsFile } from '../data/folds.js';
+import { splitEntries, type ObelixDataset } from '../data/obelix.js';
+import { readJson, writeFileAtomic } from './checkpoint.js';
+import type { RunConfig } from './config.js';
+import { samplesFor, trainOnSamples, validationFolds, type Log } from './run.js';
+
+export interface FoldResult {
+  fold: number;
+  n: number;
+  mae: number;
+  rmse: number;
+  r2: number;
+  epochs_run: number;
+  best_epoch: number;
+  seconds_per_epoch: number;
+}
+
+export interface CvResult {
+  mae: number;
+  /** Population SD (ddof 0) of the fold MAEs, as the paper's ±. */
+  sd: number;
+  folds: FoldResult[];
+  fold_set: string;
+}
+
+export interface CvOptions {
+  out: string;
+  log: Log;
+  backend: string;
+  /** A JSON file of fold sets by entry ID (folds.json format); `foldsKey` picks the set. */
+  foldsFrom?: string;
+  foldsKey?: string;
+  onBatch?: (epoch: number, batch: number, total: number) => void;
+}
+
+export function meanAndSd(values: number[]): { mean: number; sd: number } {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+  return { mean, sd };
+}
+
+/** The validation folds (entry IDs) this CV uses, and a name for them. */
+export function resolveFolds(ds: ObelixDataset, config: RunConfig, opts: Pick<CvOptions, 'foldsFrom' | 'foldsKey'>): { name: string; folds: string[][] } {
+  const v = config.data.validation ?? { folds: 'kfold', k: 5, seed: config.seed, fold: 0 };
+  if (opts.foldsFrom) {
+    const sets = readFoldsFile(opts.foldsFrom);
+    const key = opts.foldsKey ?? (sets.size === 1 ? [...sets.keys()][0] : v.folds);
+    const folds = sets.get(key);
+    if (!folds) throw new InputError(`${opts.foldsFrom}: no fold set '${key}' (have: ${[...sets.keys()].join(', ')})`);
+    return { name: `${opts.foldsFrom}#${key}`, folds };
+  }
+  return { name: v.folds === 'kfold' ? `kfold(k=${v.k}, seed=${v.seed})` : v.folds, folds: validationFolds(ds, v) };
+}
+
+export async function runCrossValidation(ds: ObelixDataset, config: RunConfig, opts: CvOptions): Promise<CvResult> {
+  mkdirSync(opts.out, { recursive: true });
+  const { name, folds } = resolveFolds(ds, config, opts);
+  const entries = splitEntries(ds, 'train', { cifOnly: true });
+  const known = new Set(entries.map((e) => e.id));
+  const covered = new Set(folds.flat());
+  for (const id of covered) if (!known.has(id)) throw new InputError(`fold set ${name}: ID ${id} is not a training entry with a CIF`);
+  if (covered.size !== known.size || folds.flat().length !== known.size) {
+    throw new InputError(`fold set ${name}: folds must partition the ${known.size} training CIFs (they cover ${covered.size}, listing ${folds.flat().length})`);
+  }
+  writeFileAtomic(join(opts.out, 'folds.json'), `${JSON.stringify({ [name]: { folds } }, null, 1)}\n`);
+  const samples = samplesFor(ds, entries, config);
+  const byId = new Map(entries.map((e, i) => [e.id, samples[i]]));
+  const results: FoldResult[] = [];
+  for (let f = 0; f < folds.length; f++) {
+    const dir = join(opts.out, `fold-${f}`);
+    const done = join(dir, 'metrics.json');
+    if (!existsSync(done)) {
+      opts.log(`fold ${f + 1}/${folds.length}`);
+      const held = new Set(folds[f]);
+      const train = entries.filter((e) => !held.has(e.id)).map((e) => byId.get(e.id)!);
+      const val = folds[f].map((id) => byId.get(id)!);
+      const foldConfig: RunConfig = { ...config, data: { ...config.data, validation: { ...(config.data.validation ?? { folds: 'kfold', k: folds.length, seed: config.seed }), fold: f } } };
+      await trainOnSamples(foldConfig, train, val, { out: dir, resume: true, log: opts.log, backend: opts.backend, onBatch: opts.onBatch });
+    } else {
+      opts.log(`fold ${f + 1}/${folds.length}: finished earlier, reusing ${done}`);
+    }
+    const m = readJson<{ val: { mae: number; rmse: number; r2: number; n: number }; epochs_run: number; best_epoch: number; seconds_per_epoch: number }>(done);
+    results.push({ fold: f, n: m.val.n, mae: m.val.mae, rmse: m.val.rmse, r2: m.val.r2, epochs_run: m.epochs_run, best_epoch: m.best_epoch, seconds_per_epoch: m.seconds_per_epoch });
+  }
+  const { mean, sd } = meanAndSd(results.map((r) => r.mae));
+  const result: CvResult = { mae: mean, sd, folds: results, fold_set: name };
+  writeFileAtomic(join(opts.out, 'cv.json'), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}

@@ -1,0 +1,213 @@
+/**
+ * Random hyperparameter search with cross-validation, as the OBELiX benchmark ran it: `trials` distinct sets drawn
+ * from the config's `search.space`, 5-fold CV for each, ranking by mean CV MAE, the best set retrained on the whole
+ * training split and scored on the test split (CIF subset).
+ *
+ * Results go to an append-only JSONL file, one line per finished trial. `resume` skips the trials already there
+ * (a trial killed half-way is rerun, resuming its finished folds); `shard I/N` runs only trial indices ≡ I mod N
+ * into its own file, so any scheduler can spread a search over machines; `collectSearch` merges the shards.
+ */
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../data/errors.js';
+import { RandomState } from '../data/numpyRandom.js';
+import { splitEntries, type ObelixDataset } from '../data/obelix.js';
+import { writeFileAtomic } from './checkpoint.js';
+import { withValues, type RunConfig } from './config.js';
+import { runCrossValidation, type CvOptions, type FoldResult } from './cv.js';
+import { regressionMetrics } from './metrics.js';
+import { samplesFor, trainOnSamples } from './run.js';
+import { loadModel } from './load.js';
+import { predictSamples } from './trainer.js';
+
+export type SearchSpace = Record<string, readonly unknown[]>;
+export type TrialParams = Record<string, unknown>;
+
+export interface TrialRecord {
+  trial: number;
+  params: TrialParams;
+  cv_mae: number;
+  cv_sd: number;
+  folds: FoldResult[];
+}
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+export function spaceSize(space: SearchSpace): number {
+  return Object.values(space).reduce((a, v) => a * v.length, 1);
+}
+
+/** Mixed-radix decoding of a flat index, the first key most significant (numpy/itertools.product order). */
+export function decodeIndex(space: SearchSpace, index: number): TrialParams {
+  const keys = Object.keys(space);
+  const out: TrialParams = {};
+  let rest = index;
+  for (let k = keys.length - 1; k >= 0; k--) {
+    const values = space[keys[k]];
+    out[keys[k]] = values[rest % values.length];
+    rest = Math.floor(rest / values.length);
+  }
+  return Object.fromEntries(keys.map((k) => [k, out[k]]));
+}
+
+/** `RandomState(seed).permutation(size)[:trials]` (= np.random.choice(size, trials, replace=False)), decoded. */
+export function drawTrials(space: SearchSpace, trials: number, seed: number): TrialParams[] {
+  const size = spaceSize(space);
+  if (trials > size) throw new InputError(`search.trials = ${trials}, but the space has only ${size} distinct sets`);
+  return new RandomState(seed).permutation(size).slice(0, trials).map((i) => decodeIndex(space, i));
+}
+
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new InputError(`--shard ${text}: expected I/N with 0 ≤ I < N`);
+  return { index: Number(m[1]), count: Number(m[2]) };
+}
+
+const shardFile = (s?: Shard): string => (s ? `trials.shard-${s.index}-of-${s.count}.jsonl` : 'trials.jsonl');
+
+/** Every finished trial recorded in a directory's trials*.jsonl files (a torn last line is ignored). */
+export function readTrialRecords(dir: string): TrialRecord[] {
+  if (!existsSync(dir)) return [];
+  const out: TrialRecord[] = [];
+  for (const f of readdirSync(dir).filter((n) => /^trials(\.shard-\d+-of-\d+)?\.jsonl$/.test(n)).sort()) {
+    for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        out.push(JSON.parse(line) as TrialRecord);
+      } catch {
+        // A process killed while appending leaves a partial line: that trial is simply rerun.
+      }
+    }
+  }
+  return out;
+}
+
+/** One record per trial index; two records of one trial must agree on its parameters. */
+export function mergeRecords(records: TrialRecord[]): Map<number, TrialRecord> {
+  const byTrial = new Map<number, TrialRecord>();
+  for (const r of records) {
+    const prev = byTrial.get(r.trial);
+    if (prev && JSON.stringify(prev.params) !== JSON.stringify(r.params)) {
+      throw new InputError(`trial ${r.trial} appears with different parameters (${JSON.stringify(prev.params)} vs ${JSON.stringify(r.params)}): results of different searches mixed`);
+    }
+    if (!prev) byTrial.set(r.trial, r);
+  }
+  return byTrial;
+}
+
+/** Appends one line; a torn line left by a killed process is closed first so the new record stays parseable. */
+function appendRecord(file: string, record: TrialRecord): void {
+  const torn = existsSync(file) && statSync(file).size > 0 && !readFileSync(file, 'utf8').endsWith('\n');
+  appendFileSync(file, `${torn ? '\n' : ''}${JSON.stringify(record)}\n`);
+}
+
+export interface SearchOptions extends Omit<CvOptions, 'out'> {
+  out: string;
+  resume?: boolean;
+  shard?: Shard;
+  /** Only run trials with these indices (tests, debugging). */
+  only?: number[];
+}
+
+function searchSpec(config: RunConfig): NonNullable<RunConfig['search']> {
+  if (!config.search) throw new InputError('the config has no `search:` section (space, trials, seed)');
+  return config.search;
+}
+
+/** Runs this process's trials; returns the records of all trials finished in `out` so far. */
+export async function runSearchTrials(ds: ObelixDataset, config: RunConfig, opts: SearchOptions): Promise<TrialRecord[]> {
+  const spec = searchSpec(config);
+  const trials = drawTrials(spec.space, spec.trials, spec.seed);
+  mkdirSync(opts.out, { recursive: true });
+  const file = join(opts.out, shardFile(opts.shard));
+  const previous = mergeRecords(readTrialRecords(opts.out));
+  if (previous.size > 0 && !opts.resume) {
+    throw new InputError(`${opts.out} already holds ${previous.size} finished trials: pass --resume to continue, or another --out`);
+  }
+  writeFileAtomic(join(opts.out, 'search-config.json'), `${JSON.stringify(config, null, 1)}\n`);
+  for (let t = 0; t < trials.length; t++) {
+    if (opts.shard && t % opts.shard.count !== opts.shard.index) continue;
+    if (opts.only && !opts.only.includes(t)) continue;
+    if (previous.has(t)) continue;
+    const params = trials[t];
+    opts.log(`trial ${t + 1}/${trials.length}: ${JSON.stringify(params)}`);
+    const trialConfig = withValues(config, params, `search trial ${t}`);
+    const cv = await runCrossValidation(ds, trialConfig, { ...opts, out: join(opts.out, 'trials', `trial-${String(t).padStart(3, '0')}`) });
+    const record: TrialRecord = { trial: t, params, cv_mae: cv.mae, cv_sd: cv.sd, folds: cv.folds };
+    appendRecord(file, record);
+  }
+  return [...mergeRecords(readTrialRecords(opts.out)).values()];
+}
+
+/** Ranking: lowest mean CV MAE first; ties go to the earlier trial. */
+export function rankTrials(records: TrialRecord[]): TrialRecord[] {
+  return [...records].sort((a, b) => a.cv_mae - b.cv_mae || a.trial - b.trial);
+}
+
+/**
+ * Epochs for the final model: with early stopping (SchNetPack protocol), floor(mean epochs run over the folds) −
+ * patience, i.e. roughly the epoch of the best validation loss; with a fixed schedule, the configured epochs.
+ */
+export function retrainEpochs(config: RunConfig, folds: FoldResult[]): number {
+  const patience = config.training.early_stopping_patience;
+  if (patience === null) return config.training.epochs;
+  const mean = folds.reduce((a, f) => a + f.epochs_run, 0) / folds.length;
+  return Math.max(1, Math.floor(mean) - patience);
+}
+
+export interface SearchResult {
+  best: TrialRecord;
+  ranking: Array<Pick<TrialRecord, 'trial' | 'params' | 'cv_mae' | 'cv_sd'>>;
+  final: { dir: string; epochs: number; test_mae: number; test_rmse: number; test_r2: number; n_test: number };
+}
+
+/** Retrains a configuration on the whole CIF training split and scores it on the CIF test split. */
+export async function retrainAndTest(ds: ObelixDataset, config: RunConfig, folds: FoldResult[], opts: Omit<CvOptions, 'foldsFrom' | 'foldsKey'>): Promise<SearchResult['final']> {
+  const epochs = retrainEpochs(config, folds);
+  const finalConfig = withValues(config, { 'data.validation': null, 'training.epochs': epochs, 'training.early_stopping_patience': null, 'training.keep': 'last' }, 'retraining');
+  const train = samplesFor(ds, splitEntries(ds, 'train', { cifOnly: true }), finalConfig);
+  const test = samplesFor(ds, splitEntries(ds, 'test', { cifOnly: true }), finalConfig);
+  opts.log(`retraining on all ${train.length} training CIFs for ${epochs} epochs`);
+  await trainOnSamples(finalConfig, train, [], { out: opts.out, resume: true, log: opts.log, backend: opts.backend, onBatch: opts.onBatch });
+  const { model, normalizer } = loadModel(opts.out);
+  const pred = await predictSamples(model, test, normalizer, finalConfig.training.batch_size, finalConfig.training.max_edges_per_batch);
+  model.dispose();
+  const m = regressionMetrics(pred, test.map((s) => s.target));
+  writeFileAtomic(join(opts.out, 'test-predictions.json'), `${JSON.stringify(test.map((s, i) => ({ id: s.id, target: s.target, prediction: pred[i] })))}\n`);
+  return { dir: opts.out, epochs, test_mae: m.mae, test_rmse: m.rmse, test_r2: m.r2, n_test: m.n };
+}
+
+/** Ranks the finished trials of `out`, retrains the best and tests it; every drawn trial must be finished. */
+export async function finishSearch(ds: ObelixDataset, config: RunConfig, opts: SearchOptions): Promise<SearchResult> {
+  const spec = searchSpec(config);
+  const records = [...mergeRecords(readTrialRecords(opts.out)).values()];
+  const expected = opts.only ?? Array.from({ length: spec.trials }, (_, t) => t);
+  const have = new Set(records.map((r) => r.trial));
+  const missing = expected.filter((t) => !have.has(t));
+  if (missing.length) throw new InputError(`${opts.out}: ${missing.length} trials not finished yet (e.g. ${missing.slice(0, 5).join(', ')}); run the remaining shards or --resume`);
+  const ranking = rankTrials(records.filter((r) => expected.includes(r.trial)));
+  const best = ranking[0];
+  opts.log(`best trial ${best.trial}: CV MAE ${best.cv_mae.toFixed(3)} ± ${best.cv_sd.toFixed(3)} ${JSON.stringify(best.params)}`);
+  const bestConfig = withValues(config, best.params, `search trial ${best.trial}`);
+  const final = await retrainAndTest(ds, bestConfig, best.folds, { ...opts, out: join(opts.out, 'final') });
+  const result: SearchResult = { best, ranking: ranking.map(({ trial, params, cv_mae, cv_sd }) => ({ trial, params, cv_mae, cv_sd })), final };
+  writeFileAtomic(join(opts.out, 'search-result.json'), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+/** Copies the trial records of several shard directories into `out` (one merged, validated trials.jsonl). */
+export function collectSearch(dirs: string[], out: string): TrialRecord[] {
+  const records: TrialRecord[] = [];
+  for (const d of dirs) {
+    const r = readTrialRecords(d);
+    if (r.length === 0) throw new InputError(`${d}: no trials*.jsonl with finished trials`);
+    records.push(...r);
+  }
+  const merged = [...mergeRecords(records).values()].sort((a, b) => a.trial - b.trial);
+  mkdirSync(out, { recursive: true });
+  writeFileAtomic(join(out, 'trials.jsonl'), merged.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  return merged;
+}

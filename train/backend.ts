@@ -46,6 +46,25 @@ function loadNodePackage(): Promise<'tensorflow-gpu' | 'tensorflow' | null> {
   return nodePackage;
 }
 
+/**
+ * Zero-copy `Identity` for wasm. The engine clones every tensor it saves for the backward pass through `Identity`,
+ * and the stock wasm kernel copies the whole buffer (an [E, F] memcpy per saved activation, ~1/3 of a SchNet
+ * training step). Tensors are immutable and the wasm backend reference-counts its buffers, so sharing the buffer is
+ * what the cpu backend already does.
+ */
+function registerZeroCopyIdentity(): void {
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => {
+      const x = inputs.x as tf.TensorInfo;
+      (backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
+}
+
 /** Registers the wasm backend with its binaries located next to the package's entry point. */
 function loadWasm(): Promise<boolean> {
   wasmLoaded ??= (async () => {
@@ -53,6 +72,7 @@ function loadWasm(): Promise<boolean> {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       const dir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
       wasm.setWasmPaths(`${dir}/`);
+      registerZeroCopyIdentity();
       return true;
     } catch {
       return false;

@@ -38,6 +38,21 @@ test('idempotent: a repeated call keeps the backend and its tensors', async () =
   x.dispose();
 });
 
+test('wasm Identity shares buffers safely: clones outlive their source, memory is released, gradients hold', async () => {
+  await initBackend('wasm');
+  const bytes = tf.memory().numBytes;
+  const x = tf.tensor1d([1, 2, 3]);
+  const y = tf.clone(x);
+  x.dispose();
+  assert.equal(Array.from(await y.data()), [1, 2, 3]);
+  y.dispose();
+  assert.is(tf.memory().numBytes, bytes);
+  // saved activations go through Identity: d/dx sum(softplus(x)·x) must be exact
+  const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.softplus(v), v)))(tf.tensor1d([0.5, -1]));
+  const expect = [0.5, -1].map((v) => Math.log1p(Math.exp(v)) + v / (1 + Math.exp(-v)));
+  (await g.data()).forEach((v, i) => assert.ok(Math.abs(v - expect[i]) < 1e-6));
+});
+
 test('auto picks the TensorFlow binding when it loads, else wasm', async () => {
   const info = await initBackend('auto');
   assert.is(info.name, hasTfjsNode ? info.name : 'wasm');

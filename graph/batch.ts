@@ -45,6 +45,8 @@ export interface GraphBatch {
   ids: string[];
   /** [N] int32 atomic numbers. */
   numbers: tf.Tensor1D;
+  /** Host copy of `numbers`, so a model can name an element it has no row for without reading back. */
+  hostNumbers: Int32Array;
   /** [N] int32 crystal index of each atom. */
   graphOfAtom: tf.Tensor1D;
   /** [E] int32 centre atom i. */
@@ -134,6 +136,7 @@ export function collate(samples: GraphSample[]): GraphBatch {
     numEdges,
     ids: samples.map((s) => s.id),
     numbers: tf.tensor1d(numbers, 'int32'),
+    hostNumbers: numbers,
     graphOfAtom: tf.tensor1d(graphOfAtom, 'int32'),
     src: tf.tensor1d(src, 'int32'),
     dst: tf.tensor1d(dst, 'int32'),

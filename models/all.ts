@@ -3,3 +3,4 @@ import './schnet.js';
 import './cgcnn.js';
 import './painn.js';
 import './so3net.js';
+import './m3gnet.js';

@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { loadAtomInit } from '../data/atomInit.js';
+import { checkAtomFeatures, loadAtomInit, type AtomFeatureTable } from '../data/atomInit.js';
 import type { GraphBatch } from '../graph/batch.js';
 import { softplus } from './layers/activations.js';
 import { BatchNorm1d } from './layers/batchNorm.js';
@@ -149,12 +149,14 @@ export class CGCNN extends Module implements GraphModel {
   readonly head: CgcnnHead;
   /** [maxZ + 1, 92] atom_init.json rows by atomic number (data, not a weight: upstream has no such key). */
   private readonly atomTable: tf.Tensor2D;
+  private readonly table: AtomFeatureTable;
   private readonly nbrFeaLen: number;
 
   /** `radius` = the graph cutoff (Å): Gaussian centres end there and padded slots sit at radius + 1. */
   constructor(readonly options: CgcnnOptions, readonly radius: number) {
     super();
     const table = loadAtomInit();
+    this.table = table;
     this.atomTable = tf.keep(tf.tensor2d(table.rows, [table.maxZ + 1, table.length]));
     this.nbrFeaLen = Math.round((radius - options.dmin) / options.step) + 1;
     this.representation = new CgcnnRepresentation(options, table.length, this.nbrFeaLen);
@@ -192,8 +194,11 @@ export class CGCNN extends Module implements GraphModel {
     };
   }
 
-  /** Atom features [N, 92] looked up by atomic number. */
+  /** Atom features [N, 92] looked up by atomic number; an element without a row is an InputError naming it. */
   atomFeatures(batch: GraphBatch): tf.Tensor2D {
+    for (let g = 0, start = 0; g < batch.numGraphs; start += batch.atomsPerGraph[g++]) {
+      checkAtomFeatures(this.table, batch.hostNumbers.subarray(start, start + batch.atomsPerGraph[g]), batch.ids[g]);
+    }
     return gather(this.atomTable, batch.numbers);
   }
 

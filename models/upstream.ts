@@ -8,7 +8,7 @@ import type { Normalizer } from '../data/normalizer.js';
 export interface UpstreamModelSpec {
   /** Our `model:` section (validated by the model's schema afterwards). */
   model: { name: string } & Record<string, unknown>;
-  graph: { cutoff: number; max_neighbors?: number };
+  graph: { cutoff: number; max_neighbors?: number; threebody_cutoff?: number };
   normalizer: Normalizer;
   /** Renames a stored key into our key (e.g. strips a wrapper prefix); identity when absent. */
   renameKey?: (key: string) => string;

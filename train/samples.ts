@@ -9,6 +9,7 @@ import { roundOccupancies } from '../data/rounding.js';
 import type { Atoms } from '../data/structure.js';
 import type { GraphSample } from '../graph/batch.js';
 import { knnGraph } from '../graph/knn.js';
+import { lineGraph } from '../graph/lineGraph.js';
 import { radiusGraph, type NeighborList } from '../graph/neighbors.js';
 import { pairEdges } from '../graph/pairs.js';
 
@@ -16,21 +17,25 @@ export interface GraphOptions {
   cutoff: number;
   /** k nearest neighbours within the cutoff (CGCNN); undefined = all neighbours within the cutoff. */
   max_neighbors?: number;
+  /** Also build M3GNet's three-body line graph with this cutoff (Å). */
+  threebody_cutoff?: number;
 }
 
 export function graphKey(o: GraphOptions): string {
-  return o.max_neighbors ? `knn${o.max_neighbors}@${o.cutoff}` : `r@${o.cutoff}`;
+  const base = o.max_neighbors ? `knn${o.max_neighbors}@${o.cutoff}` : `r@${o.cutoff}`;
+  return o.threebody_cutoff === undefined ? base : `${base}+3b@${o.threebody_cutoff}`;
 }
 
 export function buildNeighbors(atoms: Atoms, o: GraphOptions): NeighborList {
   return o.max_neighbors ? knnGraph(atoms, o.max_neighbors, o.cutoff) : radiusGraph(atoms, o.cutoff);
 }
 
-export function toSample(atoms: Atoms, nl: NeighborList, target: number): GraphSample {
+/** `threebodyCutoff` (Å) adds the line graph (triplets) built from the float64 distances. */
+export function toSample(atoms: Atoms, nl: NeighborList, target: number, threebodyCutoff?: number): GraphSample {
   const { edgePair, pairEdge } = pairEdges(nl, atoms.numbers.length);
   const pairDistances = new Float32Array(pairEdge.length);
   for (let p = 0; p < pairEdge.length; p++) pairDistances[p] = nl.distances[pairEdge[p]];
-  return {
+  const sample: GraphSample = {
     pairs: { edgePair, distances: pairDistances },
     id: atoms.id,
     numbers: atoms.numbers,
@@ -40,6 +45,8 @@ export function toSample(atoms: Atoms, nl: NeighborList, target: number): GraphS
     distances: Float32Array.from(nl.distances),
     target,
   };
+  if (threebodyCutoff !== undefined) sample.triplets = lineGraph(nl.src, nl.distances, atoms.numbers.length, threebodyCutoff, { where: atoms.id });
+  return sample;
 }
 
 export function atomsFromCif(path: string): Atoms {
@@ -56,7 +63,7 @@ export function sampleFromCif(path: string, o: GraphOptions, target = NaN): Grap
   let s = cache.get(key);
   if (!s) {
     const atoms = atomsFromCif(path);
-    s = toSample(atoms, buildNeighbors(atoms, o), NaN);
+    s = toSample(atoms, buildNeighbors(atoms, o), NaN, o.threebody_cutoff);
     cache.set(key, s);
   }
   return { ...s, target };

@@ -245,5 +245,11 @@ forEachBackend('CGCNN structure', (test) => {
     throwsInputError(() => format.convert({ ...raw, architecture: { ...arch, classification: true } }, 'd'), 'd/config.json', 'classification');
     throwsInputError(() => format.convert({ ...raw, architecture: { ...arch, nbr_fea_len: 40 } }, 'd'), 'nbr_fea_len = 40', '41 Gaussians');
     throwsInputError(() => format.convert({ ...raw, normalizer: {} }, 'd'), 'normalizer.mean');
+    const m = new CGCNN(options({ atom_fea_len: 4, n_conv: 1 }), 8);
+    const heavy = makeAtoms('heavy', [[4, 0, 0], [0, 4, 0], [0, 0, 4]], [[0, 0, 0], [0.5, 0.5, 0.5]], [3, 101]);
+    const batch = collate([sampleOf(smallCrystal(), 8, 12), sampleOf(heavy, 8, 12)]);
+    throwsInputError(() => m.forward(batch, false), 'heavy', 'element Md (site 1)');
+    disposeBatch(batch);
+    m.dispose();
   });
 });

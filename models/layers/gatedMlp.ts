@@ -1,0 +1,33 @@
+/**
+ * Gated MLP (MatGL `GatedMLP`, matgl/layers/_core.py @ e9cde22; M3GNet, architectures.md §6.5):
+ *
+ *   y = value(x) ⊙ gate(x),  value = (Linear → SiLU) × n,  gate = (Linear → SiLU) × (n − 1) → Linear → σ
+ *
+ * SiLU is hard-coded upstream whatever the model's activation. sizes = [in, hidden…, out]; weights under
+ * `layers.{0,2,4…}` and `gates.{0,2,4…}` (nn.Sequential indices with the activations in between), PyTorch
+ * `nn.Linear` init. x [M, in] → [M, out].
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ApplyOptions } from './dense.js';
+import { Mlp } from './mlp.js';
+import { Module } from './module.js';
+
+export class GatedMlp extends Module {
+  static override className = 'GatedMLP';
+  readonly layers: Mlp;
+  readonly gates: Mlp;
+
+  constructor(readonly sizes: number[], readonly bias = true) {
+    super();
+    this.layers = this.child('layers', new Mlp(sizes, 'silu', { activateLast: true, stride: 2, bias, init: 'torch' }));
+    this.gates = this.child('gates', new Mlp(sizes, 'silu', { stride: 2, bias, init: 'torch' }));
+  }
+
+  apply(x: tf.Tensor2D, opts: ApplyOptions = {}): tf.Tensor2D {
+    return tf.mul(this.layers.apply(x, opts), tf.sigmoid(this.gates.apply(x, opts))) as tf.Tensor2D;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { sizes: this.sizes, bias: this.bias };
+  }
+}

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { InputError } from '../data/errors.js';
 import { elementSymbol, lookupElement } from '../data/elements.js';
 import type { GraphBatch } from '../graph/batch.js';
-import { clebschGordan, tensorProduct, type ClebschGordan } from './layers/clebschGordan.js';
+import { clebschGordan, tensorProduct, tensorProductSlices, type ClebschGordan } from './layers/clebschGordan.js';
 import { polynomialEnvelope } from './layers/cutoff.js';
 import { Dense } from './layers/dense.js';
 import { Embedding } from './layers/embedding.js';
@@ -28,7 +28,7 @@ import { gather, segmentSum } from './layers/ops.js';
 import { besselRbf } from './layers/radial.js';
 import { poolAtoms } from './layers/readout.js';
 import { Set2Set } from './layers/set2set.js';
-import { sphericalHarmonics } from './layers/sphericalHarmonics.js';
+import { degreeOf, sphericalHarmonics } from './layers/sphericalHarmonics.js';
 import type { GraphModel } from './model.js';
 import { registerModel } from './registry.js';
 
@@ -78,10 +78,12 @@ export class SO3Convolution extends Module {
   }
 
   apply(x: tf.Tensor3D, edges: SO3Edges, batch: GraphBatch): tf.Tensor3D {
-    const w = tf.mul(this.filternet.apply(edges.radial, { inputGrad: false }), edges.envelope);
-    const wy = tf.mul(expandDegrees(tf.reshape(w, [-1, this.lmax + 1, this.nAtomBasis]), this.lmax), tf.expandDims(edges.sh, 2)) as tf.Tensor3D;
-    const v = tensorProduct(wy, gather(x, batch.dst), this.cg);
-    return segmentSum(v, batch.src, batch.numAtoms);
+    // Per-channel [E, F] slices throughout: no [E, S, F] tiles, stacks or unstacks on the edge side.
+    const w = tf.split(tf.mul(this.filternet.apply(edges.radial, { inputGrad: false }), edges.envelope), this.lmax + 1, 1);
+    const y = tf.unstack(edges.sh, 1).map((ys) => tf.expandDims(ys, 1));
+    const wy = y.map((ys, s) => tf.mul(w[degreeOf(s)], ys));
+    const v = tensorProductSlices(wy, tf.unstack(gather(x, batch.dst), 1), this.cg);
+    return tf.stack(v.map((vs) => segmentSum(vs as tf.Tensor2D, batch.src, batch.numAtoms)), 1) as tf.Tensor3D;
   }
 }
 

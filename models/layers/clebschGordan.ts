@@ -40,6 +40,29 @@ export function clebschGordan(lmax: number): ClebschGordan {
 }
 
 /**
+ * TP on channel slices: a[s], b[s] are [K, F] tensors (S of each) → S slices. Terms of one output channel that
+ * share a coefficient are summed before one multiplication (for l_max = 1: 10 products, 1 scaling).
+ */
+export function tensorProductSlices(a: tf.Tensor[], b: tf.Tensor[], cg: ClebschGordan): tf.Tensor[] {
+  const n = numChannels(cg.lmax);
+  if (a.length !== n || b.length !== n) throw new Error(`tensorProduct(l_max ${cg.lmax}): inputs need ${n} channels, got ${a.length} and ${b.length}`);
+  const groups: Array<Map<string, { c: number; terms: tf.Tensor[] }>> = Array.from({ length: n }, () => new Map());
+  cg.c.forEach((c, k) => {
+    const key = c.toPrecision(12);
+    const g = groups[cg.s[k]].get(key) ?? { c, terms: [] };
+    g.terms.push(tf.mul(a[cg.s1[k]], b[cg.s2[k]]));
+    groups[cg.s[k]].set(key, g);
+  });
+  return groups.map((bySign) => {
+    const parts = [...bySign.values()].map(({ c, terms }) => {
+      const sum = terms.length === 1 ? terms[0] : tf.addN(terms);
+      return Math.abs(c - 1) < 1e-12 ? sum : tf.mul(sum, c);
+    });
+    return parts.length === 0 ? tf.zerosLike(a[0]) : parts.length === 1 ? parts[0] : tf.addN(parts);
+  });
+}
+
+/**
  * TP(a, b) over axis 1. Channels are unstacked into [N, F] slices, so the cost is one product per nonzero
  * coefficient (10 for l_max = 1, 83 for l_max = 2) and no [N, S, S, F] intermediate.
  */
@@ -48,10 +71,5 @@ export function tensorProduct(a: tf.Tensor3D, b: tf.Tensor3D, cg: ClebschGordan)
   if (a.shape[1] !== n || b.shape[1] !== n) {
     throw new Error(`tensorProduct(l_max ${cg.lmax}): inputs need ${n} channels, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
   }
-  const as = tf.unstack(a, 1);
-  const bs = tf.unstack(b, 1);
-  const terms: tf.Tensor[][] = Array.from({ length: n }, () => []);
-  cg.c.forEach((c, k) => terms[cg.s[k]].push(tf.mul(tf.mul(as[cg.s1[k]], bs[cg.s2[k]]), c)));
-  const outs = terms.map((t) => (t.length === 0 ? tf.zerosLike(as[0]) : t.length === 1 ? t[0] : tf.addN(t)));
-  return tf.stack(outs, 1) as tf.Tensor3D;
+  return tf.stack(tensorProductSlices(tf.unstack(a, 1), tf.unstack(b, 1), cg), 1) as tf.Tensor3D;
 }

@@ -10,6 +10,7 @@ import { graphCommand } from './commands/graph.js';
 import { infoCommand } from './commands/info.js';
 import { predictCommand } from './commands/predict.js';
 import { searchCommand } from './commands/search.js';
+import { table2Command } from './commands/table2.js';
 import { trainCommand } from './commands/train.js';
 
 async function main(): Promise<void> {
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     .command(predictCommand)
     .command(cvCommand)
     .command(searchCommand)
+    .command(table2Command)
     .command(infoCommand)
     .demandCommand(1, 'name a command (see --help)')
     .strict()

@@ -28,7 +28,7 @@ import { BatchNorm1d } from './layers/batchNorm.js';
 import { registerCgcnnFormat } from './cgcnnFormat.js';
 import { Dense } from './layers/dense.js';
 import { Module, ModuleList } from './layers/module.js';
-import { gather, segmentSum } from './layers/ops.js';
+import { gather, matMul, segmentSum } from './layers/ops.js';
 import { cgcnnGaussian } from './layers/radial.js';
 import { poolAtoms } from './layers/readout.js';
 import type { GraphModel } from './model.js';
@@ -51,21 +51,19 @@ export const CgcnnOptions = z.object({
 }).strict();
 export type CgcnnOptions = z.infer<typeof CgcnnOptions>;
 
-/** Per-batch neighbour data shared by the conv layers. */
+/**
+ * Per-batch neighbour slots shared by the conv layers: the E real slots, then one padded row per atom
+ * (neighbour = the first atom of its crystal, d = radius + 1), M = E + N rows in all.
+ */
 export interface CgcnnGraph {
-  /** [E] centre i and neighbour j of the real slots. */
-  src: tf.Tensor1D;
-  dst: tf.Tensor1D;
-  /** [E, K_g] Gaussian-expanded distances of the real slots. */
-  bond: tf.Tensor2D;
-  /** [N] neighbour of the padded slots: the first atom of each atom's crystal. */
-  padNeighbor: tf.Tensor1D;
-  /** [N, K_g] the bond feature at d = radius + 1 (one row per atom). */
-  padBond: tf.Tensor2D;
-  /** [E + N] multiplicity of each row: 1 for real slots, p_i = max(K − m_i, 0) for atom i's padded row. */
-  rowWeights: tf.Tensor1D;
-  /** [E + N] centre of each row (src, then 0…N−1). */
+  /** [M] centre i of each row (src, then 0…N−1). */
   rowCentre: tf.Tensor1D;
+  /** [M] neighbour j of each row (dst, then the first atom of the crystal). */
+  rowNeighbor: tf.Tensor1D;
+  /** [M, K_g] Gaussian-expanded distance of each row. */
+  rowBond: tf.Tensor2D;
+  /** [M] multiplicity: 1 for real slots, p_i = max(K − m_i, 0) for atom i's padded row. */
+  rowWeights: tf.Tensor1D;
 }
 
 /** Gated graph convolution (upstream `ConvLayer`): h_i ← softplus(h_i + bn2(Σ_j σ(f_ij) ⊙ softplus(c_ij))). */
@@ -82,12 +80,20 @@ export class ConvLayer extends Module {
     this.bn2 = this.child('bn2', new BatchNorm1d(atomFeaLen));
   }
 
-  /** h [N, F] → [N, F]. */
+  /**
+   * h [N, F] → [N, F]. fc_full([h_i, h_j, u]) is evaluated as h_i·W_self + h_j·W_nbr + u·W_bond + b: the two
+   * atom products run on N rows instead of M ≈ 13N, which is the same sum with ~3x fewer multiplications.
+   */
   apply(h: tf.Tensor2D, g: CgcnnGraph, training: boolean): tf.Tensor2D {
     const F = this.atomFeaLen;
-    const real = tf.concat([gather(h, g.src), gather(h, g.dst), g.bond], 1);
-    const padded = tf.concat([h, gather(h, g.padNeighbor), g.padBond], 1);
-    const z = this.fcFull.apply(tf.concat([real, padded], 0)) as tf.Tensor2D;
+    const w = this.fcFull.weight as tf.Tensor2D; // [2F + K_g, 2F], TF.js layout
+    const wSelf = tf.slice(w, [0, 0], [F, -1]) as tf.Tensor2D;
+    const wNbr = tf.slice(w, [F, 0], [F, -1]) as tf.Tensor2D;
+    const wBond = tf.slice(w, [2 * F, 0], [-1, -1]) as tf.Tensor2D;
+    const z = tf.add(
+      tf.add(gather(matMul(h, wSelf), g.rowCentre), gather(matMul(h, wNbr), g.rowNeighbor)),
+      tf.add(matMul(g.rowBond, wBond, { gradA: false }), this.fcFull.bias!),
+    ) as tf.Tensor2D;
     const gated = this.bn1.apply(z, training, g.rowWeights);
     const filter = tf.sigmoid(tf.slice(gated, [0, 0], [-1, F]));
     const core = softplus(tf.slice(gated, [0, F], [-1, F]));
@@ -184,13 +190,10 @@ export class CGCNN extends Module implements GraphModel {
     const found = segmentSum(tf.onesLike(batch.distances), batch.src, N);
     const pad = tf.relu(tf.sub(this.options.max_num_nbr, found)) as tf.Tensor1D;
     return {
-      src: batch.src,
-      dst: batch.dst,
-      bond: this.gaussian(batch.distances),
-      padNeighbor: tf.tensor1d(firstAtom, 'int32'),
-      padBond: tf.tile(this.gaussian(tf.tensor1d([this.radius + 1])), [N, 1]) as tf.Tensor2D,
-      rowWeights: tf.concat([tf.onesLike(batch.distances), pad]) as tf.Tensor1D,
       rowCentre: tf.concat([batch.src, tf.range(0, N, 1, 'int32')]) as tf.Tensor1D,
+      rowNeighbor: tf.concat([batch.dst, tf.tensor1d(firstAtom, 'int32')]) as tf.Tensor1D,
+      rowBond: tf.concat([this.gaussian(batch.distances), tf.tile(this.gaussian(tf.tensor1d([this.radius + 1])), [N, 1])]) as tf.Tensor2D,
+      rowWeights: tf.concat([tf.onesLike(batch.distances), pad]) as tf.Tensor1D,
     };
   }
 

@@ -155,7 +155,7 @@ forEachBackend('CGCNN', (test) => {
     const loss = (x: tf.Tensor2D): tf.Scalar => tf.sum(tf.mul(conv.apply(x, g, true), probe));
     expectGradcheck(gradcheck((x) => loss(x as tf.Tensor2D), [h], { directions: 4 }), 'input');
     expectGradcheck(gradcheckVariables(() => loss(h), [...conv.trainableVariables().values()], { directions: 4 }), 'weights');
-    tf.dispose([h, probe, ...Object.values(g).filter((t) => t !== batch.src && t !== batch.dst)]);
+    tf.dispose([h, probe, ...Object.values(g)]);
     disposeBatch(batch);
     model.dispose();
   });

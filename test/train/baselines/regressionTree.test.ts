@@ -33,7 +33,7 @@ test('bootstrap weights: weighted node means and a weighted best split', () => {
     const X = Array.from({ length: n }, () => [Math.floor(rand() * 8)]);
     const y = Array.from({ length: n }, () => rand() * 10);
     const w = Array.from({ length: n }, () => Math.floor(rand() * 4));
-    if (w.every((v) => v === 0)) w[0] = 1;
+    if (!w.some((v) => v > 0)) w[0] = 1;
     const xs = [...new Set(X.filter((_, i) => w[i] > 0).map((r) => r[0]))].sort((a, b) => a - b);
     let bestSse = Infinity;
     let bestT = NaN;

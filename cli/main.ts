@@ -9,6 +9,7 @@ import { evaluateCommand } from './commands/evaluate.js';
 import { graphCommand } from './commands/graph.js';
 import { infoCommand } from './commands/info.js';
 import { predictCommand } from './commands/predict.js';
+import { pretrainCommand } from './commands/pretrain.js';
 import { searchCommand } from './commands/search.js';
 import { table2Command } from './commands/table2.js';
 import { trainCommand } from './commands/train.js';
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     .command(dataCommand)
     .command(graphCommand)
     .command(trainCommand)
+    .command(pretrainCommand)
     .command(evaluateCommand)
     .command(predictCommand)
     .command(cvCommand)

@@ -19,9 +19,23 @@ export const ValidationSchema = z.object({
 }).strict();
 
 export const DataSchema = z.object({
-  dataset: z.enum(['obelix']).default('obelix'),
+  /** `obelix`; `jsonl`: one .jsonl(.gz) of structures; `cif_dir`: CIF directory + `id,target` CSV (data/datasets/). */
+  dataset: z.enum(['obelix', 'jsonl', 'cif_dir']).default('obelix'),
   /** Data directory; default `--data`, `CRYSTAL_GNN_DATA`, then ~/.cache/crystal-gnn/obelix. */
   dir: z.string().optional(),
+  /** jsonl: the file; cif_dir: the CIF directory. */
+  path: z.string().optional(),
+  /** cif_dir: the id,target CSV inside `path` (CGCNN's id_prop.csv). */
+  id_prop: z.string().default('id_prop.csv'),
+  /** jsonl: the field used as the target. */
+  target_key: z.string().default('target'),
+  /** jsonl / cif_dir: seeded random validation split (fraction of the structures kept). */
+  validation_fraction: z.number().min(0).lt(1).default(0.1),
+  split_seed: z.number().int().default(42),
+  /** jsonl / cif_dir: train on a seeded random slice of this many structures (all when absent). */
+  limit: z.number().int().positive().optional(),
+  /** jsonl / cif_dir: on-disk graph cache root (graph/diskCache.ts). */
+  cache_dir: z.string().default('.cache/graphs'),
   /** `null` trains on the whole training split (retraining, final models). */
   validation: ValidationSchema.nullable().default(ValidationSchema.parse({})),
   /** How partial occupancies become a graph: `round` is the OBELiX paper's rule. */
@@ -74,6 +88,17 @@ export const SearchSchema = z.object({
   seed: z.number().int().min(0).default(10),
 }).strict();
 
+/**
+ * Fine-tuning (train/finetune.ts): weights loaded by name from a run directory or a converted upstream checkpoint
+ * of the same architecture; `freeze: [representation]` keeps the representation fixed; `reset_head` re-initialises
+ * the head instead of loading it.
+ */
+export const InitSchema = z.object({
+  from: z.string().min(1),
+  freeze: z.array(z.enum(['representation'])).default([]),
+  reset_head: z.boolean().default(true),
+}).strict();
+
 const ModelHeader = z.object({ name: z.string() }).passthrough();
 
 export const RunSchema = z.object({
@@ -85,6 +110,7 @@ export const RunSchema = z.object({
   model: ModelHeader,
   training: TrainingSchema.default(TrainingSchema.parse({})),
   search: SearchSchema.optional(),
+  init: InitSchema.optional(),
 }).strict();
 
 export type RunConfig = Omit<z.infer<typeof RunSchema>, 'model'> & { model: { name: string } & Record<string, unknown> };

@@ -14,6 +14,8 @@ import '../models/all.js';
 import { initBackend } from './backend.js';
 import { RunDirectory } from './checkpoint.js';
 import type { RunConfig } from './config.js';
+import { applyInit, checkElementTable, formatInitReport, resolveInit } from './finetune.js';
+import { genericSamples } from './pretrain.js';
 import { regressionMetrics } from './metrics.js';
 import { sampleFromCif } from './samples.js';
 import { predictSamples, Trainer, type EpochRecord } from './trainer.js';
@@ -86,6 +88,10 @@ export interface TrainRunOptions {
 export async function runTraining(config: RunConfig, opts: TrainRunOptions): Promise<RunResult> {
   const backend = await initBackend(config.backend);
   opts.log(`backend: ${backend.description}`);
+  if (config.data.dataset !== 'obelix') {
+    const generic = await genericSamples(config, opts.log);
+    return trainOnSamples(config, generic.train, generic.val, { ...opts, backend: backend.name });
+  }
   const ds = await loadDataset(config, opts.data, opts.log);
   const split = trainValidationSplit(ds, config);
   const t0 = performance.now();
@@ -101,7 +107,13 @@ export async function trainOnSamples(
 ): Promise<RunResult> {
   const run = new RunDirectory(opts.out);
   const normalizer: Normalizer = fitNormalizer(train.map((s) => s.target), config.training.target_normalization);
+  const init = config.init ? resolveInit(config, opts.log) : null;
+  if (init) {
+    config = init.config;
+    checkElementTable(config, [...train, ...val]);
+  }
   const model = buildModel(config);
+  if (init) formatInitReport(applyInit(model, init.checkpoint, config.init!, config.seed)).forEach((l) => opts.log(l));
   const trainer = new Trainer(model, config.training, normalizer, config.seed);
   try {
     if (opts.resume && run.hasSnapshot()) {

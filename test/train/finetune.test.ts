@@ -1,0 +1,178 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fracToCart, latticeFromParameters } from '../../data/lattice.js';
+import { fitNormalizer } from '../../data/normalizer.js';
+import type { Atoms } from '../../data/structure.js';
+import type { GraphSample } from '../../graph/batch.js';
+import '../../models/all.js';
+import type { GraphModel, StateTensor } from '../../models/model.js';
+import { initBackend } from '../../train/backend.js';
+import { RunDirectory } from '../../train/checkpoint.js';
+import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
+import { applyInit, checkElementTable, formatInitReport, resolveInit } from '../../train/finetune.js';
+import { buildModel } from '../../train/run.js';
+import { buildNeighbors, toSample } from '../../train/samples.js';
+import { Trainer } from '../../train/trainer.js';
+import { throwsInputError } from '../helpers/inputError.js';
+import { pretrainedDir } from '../helpers/paths.js';
+
+function dataset(n = 6): GraphSample[] {
+  let seed = 7;
+  const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  return Array.from({ length: n }, (_, k) => {
+    const a = 3.3 + rnd();
+    const lattice = latticeFromParameters(a, a + rnd(), a + 0.4 * rnd(), 88 + 5 * rnd(), 90, 92 + 5 * rnd());
+    const frac = Float64Array.from({ length: 9 }, () => rnd());
+    const atoms: Atoms = { id: `c${k}`, lattice, numbers: Int32Array.from([3, 8, 15 + (k % 2)]), frac, cart: fracToCart(lattice, frac) };
+    return toSample(atoms, buildNeighbors(atoms, { cutoff: 3.5 }), -2 + a + 0.3 * (k % 3));
+  });
+}
+
+function config(model: Record<string, unknown>, extra: Record<string, unknown> = {}): RunConfig {
+  const base = RunSchema.parse({ model: { name: 'painn' } });
+  return validateConfig({
+    ...base, backend: 'cpu', graph: { cutoff: 3.5 }, model,
+    training: { ...base.training, batch_size: 3, epochs: 1, early_stopping_patience: null, lr: 1e-2 },
+    ...extra,
+  }, 'test');
+}
+
+// Two interactions: with one, tfjs cannot differentiate PaiNN (the last mixing's unused vector output breaks SplitV's gradient).
+const painn = { name: 'painn', n_atom_basis: 8, n_interactions: 2, n_rbf: 6 };
+const schnet = { name: 'schnet', n_atom_basis: 8, n_interactions: 1, n_rbf: 6 };
+
+/** A "pretrained" run directory: a seeded model of `cfg` written as a run (config, normaliser, weights). */
+function pretrainedRun(cfg: RunConfig, seed = 99): { dir: string; weights: Map<string, StateTensor> } {
+  const dir = mkdtempSync(join(tmpdir(), 'pretrained-'));
+  const model = buildModel(cfg).initialize(seed);
+  const run = new RunDirectory(dir);
+  run.writeConfig(cfg);
+  run.writeNormalizer({ mode: 'mean', mean: 1, std: 1 });
+  const weights = model.stateDict();
+  run.writeWeights(weights);
+  model.dispose();
+  return { dir, weights };
+}
+
+function equal(a: StateTensor, b: StateTensor): boolean {
+  return a.data.length === b.data.length && a.data.every((v, i) => v === b.data[i]);
+}
+
+function finetuned(cfg: RunConfig): { model: GraphModel; report: ReturnType<typeof applyInit> } {
+  const r = resolveInit(cfg);
+  const model = buildModel(r.config);
+  return { model, report: applyInit(model, r.checkpoint, r.config.init!, r.config.seed) };
+}
+
+async function oneEpoch(model: GraphModel, cfg: RunConfig, samples: GraphSample[]): Promise<void> {
+  const trainer = new Trainer(model, cfg.training, fitNormalizer(samples.map((s) => s.target), 'mean'), cfg.seed);
+  await trainer.fit(samples, null);
+  trainer.dispose();
+}
+
+test.before(async () => {
+  await initBackend('cpu');
+});
+
+test('freeze: [representation] + reset_head: representation loaded and unchanged by training, head re-initialised and trained', async () => {
+  const { dir, weights } = pretrainedRun(config(painn));
+  const cfg = config(painn, { init: { from: dir, freeze: ['representation'], reset_head: true } });
+  const { model, report } = finetuned(cfg);
+  const before = model.stateDict();
+  const repKeys = [...before.keys()].filter((k) => k.startsWith('representation.'));
+  const headKeys = [...before.keys()].filter((k) => k.startsWith('output_modules.0.'));
+  assert.ok(repKeys.length > 5 && headKeys.length === 4);
+  for (const k of repKeys) assert.ok(equal(before.get(k)!, weights.get(k)!), `${k} loaded`);
+  for (const k of headKeys.filter((h) => h.endsWith('weight'))) assert.not.ok(equal(before.get(k)!, weights.get(k)!), `${k} re-initialised`);
+  assert.equal(report.loaded.sort(), repKeys.sort());
+  assert.equal(report.reinitialized.sort(), headKeys.sort());
+  assert.equal(report.skipped.sort(), headKeys.sort());
+  assert.equal(report.notInCheckpoint, []);
+  assert.is(report.trainableParameters, 8 * 4 + 4 + 4 + 1);
+  assert.is(report.trainableParameters + report.frozenParameters, model.countParameters());
+  assert.match(formatInitReport(report)[0], /tensors loaded, 4 skipped, 4 re-initialised, 0 not in the checkpoint/);
+  // reset_head is seeded: a second fine-tune starts from the same head
+  const again = finetuned(cfg);
+  for (const k of headKeys) assert.ok(equal(again.model.stateDict().get(k)!, before.get(k)!), `${k} reproducible`);
+  again.model.dispose();
+
+  await oneEpoch(model, cfg, dataset());
+  const after = model.stateDict();
+  for (const k of repKeys) assert.ok(equal(after.get(k)!, before.get(k)!), `frozen ${k} changed`);
+  for (const k of headKeys) assert.not.ok(equal(after.get(k)!, before.get(k)!), `trained ${k} did not change`);
+  model.dispose();
+});
+
+test('freeze: [] and reset_head: false: everything loaded, everything trains', async () => {
+  const { dir, weights } = pretrainedRun(config(painn));
+  const cfg = config(painn, { init: { from: dir, freeze: [], reset_head: false } });
+  const { model, report } = finetuned(cfg);
+  const before = model.stateDict();
+  for (const [k, t] of before) assert.ok(equal(t, weights.get(k)!), k);
+  assert.is(report.loaded.length, before.size);
+  assert.is(report.frozenParameters, 0);
+  await oneEpoch(model, cfg, dataset());
+  const after = model.stateDict();
+  const changed = [...before.keys()].filter((k) => !equal(before.get(k)!, after.get(k)!));
+  assert.ok(changed.some((k) => k.startsWith('representation.')) && changed.some((k) => k.startsWith('output_modules.')));
+  model.dispose();
+});
+
+test('mismatched checkpoints are clear errors: another architecture, another width, another cutoff', () => {
+  const { dir } = pretrainedRun(config(painn));
+  const init = { init: { from: dir, freeze: ['representation'], reset_head: true } };
+  throwsInputError(() => resolveInit(config(schnet, init)), dir, "'painn' model", "model.name is 'schnet'");
+  const wide = config({ ...painn, n_atom_basis: 16 }, init);
+  const r = resolveInit(wide);
+  const model = buildModel(r.config);
+  throwsInputError(() => applyInit(model, r.checkpoint, r.config.init!, 1), `init.from ${dir}`, '"representation.embedding.weight": shape [100, 8] in the state, [100, 16] in the model');
+  model.dispose();
+  throwsInputError(() => resolveInit(config(painn, { ...init, graph: { cutoff: 4 } })), 'graph.cutoff = 4 here, 3.5 in the checkpoint');
+  throwsInputError(() => resolveInit(config(painn, { init: { from: join(dir, 'nope') } })), 'neither a run directory');
+});
+
+test('freezing a representation the checkpoint does not cover is refused', () => {
+  const { dir } = pretrainedRun(config(schnet));
+  const cfg = config({ ...schnet, n_interactions: 2 }, { init: { from: dir, freeze: ['representation'], reset_head: true } });
+  const r = resolveInit(cfg);
+  const model = buildModel(r.config);
+  throwsInputError(() => applyInit(model, r.checkpoint, r.config.init!, 1), 'lacks representation.interactions.1.');
+  model.dispose();
+});
+
+test('element table: kept from the checkpoint; an element it lacks is an error naming it', () => {
+  const m3 = { name: 'm3gnet', element_types: ['Li', 'O', 'P', 'S'], dim_node_embedding: 4, dim_edge_embedding: 4, units: 4, nblocks: 1, cutoff: 3.5, threebody_cutoff: 3 };
+  const { dir } = pretrainedRun(config(m3, { graph: { cutoff: 3.5, threebody_cutoff: 3 } }));
+  const cfg = config({ ...m3, element_types: ['H', 'Li'] }, { graph: { cutoff: 3.5, threebody_cutoff: 3 }, init: { from: dir } });
+  const lines: string[] = [];
+  const r = resolveInit(cfg, (l) => lines.push(l));
+  assert.equal(r.config.model.element_types, ['Li', 'O', 'P', 'S']);
+  assert.match(lines.join('\n'), /element_types taken from the checkpoint \(4 entries\)/);
+  const samples = dataset(2); // Li, O, P and S
+  checkElementTable(r.config, samples);
+  samples[1].numbers[0] = 26;
+  throwsInputError(() => checkElementTable(r.config, samples), 'element Fe (structure c1)', "pretrained model's element table (4 elements)");
+});
+
+test('p-CGCNN from the converted efermi checkpoint: embedding and convs 0–2 loaded, convs.3 skipped, head reset', () => {
+  const cgcnn = { name: 'cgcnn', atom_fea_len: 64, n_conv: 3, h_fea_len: 64, n_h: 1, max_num_nbr: 12 };
+  const from = join(pretrainedDir, 'cgcnn-efermi');
+  const graph = { cutoff: 8, max_neighbors: 12 };
+  const { model, report } = finetuned(config(cgcnn, { graph, init: { from, freeze: [], reset_head: true } }));
+  assert.is(report.source, 'upstream');
+  assert.is(report.loaded.length, 2 + 3 * 10);
+  assert.ok(report.loaded.includes('convs.2.bn2.running_var'));
+  assert.equal(report.skipped.filter((k) => k.startsWith('convs.3.')).length, 10);
+  assert.equal(report.reinitialized.sort(), ['conv_to_fc.bias', 'conv_to_fc.weight', 'fc_out.bias', 'fc_out.weight']);
+  model.dispose();
+  const keep = config(cgcnn, { graph, init: { from, freeze: [], reset_head: false } });
+  const r = resolveInit(keep);
+  const m2 = buildModel(r.config);
+  throwsInputError(() => applyInit(m2, r.checkpoint, r.config.init!, 1), '"conv_to_fc.weight": shape [32, 64] in the state, [64, 64] in the model');
+  m2.dispose();
+});
+
+test.run();

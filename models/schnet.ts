@@ -22,8 +22,7 @@ import { Module, ModuleList } from './layers/module.js';
 import { gather, segmentSum } from './layers/ops.js';
 import { pairDistances, toEdges } from './layers/pairs.js';
 import { GaussianRBF } from './layers/radial.js';
-import { Atomwise } from './layers/readout.js';
-import type { GraphModel } from './model.js';
+import { AtomwiseModel } from './atomwiseModel.js';
 import { registerModel } from './registry.js';
 import { registerSchnetpackFormat } from './schnetpackFormat.js';
 
@@ -104,24 +103,10 @@ export function radialFeatures(batch: GraphBatch, basis: GaussianRBF, cutoffFn: 
   return { rbf: basis.apply(d), cutoff: tf.expandDims(cutoffFn.apply(d), 1) as tf.Tensor2D };
 }
 
-export class SchNet extends Module implements GraphModel {
-  static override className = 'SchNetModel';
-  readonly kind = 'schnet';
-  readonly representation: SchNetRepresentation;
-  readonly head: Atomwise;
-
-  constructor(readonly options: SchNetOptions, cutoff: number) {
-    super();
-    this.representation = this.child('representation', new SchNetRepresentation(options, cutoff));
-    this.head = this.child('output_modules.0', new Atomwise(options.n_atom_basis, options.aggregation));
-  }
-
-  forward(batch: GraphBatch): tf.Tensor1D {
-    return this.head.apply(this.representation.apply(batch), batch);
-  }
-
-  override getConfig(): Record<string, unknown> {
-    return { ...this.options };
+/** SchNet representation + Atomwise head, under SchNetPack's state-dict keys. */
+export class SchNet extends AtomwiseModel<SchNetRepresentation> {
+  constructor(readonly o: SchNetOptions, cutoff: number) {
+    super('schnet', new SchNetRepresentation(o, cutoff), o.n_atom_basis, o.aggregation, o);
   }
 }
 

@@ -432,7 +432,7 @@ export interface MlpGridResult extends GridResult<MlpParams> {
  * size trained together), best by mean CV MAE, refit on all training rows (with its own internal
  * 10 % hold-out, as sklearn), test MAE on all test rows and on those with a CIF.
  */
-export function runMlpSearch(data: TabularData, opts: MlpSearchOptions = {}): BaselineResult<MlpParams> & { grid: MlpGridResult[] } {
+export function runMlpSearch(data: TabularData, opts: MlpSearchOptions = {}): Omit<BaselineResult<MlpParams>, 'grid'> & { grid: MlpGridResult[] } {
   const start = performance.now();
   const gridSpace = opts.grid ?? MLP_PAPER_GRID;
   const seed = opts.seed ?? 0;

@@ -16,15 +16,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import type { GraphBatch } from '../graph/batch.js';
-import { cosineCutoff } from './layers/cutoff.js';
+import { CosineCutoff } from './layers/cutoff.js';
 import { Dense } from './layers/dense.js';
 import { Embedding } from './layers/embedding.js';
 import { Mlp } from './layers/mlp.js';
 import { Module, ModuleList } from './layers/module.js';
 import { gather, segmentSum } from './layers/ops.js';
+import { pairDistances, toEdges } from './layers/pairs.js';
 import { GaussianRBF } from './layers/radial.js';
-import { Atomwise } from './layers/readout.js';
-import type { GraphModel } from './model.js';
+import { AtomwiseModel } from './atomwiseModel.js';
 import { registerModel } from './registry.js';
 import { registerSchnetpackFormat } from './schnetpackFormat.js';
 
@@ -113,6 +113,7 @@ export class PaiNNRepresentation extends Module {
   static override className = 'PaiNN';
   private readonly embedding: Embedding;
   private readonly radialBasis: GaussianRBF;
+  private readonly cutoffFn: CosineCutoff;
   private readonly filterNet: Dense;
   private readonly interactions: ModuleList<PaiNNInteraction>;
   private readonly mixing: ModuleList<PaiNNMixing>;
@@ -121,7 +122,7 @@ export class PaiNNRepresentation extends Module {
     super();
     const f = o.n_atom_basis;
     const t = o.n_interactions;
-    this.child('cutoff_fn', new CutoffBuffer(cutoff));
+    this.cutoffFn = this.child('cutoff_fn', new CosineCutoff(cutoff));
     this.radialBasis = this.child('radial_basis', new GaussianRBF(o.n_rbf, cutoff));
     this.embedding = this.child('embedding', new Embedding(100, f));
     this.filterNet = this.child('filter_net', new Dense(o.n_rbf, (o.shared_filters ? 1 : t) * 3 * f));
@@ -136,8 +137,10 @@ export class PaiNNRepresentation extends Module {
   /** Scalars q [N, F] and vectors μ [N, 3, F] after every block. */
   features(batch: GraphBatch): PaiNNFeatures {
     const f = this.o.n_atom_basis;
-    const fc = tf.expandDims(cosineCutoff(batch.distances, this.cutoff), 1);
-    const filters = tf.mul(this.filterNet.apply(this.radialBasis.apply(batch.distances), { inputGrad: false }), fc) as tf.Tensor2D;
+    // Φ depends on d alone: computed once per undirected pair, then gathered to both directed edges.
+    const d = pairDistances(batch);
+    const fc = tf.expandDims(this.cutoffFn.apply(d), 1);
+    const filters = toEdges(tf.mul(this.filterNet.apply(this.radialBasis.apply(d), { inputGrad: false }), fc) as tf.Tensor2D, batch);
     const chunks = this.o.shared_filters ? [] : tf.split(filters, this.o.n_interactions, 1);
     const geo = { u: tf.div(batch.vectors, tf.expandDims(batch.distances, 1)) as tf.Tensor2D };
     let s: PaiNNFeatures = {
@@ -157,33 +160,10 @@ export class PaiNNRepresentation extends Module {
   }
 }
 
-/** SchNetPack stores the cutoff radius as a buffer `cutoff_fn.cutoff`; kept so state dicts match key for key. */
-class CutoffBuffer extends Module {
-  static override className = 'CosineCutoff';
-  constructor(readonly cutoff: number) {
-    super();
-    this.buffer('cutoff', { shape: [1], data: [cutoff] });
-  }
-}
-
-export class PaiNN extends Module implements GraphModel {
-  static override className = 'PaiNNModel';
-  readonly kind = 'painn';
-  readonly representation: PaiNNRepresentation;
-  readonly head: Atomwise;
-
-  constructor(readonly options: PaiNNOptions, cutoff: number) {
-    super();
-    this.representation = this.child('representation', new PaiNNRepresentation(options, cutoff));
-    this.head = this.child('output_modules.0', new Atomwise(options.n_atom_basis, options.aggregation));
-  }
-
-  forward(batch: GraphBatch): tf.Tensor1D {
-    return this.head.apply(this.representation.apply(batch), batch);
-  }
-
-  override getConfig(): Record<string, unknown> {
-    return { ...this.options };
+/** PaiNN representation + Atomwise head, under SchNetPack's state-dict keys. */
+export class PaiNN extends AtomwiseModel<PaiNNRepresentation> {
+  constructor(readonly o: PaiNNOptions, cutoff: number) {
+    super('painn', new PaiNNRepresentation(o, cutoff), o.n_atom_basis, o.aggregation, o);
   }
 }
 

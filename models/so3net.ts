@@ -25,6 +25,7 @@ import { Embedding } from './layers/embedding.js';
 import { Mlp } from './layers/mlp.js';
 import { Module, ModuleList } from './layers/module.js';
 import { gather, segmentSum } from './layers/ops.js';
+import { pairDistances, toEdges } from './layers/pairs.js';
 import { besselRbf } from './layers/radial.js';
 import { poolAtoms } from './layers/readout.js';
 import { Set2Set } from './layers/set2set.js';
@@ -61,9 +62,9 @@ function expandDegrees(h: tf.Tensor3D, lmax: number): tf.Tensor3D {
 export interface SO3Edges {
   /** [E, S] real spherical harmonics of u_ij. */
   sh: tf.Tensor2D;
-  /** [E, nmax] radial basis. */
+  /** [P, nmax] radial basis of the undirected pairs (`toEdges` maps pair values onto edges). */
   radial: tf.Tensor2D;
-  /** [E, 1] envelope. */
+  /** [P, 1] envelope. */
   envelope: tf.Tensor2D;
 }
 
@@ -79,7 +80,7 @@ export class SO3Convolution extends Module {
 
   apply(x: tf.Tensor3D, edges: SO3Edges, batch: GraphBatch): tf.Tensor3D {
     // Per-channel [E, F] slices throughout: no [E, S, F] tiles, stacks or unstacks on the edge side.
-    const w = tf.split(tf.mul(this.filternet.apply(edges.radial, { inputGrad: false }), edges.envelope), this.lmax + 1, 1);
+    const w = tf.split(toEdges(tf.mul(this.filternet.apply(edges.radial, { inputGrad: false }), edges.envelope) as tf.Tensor2D, batch), this.lmax + 1, 1);
     const y = tf.unstack(edges.sh, 1).map((ys) => tf.expandDims(ys, 1));
     const wy = y.map((ys, s) => tf.mul(w[degreeOf(s)], ys));
     const v = tensorProductSlices(wy, tf.unstack(gather(x, batch.dst), 1), this.cg);
@@ -158,9 +159,9 @@ export class SO3NetRepresentation extends Module {
   features(batch: GraphBatch): tf.Tensor3D {
     this.checkTypes(batch);
     const { lmax, dim_node_embedding: f } = this.o;
-    const d = batch.distances;
+    const d = pairDistances(batch);
     const edges: SO3Edges = {
-      sh: sphericalHarmonics(tf.div(batch.vectors, tf.expandDims(d, 1)) as tf.Tensor2D, lmax),
+      sh: sphericalHarmonics(tf.div(batch.vectors, tf.expandDims(batch.distances, 1)) as tf.Tensor2D, lmax),
       radial: besselRbf(d, this.o.nmax, this.cutoff),
       envelope: tf.expandDims(polynomialEnvelope(d, this.cutoff), 1) as tf.Tensor2D,
     };

@@ -44,7 +44,8 @@ export const SO3NetOptions = z.object({
   lmax: z.number().int().min(0).max(3).default(3),
   /** Radial basis and envelope cutoff, Å; defaults to graph.cutoff (the graph itself is built at graph.cutoff). */
   cutoff: z.number().positive().optional(),
-  readout_type: z.enum(['set2set', 'reduce_atom']).default('set2set'),
+  /** `set2set` (OBELiX), `weighted_atom` (MatGL's default) or `reduce_atom` (mean of x[:, 0]). */
+  readout_type: z.enum(['set2set', 'weighted_atom', 'reduce_atom']).default('set2set'),
   niters_set2set: z.number().int().positive().default(3),
   nlayers_set2set: z.number().int().positive().default(3),
   /** Accepted for OBELiX configs; upstream ignores it for graph targets, and so do we. */
@@ -198,22 +199,40 @@ class Set2SetReadOut extends Module {
   }
 }
 
-/** Graph readout (Set2Set or atom mean) → MLP[·, U, U, 1]. x [N, F] → [B]. */
+/** MatGL `WeightedAtomReadOut`: Σ_i σ(Linear(x_i)) · MLP(x_i), the MLP [F, U, U] with SiLU after every layer. */
+class WeightedAtomReadOut extends Module {
+  static override className = 'WeightedAtomReadOut';
+  private readonly mlp: Mlp;
+  private readonly weight: Dense;
+  constructor(dim: number, units: number) {
+    super();
+    this.mlp = this.child('mlp', new Mlp([dim, units, units], 'silu', { init: 'torch', activateLast: true, names: ['layers.0', 'layers.2'] }));
+    this.weight = this.child('weight.0', new Dense(dim, 1, { init: 'torch', activation: 'sigmoid' }));
+  }
+  apply(x: tf.Tensor2D, batch: GraphBatch): tf.Tensor2D {
+    return poolAtoms(tf.mul(this.mlp.apply(x), this.weight.apply(x)) as tf.Tensor2D, batch, 'sum');
+  }
+}
+
+/** Graph readout (Set2Set, weighted atom sum or atom mean) → MLP[·, U, U, 1]. x [N, F] → [B]. */
 export class SO3NetHead extends Module {
   static override className = 'SO3NetHead';
-  readonly readout: Set2SetReadOut | null;
+  readonly readout: Set2SetReadOut | WeightedAtomReadOut | null;
   readonly finalLayer: Mlp;
 
   constructor(readonly o: SO3NetOptions) {
     super();
     const f = o.dim_node_embedding;
-    this.readout = o.readout_type === 'set2set' ? this.child('readout', new Set2SetReadOut(f, o.niters_set2set, o.nlayers_set2set)) : null;
-    const sizes = [o.readout_type === 'set2set' ? 2 * f : f, o.units, o.units, 1];
+    const t = o.readout_type;
+    this.readout = t === 'set2set' ? this.child('readout', new Set2SetReadOut(f, o.niters_set2set, o.nlayers_set2set))
+      : t === 'weighted_atom' ? this.child('readout', new WeightedAtomReadOut(f, o.units)) : null;
+    const sizes = [t === 'set2set' ? 2 * f : t === 'weighted_atom' ? o.units : f, o.units, o.units, 1];
     this.finalLayer = this.child('final_layer', new Mlp(sizes, 'silu', { init: 'torch', stride: 2, names: ['layers.0', 'layers.2', 'layers.4'] }));
   }
 
   apply(x: tf.Tensor2D, batch: GraphBatch): tf.Tensor1D {
-    const pooled = this.readout ? this.readout.set2set.apply(x, batch) : poolAtoms(x, batch, 'mean');
+    const pooled = this.readout instanceof Set2SetReadOut ? this.readout.set2set.apply(x, batch)
+      : this.readout ? this.readout.apply(x, batch) : poolAtoms(x, batch, 'mean');
     return tf.reshape(this.finalLayer.apply(pooled), [-1]) as tf.Tensor1D;
   }
 }

@@ -70,6 +70,12 @@ forEachBackend('SO3Net', (test) => {
     assert.equal(Array.from(sd.get('embedding.weight')!.data.slice(0, 4)), [0, 0, 0, 0]);
     assert.is(m.representation.countParameters() + m.head.countParameters(), m.countParameters());
     m.dispose();
+    const w = tiny({ readout_type: 'weighted_atom' });
+    const wsd = w.stateDict();
+    assert.equal(wsd.get('readout.mlp.layers.2.weight')?.shape, [3, 3]);
+    assert.equal(wsd.get('readout.weight.0.weight')?.shape, [1, 4]);
+    assert.equal(wsd.get('final_layer.layers.0.weight')?.shape, [3, 3]);
+    w.dispose();
   });
 
   test('matches an independent float64 numpy SO3Net (l_max 2, two blocks, Set2Set) loaded by MatGL key', () => {
@@ -92,6 +98,13 @@ forEachBackend('SO3Net', (test) => {
       expectEquivariant((a) => withBatch(a, (b) => tf.tidy(() => ({ data: m.representation.features(b).dataSync(), channels: s, features: 4 }))),
         sphericalChannelMatrix((u) => sphericalHarmonicsAt(u, lmax)), smallCrystal(), { rtol: 1e-5 });
       expectInvariant((a) => withBatch(a, (b) => tf.tidy(() => m.forward(b).dataSync())), smallCrystal(), { rtol: 1e-5 });
+      m.dispose();
+    }
+    for (const readout_type of ['weighted_atom', 'reduce_atom'] as const) {
+      const m = tiny({ readout_type });
+      // weighted_atom sums over atoms (extensive, as upstream): no supercell invariance to expect there
+      const kinds = readout_type === 'reduce_atom' ? undefined : (['rotation', 'reflection', 'translation', 'permutation'] as const).slice();
+      expectInvariant((a) => withBatch(a, (b) => tf.tidy(() => m.forward(b).dataSync())), smallCrystal(), { rtol: 1e-5, kinds });
       m.dispose();
     }
   });

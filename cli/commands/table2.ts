@@ -23,7 +23,7 @@ export const table2Command: CommandModule<object, Table2Args> = {
     const backend = await initBackend(args.backend as 'auto');
     logLine(`backend: ${backend.description}`);
     const ds = loadObelix(await ensureDataset(args.data));
-    const models = args.models ?? [...BASELINES.filter((b) => b !== 'mlp'), ...GRAPH_MODELS.filter((m) => !m.startsWith('p-'))];
+    const models = args.models ?? [...BASELINES, ...GRAPH_MODELS];
     const rows = await runTable2(ds, { out: args.out, models, mode: args.mode as 'best', trials: args.trials, quick: args.quick, backend: backend.name, log: logLine });
     process.stdout.write(renderTable2(rows, 'OBELiX Table 2'));
   },

@@ -12,6 +12,7 @@ import { paperFolds, foldsFromIds } from '../../data/folds.js';
 import { splitEntries, type ObelixDataset } from '../../data/obelix.js';
 import { experimentalFloor } from '../baselines/experimentalFloor.js';
 import { runMedianBaseline } from '../baselines/median.js';
+import { MLP_PAPER_GRID, runMlpSearch } from '../baselines/mlp.js';
 import { runRandomForestSearch, RF_PAPER_GRID } from '../baselines/randomForest.js';
 import { obelixTabular } from '../baselines/tabular.js';
 import { readJson, writeFileAtomic } from '../checkpoint.js';
@@ -133,6 +134,11 @@ function baselineRows(ds: ObelixDataset, models: string[], quick: boolean, log: 
     const grid = quick ? { n_estimators: [50], max_depth: [null], max_features: ['sqrt' as const], min_samples_leaf: [1] } : RF_PAPER_GRID;
     const r = runRandomForestSearch(obelixTabular(ds), { grid, log });
     rows.push({ model: 'random_forest', kind: 'baseline', cv_mae: r.cvMae, cv_sd: r.cvSd, test_mae: r.testMae, test_mae_cif: r.testMaeCif, seconds: r.seconds, detail: JSON.stringify(r.best) });
+  }
+  if (models.includes('mlp')) {
+    const grid = quick ? { hidden_layer_sizes: [[64, 64]], learning_rate_init: [0.01], batch_size: [32] } : MLP_PAPER_GRID;
+    const r = runMlpSearch(obelixTabular(ds), { grid, log, ...(quick ? { max_iter: 50 } : {}) });
+    rows.push({ model: 'mlp', kind: 'baseline', cv_mae: r.cvMae, cv_sd: r.cvSd, test_mae: r.testMae, test_mae_cif: r.testMaeCif, seconds: r.seconds, detail: JSON.stringify(r.best) });
   }
   return rows;
 }

@@ -86,6 +86,8 @@ async function activate(name: 'tensorflow' | 'wasm' | 'cpu'): Promise<boolean> {
   try {
     if (!(await tf.setBackend(name))) return false;
     await tf.ready();
+    // The cpu backend prints a banner recommending tfjs-node on its first tensor; we already chose, and say so.
+    if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
     return tf.getBackend() === name;
   } catch {
     return false;

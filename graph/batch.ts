@@ -27,6 +27,12 @@ export interface GraphSample {
   triplets?: { edgeA: Int32Array; edgeB: Int32Array };
   /** Undirected pairs (graph/pairs.ts): [E] pair of each edge and [P] pair distances, for per-distance work. */
   pairs?: { edgePair: Int32Array; distances: Float32Array };
+  /** Occupancy mode (data/occupancy.ts): [N] total occupancy of each node; absent = every node fully occupied. */
+  occupancy?: Float32Array;
+  /** Species mixture as flat entries (with `occupancy`): [M] node, atomic number and weight of each entry. */
+  mixNode?: Int32Array;
+  mixNumbers?: Int32Array;
+  mixWeights?: Float32Array;
 }
 
 export function sampleAtoms(s: GraphSample): number {
@@ -67,6 +73,12 @@ export interface GraphBatch {
   triplets?: { edgeA: tf.Tensor1D; edgeB: tf.Tensor1D };
   /** Undirected pairs: [E] int32 pair of each edge (offset by the pair count), [P] float32 pair distances. */
   pairs?: { edgePair: tf.Tensor1D; distances: tf.Tensor1D };
+  /**
+   * Present when any sample carries occupancies (ordered samples in the batch get occupancy 1 and their own
+   * species at weight 1): [N] float32 occupancy, [M] int32 mixNode (offset) and mixNumbers, [M] float32
+   * mixWeights, [B] float32 1/Σ_i o_i per crystal (occupancy-weighted mean pooling).
+   */
+  occupancy?: { occupancy: tf.Tensor1D; mixNode: tf.Tensor1D; mixNumbers: tf.Tensor1D; mixWeights: tf.Tensor1D; inverseSums: tf.Tensor1D };
 }
 
 /** Builds the tensors of a batch. The caller disposes them with `disposeBatch`. */
@@ -147,6 +159,49 @@ export function collate(samples: GraphSample[]): GraphBatch {
     targets: tf.tensor1d(targets),
     triplets: withTriplets ? { edgeA: tf.tensor1d(edgeA, 'int32'), edgeB: tf.tensor1d(edgeB, 'int32') } : undefined,
     pairs: withPairs ? { edgePair: tf.tensor1d(edgePair, 'int32'), distances: tf.tensor1d(pairDistances) } : undefined,
+    occupancy: samples.some((s) => s.occupancy) ? collateOccupancy(samples) : undefined,
+  };
+}
+
+/** Occupancy tensors of a batch; ordered samples contribute occupancy 1 and (node, Z, 1) entries. */
+function collateOccupancy(samples: GraphSample[]): NonNullable<GraphBatch['occupancy']> {
+  const occ: number[] = [];
+  const node: number[] = [];
+  const numbers: number[] = [];
+  const weights: number[] = [];
+  const inverseSums = new Float32Array(samples.length);
+  let atomOffset = 0;
+  samples.forEach((s, g) => {
+    const n = sampleAtoms(s);
+    let sum = 0;
+    if (s.occupancy && s.mixNode && s.mixNumbers && s.mixWeights) {
+      for (let i = 0; i < n; i++) {
+        occ.push(s.occupancy[i]);
+        sum += s.occupancy[i];
+      }
+      for (let m = 0; m < s.mixNode.length; m++) {
+        node.push(s.mixNode[m] + atomOffset);
+        numbers.push(s.mixNumbers[m]);
+        weights.push(s.mixWeights[m]);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        occ.push(1);
+        node.push(i + atomOffset);
+        numbers.push(s.numbers[i]);
+        weights.push(1);
+      }
+      sum = n;
+    }
+    inverseSums[g] = 1 / sum;
+    atomOffset += n;
+  });
+  return {
+    occupancy: tf.tensor1d(occ),
+    mixNode: tf.tensor1d(node, 'int32'),
+    mixNumbers: tf.tensor1d(numbers, 'int32'),
+    mixWeights: tf.tensor1d(weights),
+    inverseSums: tf.tensor1d(inverseSums),
   };
 }
 
@@ -154,6 +209,7 @@ export function disposeBatch(b: GraphBatch): void {
   tf.dispose([b.numbers, b.graphOfAtom, b.src, b.dst, b.vectors, b.distances, b.inverseAtomCounts, b.targets]);
   if (b.triplets) tf.dispose([b.triplets.edgeA, b.triplets.edgeB]);
   if (b.pairs) tf.dispose([b.pairs.edgePair, b.pairs.distances]);
+  if (b.occupancy) tf.dispose(Object.values(b.occupancy));
 }
 
 /**

@@ -3,6 +3,7 @@
  * with SchNetPack's `Atomwise` head (architectures.md §4).
  *
  *   q⁰_i = Embedding(Z_i) [N, F],  μ⁰_i = 0 [N, 3, F];  u_ij = r_ij / d_ij,  Φ = Dense(φ(d_ij)) · f_c(d_ij) [E, T·3F]
+ *   (occupancy mode: q⁰_i = Σ_s w_is Embedding(Z_s), every message × o_j, pooling weighted by o_i; layers/occupancy.ts)
  *   message t:  [Δq | Δμ_R | Δμ_μ]_ij = Φ_t,ij ⊙ MLP(q)_j           (MLP = Dense(F→F), SiLU, Dense(F→3F))
  *               q_i += Σ_j Δq_ij;   μ_i += Σ_j (Δμ_R,ij · u_ij + Δμ_μ,ij ⊙ μ_j)
  *   mixing t:   [V | W] = μ·U (U [F, 2F], no bias);  ‖V‖ = √(Σ_xyz V² + ε)
@@ -21,6 +22,7 @@ import { Dense } from './layers/dense.js';
 import { Embedding } from './layers/embedding.js';
 import { Mlp } from './layers/mlp.js';
 import { Module, ModuleList } from './layers/module.js';
+import { mixEmbedding, weightMessages } from './layers/occupancy.js';
 import { gather, segmentSum } from './layers/ops.js';
 import { pairDistances, toEdges } from './layers/pairs.js';
 import { GaussianRBF } from './layers/radial.js';
@@ -72,7 +74,7 @@ export class PaiNNInteraction extends Module {
 
   /** filters Φ_t [E, 3F]. */
   apply(s: PaiNNFeatures, filters: tf.Tensor2D, batch: GraphBatch, geo: EdgeGeometry): PaiNNFeatures {
-    const x = tf.mul(filters, gather(this.context.apply(s.q) as tf.Tensor2D, batch.dst));
+    const x = weightMessages(tf.mul(filters, gather(this.context.apply(s.q) as tf.Tensor2D, batch.dst)), batch);
     const [dq, dmuR, dmumu] = splitLast(x, 3);
     const dmu = tf.add(
       tf.mul(tf.expandDims(dmuR, 1), tf.expandDims(geo.u, 2)),
@@ -144,7 +146,7 @@ export class PaiNNRepresentation extends Module {
     const chunks = this.o.shared_filters ? [] : tf.split(filters, this.o.n_interactions, 1);
     const geo = { u: tf.div(batch.vectors, tf.expandDims(batch.distances, 1)) as tf.Tensor2D };
     let s: PaiNNFeatures = {
-      q: this.embedding.apply(batch.numbers),
+      q: mixEmbedding((z) => this.embedding.apply(z), batch),
       mu: tf.zeros([batch.numAtoms, 3, f]) as tf.Tensor3D,
     };
     for (let k = 0; k < this.o.n_interactions; k++) {

@@ -3,6 +3,7 @@
  * (`schnetpack/representation/schnet.py` @ v2.2.0), with SchNetPack's `Atomwise` head.
  *
  *   x⁰_i = Embedding(Z_i)                                   [N, F], table of 100 rows indexed by Z
+ *          (occupancy mode: Σ_s w_is Embedding(Z_s), messages × o_j, pooling weighted by o_i; layers/occupancy.ts)
  *   W_ij = Dense(ssp(Dense(φ(d_ij)))) · f_c(d_ij)             [E, F], φ = 20 Gaussians on [0, r_c]
  *   v_i  = f2out( Σ_j in2f(x)_j ⊙ W_ij ),  f2out = Dense(ssp(Dense(·)))
  *   x_i ← x_i + v_i                                          (T interaction blocks)
@@ -19,6 +20,7 @@ import { Dense } from './layers/dense.js';
 import { Embedding } from './layers/embedding.js';
 import { Mlp } from './layers/mlp.js';
 import { Module, ModuleList } from './layers/module.js';
+import { mixEmbedding, weightMessages } from './layers/occupancy.js';
 import { gather, segmentSum } from './layers/ops.js';
 import { pairDistances, toEdges } from './layers/pairs.js';
 import { GaussianRBF } from './layers/radial.js';
@@ -64,7 +66,7 @@ export class SchNetInteraction extends Module {
 
   apply(x: tf.Tensor2D, batch: GraphBatch, radial: RadialFeatures): tf.Tensor2D {
     const w = toEdges(tf.mul(this.filterNetwork.apply(radial.rbf, { inputGrad: false }), radial.cutoff), batch);
-    const messages = tf.mul(gather(this.in2f.apply(x), batch.dst), w);
+    const messages = weightMessages(tf.mul(gather(this.in2f.apply(x), batch.dst), w), batch);
     return this.f2out.apply(segmentSum(messages, batch.src, batch.numAtoms)) as tf.Tensor2D;
   }
 }
@@ -91,7 +93,7 @@ export class SchNetRepresentation extends Module {
   /** Atom features x [N, F] after the interaction blocks. */
   apply(batch: GraphBatch): tf.Tensor2D {
     const radial = radialFeatures(batch, this.radialBasis, this.cutoffFn);
-    let x = this.embedding.apply(batch.numbers);
+    let x = mixEmbedding((z) => this.embedding.apply(z), batch);
     for (const block of this.interactions) x = tf.add(x, block.apply(x, batch, radial));
     return x;
   }

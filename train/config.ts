@@ -38,8 +38,11 @@ export const DataSchema = z.object({
   cache_dir: z.string().default('.cache/graphs'),
   /** `null` trains on the whole training split (retraining, final models). */
   validation: ValidationSchema.nullable().default(ValidationSchema.parse({})),
-  /** How partial occupancies become a graph: `round` is the OBELiX paper's rule. */
-  occupancy: z.enum(['round']).default('round'),
+  /**
+   * How partial occupancies become a graph: `round` is the OBELiX paper's rule; `weighted` keeps every site as a
+   * node with its species mixture and occupancy (data/occupancy.ts, models/layers/occupancy.ts).
+   */
+  occupancy: z.enum(['round', 'weighted']).default('round'),
 }).strict();
 
 export const GraphSchema = z.object({

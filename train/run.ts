@@ -36,7 +36,7 @@ export async function loadDataset(config: RunConfig, dataFlag: string | undefine
 
 /** The graph samples of some OBELiX entries under this config's graph options. */
 export function samplesFor(ds: ObelixDataset, entries: ObelixEntry[], config: RunConfig): GraphSample[] {
-  return entries.map((e) => sampleFromCif(ds.cifPath(e.id), config.graph, e.target));
+  return entries.map((e) => sampleFromCif(ds.cifPath(e.id), config.graph, e.target, config.data.occupancy));
 }
 
 /** Validation folds (entry IDs) over the CIF training subset, as the config names them. */

@@ -5,6 +5,7 @@
  */
 import { readCif } from '../data/cif.js';
 import { InputError } from '../data/errors.js';
+import { weightedAtoms, type WeightedAtoms } from '../data/occupancy.js';
 import { roundOccupancies } from '../data/rounding.js';
 import type { Atoms } from '../data/structure.js';
 import type { GraphSample } from '../graph/batch.js';
@@ -49,6 +50,22 @@ export function toSample(atoms: Atoms, nl: NeighborList, target: number, threebo
   return sample;
 }
 
+/** `round`: the OBELiX rounding (data/rounding.ts); `weighted`: occupancy-weighted nodes (data/occupancy.ts). */
+export type OccupancyMode = 'round' | 'weighted';
+
+/** Adds a weighted structure's occupancy fields to its sample (left out when every node is one full atom). */
+export function withOccupancy(sample: GraphSample, w: WeightedAtoms): GraphSample {
+  const ordered = w.mixture.node.length === w.numbers.length && w.mixture.weights.every((x) => x === 1);
+  if (ordered) return sample;
+  return {
+    ...sample,
+    occupancy: Float32Array.from(w.occupancy),
+    mixNode: w.mixture.node,
+    mixNumbers: w.mixture.numbers,
+    mixWeights: Float32Array.from(w.mixture.weights),
+  };
+}
+
 export function atomsFromCif(path: string): Atoms {
   const atoms = roundOccupancies(readCif(path));
   if (atoms.numbers.length === 0) throw new InputError(`${path}: no site is left after occupancy rounding`);
@@ -57,13 +74,18 @@ export function atomsFromCif(path: string): Atoms {
 
 const cache = new Map<string, GraphSample>();
 
-/** Sample for one CIF file (cached per path and graph options). */
-export function sampleFromCif(path: string, o: GraphOptions, target = NaN): GraphSample {
-  const key = `${path}|${graphKey(o)}`;
+/** Sample for one CIF file (cached per path, graph options and occupancy mode). */
+export function sampleFromCif(path: string, o: GraphOptions, target = NaN, occupancy: OccupancyMode = 'round'): GraphSample {
+  const key = `${path}|${graphKey(o)}|${occupancy}`;
   let s = cache.get(key);
   if (!s) {
-    const atoms = atomsFromCif(path);
-    s = toSample(atoms, buildNeighbors(atoms, o), NaN, o.threebody_cutoff);
+    if (occupancy === 'weighted') {
+      const atoms = weightedAtoms(readCif(path), { source: path });
+      s = withOccupancy(toSample(atoms, buildNeighbors(atoms, o), NaN, o.threebody_cutoff), atoms);
+    } else {
+      const atoms = atomsFromCif(path);
+      s = toSample(atoms, buildNeighbors(atoms, o), NaN, o.threebody_cutoff);
+    }
     cache.set(key, s);
   }
   return { ...s, target };

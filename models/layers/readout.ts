@@ -12,12 +12,17 @@ import { segmentSum } from './ops.js';
 
 export type Aggregation = 'sum' | 'mean';
 
-/** Sum or mean of per-atom values [N] (or [N, K]) into their crystals → [B] (or [B, K]). */
+/**
+ * Sum or mean of per-atom values [N] (or [N, K]) into their crystals → [B] (or [B, K]). With occupancies
+ * (layers/occupancy.ts) each atom counts o_i times: Σ_i o_i y_i, and the mean divides by Σ_i o_i.
+ */
 export function poolAtoms<T extends tf.Tensor>(y: T, batch: GraphBatch, aggregation: Aggregation): T {
-  const summed = segmentSum(y, batch.graphOfAtom, batch.numGraphs);
+  const occ = batch.occupancy;
+  const column = (v: tf.Tensor1D): tf.Tensor => (y.rank === 1 ? v : tf.expandDims(v, 1));
+  const weighted = occ ? (tf.mul(y, column(occ.occupancy)) as T) : y;
+  const summed = segmentSum(weighted, batch.graphOfAtom, batch.numGraphs);
   if (aggregation === 'sum') return summed;
-  const inv = y.rank === 1 ? batch.inverseAtomCounts : tf.expandDims(batch.inverseAtomCounts, 1);
-  return tf.mul(summed, inv) as T;
+  return tf.mul(summed, column(occ ? occ.inverseSums : batch.inverseAtomCounts)) as T;
 }
 
 export class Atomwise extends Module {

@@ -1,0 +1,205 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readCif } from '../../data/cif.js';
+import { isOrdered, weightedAtoms } from '../../data/occupancy.js';
+import { crystalToAtoms } from '../../data/rounding.js';
+import type { Crystal, DisorderedSite, Matrix3, Vec3 } from '../../data/structure.js';
+import { collate, disposeBatch, type GraphSample } from '../../graph/batch.js';
+import { Embedding } from '../../models/layers/embedding.js';
+import { mixEmbedding, neighbourWeight } from '../../models/layers/occupancy.js';
+import type { GraphModel } from '../../models/model.js';
+import type { Module } from '../../models/layers/module.js';
+import { PaiNN, PaiNNOptions } from '../../models/painn.js';
+import { SchNet, SchNetOptions } from '../../models/schnet.js';
+import { initBackend } from '../../train/backend.js';
+import { validateConfig } from '../../train/config.js';
+import { buildNeighbors, sampleFromCif, toSample, withOccupancy } from '../../train/samples.js';
+import { expectClose, expectNoLeak } from '../helpers/backends.js';
+import { throwsInputError } from '../helpers/inputError.js';
+import { obelixDir } from '../helpers/paths.js';
+
+const CUTOFF = 4;
+type Model = GraphModel & Module;
+const MODELS: Array<[string, (aggregation?: 'sum' | 'mean') => Model]> = [
+  ['schnet', (aggregation = 'mean') => new SchNet(SchNetOptions.parse({ name: 'schnet', n_atom_basis: 8, n_interactions: 2, n_rbf: 6, aggregation }), CUTOFF).initialize(3)],
+  ['painn', (aggregation = 'mean') => new PaiNN(PaiNNOptions.parse({ name: 'painn', n_atom_basis: 8, n_interactions: 2, n_rbf: 6, aggregation }), CUTOFF).initialize(3)],
+];
+
+const LATTICE: Matrix3 = [[4.1, 0, 0], [0.4, 4.4, 0], [0.2, -0.3, 4.9]];
+const site = (label: string, frac: Vec3, ...species: Array<[string, number]>): DisorderedSite =>
+  ({ label, frac, species: species.map(([element, occupancy]) => ({ element, occupancy })) });
+/** A disordered toy: a Li/Na 50/50 site, a Li site at 0.3 (vacancy 0.7), a split Li pair 0.2 + 0.25, full O and Cl. */
+const disordered = (li = 0.3): Crystal => ({
+  id: 'toy',
+  lattice: LATTICE,
+  sites: [
+    site('M1', [0, 0, 0], ['Li', 0.5], ['Na', 0.5]),
+    site('O1', [0.5, 0.5, 0.5], ['O', 1]),
+    site('Li2', [0.25, 0.7, 0.1], ['Li', li]),
+    site('Li3a', [0.7, 0.2, 0.8], ['Li', 0.2]),
+    site('Li3b', [0.73, 0.22, 0.79], ['Li', 0.25]),
+    site('Cl1', [0.6, 0.1, 0.3], ['Cl', 1]),
+  ],
+});
+const ordered = (): Crystal => ({
+  id: 'ord', lattice: LATTICE,
+  sites: [site('Li1', [0, 0, 0], ['Li', 1]), site('O1', [0.5, 0.5, 0.5], ['O', 1]), site('Cl1', [0.6, 0.1, 0.3], ['Cl', 1])],
+});
+
+/** n1 × n2 × n3 supercell, sites in a permuted order. */
+function supercell(c: Crystal, n: Vec3): Crystal {
+  const sites: DisorderedSite[] = [];
+  for (let a = 0; a < n[0]; a++) for (let b = 0; b < n[1]; b++) for (let g = 0; g < n[2]; g++) {
+    for (const s of c.sites) sites.push({ ...s, frac: [(s.frac[0] + a) / n[0], (s.frac[1] + b) / n[1], (s.frac[2] + g) / n[2]] });
+  }
+  sites.reverse();
+  const lattice = c.lattice.map((row, k) => row.map((x) => x * n[k])) as Matrix3;
+  return { id: `${c.id}-super`, lattice, sites };
+}
+
+const weightedSample = (c: Crystal): GraphSample => {
+  const w = weightedAtoms(c);
+  return withOccupancy(toSample(w, buildNeighbors(w, { cutoff: CUTOFF }), 0), w);
+};
+const roundSample = (c: Crystal): GraphSample => {
+  const a = crystalToAtoms(c);
+  return toSample(a, buildNeighbors(a, { cutoff: CUTOFF }), 0);
+};
+/** The same sample with explicit all-ones occupancy fields. */
+const forceOccupancy = (s: GraphSample): GraphSample => ({
+  ...s,
+  occupancy: new Float32Array(s.numbers.length).fill(1),
+  mixNode: Int32Array.from(s.numbers, (_, i) => i),
+  mixNumbers: s.numbers,
+  mixWeights: new Float32Array(s.numbers.length).fill(1),
+});
+
+function predict(model: GraphModel, samples: GraphSample[]): number[] {
+  const batch = collate(samples);
+  const out = expectNoLeak(() => {
+    const y = tf.tidy(() => model.forward(batch, false));
+    const values = y.arraySync() as number[];
+    y.dispose();
+    return values;
+  });
+  disposeBatch(batch);
+  return out;
+}
+
+test.before(async () => {
+  await initBackend('cpu');
+});
+
+test('mixEmbedding: Σ_s w_s E[Z_s] per node; plain lookup without occupancies; neighbourWeight = o[dst]', () => {
+  const emb = new Embedding(20, 3).initialize(1);
+  const table = emb.weight.arraySync() as number[][];
+  const s = weightedSample(disordered());
+  const batch = collate([s]);
+  const x = tf.tidy(() => mixEmbedding((z) => emb.apply(z), batch)).arraySync() as number[][];
+  const expected = [0, 1, 2].map((k) => 0.5 * table[3][k] + 0.5 * table[11][k]);
+  expectClose(x[0], expected, { label: 'Li/Na 50/50 = average' });
+  expectClose(x[2], table[3].map((v) => 0.3 * v), { label: 'Li 0.3' });
+  expectClose(x[3], table[3].map((v) => 0.45 * v), { label: 'merged split pair Li 0.45' });
+  const w = tf.tidy(() => neighbourWeight(batch)!.arraySync() as number[][]);
+  const dst = batch.dst.arraySync() as number[];
+  dst.forEach((j, e) => assert.ok(Math.abs(w[e][0] - s.occupancy![j]) < 1e-7));
+  disposeBatch(batch);
+  const plain = collate([roundSample(ordered())]);
+  assert.is(neighbourWeight(plain), null);
+  assert.equal(tf.tidy(() => mixEmbedding((z) => emb.apply(z), plain)).arraySync(), tf.tidy(() => emb.apply(plain.numbers)).arraySync());
+  disposeBatch(plain);
+  emb.dispose();
+});
+
+for (const [name, build] of MODELS) {
+  test(`${name}: an ordered structure predicts the same in round and weighted modes (with or without explicit occupancies)`, () => {
+    const m = build();
+    const round = predict(m, [roundSample(ordered())]);
+    const weighted = weightedSample(ordered());
+    assert.is(weighted.occupancy, undefined, 'ordered samples carry no occupancy fields');
+    assert.equal(predict(m, [weighted]), round);
+    expectClose(predict(m, [forceOccupancy(weighted)]), round, { atol: 1e-6, rtol: 1e-6 });
+    m.dispose();
+  });
+
+  test(`${name}: a site split 50/50 between Li and Na acts as one species whose embedding is their average`, () => {
+    const m = build();
+    const key = 'representation.embedding.weight';
+    const state = m.stateDict();
+    const table = state.get(key)!;
+    const f = table.shape[1];
+    for (let k = 0; k < f; k++) table.data[99 * f + k] = 0.5 * (table.data[3 * f + k] + table.data[11 * f + k]);
+    m.loadState(state);
+    const mixed = disordered();
+    const pure: Crystal = { ...mixed, sites: [site('Es1', [0, 0, 0], ['Es', 1]), ...mixed.sites.slice(1)] };
+    const [a] = predict(m, [weightedSample(mixed)]);
+    const [b] = predict(m, [weightedSample(pure)]);
+    const [li] = predict(m, [weightedSample({ ...mixed, sites: [site('Li1', [0, 0, 0], ['Li', 1]), ...mixed.sites.slice(1)] })]);
+    expectClose([a], [b], { atol: 1e-6, rtol: 1e-5 });
+    assert.ok(Math.abs(a - li) > 1e-4, `the mixture must differ from pure Li (${a} vs ${li})`);
+    m.dispose();
+  });
+
+  test(`${name}: a site with vanishing occupancy vanishes from the prediction (embedding, messages and pooling all weighted)`, () => {
+    const m = build();
+    const base = disordered();
+    const without: Crystal = { ...base, sites: base.sites.filter((x) => x.label !== 'Li2') };
+    const [p0] = predict(m, [weightedSample(without)]);
+    const [pe] = predict(m, [weightedSample(disordered(1e-7))]);
+    const [p1] = predict(m, [weightedSample(disordered())]);
+    expectClose([pe], [p0], { atol: 1e-5, rtol: 1e-5 });
+    assert.ok(Math.abs(p1 - p0) > 1e-4, `the 0.3 site must count (${p1} vs ${p0})`);
+    m.dispose();
+  });
+
+  test(`${name}: a supercell (sites permuted) of a disordered structure gives the same intensive prediction; sum pooling scales`, () => {
+    const m = build();
+    const base = disordered();
+    const big = supercell(base, [2, 1, 2]);
+    const [p1] = predict(m, [weightedSample(base)]);
+    const [p4] = predict(m, [weightedSample(big)]);
+    expectClose([p4], [p1], { atol: 1e-5, rtol: 1e-5 });
+    const [full] = predict(m, [weightedSample(disordered(1))]);
+    assert.ok(Math.abs(full - p1) > 1e-4, `occupancy 0.3 vs 1 must change the prediction (${p1} vs ${full})`);
+    const s = build('sum');
+    const [s1] = predict(s, [weightedSample(base)]);
+    const [s4] = predict(s, [weightedSample(big)]);
+    expectClose([s4], [4 * s1], { atol: 1e-5, rtol: 1e-5 });
+    // batching ordered and disordered crystals together changes nothing
+    const together = predict(m, [roundSample(ordered()), weightedSample(base), weightedSample(big)]);
+    expectClose(together, [predict(m, [roundSample(ordered())])[0], p1, p4], { atol: 1e-6, rtol: 1e-5 });
+    m.dispose();
+    s.dispose();
+  });
+}
+
+test('samples: weighted mode on an ordered OBELiX CIF is the round sample; occupancies above 1 in a CIF are rejected', () => {
+  const dir = join(obelixDir, 'cifs');
+  const id = readdirSync(dir).sort().find((f) => isOrdered(readCif(join(dir, f))))!;
+  const path = join(dir, id);
+  const r = sampleFromCif(path, { cutoff: CUTOFF });
+  const w = sampleFromCif(path, { cutoff: CUTOFF }, NaN, 'weighted');
+  assert.is(w.occupancy, undefined);
+  assert.equal([...w.dst], [...r.dst]);
+  assert.equal([...w.numbers], [...r.numbers]);
+  const tmp = mkdtempSync(join(tmpdir(), 'occ-'));
+  const bad = join(tmp, 'bad.cif');
+  writeFileSync(bad, [
+    'data_bad', '_cell_length_a 5', '_cell_length_b 5', '_cell_length_c 5', '_cell_angle_alpha 90', '_cell_angle_beta 90', '_cell_angle_gamma 90',
+    'loop_', '_atom_site_label', '_atom_site_type_symbol', '_atom_site_fract_x', '_atom_site_fract_y', '_atom_site_fract_z', '_atom_site_occupancy',
+    'Li1 Li 0 0 0 0.7', 'Na1 Na 0 0 0 0.4', 'O1 O 0.5 0.5 0.5 1', '',
+  ].join('\n'));
+  throwsInputError(() => sampleFromCif(bad, { cutoff: CUTOFF }, NaN, 'weighted'), bad, 'Li1', '> 1');
+});
+
+test('config: data.occupancy accepts round (default) and weighted, rejects anything else', () => {
+  assert.is(validateConfig({ model: { name: 'schnet' } }, 'x.yaml').data.occupancy, 'round');
+  assert.is(validateConfig({ model: { name: 'schnet' }, data: { occupancy: 'weighted' } }, 'x.yaml').data.occupancy, 'weighted');
+  assert.throws(() => validateConfig({ model: { name: 'schnet' }, data: { occupancy: 'mixed' } }, 'x.yaml'), /occupancy/);
+});
+
+test.run();

@@ -50,7 +50,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       let sample: GraphSample;
       try {
         if (!existsSync(file)) throw new InputError(`${file}: no such file`);
-        sample = sampleFromCif(file, config.graph);
+        sample = sampleFromCif(file, config.graph, NaN, config.data.occupancy);
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
         logLine(`error: ${err.message}`);

@@ -20,7 +20,9 @@
  * network (weights [M, fan_in, fan_out], batched matMul); per-model learning rates, batch
  * lengths, Adam step counts and stop times are masks, so a stopped model's weights freeze.
  * Weights and Adam moments are kept per layer; every update is masked per model, so there is
- * one device read per epoch (the hold-out predictions) and none per step.
+ * one device read per epoch (the hold-out predictions) and none per step. Finished models are
+ * dropped from the pack once they are half of it. Larger nets train one per pack
+ * (`defaultPackSize`), where the wasm backend's single-matrix matMul is much faster.
  */
 import * as tf from '@tensorflow/tfjs';
 import { trainIndices } from '../../data/folds.js';
@@ -36,6 +38,7 @@ export interface MlpSettings {
   beta_2: number;
   epsilon: number;
   max_iter: number;
+  /** false: train for max_iter epochs (sklearn's training-loss stopping rule is not implemented). */
   early_stopping: boolean;
   validation_fraction: number;
   n_iter_no_change: number;

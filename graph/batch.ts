@@ -76,9 +76,18 @@ export interface GraphBatch {
   /**
    * Present when any sample carries occupancies (ordered samples in the batch get occupancy 1 and their own
    * species at weight 1): [N] float32 occupancy, [M] int32 mixNode (offset) and mixNumbers, [M] float32
-   * mixWeights, [B] float32 1/Σ_i o_i per crystal (occupancy-weighted mean pooling).
+   * mixWeights, [B] float32 1/Σ_i o_i per crystal (occupancy-weighted mean pooling); host copies of mixNode and
+   * mixNumbers (to name an element a model has no row for).
    */
-  occupancy?: { occupancy: tf.Tensor1D; mixNode: tf.Tensor1D; mixNumbers: tf.Tensor1D; mixWeights: tf.Tensor1D; inverseSums: tf.Tensor1D };
+  occupancy?: {
+    occupancy: tf.Tensor1D;
+    mixNode: tf.Tensor1D;
+    mixNumbers: tf.Tensor1D;
+    mixWeights: tf.Tensor1D;
+    inverseSums: tf.Tensor1D;
+    hostMixNode: Int32Array;
+    hostMixNumbers: Int32Array;
+  };
 }
 
 /** Builds the tensors of a batch. The caller disposes them with `disposeBatch`. */
@@ -196,12 +205,16 @@ function collateOccupancy(samples: GraphSample[]): NonNullable<GraphBatch['occup
     inverseSums[g] = 1 / sum;
     atomOffset += n;
   });
+  const hostMixNode = Int32Array.from(node);
+  const hostMixNumbers = Int32Array.from(numbers);
   return {
     occupancy: tf.tensor1d(occ),
-    mixNode: tf.tensor1d(node, 'int32'),
-    mixNumbers: tf.tensor1d(numbers, 'int32'),
+    mixNode: tf.tensor1d(hostMixNode, 'int32'),
+    mixNumbers: tf.tensor1d(hostMixNumbers, 'int32'),
     mixWeights: tf.tensor1d(weights),
     inverseSums: tf.tensor1d(inverseSums),
+    hostMixNode,
+    hostMixNumbers,
   };
 }
 
@@ -209,7 +222,8 @@ export function disposeBatch(b: GraphBatch): void {
   tf.dispose([b.numbers, b.graphOfAtom, b.src, b.dst, b.vectors, b.distances, b.inverseAtomCounts, b.targets]);
   if (b.triplets) tf.dispose([b.triplets.edgeA, b.triplets.edgeB]);
   if (b.pairs) tf.dispose([b.pairs.edgePair, b.pairs.distances]);
-  if (b.occupancy) tf.dispose(Object.values(b.occupancy));
+  const o = b.occupancy;
+  if (o) tf.dispose([o.occupancy, o.mixNode, o.mixNumbers, o.mixWeights, o.inverseSums]);
 }
 
 /**

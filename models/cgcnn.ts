@@ -28,6 +28,7 @@ import { BatchNorm1d } from './layers/batchNorm.js';
 import { registerCgcnnFormat } from './cgcnnFormat.js';
 import { Dense } from './layers/dense.js';
 import { Module, ModuleList } from './layers/module.js';
+import { mixEmbedding, neighbourWeight } from './layers/occupancy.js';
 import { gather, matMul, segmentSum } from './layers/ops.js';
 import { cgcnnGaussian } from './layers/radial.js';
 import { poolAtoms } from './layers/readout.js';
@@ -193,7 +194,8 @@ export class CGCNN extends Module implements GraphModel {
       rowCentre: tf.concat([batch.src, tf.range(0, N, 1, 'int32')]) as tf.Tensor1D,
       rowNeighbor: tf.concat([batch.dst, tf.tensor1d(firstAtom, 'int32')]) as tf.Tensor1D,
       rowBond: tf.concat([this.gaussian(batch.distances), tf.tile(this.gaussian(tf.tensor1d([this.radius + 1])), [N, 1])]) as tf.Tensor2D,
-      rowWeights: tf.concat([tf.onesLike(batch.distances), pad]) as tf.Tensor1D,
+      // occupancy mode: a real slot counts o_j (its message and its weight in the BatchNorm statistics)
+      rowWeights: tf.concat([tf.reshape(neighbourWeight(batch) ?? tf.onesLike(batch.distances), [-1]), pad]) as tf.Tensor1D,
     };
   }
 
@@ -202,7 +204,22 @@ export class CGCNN extends Module implements GraphModel {
     for (let g = 0, start = 0; g < batch.numGraphs; start += batch.atomsPerGraph[g++]) {
       checkAtomFeatures(this.table, batch.hostNumbers.subarray(start, start + batch.atomsPerGraph[g]), batch.ids[g]);
     }
-    return gather(this.atomTable, batch.numbers);
+    const occ = batch.occupancy;
+    if (occ) {
+      // every species of a mixture needs a row, not only the majority one checked above
+      const graphOf = new Int32Array(batch.numAtoms);
+      const starts: number[] = [];
+      for (let g = 0, start = 0; g < batch.numGraphs; start += batch.atomsPerGraph[g++]) {
+        graphOf.fill(g, start, start + batch.atomsPerGraph[g]);
+        starts.push(start);
+      }
+      occ.hostMixNumbers.forEach((z, m) => {
+        const g = graphOf[occ.hostMixNode[m]];
+        checkAtomFeatures(this.table, [z], `${batch.ids[g]}: node ${occ.hostMixNode[m] - starts[g]} (species mixture)`);
+      });
+    }
+    // occupancy mode: the fixed features mix like an embedding, Σ_s w_s·row(Z_s)
+    return mixEmbedding((z) => gather(this.atomTable, z), batch);
   }
 
   forward(batch: GraphBatch, training = false): tf.Tensor1D {

@@ -13,11 +13,13 @@ import { Embedding } from '../../models/layers/embedding.js';
 import { mixEmbedding, neighbourWeight } from '../../models/layers/occupancy.js';
 import type { GraphModel } from '../../models/model.js';
 import type { Module } from '../../models/layers/module.js';
+import { loadAtomInit } from '../../data/atomInit.js';
+import { CGCNN, CgcnnOptions } from '../../models/cgcnn.js';
 import { PaiNN, PaiNNOptions } from '../../models/painn.js';
 import { SchNet, SchNetOptions } from '../../models/schnet.js';
 import { initBackend } from '../../train/backend.js';
 import { validateConfig } from '../../train/config.js';
-import { buildNeighbors, sampleFromCif, toSample, withOccupancy } from '../../train/samples.js';
+import { buildNeighbors, sampleFromCif, toSample, withOccupancy, type GraphOptions } from '../../train/samples.js';
 import { expectClose, expectNoLeak } from '../helpers/backends.js';
 import { throwsInputError } from '../helpers/inputError.js';
 import { obelixDir } from '../helpers/paths.js';
@@ -61,13 +63,13 @@ function supercell(c: Crystal, n: Vec3): Crystal {
   return { id: `${c.id}-super`, lattice, sites };
 }
 
-const weightedSample = (c: Crystal): GraphSample => {
+const weightedSample = (c: Crystal, graph: GraphOptions = { cutoff: CUTOFF }): GraphSample => {
   const w = weightedAtoms(c);
-  return withOccupancy(toSample(w, buildNeighbors(w, { cutoff: CUTOFF }), 0), w);
+  return withOccupancy(toSample(w, buildNeighbors(w, graph), 0), w);
 };
-const roundSample = (c: Crystal): GraphSample => {
+const roundSample = (c: Crystal, graph: GraphOptions = { cutoff: CUTOFF }): GraphSample => {
   const a = crystalToAtoms(c);
-  return toSample(a, buildNeighbors(a, { cutoff: CUTOFF }), 0);
+  return toSample(a, buildNeighbors(a, graph), 0);
 };
 /** The same sample with explicit all-ones occupancy fields. */
 const forceOccupancy = (s: GraphSample): GraphSample => ({
@@ -176,6 +178,36 @@ for (const [name, build] of MODELS) {
     s.dispose();
   });
 }
+
+// CGCNN: k = 12 nearest neighbours within 8 Å (every node has more than 12, so no padded slots).
+const KNN: GraphOptions = { cutoff: 8, max_neighbors: 12 };
+const tinyCgcnn = (): CGCNN => new CGCNN(CgcnnOptions.parse({ name: 'cgcnn', atom_fea_len: 8, n_conv: 2, h_fea_len: 8, max_num_nbr: 12 }), 8).initialize(5);
+
+test('cgcnn: ordered round = weighted; fixed atom features mix by occupancy; supercell-invariant; vanishing-weight slots', () => {
+  const m = tinyCgcnn();
+  const round = predict(m, [roundSample(ordered(), KNN)]);
+  expectClose(predict(m, [forceOccupancy(weightedSample(ordered(), KNN))]), round, { atol: 1e-6, rtol: 1e-6 });
+  const table = loadAtomInit();
+  const row = (z: number): number[] => Array.from(table.rows.subarray(z * table.length, (z + 1) * table.length));
+  const batch = collate([weightedSample(disordered(), KNN)]);
+  const fea = tf.tidy(() => m.atomFeatures(batch)).arraySync() as number[][];
+  expectClose(fea[0], row(3).map((v, k) => 0.5 * v + 0.5 * row(11)[k]), { label: 'Li/Na 50/50' });
+  expectClose(fea[2], row(3).map((v) => 0.3 * v), { label: 'Li 0.3' });
+  const g = m.graph(batch);
+  const weights = g.rowWeights.arraySync() as number[];
+  const dst = batch.dst.arraySync() as number[];
+  const occ = weightedSample(disordered(), KNN).occupancy!;
+  dst.forEach((j, e) => assert.ok(Math.abs(weights[e] - occ[j]) < 1e-7, `slot ${e}`));
+  assert.ok(weights.slice(dst.length).every((p) => p === 0), 'no padded slot is used');
+  tf.dispose(Object.values(g));
+  disposeBatch(batch);
+  const [p1] = predict(m, [weightedSample(disordered(), KNN)]);
+  const [p4] = predict(m, [weightedSample(supercell(disordered(), [2, 1, 2]), KNN)]);
+  expectClose([p4], [p1], { atol: 1e-5, rtol: 1e-5 });
+  const [full] = predict(m, [weightedSample(disordered(1), KNN)]);
+  assert.ok(Math.abs(full - p1) > 1e-5, `occupancy 0.3 vs 1 must change the prediction (${p1} vs ${full})`);
+  m.dispose();
+});
 
 test('samples: weighted mode on an ordered OBELiX CIF is the round sample; occupancies above 1 in a CIF are rejected', () => {
   const dir = join(obelixDir, 'cifs');

@@ -24,6 +24,7 @@ import { Dense } from './layers/dense.js';
 import { Embedding } from './layers/embedding.js';
 import { Mlp } from './layers/mlp.js';
 import { Module, ModuleList } from './layers/module.js';
+import { mixEmbedding, weightMessages } from './layers/occupancy.js';
 import { gather, segmentSum } from './layers/ops.js';
 import { pairDistances, toEdges } from './layers/pairs.js';
 import { besselRbf } from './layers/radial.js';
@@ -81,7 +82,9 @@ export class SO3Convolution extends Module {
 
   apply(x: tf.Tensor3D, edges: SO3Edges, batch: GraphBatch): tf.Tensor3D {
     // Per-channel [E, F] slices throughout: no [E, S, F] tiles, stacks or unstacks on the edge side.
-    const w = tf.split(toEdges(tf.mul(this.filternet.apply(edges.radial, { inputGrad: false }), edges.envelope) as tf.Tensor2D, batch), this.lmax + 1, 1);
+    // occupancy mode: the filter (so the whole message, linear in it) is scaled by the neighbour's occupancy o_j
+    const filters = weightMessages(toEdges(tf.mul(this.filternet.apply(edges.radial, { inputGrad: false }), edges.envelope) as tf.Tensor2D, batch), batch);
+    const w = tf.split(filters, this.lmax + 1, 1);
     const y = tf.unstack(edges.sh, 1).map((ys) => tf.expandDims(ys, 1));
     const wy = y.map((ys, s) => tf.mul(w[degreeOf(s)], ys));
     const v = tensorProductSlices(wy, tf.unstack(gather(x, batch.dst), 1), this.cg);
@@ -145,6 +148,17 @@ export class SO3NetRepresentation extends Module {
   /** Fails with the crystal id and element when an atom's element is not in element_types (reads Z back). */
   private checkTypes(batch: GraphBatch): void {
     const z = batch.numbers.dataSync();
+    const occ = batch.occupancy;
+    if (occ) {
+      // every species of a mixture needs a type, not only the majority one checked below
+      const graphOf = new Int32Array(batch.numAtoms);
+      for (let g = 0, start = 0; g < batch.numGraphs; start += batch.atomsPerGraph[g++]) graphOf.fill(g, start, start + batch.atomsPerGraph[g]);
+      occ.hostMixNumbers.forEach((zm, m) => {
+        if (!(this.typeOfZ[zm] >= 0)) {
+          throw new InputError(`${batch.ids[graphOf[occ.hostMixNode[m]]]}: element ${elementSymbol(zm)} (in a species mixture) is not in model.element_types (${this.o.element_types.join(', ')})`);
+        }
+      });
+    }
     let atom = 0;
     batch.atomsPerGraph.forEach((n, g) => {
       for (let k = atom; k < atom + n; k++) {
@@ -166,8 +180,8 @@ export class SO3NetRepresentation extends Module {
       radial: besselRbf(d, this.o.nmax, this.cutoff),
       envelope: tf.expandDims(polynomialEnvelope(d, this.cutoff), 1) as tf.Tensor2D,
     };
-    const types = tf.reshape(tf.gatherND(this.typeTable, tf.reshape(batch.numbers, [-1, 1])), [-1]) as tf.Tensor1D;
-    const x0 = tf.expandDims(this.embedding.apply(types), 1);
+    const typeOf = (zs: tf.Tensor1D): tf.Tensor1D => tf.reshape(tf.gatherND(this.typeTable, tf.reshape(zs, [-1, 1])), [-1]) as tf.Tensor1D;
+    const x0 = tf.expandDims(mixEmbedding((zs) => this.embedding.apply(typeOf(zs)), batch), 1);
     let x = (lmax === 0 ? x0 : tf.concat([x0, tf.zeros([batch.numAtoms, (lmax + 1) ** 2 - 1, f])], 1)) as tf.Tensor3D;
     for (let b = 0; b < this.o.nblocks; b++) {
       let y = this.so3convs.at(b).apply(x, edges, batch);

@@ -10,6 +10,8 @@
  * c ← f ⊙ c + i ⊙ g; h ← o ⊙ tanh(c); layer ℓ+1 reads layer ℓ's h. Weights under PyTorch's `nn.LSTM` names
  * (`lstm.weight_ih_l0` [4D, 2D], `weight_hh_l0` [4D, D], `bias_ih_l0`, `bias_hh_l0` [4D], …), init U(±1/√D).
  * Parameters: 28D² + 24D for L = 3. x [N, D] float32 → [B, 2D].
+ * Occupancy mode (layers/occupancy.ts): α_i ∝ o_i·exp(e_i), i.e. log o_i is added to the scores, so a site occupied
+ * half the time gets half the attention of an identical full one (and a supercell gives the same q*).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GraphBatch } from '../../graph/batch.js';
@@ -72,17 +74,19 @@ export class Set2Set extends Module {
   }
 
   /** Node features x [N, D] of the batch's crystals → [B, 2D]. */
-  apply(x: tf.Tensor2D, batch: Pick<GraphBatch, 'graphOfAtom' | 'numGraphs'>): tf.Tensor2D {
+  apply(x: tf.Tensor2D, batch: Pick<GraphBatch, 'graphOfAtom' | 'numGraphs'> & Partial<Pick<GraphBatch, 'occupancy'>>): tf.Tensor2D {
     if (x.rank !== 2 || x.shape[1] !== this.dim) throw new Error(`Set2Set(${this.dim}): input must be [N, ${this.dim}], got [${x.shape.join(', ')}]`);
     const b = batch.numGraphs;
     const zero = tf.zeros([b, this.dim]) as tf.Tensor2D;
     let h = Array.from({ length: this.nLayers }, () => zero);
     let c = h;
     let qStar = tf.zeros([b, 2 * this.dim]) as tf.Tensor2D;
+    const logOcc = batch.occupancy ? tf.log(batch.occupancy.occupancy) : null;
     for (let k = 0; k < this.nIters; k++) {
       ({ h, c } = this.lstm.step(qStar, h, c));
       const q = h[this.nLayers - 1];
-      const scores = tf.sum(tf.mul(x, gather(q, batch.graphOfAtom)), 1) as tf.Tensor1D;
+      const dot = tf.sum(tf.mul(x, gather(q, batch.graphOfAtom)), 1) as tf.Tensor1D;
+      const scores = logOcc ? tf.add(dot, logOcc) : dot;
       const alpha = segmentSoftmax(scores, batch.graphOfAtom, b);
       const r = segmentSum(tf.mul(x, tf.expandDims(alpha, 1)) as tf.Tensor2D, batch.graphOfAtom, b);
       qStar = tf.concat([q, r], 1);

@@ -16,6 +16,7 @@ import type { Module } from '../../models/layers/module.js';
 import { loadAtomInit } from '../../data/atomInit.js';
 import { CGCNN, CgcnnOptions } from '../../models/cgcnn.js';
 import { PaiNN, PaiNNOptions } from '../../models/painn.js';
+import { SO3Net, SO3NetOptions } from '../../models/so3net.js';
 import { SchNet, SchNetOptions } from '../../models/schnet.js';
 import { initBackend } from '../../train/backend.js';
 import { validateConfig } from '../../train/config.js';
@@ -208,6 +209,28 @@ test('cgcnn: ordered round = weighted; fixed atom features mix by occupancy; sup
   assert.ok(Math.abs(full - p1) > 1e-5, `occupancy 0.3 vs 1 must change the prediction (${p1} vs ${full})`);
   m.dispose();
 });
+
+for (const readout of ['set2set', 'weighted_atom', 'reduce_atom'] as const) {
+  test(`so3net (${readout} readout): ordered round = weighted; vanishing site vanishes; supercell-invariant`, () => {
+    const m = new SO3Net(SO3NetOptions.parse({
+      name: 'so3net', element_types: ['H', 'Li', 'O', 'Na', 'Cl'], dim_node_embedding: 4, units: 3, nblocks: 2, nmax: 3, lmax: 1, readout_type: readout,
+    }), CUTOFF).initialize(5);
+    const round = predict(m, [roundSample(ordered())]);
+    expectClose(predict(m, [forceOccupancy(weightedSample(ordered()))]), round, { atol: 1e-6, rtol: 1e-5 });
+    const base = disordered();
+    const [p0] = predict(m, [weightedSample({ ...base, sites: base.sites.filter((x) => x.label !== 'Li2') })]);
+    const [pe] = predict(m, [weightedSample(disordered(1e-7))]);
+    const [p1] = predict(m, [weightedSample(base)]);
+    expectClose([pe], [p0], { atol: 1e-5, rtol: 1e-5 });
+    assert.ok(Math.abs(p1 - p0) > 1e-6, `the 0.3 site must count (${p1} vs ${p0})`);
+    const [p4] = predict(m, [weightedSample(supercell(base, [2, 1, 2]))]);
+    // weighted_atom sums over atoms before the final MLP (MatGL's extensive readout): not intensive by design
+    if (readout !== 'weighted_atom') expectClose([p4], [p1], { atol: 1e-5, rtol: 1e-5 });
+    const mixed = { ...base, sites: [site('M1', [0, 0, 0], ['Li', 0.5], ['K', 0.5]), ...base.sites.slice(1)] };
+    throwsInputError(() => predict(m, [weightedSample(mixed)]), 'toy', 'element K', 'species mixture');
+    m.dispose();
+  });
+}
 
 test('samples: weighted mode on an ordered OBELiX CIF is the round sample; occupancies above 1 in a CIF are rejected', () => {
   const dir = join(obelixDir, 'cifs');

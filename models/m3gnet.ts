@@ -18,6 +18,8 @@
  * the MP-2018.6.1-Eform weights were trained with (shared/pretrained/m3gnet-mp-2018.6.1-eform/README.md).
  * The graph must contain every edge ≤ `cutoff` and every triplet ≤ `threebody_cutoff` (extra ones contribute 0).
  * Weight names are MatGL's state-dict keys without the `model.` wrapper prefix. Å in; output in target units.
+ * Occupancy mode (layers/occupancy.ts): v⁰ mixes the species' embeddings, node messages are scaled by the sender's
+ * occupancy o_s, the three-body gate σ(W_α v) by the gating atom's occupancy, and Set2Set attends ∝ o_i.
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
@@ -31,6 +33,7 @@ import { Embedding } from './layers/embedding.js';
 import { GatedMlp } from './layers/gatedMlp.js';
 import { Mlp } from './layers/mlp.js';
 import { Module, ModuleList } from './layers/module.js';
+import { mixEmbedding, weightMessages } from './layers/occupancy.js';
 import { gather, segmentSum } from './layers/ops.js';
 import { sphericalBesselBasis } from './layers/radial.js';
 import { Set2Set } from './layers/set2set.js';
@@ -94,7 +97,9 @@ export class ThreeBodyInteraction extends Module {
   }
 
   apply(v: tf.Tensor2D, e: tf.Tensor2D, g: M3GNetGeometry, batch: GraphBatch): tf.Tensor2D {
-    const alpha = tf.sigmoid(this.atomGate.apply(v)) as tf.Tensor2D;             // [N, 9]
+    const gate = tf.sigmoid(this.atomGate.apply(v)) as tf.Tensor2D;              // [N, 9]
+    const occ = batch.occupancy?.occupancy;
+    const alpha = occ ? (tf.mul(gate, tf.expandDims(occ, 1)) as tf.Tensor2D) : gate;
     const alphaT = gather(gather(alpha, batch.dst), g.gateEdge);               // end atom of the gating edge
     const aggregated = segmentSum(tf.mul(g.tripletBasis, alphaT) as tf.Tensor2D, g.receiver, batch.numEdges);
     return tf.add(e, this.bondUpdate.apply(aggregated)) as tf.Tensor2D;
@@ -123,7 +128,7 @@ export class M3GNetBlock extends Module {
     const vd = gather(v, batch.dst);
     const eNew = tf.add(e, tf.mul(this.edgeUpdate.apply(tf.concat([vs, vd, e], 1)), this.edgeWeight.apply(g.rbf, { inputGrad: false }))) as tf.Tensor2D;
     // The node update reads the updated edges and the old nodes, and the neighbour (destination) receives.
-    const messages = tf.mul(this.nodeUpdate.apply(tf.concat([vs, vd, eNew], 1)), this.nodeWeight.apply(g.rbf, { inputGrad: false })) as tf.Tensor2D;
+    const messages = weightMessages(tf.mul(this.nodeUpdate.apply(tf.concat([vs, vd, eNew], 1)), this.nodeWeight.apply(g.rbf, { inputGrad: false })) as tf.Tensor2D, batch, 'src');
     return { v: tf.add(v, segmentSum(messages, batch.dst, batch.numAtoms)) as tf.Tensor2D, e: eNew };
   }
 }
@@ -146,8 +151,9 @@ export class M3GNetRepresentation extends Module {
     this.blocks = this.child('graph_layers', new ModuleList(range.map(() => new M3GNetBlock(o.dim_node_embedding, o.dim_edge_embedding, o.units, degree))));
   }
 
-  apply(elementIndex: tf.Tensor1D, g: M3GNetGeometry, batch: GraphBatch): tf.Tensor2D {
-    let v = this.nodeEmbedding.apply(elementIndex);
+  /** `rows`: embedding rows of the atoms [N] and, in occupancy mode, of the species-mixture entries [M]. */
+  apply(rows: { atoms: tf.Tensor1D; mixture: tf.Tensor1D | null }, g: M3GNetGeometry, batch: GraphBatch): tf.Tensor2D {
+    let v = mixEmbedding((r) => this.nodeEmbedding.apply(r), batch, rows);
     let e = silu(this.edgeEmbedding.apply(g.rbf, { inputGrad: false })) as tf.Tensor2D;
     for (let k = 0; k < this.blocks.length; k++) {
       e = this.threeBody.at(k).apply(v, e, g, batch);
@@ -202,15 +208,20 @@ export class M3GNet extends Module implements GraphModel {
 
   /** Embedding rows of the batch's atoms; an element outside `element_types` is an InputError naming it. */
   elementIndex(batch: GraphBatch): tf.Tensor1D {
-    const rows = new Int32Array(batch.numAtoms);
+    return this.rows(batch.hostNumbers, (i) => i, batch, '');
+  }
+
+  /** Embedding rows of atomic numbers `zs` (entry k sits on atom `atomOf(k)`, ascending), checked as above. */
+  private rows(zs: Int32Array, atomOf: (k: number) => number, batch: GraphBatch, what: string): tf.Tensor1D {
+    const rows = new Int32Array(zs.length);
     let g = 0;
     let end = batch.atomsPerGraph[0];
-    for (let i = 0; i < rows.length; i++) {
-      while (i >= end) end += batch.atomsPerGraph[++g];
-      const z = batch.hostNumbers[i];
-      rows[i] = this.rowOfZ[z] ?? -1;
-      if (rows[i] < 0) {
-        throw new InputError(`${batch.ids[g]}: element Z=${z} is not in model.element_types (${this.options.element_types.length} elements)`);
+    for (let k = 0; k < rows.length; k++) {
+      while (atomOf(k) >= end) end += batch.atomsPerGraph[++g];
+      const z = zs[k];
+      rows[k] = this.rowOfZ[z] ?? -1;
+      if (rows[k] < 0) {
+        throw new InputError(`${batch.ids[g]}: element Z=${z}${what} is not in model.element_types (${this.options.element_types.length} elements)`);
       }
     }
     return tf.tensor1d(rows, 'int32');
@@ -238,7 +249,12 @@ export class M3GNet extends Module implements GraphModel {
   }
 
   forward(batch: GraphBatch): tf.Tensor1D {
-    const v = this.representation.apply(this.elementIndex(batch), this.geometry(batch), batch);
+    const occ = batch.occupancy;
+    const rows = {
+      atoms: this.elementIndex(batch),
+      mixture: occ ? this.rows(occ.hostMixNumbers, (k) => occ.hostMixNode[k], batch, ' (in a species mixture)') : null,
+    };
+    const v = this.representation.apply(rows, this.geometry(batch), batch);
     return this.head.apply(v, batch);
   }
 

@@ -12,24 +12,36 @@ import * as tf from '@tensorflow/tfjs';
 import type { GraphBatch } from '../../graph/batch.js';
 import { gather, segmentSum } from './ops.js';
 
-/** Σ_s w_s·lookup(Z_s) per node [N, F]; `lookup(batch.numbers)` for an ordered batch. */
-export function mixEmbedding(lookup: (z: tf.Tensor1D) => tf.Tensor2D, batch: GraphBatch): tf.Tensor2D {
+/**
+ * Σ_s w_s·lookup(Z_s) per node [N, F]; `lookup(batch.numbers)` for an ordered batch. `keys` replaces Z by other
+ * lookup keys (M3GNet's embedding rows): `atoms` [N] for the ordered path, `mixture` [M] for the mixture entries.
+ */
+export function mixEmbedding(
+  lookup: (key: tf.Tensor1D) => tf.Tensor2D,
+  batch: GraphBatch,
+  keys?: { atoms: tf.Tensor1D; mixture: tf.Tensor1D | null },
+): tf.Tensor2D {
   const occ = batch.occupancy;
-  if (!occ) return lookup(batch.numbers);
-  const perEntry = tf.mul(lookup(occ.mixNumbers), tf.expandDims(occ.mixWeights, 1)) as tf.Tensor2D;
+  if (!occ) return lookup(keys ? keys.atoms : batch.numbers);
+  if (keys && !keys.mixture) throw new Error('mixEmbedding: the batch has occupancies but no mixture keys were given');
+  const perEntry = tf.mul(lookup(keys?.mixture ?? occ.mixNumbers), tf.expandDims(occ.mixWeights, 1)) as tf.Tensor2D;
   return segmentSum(perEntry, occ.mixNode, batch.numAtoms);
 }
 
-/** Occupancy o_j of each edge's neighbour (`dst`) as [E, 1] (broadcasts over features), or null when ordered. */
-export function neighbourWeight(batch: GraphBatch): tf.Tensor2D | null {
+/**
+ * Occupancy o_j of each edge's sending atom as [E, 1] (broadcasts over features), or null when ordered. The sender
+ * is the neighbour `dst` in the SchNetPack/CGCNN/MatGL-SO3Net convention (messages summed into `src`); M3GNet sums
+ * into `dst`, so its sender is `src`.
+ */
+export function neighbourWeight(batch: GraphBatch, sender: 'dst' | 'src' = 'dst'): tf.Tensor2D | null {
   const occ = batch.occupancy;
   if (!occ) return null;
-  return tf.expandDims(gather(occ.occupancy, batch.dst), 1) as tf.Tensor2D;
+  return tf.expandDims(gather(occ.occupancy, batch[sender]), 1) as tf.Tensor2D;
 }
 
-/** Messages [E, …] scaled by their neighbour's occupancy (unchanged for an ordered batch). */
-export function weightMessages<T extends tf.Tensor>(messages: T, batch: GraphBatch): T {
-  const w = neighbourWeight(batch);
+/** Messages [E, …] scaled by their sender's occupancy (unchanged for an ordered batch). */
+export function weightMessages<T extends tf.Tensor>(messages: T, batch: GraphBatch, sender: 'dst' | 'src' = 'dst'): T {
+  const w = neighbourWeight(batch, sender);
   if (!w) return messages;
   const shaped = messages.rank === 2 ? w : tf.reshape(w, [-1, ...Array<number>(messages.rank - 1).fill(1)]);
   return tf.mul(messages, shaped) as T;

@@ -16,6 +16,7 @@ import type { Module } from '../../models/layers/module.js';
 import { loadAtomInit } from '../../data/atomInit.js';
 import { CGCNN, CgcnnOptions } from '../../models/cgcnn.js';
 import { PaiNN, PaiNNOptions } from '../../models/painn.js';
+import { M3GNet, M3GNetOptions } from '../../models/m3gnet.js';
 import { SO3Net, SO3NetOptions } from '../../models/so3net.js';
 import { SchNet, SchNetOptions } from '../../models/schnet.js';
 import { initBackend } from '../../train/backend.js';
@@ -66,11 +67,11 @@ function supercell(c: Crystal, n: Vec3): Crystal {
 
 const weightedSample = (c: Crystal, graph: GraphOptions = { cutoff: CUTOFF }): GraphSample => {
   const w = weightedAtoms(c);
-  return withOccupancy(toSample(w, buildNeighbors(w, graph), 0), w);
+  return withOccupancy(toSample(w, buildNeighbors(w, graph), 0, graph.threebody_cutoff), w);
 };
 const roundSample = (c: Crystal, graph: GraphOptions = { cutoff: CUTOFF }): GraphSample => {
   const a = crystalToAtoms(c);
-  return toSample(a, buildNeighbors(a, graph), 0);
+  return toSample(a, buildNeighbors(a, graph), 0, graph.threebody_cutoff);
 };
 /** The same sample with explicit all-ones occupancy fields. */
 const forceOccupancy = (s: GraphSample): GraphSample => ({
@@ -231,6 +232,34 @@ for (const readout of ['set2set', 'weighted_atom', 'reduce_atom'] as const) {
     m.dispose();
   });
 }
+
+test('m3gnet: ordered round = weighted; 50/50 = average embedding row; vanishing site vanishes; supercell-invariant', () => {
+  const GRAPH: GraphOptions = { cutoff: CUTOFF, threebody_cutoff: 3.5 };
+  const m = new M3GNet(M3GNetOptions.parse({
+    name: 'm3gnet', element_types: ['Li', 'O', 'Na', 'Cl', 'Es'], dim_node_embedding: 6, dim_edge_embedding: 5, units: 4, nblocks: 2,
+    threebody_cutoff: 3.5, niters_set2set: 2, nlayers_set2set: 2,
+  }), CUTOFF).initialize(3);
+  const round = predict(m, [roundSample(ordered(), GRAPH)]);
+  expectClose(predict(m, [forceOccupancy(weightedSample(ordered(), GRAPH))]), round, { atol: 1e-6, rtol: 1e-5 });
+  const state = m.stateDict();
+  const table = state.get('embedding.layer_node_embedding.weight')!;
+  const f = table.shape[1];
+  for (let k = 0; k < f; k++) table.data[4 * f + k] = 0.5 * (table.data[k] + table.data[2 * f + k]); // Es = (Li + Na) / 2
+  // the three-body term of a freshly initialised tiny model is ~1e-7 of the output: amplify it so its gating counts
+  for (const [key, t] of state) if (key.startsWith('three_body_interactions.')) t.data.forEach((x, k) => { t.data[k] = 100 * x; });
+  m.loadState(state);
+  const base = disordered();
+  const pure: Crystal = { ...base, sites: [site('Es1', [0, 0, 0], ['Es', 1]), ...base.sites.slice(1)] };
+  expectClose(predict(m, [weightedSample(base, GRAPH)]), predict(m, [weightedSample(pure, GRAPH)]), { atol: 1e-6, rtol: 1e-5 });
+  const [p0] = predict(m, [weightedSample({ ...base, sites: base.sites.filter((x) => x.label !== 'Li2') }, GRAPH)]);
+  const [pe] = predict(m, [weightedSample(disordered(1e-7), GRAPH)]);
+  const [p1] = predict(m, [weightedSample(base, GRAPH)]);
+  expectClose([pe], [p0], { atol: 5e-7, rtol: 0 }); // the gating mutation (no o_k) moves it by 3e-6
+  assert.ok(Math.abs(p1 - p0) > 1e-6, `the 0.3 site must count (${p1} vs ${p0})`);
+  const [p4] = predict(m, [weightedSample(supercell(base, [2, 1, 2]), GRAPH)]);
+  expectClose([p4], [p1], { atol: 1e-5, rtol: 1e-5 });
+  m.dispose();
+});
 
 test('samples: weighted mode on an ordered OBELiX CIF is the round sample; occupancies above 1 in a CIF are rejected', () => {
   const dir = join(obelixDir, 'cifs');

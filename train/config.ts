@@ -136,6 +136,10 @@ function failWith(error: z.ZodError, source: string, prefix: string[] = []): nev
 export function validateConfig(raw: unknown, source: string): RunConfig {
   const parsed = RunSchema.safeParse(raw ?? {});
   if (!parsed.success) failWith(parsed.error, source);
+  if (parsed.data.data.occupancy === 'weighted' && parsed.data.data.dataset !== 'obelix') {
+    // jsonl / cif_dir samples are built (and disk-cached) with the rounding rule only
+    throw new InputError(`${source}: data.occupancy: 'weighted' is only implemented for data.dataset = obelix, not ${parsed.data.data.dataset}`);
+  }
   const entry = modelEntry(parsed.data.model.name);
   if (!entry) {
     throw new InputError(`${source}: model.name: unknown model '${parsed.data.model.name}' (valid: ${modelNames().join(', ')})`);

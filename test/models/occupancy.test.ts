@@ -284,6 +284,8 @@ test('config: data.occupancy accepts round (default) and weighted, rejects anyth
   assert.is(validateConfig({ model: { name: 'schnet' } }, 'x.yaml').data.occupancy, 'round');
   assert.is(validateConfig({ model: { name: 'schnet' }, data: { occupancy: 'weighted' } }, 'x.yaml').data.occupancy, 'weighted');
   assert.throws(() => validateConfig({ model: { name: 'schnet' }, data: { occupancy: 'mixed' } }, 'x.yaml'), /occupancy/);
+  throwsInputError(() => validateConfig({ model: { name: 'schnet' }, data: { dataset: 'jsonl', path: 'a.jsonl', occupancy: 'weighted' } }, 'x.yaml'),
+    'x.yaml', 'data.occupancy', 'jsonl');
 });
 
 test.run();

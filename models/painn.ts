@@ -143,7 +143,8 @@ export class PaiNNRepresentation extends Module {
     const d = pairDistances(batch);
     const fc = tf.expandDims(this.cutoffFn.apply(d), 1);
     const filters = toEdges(tf.mul(this.filterNet.apply(this.radialBasis.apply(d), { inputGrad: false }), fc) as tf.Tensor2D, batch);
-    const chunks = this.o.shared_filters ? [] : tf.split(filters, this.o.n_interactions, 1);
+    // One chunk needs no split (and tf.split into 1 has no usable gradient in TF.js 4.22).
+    const chunks = this.o.shared_filters || this.o.n_interactions === 1 ? [] : tf.split(filters, this.o.n_interactions, 1);
     const geo = { u: tf.div(batch.vectors, tf.expandDims(batch.distances, 1)) as tf.Tensor2D };
     let s: PaiNNFeatures = {
       q: mixEmbedding((z) => this.embedding.apply(z), batch),

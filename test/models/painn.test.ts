@@ -96,8 +96,8 @@ forEachBackend('PaiNN', (test, backend) => {
     m.dispose();
   });
 
-  test('gradient check of every weight of a tiny PaiNN (finite differences), shared filters too', () => {
-    for (const o of [{}, { shared_filters: true, shared_interactions: true }]) {
+  test('gradient check of every weight of a tiny PaiNN (finite differences), shared filters and one block too', () => {
+    for (const o of [{}, { shared_filters: true, shared_interactions: true }, { n_interactions: 1 }]) {
       const m = tiny(o);
       const b = batchOf(smallCrystal());
       const w = tf.tensor1d([1.3]);

@@ -1,9 +1,24 @@
 /** Shared helpers for model tests: atoms → one-crystal batch → prediction, with graphs built as in training. */
 import * as tf from '@tensorflow/tfjs';
 import type { Atoms } from '../../data/structure.js';
-import { collate, disposeBatch } from '../../graph/batch.js';
+import { collate, disposeBatch, type GraphBatch } from '../../graph/batch.js';
 import type { GraphModel } from '../../models/model.js';
 import { buildNeighbors, toSample, type GraphOptions } from '../../train/samples.js';
+
+/** A one-crystal batch with the graph built as in training. The caller disposes it (`disposeBatch`). */
+export function batchOfAtoms(atoms: Atoms, graph: GraphOptions): GraphBatch {
+  return collate([toSample(atoms, buildNeighbors(atoms, graph), NaN)]);
+}
+
+/** Runs `f` on a one-crystal batch and disposes the batch afterwards, whatever `f` does. */
+export function withBatch<T>(atoms: Atoms, graph: GraphOptions, f: (b: GraphBatch) => T): T {
+  const b = batchOfAtoms(atoms, graph);
+  try {
+    return f(b);
+  } finally {
+    disposeBatch(b);
+  }
+}
 
 /** Per-crystal predictions of `model` for each structure (eval mode), graphs built with `graph`. */
 export function predictAtoms(model: GraphModel, structures: Atoms[], graph: GraphOptions): Float32Array {

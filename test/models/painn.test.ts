@@ -4,14 +4,14 @@ import * as tf from '@tensorflow/tfjs';
 import * as assert from 'uvu/assert';
 import type { Atoms } from '../../data/structure.js';
 import { collate, disposeBatch, type GraphBatch } from '../../graph/batch.js';
-import { radiusGraph } from '../../graph/neighbors.js';
 import { PaiNN, PaiNNOptions } from '../../models/painn.js';
 import { loadConfig } from '../../train/config.js';
 import { loadModel } from '../../train/load.js';
 import { buildModel } from '../../train/run.js';
-import { sampleFromCif, toSample } from '../../train/samples.js';
+import { sampleFromCif } from '../../train/samples.js';
 import { expectClose, expectNoLeak, forEachBackend } from '../helpers/backends.js';
 import { expectGradcheck, gradcheckVariables } from '../helpers/gradcheck.js';
+import { batchOfAtoms, withBatch as withBatchOf } from '../helpers/modelFixtures.js';
 import { obelixDir, pretrainedDir, projectRoot, requireShared } from '../helpers/paths.js';
 import { cartesianMatrix, expectEquivariant, expectInvariant, smallCrystal } from '../helpers/symmetry.js';
 
@@ -20,16 +20,9 @@ const IDS = ['11b', 'deu', '9zk', '68u'];
 interface RefEntry { painn: { float64: number } }
 
 const tiny = (o: Partial<PaiNNOptions> = {}) => new PaiNN(PaiNNOptions.parse({ name: 'painn', n_atom_basis: 6, n_interactions: 2, n_rbf: 5, ...o }), 3.5).initialize(3);
-const batchOf = (atoms: Atoms, cutoff = 3.5): GraphBatch => collate([toSample(atoms, radiusGraph(atoms, cutoff), NaN)]);
-
-function withBatch<T>(atoms: Atoms, f: (b: GraphBatch) => T): T {
-  const b = batchOf(atoms);
-  try {
-    return f(b);
-  } finally {
-    disposeBatch(b);
-  }
-}
+const GRAPH = { cutoff: 3.5 };
+const batchOf = (atoms: Atoms): GraphBatch => batchOfAtoms(atoms, GRAPH);
+const withBatch = <T>(atoms: Atoms, f: (b: GraphBatch) => T): T => withBatchOf(atoms, GRAPH, f);
 
 forEachBackend('PaiNN', (test, backend) => {
   test('parameter counts: OBELiX best 163,441 (configs/painn.yaml), SchNetPack defaults 589,057, shared variants', () => {

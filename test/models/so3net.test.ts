@@ -6,18 +6,17 @@ import { InputError } from '../../data/errors.js';
 import { lookupElement } from '../../data/elements.js';
 import { loadObelix, splitEntries } from '../../data/obelix.js';
 import type { Atoms } from '../../data/structure.js';
-import { collate, disposeBatch, type GraphBatch } from '../../graph/batch.js';
-import { radiusGraph } from '../../graph/neighbors.js';
+import type { GraphBatch } from '../../graph/batch.js';
 import type { StateTensor } from '../../models/layers/module.js';
 import { sphericalHarmonicsAt } from '../../models/layers/sphericalHarmonics.js';
 import { SO3Net, SO3NetOptions } from '../../models/so3net.js';
 import { loadConfig } from '../../train/config.js';
 import { buildModel } from '../../train/run.js';
-import { toSample } from '../../train/samples.js';
 import { expectClose, expectNoLeak, forEachBackend } from '../helpers/backends.js';
 import { expectGradcheck, gradcheckVariables } from '../helpers/gradcheck.js';
 import { fixturesDir, obelixDir, projectRoot } from '../helpers/paths.js';
 import { expectEquivariant, expectInvariant, smallCrystal, sphericalChannelMatrix } from '../helpers/symmetry.js';
+import { withBatch as withBatchOf } from '../helpers/modelFixtures.js';
 
 interface Ref {
   options: Record<string, unknown>;
@@ -32,16 +31,8 @@ const ELEMENTS = ['H', 'Li', 'O', 'P', 'S'];
 
 const tiny = (o: Partial<SO3NetOptions> = {}) =>
   new SO3Net(SO3NetOptions.parse({ name: 'so3net', element_types: ELEMENTS, dim_node_embedding: 4, units: 3, nblocks: 2, nmax: 3, lmax: 1, ...o }), CUTOFF).initialize(5);
-const batchOf = (atoms: Atoms): GraphBatch => collate([toSample(atoms, radiusGraph(atoms, CUTOFF), NaN)]);
-function withBatch<T>(atoms: Atoms, f: (b: GraphBatch) => T): T {
-  const b = batchOf(atoms);
-  try {
-    return f(b);
-  } finally {
-    disposeBatch(b);
-  }
-}
-
+const GRAPH = { cutoff: CUTOFF };
+const withBatch = <T>(atoms: Atoms, f: (b: GraphBatch) => T): T => withBatchOf(atoms, GRAPH, f);
 forEachBackend('SO3Net', (test) => {
   test('configs/so3net.yaml: 187,681 parameters; element_types = elements of the 254 CIF training compositions, sorted by Z', () => {
     const config = loadConfig(join(projectRoot, 'configs', 'so3net.yaml'));

@@ -11,6 +11,7 @@ import type { Atoms } from '../data/structure.js';
 import type { GraphSample } from '../graph/batch.js';
 import { knnGraph } from '../graph/knn.js';
 import { lineGraph } from '../graph/lineGraph.js';
+import { graphKey as cacheKey } from '../graph/cache.js';
 import { radiusGraph, type NeighborList } from '../graph/neighbors.js';
 import { pairEdges } from '../graph/pairs.js';
 
@@ -22,9 +23,10 @@ export interface GraphOptions {
   threebody_cutoff?: number;
 }
 
+/** Cache key of a config's graph section (graph/cache.ts naming: builder and every option that is set). */
 export function graphKey(o: GraphOptions): string {
-  const base = o.max_neighbors ? `knn${o.max_neighbors}@${o.cutoff}` : `r@${o.cutoff}`;
-  return o.threebody_cutoff === undefined ? base : `${base}+3b@${o.threebody_cutoff}`;
+  const options = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Record<string, number>;
+  return cacheKey(o.max_neighbors ? 'knn' : 'radius', options);
 }
 
 export function buildNeighbors(atoms: Atoms, o: GraphOptions): NeighborList {

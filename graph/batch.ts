@@ -33,6 +33,8 @@ export interface GraphSample {
   mixNode?: Int32Array;
   mixNumbers?: Int32Array;
   mixWeights?: Float32Array;
+  /** Graph-level inputs for the head (data/graphFeatures.ts), the same length for every sample of a dataset. */
+  graphFeatures?: Float32Array;
 }
 
 export function sampleAtoms(s: GraphSample): number {
@@ -88,6 +90,8 @@ export interface GraphBatch {
     hostMixNode: Int32Array;
     hostMixNumbers: Int32Array;
   };
+  /** [B, G] float32 graph-level features, when the samples carry them. */
+  graphFeatures?: tf.Tensor2D;
 }
 
 /** Builds the tensors of a batch. The caller disposes them with `disposeBatch`. */
@@ -169,7 +173,25 @@ export function collate(samples: GraphSample[]): GraphBatch {
     triplets: withTriplets ? { edgeA: tf.tensor1d(edgeA, 'int32'), edgeB: tf.tensor1d(edgeB, 'int32') } : undefined,
     pairs: withPairs ? { edgePair: tf.tensor1d(edgePair, 'int32'), distances: tf.tensor1d(pairDistances) } : undefined,
     occupancy: samples.some((s) => s.occupancy) ? collateOccupancy(samples) : undefined,
+    graphFeatures: collateGraphFeatures(samples),
   };
+}
+
+/** [B, G] rows of the samples' graph features; all samples carry them (of one length) or none does. */
+function collateGraphFeatures(samples: GraphSample[]): tf.Tensor2D | undefined {
+  const first = samples[0]?.graphFeatures;
+  if (!first) {
+    const other = samples.find((s) => s.graphFeatures);
+    if (other) throw new Error(`collate: ${other.id} has graph features but ${samples[0].id} has none`);
+    return undefined;
+  }
+  const g = first.length;
+  const rows = new Float32Array(samples.length * g);
+  samples.forEach((s, b) => {
+    if (!s.graphFeatures || s.graphFeatures.length !== g) throw new Error(`collate: ${s.id} has ${s.graphFeatures?.length ?? 0} graph features, ${samples[0].id} has ${g}`);
+    rows.set(s.graphFeatures, b * g);
+  });
+  return tf.tensor2d(rows, [samples.length, g]);
 }
 
 /** Occupancy tensors of a batch; ordered samples contribute occupancy 1 and (node, Z, 1) entries. */
@@ -224,6 +246,7 @@ export function disposeBatch(b: GraphBatch): void {
   if (b.pairs) tf.dispose([b.pairs.edgePair, b.pairs.distances]);
   const o = b.occupancy;
   if (o) tf.dispose([o.occupancy, o.mixNode, o.mixNumbers, o.mixWeights, o.inverseSums]);
+  if (b.graphFeatures) b.graphFeatures.dispose();
 }
 
 /**

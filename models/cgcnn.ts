@@ -31,7 +31,7 @@ import { Module, ModuleList } from './layers/module.js';
 import { mixEmbedding, neighbourWeight } from './layers/occupancy.js';
 import { gather, matMul, segmentSum } from './layers/ops.js';
 import { cgcnnGaussian } from './layers/radial.js';
-import { poolAtoms } from './layers/readout.js';
+import { poolAtoms, withGraphFeatures } from './layers/readout.js';
 import type { GraphModel } from './model.js';
 import { registerModel } from './registry.js';
 
@@ -134,16 +134,18 @@ export class CgcnnHead extends Module {
   readonly fcs: ModuleList<Dense>;
   readonly fcOut: Dense;
 
-  constructor(o: CgcnnOptions) {
+  /** `graphFeatures` (G): graph-level inputs appended to the pooled crystal vector before `conv_to_fc`. */
+  constructor(o: CgcnnOptions, readonly graphFeatures = 0) {
     super();
     const H = o.h_fea_len;
-    this.convToFc = this.child('conv_to_fc', new Dense(o.atom_fea_len, H, { init: 'torch' }));
+    this.convToFc = this.child('conv_to_fc', new Dense(o.atom_fea_len + graphFeatures, H, { init: 'torch' }));
     this.fcs = this.child('fcs', new ModuleList(Array.from({ length: o.n_h - 1 }, () => new Dense(H, H, { init: 'torch' }))));
     this.fcOut = this.child('fc_out', new Dense(H, 1, { init: 'torch' }));
   }
 
   apply(h: tf.Tensor2D, batch: GraphBatch): tf.Tensor1D {
-    let x = softplus(this.convToFc.apply(softplus(poolAtoms(h, batch, 'mean'))));
+    const crystal = withGraphFeatures(softplus(poolAtoms(h, batch, 'mean')) as tf.Tensor2D, batch, this.graphFeatures, 'graphs');
+    let x = softplus(this.convToFc.apply(crystal));
     for (const fc of this.fcs) x = softplus(fc.apply(x));
     return tf.reshape(this.fcOut.apply(x), [-1]) as tf.Tensor1D;
   }
@@ -160,14 +162,14 @@ export class CGCNN extends Module implements GraphModel {
   private readonly nbrFeaLen: number;
 
   /** `radius` = the graph cutoff (Å): Gaussian centres end there and padded slots sit at radius + 1. */
-  constructor(readonly options: CgcnnOptions, readonly radius: number) {
+  constructor(readonly options: CgcnnOptions, readonly radius: number, graphFeatures = 0) {
     super();
     const table = loadAtomInit();
     this.table = table;
     this.atomTable = tf.keep(tf.tensor2d(table.rows, [table.maxZ + 1, table.length]));
     this.nbrFeaLen = Math.round((radius - options.dmin) / options.step) + 1;
     this.representation = new CgcnnRepresentation(options, table.length, this.nbrFeaLen);
-    this.head = new CgcnnHead(options);
+    this.head = new CgcnnHead(options, graphFeatures);
     // Upstream keys sit at the top level (`embedding.*`, `convs.*`, `conv_to_fc.*`), so the two halves are
     // grouping views over the same children rather than prefixes.
     this.child('embedding', this.representation.embedding);
@@ -241,6 +243,6 @@ registerModel({
   name: 'cgcnn',
   description: 'CGCNN (Xie & Grossman 2018), upstream txie-93/cgcnn layout',
   schema: CgcnnOptions,
-  build: (o: CgcnnOptions, ctx) => new CGCNN(o, ctx.cutoff).initialize(ctx.seed),
+  build: (o: CgcnnOptions, ctx) => new CGCNN(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
 });
 registerCgcnnFormat();

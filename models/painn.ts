@@ -165,8 +165,8 @@ export class PaiNNRepresentation extends Module {
 
 /** PaiNN representation + Atomwise head, under SchNetPack's state-dict keys. */
 export class PaiNN extends AtomwiseModel<PaiNNRepresentation> {
-  constructor(readonly o: PaiNNOptions, cutoff: number) {
-    super('painn', new PaiNNRepresentation(o, cutoff), o.n_atom_basis, o.aggregation, o);
+  constructor(readonly o: PaiNNOptions, cutoff: number, graphFeatures = 0) {
+    super('painn', new PaiNNRepresentation(o, cutoff), o.n_atom_basis, o.aggregation, o, graphFeatures);
   }
 }
 
@@ -174,6 +174,6 @@ registerModel({
   name: 'painn',
   description: 'PaiNN (SchNetPack 2.x) with an Atomwise head',
   schema: PaiNNOptions,
-  build: (o: PaiNNOptions, ctx) => new PaiNN(o, ctx.cutoff).initialize(ctx.seed),
+  build: (o: PaiNNOptions, ctx) => new PaiNN(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
 });
 registerSchnetpackFormat('PaiNN', 'painn');

@@ -11,10 +11,12 @@ export interface ModelEntry<S extends z.ZodTypeAny = z.ZodTypeAny, M = unknown> 
   description: string;
 }
 
-/** What a model needs to know that lives outside its own section: the graph and a seed. */
+/** What a model needs to know that lives outside its own section: the graph, a seed, graph-level inputs. */
 export interface ModelContext {
   cutoff: number;
   seed: number;
+  /** Width G of the graph-level features concatenated before the head (`data.graph_features`); 0 = none. */
+  graphFeatures?: number;
 }
 
 const registry = new Map<string, ModelEntry>();

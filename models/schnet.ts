@@ -107,8 +107,8 @@ export function radialFeatures(batch: GraphBatch, basis: GaussianRBF, cutoffFn: 
 
 /** SchNet representation + Atomwise head, under SchNetPack's state-dict keys. */
 export class SchNet extends AtomwiseModel<SchNetRepresentation> {
-  constructor(readonly o: SchNetOptions, cutoff: number) {
-    super('schnet', new SchNetRepresentation(o, cutoff), o.n_atom_basis, o.aggregation, o);
+  constructor(readonly o: SchNetOptions, cutoff: number, graphFeatures = 0) {
+    super('schnet', new SchNetRepresentation(o, cutoff), o.n_atom_basis, o.aggregation, o, graphFeatures);
   }
 }
 
@@ -116,6 +116,6 @@ registerModel({
   name: 'schnet',
   description: 'SchNet (SchNetPack 2.x) with an Atomwise head',
   schema: SchNetOptions,
-  build: (o: SchNetOptions, ctx) => new SchNet(o, ctx.cutoff).initialize(ctx.seed),
+  build: (o: SchNetOptions, ctx) => new SchNet(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
 });
 registerSchnetpackFormat('SchNet', 'schnet');

@@ -6,6 +6,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
+import { GRAPH_FEATURE_NAMES } from '../data/graphFeatures.js';
 import { InputError } from '../data/errors.js';
 import { modelEntry, modelNames } from '../models/registry.js';
 
@@ -43,6 +44,11 @@ export const DataSchema = z.object({
    * node with its species mixture and occupancy (data/occupancy.ts, models/layers/occupancy.ts).
    */
   occupancy: z.enum(['round', 'weighted']).default('round'),
+  /**
+   * Graph-level inputs read from each CIF and concatenated before the model's head (data/graphFeatures.ts):
+   * `composition` (unrounded atomic fractions), `space_group`, `z`. SchNet, PaiNN and CGCNN take them.
+   */
+  graph_features: z.array(z.enum(GRAPH_FEATURE_NAMES)).default([]),
 }).strict();
 
 export const GraphSchema = z.object({
@@ -132,6 +138,9 @@ function failWith(error: z.ZodError, source: string, prefix: string[] = []): nev
   throw new InputError(`${source}: invalid config: ${lines.join('; ')}`);
 }
 
+/** Models whose head takes `data.graph_features`. */
+export const GRAPH_FEATURE_MODELS = ['schnet', 'painn', 'cgcnn'];
+
 /** Validates a plain object (already read from YAML, overrides applied). */
 export function validateConfig(raw: unknown, source: string): RunConfig {
   const parsed = RunSchema.safeParse(raw ?? {});
@@ -139,6 +148,15 @@ export function validateConfig(raw: unknown, source: string): RunConfig {
   if (parsed.data.data.occupancy === 'weighted' && parsed.data.data.dataset !== 'obelix') {
     // jsonl / cif_dir samples are built (and disk-cached) with the rounding rule only
     throw new InputError(`${source}: data.occupancy: 'weighted' is only implemented for data.dataset = obelix, not ${parsed.data.data.dataset}`);
+  }
+  if (parsed.data.data.graph_features.length && parsed.data.data.dataset !== 'obelix') {
+    throw new InputError(`${source}: data.graph_features are read from CIF tags, so only data.dataset = obelix has them, not ${parsed.data.data.dataset}`);
+  }
+  const features = parsed.data.data.graph_features;
+  const repeated = features.find((f, k) => features.indexOf(f) !== k);
+  if (repeated) throw new InputError(`${source}: data.graph_features lists '${repeated}' twice`);
+  if (features.length && !GRAPH_FEATURE_MODELS.includes(parsed.data.model.name)) {
+    throw new InputError(`${source}: data.graph_features: model '${parsed.data.model.name}' has no input for graph-level features (supported: ${GRAPH_FEATURE_MODELS.join(', ')})`);
   }
   const entry = modelEntry(parsed.data.model.name);
   if (!entry) {

@@ -18,6 +18,7 @@ import { applyInit, checkElementTable, formatInitReport, resolveInit } from './f
 import { genericSamples } from './pretrain.js';
 import { regressionMetrics } from './metrics.js';
 import { sampleFromCif } from './samples.js';
+import { graphFeatureSize } from '../data/graphFeatures.js';
 import { predictSamples, Trainer, type EpochRecord } from './trainer.js';
 
 export type Log = (line: string) => void;
@@ -25,7 +26,7 @@ export type Log = (line: string) => void;
 export function buildModel(config: RunConfig): GraphModel {
   const entry = modelEntry(config.model.name);
   if (!entry) throw new InputError(`model.name: unknown model '${config.model.name}'`);
-  return entry.build(config.model, { cutoff: config.graph.cutoff, seed: config.seed }) as GraphModel;
+  return entry.build(config.model, { cutoff: config.graph.cutoff, seed: config.seed, graphFeatures: graphFeatureSize(config.data.graph_features) }) as GraphModel;
 }
 
 export async function loadDataset(config: RunConfig, dataFlag: string | undefined, log: Log): Promise<ObelixDataset> {
@@ -36,7 +37,7 @@ export async function loadDataset(config: RunConfig, dataFlag: string | undefine
 
 /** The graph samples of some OBELiX entries under this config's graph options. */
 export function samplesFor(ds: ObelixDataset, entries: ObelixEntry[], config: RunConfig): GraphSample[] {
-  return entries.map((e) => sampleFromCif(ds.cifPath(e.id), config.graph, e.target, config.data.occupancy));
+  return entries.map((e) => sampleFromCif(ds.cifPath(e.id), config.graph, e.target, config.data.occupancy, config.data.graph_features));
 }
 
 /** Validation folds (entry IDs) over the CIF training subset, as the config names them. */

@@ -5,6 +5,7 @@
  */
 import { readCif } from '../data/cif.js';
 import { InputError } from '../data/errors.js';
+import { cifGraphFeatures, type GraphFeatureName } from '../data/graphFeatures.js';
 import { weightedAtoms, type WeightedAtoms } from '../data/occupancy.js';
 import { roundOccupancies } from '../data/rounding.js';
 import type { Atoms } from '../data/structure.js';
@@ -76,9 +77,12 @@ export function atomsFromCif(path: string): Atoms {
 
 const cache = new Map<string, GraphSample>();
 
-/** Sample for one CIF file (cached per path, graph options and occupancy mode). */
-export function sampleFromCif(path: string, o: GraphOptions, target = NaN, occupancy: OccupancyMode = 'round'): GraphSample {
-  const key = `${path}|${graphKey(o)}|${occupancy}`;
+/**
+ * Sample for one CIF file (cached per path, graph options, occupancy mode and graph-level features); `features`
+ * adds the CIF's graph-level inputs (data/graphFeatures.ts).
+ */
+export function sampleFromCif(path: string, o: GraphOptions, target = NaN, occupancy: OccupancyMode = 'round', features: readonly GraphFeatureName[] = []): GraphSample {
+  const key = `${path}|${graphKey(o)}|${occupancy}|${features.join(',')}`;
   let s = cache.get(key);
   if (!s) {
     if (occupancy === 'weighted') {
@@ -88,6 +92,7 @@ export function sampleFromCif(path: string, o: GraphOptions, target = NaN, occup
       const atoms = atomsFromCif(path);
       s = toSample(atoms, buildNeighbors(atoms, o), NaN, o.threebody_cutoff);
     }
+    if (features.length) s = { ...s, graphFeatures: cifGraphFeatures(path, features) };
     cache.set(key, s);
   }
   return { ...s, target };

@@ -50,7 +50,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       let sample: GraphSample;
       try {
         if (!existsSync(file)) throw new InputError(`${file}: no such file`);
-        sample = sampleFromCif(file, config.graph, NaN, config.data.occupancy);
+        sample = sampleFromCif(file, config.graph, NaN, config.data.occupancy, config.data.graph_features);
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
         logLine(`error: ${err.message}`);

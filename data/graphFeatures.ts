@@ -1,0 +1,117 @@
+/**
+ * Graph-level inputs read from a CIF, for a model's head (`data.graph_features`): what the OBELiX random forest
+ * learns most from, given to a graph model beside its learned atom features.
+ *
+ *   composition  [94]  atomic fraction of each element H…Pu in the CIF's *unrounded* composition
+ *                      (Σ_sites occupancy per element / Σ_sites total occupancy), so the Li content that the
+ *                      occupancy rounding removes is still seen; intensive (a supercell gives the same vector)
+ *   space_group  [8]   n / 230 and a one-hot of the crystal system (triclinic … cubic) from `_symmetry_Int_Tables_number`
+ *                      (or `_space_group_IT_number`)
+ *   z            [1]   ln Z, Z = `_cell_formula_units_Z`
+ *
+ * Fixed-size encodings with no fitted scaler: a checkpoint needs only the list of names to rebuild them.
+ */
+import { readFileSync } from 'node:fs';
+import { type CifBlock, cifError, parseCifBlock } from './cifBlock.js';
+import { cifNumber, parseCif } from './cif.js';
+import { lookupElement } from './elements.js';
+import { InputError } from './errors.js';
+import type { Crystal } from './structure.js';
+
+export const GRAPH_FEATURE_NAMES = ['composition', 'space_group', 'z'] as const;
+export type GraphFeatureName = (typeof GRAPH_FEATURE_NAMES)[number];
+
+/** Elements of the composition block: Z = 1 … 94. */
+export const COMPOSITION_ELEMENTS = 94;
+
+/** First space-group number of each crystal system after triclinic (1–2): monoclinic … cubic. */
+const CRYSTAL_SYSTEM_STARTS = [3, 16, 75, 143, 168, 195] as const;
+
+const SIZES: Record<GraphFeatureName, number> = { composition: COMPOSITION_ELEMENTS, space_group: 8, z: 1 };
+
+/** Length of the feature vector for these names (0 for none). */
+export function graphFeatureSize(names: readonly GraphFeatureName[]): number {
+  return names.reduce((n, name) => n + SIZES[name], 0);
+}
+
+/** What the features need besides the sites. */
+export interface CifGraphInfo {
+  spaceGroup?: number;
+  formulaUnits?: number;
+}
+
+function optionalNumber(block: CifBlock, tags: readonly string[]): number | undefined {
+  for (const tag of tags) {
+    const col = block.columns.get(tag.toLowerCase());
+    if (!col || col.values.length !== 1 || col.values[0].missing) continue;
+    return cifNumber(col.values[0], col.tag, block.source);
+  }
+  return undefined;
+}
+
+/** Space-group number and Z of a CIF's first data block, where present. */
+export function cifGraphInfo(text: string, source: string): CifGraphInfo {
+  const block = parseCifBlock(text, source);
+  const spaceGroup = optionalNumber(block, ['_symmetry_Int_Tables_number', '_space_group_IT_number', '_space_group.IT_number']);
+  const formulaUnits = optionalNumber(block, ['_cell_formula_units_Z']);
+  if (spaceGroup !== undefined && !(Number.isInteger(spaceGroup) && spaceGroup >= 1 && spaceGroup <= 230)) {
+    throw cifError(source, block.line, `space-group number ${spaceGroup} is not an integer in 1..230`);
+  }
+  if (formulaUnits !== undefined && !(formulaUnits > 0)) throw cifError(source, block.line, `_cell_formula_units_Z = ${formulaUnits} must be positive`);
+  return { spaceGroup, formulaUnits };
+}
+
+/** 0 = triclinic, 1 monoclinic, 2 orthorhombic, 3 tetragonal, 4 trigonal, 5 hexagonal, 6 cubic. */
+export function crystalSystem(spaceGroup: number): number {
+  let k = 0;
+  while (k < CRYSTAL_SYSTEM_STARTS.length && spaceGroup >= CRYSTAL_SYSTEM_STARTS[k]) k++;
+  return k;
+}
+
+/** Atomic fractions [94] of the crystal's unrounded composition. */
+export function compositionFractions(crystal: Crystal, source: string): Float64Array {
+  const x = new Float64Array(COMPOSITION_ELEMENTS);
+  let total = 0;
+  for (const site of crystal.sites) {
+    for (const { element, occupancy } of site.species) {
+      const z = lookupElement(element);
+      if (z < 1 || z > COMPOSITION_ELEMENTS) throw new InputError(`${source}: element ${element} is outside the ${COMPOSITION_ELEMENTS} composition features (H…Pu)`);
+      x[z - 1] += occupancy;
+      total += occupancy;
+    }
+  }
+  if (!(total > 0)) throw new InputError(`${source}: no occupied site, so no composition`);
+  for (let k = 0; k < x.length; k++) x[k] /= total;
+  return x;
+}
+
+/** The named features, concatenated in the order given. `source` names the file in errors. */
+export function graphFeatures(crystal: Crystal, info: CifGraphInfo, names: readonly GraphFeatureName[], source: string): Float32Array {
+  const out = new Float32Array(graphFeatureSize(names));
+  let at = 0;
+  for (const name of names) {
+    if (name === 'composition') {
+      out.set(compositionFractions(crystal, source), at);
+    } else if (name === 'space_group') {
+      if (info.spaceGroup === undefined) throw new InputError(`${source}: data.graph_features has space_group, but the CIF has no _symmetry_Int_Tables_number or _space_group_IT_number`);
+      out[at] = info.spaceGroup / 230;
+      out[at + 1 + crystalSystem(info.spaceGroup)] = 1;
+    } else {
+      if (info.formulaUnits === undefined) throw new InputError(`${source}: data.graph_features has z, but the CIF has no _cell_formula_units_Z`);
+      out[at] = Math.log(info.formulaUnits);
+    }
+    at += SIZES[name];
+  }
+  return out;
+}
+
+/** Reads a CIF and returns its graph-level features. */
+export function cifGraphFeatures(path: string, names: readonly GraphFeatureName[]): Float32Array {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new InputError(`cannot read CIF ${path}: ${(e as Error).message}`);
+  }
+  return graphFeatures(parseCif(text, path), cifGraphInfo(text, path), names, path);
+}

@@ -56,7 +56,8 @@ const MT_M = 397;
 
 /** numpy legacy `RandomState(seed)` (MT19937 seeded with the reference `init_genrand`). */
 export class RandomState implements Uint32Source {
-  private readonly key = new Uint32Array(MT_N);
+  // protected: data/pythonRandom.ts mixes a seed array into it (CPython init_by_array)
+  protected readonly key = new Uint32Array(MT_N);
   private pos = MT_N;
 
   /** @param seed integer in [0, 2^32), as `np.random.seed(seed)`. */

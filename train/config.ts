@@ -88,13 +88,15 @@ export const TrainingSchema = z.object({
 
 /**
  * Random hyperparameter search: key paths of this config → candidate values. `trials` distinct sets are drawn
- * without replacement from the product space as numpy does it in the SchNetPack benchmark:
- * `RandomState(seed).permutation(size)[:trials]`, each index decoded mixed-radix, first key most significant.
+ * without replacement from the product space, each index decoded mixed-radix, first key most significant. `sampler`
+ * picks the benchmark's draw: `numpy` = `RandomState(seed).permutation(size)[:trials]` (SchNetPack), `python` =
+ * `random.seed(seed); random.sample(range(size), trials)` (MatGL: M3GNet, SO3Net).
  */
 export const SearchSchema = z.object({
   space: z.record(z.string(), z.array(z.union([z.number(), z.string(), z.boolean(), z.null()])).min(1)),
   trials: z.number().int().positive().default(100),
   seed: z.number().int().min(0).default(10),
+  sampler: z.enum(['numpy', 'python']).default('numpy'),
 }).strict();
 
 /**

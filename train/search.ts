@@ -11,6 +11,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statS
 import { join } from 'node:path';
 import { InputError } from '../data/errors.js';
 import { RandomState } from '../data/numpyRandom.js';
+import { PythonRandom } from '../data/pythonRandom.js';
 import { splitEntries, type ObelixDataset } from '../data/obelix.js';
 import { writeFileAtomic } from './checkpoint.js';
 import { withValues, type RunConfig } from './config.js';
@@ -22,6 +23,7 @@ import { predictSamples } from './trainer.js';
 
 export type SearchSpace = Record<string, readonly unknown[]>;
 export type TrialParams = Record<string, unknown>;
+export type SearchSampler = 'numpy' | 'python';
 
 export interface TrialRecord {
   trial: number;
@@ -53,11 +55,16 @@ export function decodeIndex(space: SearchSpace, index: number): TrialParams {
   return Object.fromEntries(keys.map((k) => [k, out[k]]));
 }
 
-/** `RandomState(seed).permutation(size)[:trials]` (= np.random.choice(size, trials, replace=False)), decoded. */
-export function drawTrials(space: SearchSpace, trials: number, seed: number): TrialParams[] {
+/**
+ * `trials` distinct flat indices, decoded. numpy: `RandomState(seed).permutation(size)[:trials]`
+ * (= np.random.choice(size, trials, replace=False)); python: `random.seed(seed); random.sample(range(size), trials)`,
+ * which picks the same positions as sampling `list(itertools.product(...))`.
+ */
+export function drawTrials(space: SearchSpace, trials: number, seed: number, sampler: SearchSampler = 'numpy'): TrialParams[] {
   const size = spaceSize(space);
   if (trials > size) throw new InputError(`search.trials = ${trials}, but the space has only ${size} distinct sets`);
-  return new RandomState(seed).permutation(size).slice(0, trials).map((i) => decodeIndex(space, i));
+  const indices = sampler === 'python' ? new PythonRandom(seed).sample(size, trials) : new RandomState(seed).permutation(size).slice(0, trials);
+  return indices.map((i) => decodeIndex(space, i));
 }
 
 export function parseShard(text: string): Shard {
@@ -120,7 +127,7 @@ function searchSpec(config: RunConfig): NonNullable<RunConfig['search']> {
 /** Runs this process's trials; returns the records of all trials finished in `out` so far. */
 export async function runSearchTrials(ds: ObelixDataset, config: RunConfig, opts: SearchOptions): Promise<TrialRecord[]> {
   const spec = searchSpec(config);
-  const trials = drawTrials(spec.space, spec.trials, spec.seed);
+  const trials = drawTrials(spec.space, spec.trials, spec.seed, spec.sampler);
   mkdirSync(opts.out, { recursive: true });
   const file = join(opts.out, shardFile(opts.shard));
   const previous = mergeRecords(readTrialRecords(opts.out));

@@ -15,7 +15,7 @@ import { loadConfig, withValues, type RunConfig } from '../../train/config.js';
 import { buildModel } from '../../train/run.js';
 import { buildNeighbors, toSample } from '../../train/samples.js';
 import { decodeIndex, drawTrials, spaceSize, type SearchSpace, type TrialParams } from '../../train/search.js';
-import { obelixDir, requireShared } from '../helpers/paths.js';
+import { fixturesDir, obelixDir, requireShared } from '../helpers/paths.js';
 import { smallCrystal } from '../helpers/symmetry.js';
 
 test.before(async () => {
@@ -34,6 +34,7 @@ interface Expected {
   space: SearchSpace;
   size: number;
   seed: number;
+  sampler: 'numpy' | 'python';
   folds: string;
   /** Key paths where the search config deliberately differs from configs/<model>.yaml (documented in its header). */
   differs: string[];
@@ -41,21 +42,21 @@ interface Expected {
 
 /** Written out from obelix-protocol.md §4.1–4.3 and upstream's config files, not read from the YAML under test. */
 const EXPECTED: Record<string, Expected> = {
-  schnet: { space: schnetpackSpace, size: 162, seed: 10, folds: 'schnetpack_painn_schnet_seed10_254', differs: [] },
-  painn: { space: schnetpackSpace, size: 162, seed: 10, folds: 'schnetpack_painn_schnet_seed10_254', differs: [] },
+  schnet: { space: schnetpackSpace, size: 162, seed: 10, sampler: 'numpy', folds: 'schnetpack_painn_schnet_seed10_254', differs: [] },
+  painn: { space: schnetpackSpace, size: 162, seed: 10, sampler: 'numpy', folds: 'schnetpack_painn_schnet_seed10_254', differs: [] },
   cgcnn: {
     space: {
       'model.atom_fea_len': widths, 'model.h_fea_len': widths, 'model.n_conv': [1, 2, 3, 4], 'model.n_h': [1, 2, 3, 4],
       'training.lr': [1e-2, 1e-3, 5e-4, 1e-4], 'training.batch_size': [35, 50, 70, 100], 'training.epochs': [35, 50, 70, 100],
     },
-    size: 16_384, seed: 42, folds: 'matgl_m3gnet_so3net_254', differs: [],
+    size: 16_384, seed: 42, sampler: 'numpy', folds: 'matgl_m3gnet_so3net_254', differs: [],
   },
   m3gnet: {
     space: {
       'model.nblocks': oneToFive, 'model.dim_node_embedding': widths, 'model.dim_edge_embedding': widths, 'model.units': widths,
       'model.threebody_cutoff': cutoffs, 'model.cutoff': cutoffs, 'training.batch_size': [35], 'training.lr': [1e-3], 'training.epochs': [50],
     },
-    size: 5_120, seed: 42, folds: 'matgl_m3gnet_so3net_254', differs: ['training.max_edges_per_batch'],
+    size: 5_120, seed: 42, sampler: 'python', folds: 'matgl_m3gnet_so3net_254', differs: ['training.max_edges_per_batch'],
   },
   so3net: {
     space: {
@@ -64,7 +65,7 @@ const EXPECTED: Record<string, Expected> = {
       'training.batch_size': [35], 'training.lr': [1e-3], 'training.epochs': [50],
     },
     // epochs: the search space has 50, the paper's final set 80; nlayers_readout is dead (unset in the paper config)
-    size: 4_800, seed: 42, folds: 'matgl_m3gnet_so3net_254', differs: ['training.epochs', 'training.max_edges_per_batch', 'model.nlayers_readout'],
+    size: 4_800, seed: 42, sampler: 'python', folds: 'matgl_m3gnet_so3net_254', differs: ['training.epochs', 'training.max_edges_per_batch', 'model.nlayers_readout'],
   },
 };
 
@@ -121,6 +122,7 @@ for (const [model, exp] of Object.entries(EXPECTED)) {
     assert.is(spaceSize(s.space), exp.size);
     assert.is(s.trials, 100);
     assert.is(s.seed, exp.seed);
+    assert.is(s.sampler, exp.sampler);
     assert.is(c.model.name, model);
     assert.is(c.data.validation?.folds, exp.folds);
     assert.equal(comparable(c, exp.differs), comparable(loadConfig(`configs/${model}.yaml`), exp.differs));
@@ -129,7 +131,7 @@ for (const [model, exp] of Object.entries(EXPECTED)) {
   test(`${model}: 100 distinct draws inside the space; the first five and both corner sets build and run`, () => {
     const c = searchConfig(model);
     const space = c.search!.space;
-    const draw = drawTrials(space, c.search!.trials, c.search!.seed);
+    const draw = drawTrials(space, c.search!.trials, c.search!.seed, c.search!.sampler);
     assert.is(draw.length, 100);
     assert.is(new Set(draw.map((d) => JSON.stringify(d))).size, 100);
     for (const d of draw) {
@@ -160,6 +162,51 @@ test('painn: the draw is folds.json\'s schnetpack_sampled_configs; trial 19 is t
     'training.batch_size': best.training.batch_size, 'training.weight_decay': best.training.weight_decay,
   });
   assert.equal(Object.values(draw[19]), [5, 80, 2, 32, 1e-4]);
+});
+
+interface UpstreamDraw { keys: string[]; size: number; sets: unknown[][] }
+
+/**
+ * scripts/reference/python_random.py runs upstream's random.seed(42); random.sample(list(itertools.product(...)), 100)
+ * with upstream's keys; the two leading singletons we do not carry (our models have no such option) do not move the index.
+ */
+const UPSTREAM_SINGLETONS: Record<string, Record<string, unknown>> = {
+  m3gnet: { is_intensive: true, readout_type: 'set2set' },
+  so3net: { is_intensive: true, target_property: 'graph' },
+};
+
+for (const [model, singletons] of Object.entries(UPSTREAM_SINGLETONS)) {
+  test(`${model}: the draw equals upstream's random.sample of itertools.product after random.seed(42), all 100 sets in order`, () => {
+    const upstream = (JSON.parse(readFileSync(join(fixturesDir, 'python-random.json'), 'utf8')) as { upstream_draws: Record<string, UpstreamDraw> }).upstream_draws[model];
+    const dropped = Object.keys(singletons);
+    assert.equal(upstream.keys.slice(0, dropped.length), dropped);
+    const c = searchConfig(model);
+    const space = c.search!.space;
+    assert.is(upstream.size, spaceSize(space));
+    // our keys are upstream's minus the dropped singletons (max_epochs ↔ training.epochs), in the same order
+    assert.equal(Object.keys(space).map((k) => k.split('.')[1]), upstream.keys.slice(dropped.length).map((k) => (k === 'max_epochs' ? 'epochs' : k)));
+    const draw = drawTrials(space, c.search!.trials, c.search!.seed, c.search!.sampler);
+    assert.is(upstream.sets.length, 100);
+    draw.forEach((d, i) => {
+      assert.equal(upstream.sets[i].slice(0, dropped.length), Object.values(singletons), `set ${i}: singletons`);
+      assert.equal(Object.values(d), upstream.sets[i].slice(dropped.length), `set ${i}`);
+    });
+    // the numpy rule (the default sampler) would draw another list from the same space and seed
+    assert.not.equal(drawTrials(space, 100, 42, 'numpy'), draw);
+  });
+}
+
+test('m3gnet, so3net: the first upstream set is as CPython draws it (hand-copied from the fixture script output)', () => {
+  const m = searchConfig('m3gnet');
+  assert.equal(drawTrials(m.search!.space, 100, 42, 'python')[0], {
+    'model.nblocks': 1, 'model.dim_node_embedding': 256, 'model.dim_edge_embedding': 128, 'model.units': 64,
+    'model.threebody_cutoff': 3, 'model.cutoff': 3, 'training.batch_size': 35, 'training.lr': 1e-3, 'training.epochs': 50,
+  });
+  const s = searchConfig('so3net');
+  assert.equal(drawTrials(s.search!.space, 100, 42, 'python')[0], {
+    'model.readout_type': 'set2set', 'model.nmax': 1, 'model.lmax': 1, 'model.nblocks': 3, 'model.dim_node_embedding': 256,
+    'model.units': 64, 'model.cutoff': 5, 'model.nlayers_readout': 3, 'training.batch_size': 35, 'training.lr': 1e-3, 'training.epochs': 50,
+  });
 });
 
 test('cgcnn: parameter counts of the corner sets follow the upstream layout (sum of numel)', () => {

@@ -143,6 +143,13 @@ export function loadObelix(dir: string, opts: { checkCounts?: boolean } = {}): O
   return { dir, entries, byId, trainIds, testIds, cifPath: (id) => join(dir, 'cifs', `${id}.cif`) };
 }
 
+/** A view of the dataset with only the entries `keep` accepts (split order kept); for reduced runs such as `--quick`. */
+export function subsetDataset(ds: ObelixDataset, keep: (e: ObelixEntry) => boolean): ObelixDataset {
+  const entries = ds.entries.filter(keep);
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  return { ...ds, entries, byId, trainIds: ds.trainIds.filter((id) => byId.has(id)), testIds: ds.testIds.filter((id) => byId.has(id)) };
+}
+
 /** Entries of one split (in split-file order), optionally only those with a CIF (the 3D models' subset). */
 export function splitEntries(ds: ObelixDataset, split: Split, opts: { cifOnly?: boolean } = {}): ObelixEntry[] {
   const ids = split === 'train' ? ds.trainIds : ds.testIds;

@@ -3,7 +3,9 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadObelix, splitEntries, parseConductivity } from '../../data/obelix.js';
+import { loadObelix, splitEntries, parseConductivity, subsetDataset } from '../../data/obelix.js';
+import { atomsFromCif } from '../../train/samples.js';
+import { QUICK_MAX_ATOMS } from '../../train/report/table2.js';
 import { InputError } from '../../data/errors.js';
 import { obelixDir } from '../helpers/paths.js';
 
@@ -57,6 +59,18 @@ test('a missing file and an unknown ID are named', () => {
     'aaa,Li1.0,1,1,1,1,90,90,90,1e-3,x,Match\nbbb,Li1.0,1,1,1,1,90,90,90,1e-3,x,Maybe\n');
   assert.throws(() => loadObelix(dir, { checkCounts: false }), /processed\.csv:3: column 'CIF'/);
   assert.throws(() => loadObelix(dir), /expected 478 train|column 'CIF'/);
+});
+
+test('subsetDataset keeps split order; the --quick subset is 55 of 254 training and 23 of 67 test CIFs', () => {
+  const ds = loadObelix(obelixDir);
+  const small = subsetDataset(ds, (e) => e.hasCif && atomsFromCif(ds.cifPath(e.id)).numbers.length <= QUICK_MAX_ATOMS);
+  const train = splitEntries(small, 'train', { cifOnly: true });
+  assert.is(train.length, 55);
+  assert.is(splitEntries(small, 'test', { cifOnly: true }).length, 23);
+  const order = new Map(ds.trainIds.map((id, i) => [id, i]));
+  for (let k = 1; k < train.length; k++) assert.ok(order.get(train[k - 1].id)! < order.get(train[k].id)!);
+  assert.ok(small.entries.every((e) => small.byId.get(e.id) === e));
+  assert.is(small.cifPath('abc'), ds.cifPath('abc'));
 });
 
 test.run();

@@ -122,20 +122,28 @@ export function segmentSoftmax<T extends tf.Tensor>(scores: T, segmentIds: tf.Te
  * y = a·b for 2-D a [M, K], b [K, N] → [M, N]. Backward: da = dy·transpose(b), db = transpose(a)·dy, with
  * explicit transposes (no transposeA/B flags). `gradA: false` declares a as data (an RBF expansion, a
  * fixed input): only db is computed, which skips one [M, K] product per step. A gradient asked of a then fails.
+ *
+ * When K < N, db is formed as transpose(transpose(dy)·a) instead: wasm (XNNPACK) repacks the right operand of
+ * every product, at a cost that grows with its size and dominates for a right operand of M ≫ K rows, so the
+ * narrower of a [M, K] and dy [M, N] goes there; the packing is also cached per tensor, so a data input shared
+ * by several layers (the RBF expansion of every interaction block) is packed once per step.
  */
 export function matMul(a: tf.Tensor2D, b: tf.Tensor2D, opts: { gradA?: boolean } = {}): tf.Tensor2D {
   if (a.rank !== 2 || b.rank !== 2) throw new Error(`matMul is 2-D only, got [${a.shape.join(', ')}]·[${b.shape.join(', ')}]`);
+  const gradB = a.shape[1] < b.shape[1]
+    ? (dy: tf.Tensor, sa: tf.Tensor): tf.Tensor => tf.transpose(tf.matMul(tf.transpose(dy), sa))
+    : (dy: tf.Tensor, sa: tf.Tensor): tf.Tensor => tf.matMul(tf.transpose(sa), dy);
   if (opts.gradA === false) {
     return unary(b, (bIn, save) => {
       save([a]);
-      return { value: tf.matMul(a, bIn), gradFunc: (dy, [sa]) => tf.matMul(tf.transpose(sa), dy) };
+      return { value: tf.matMul(a, bIn), gradFunc: (dy, [sa]) => gradB(dy, sa) };
     }) as tf.Tensor2D;
   }
   const f = tf.customGrad(((aIn: tf.Tensor2D, bIn: tf.Tensor2D, save: tf.GradSaveFunc) => {
     save([aIn, bIn]);
     return {
       value: tf.matMul(aIn, bIn),
-      gradFunc: (dy: tf.Tensor2D, [sa, sb]: Saved) => [tf.matMul(dy, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy)],
+      gradFunc: (dy: tf.Tensor2D, [sa, sb]: Saved) => [tf.matMul(dy, tf.transpose(sb)), gradB(dy, sa)],
     };
   }) as unknown as CustomGradientFunc);
   return f(a, b) as tf.Tensor2D;

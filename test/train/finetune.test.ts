@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fracToCart, latticeFromParameters } from '../../data/lattice.js';
 import { fitNormalizer } from '../../data/normalizer.js';
 import type { Atoms } from '../../data/structure.js';
-import type { GraphSample } from '../../graph/batch.js';
+import * as tf from '@tensorflow/tfjs';
+import { collate, disposeBatch, type GraphSample } from '../../graph/batch.js';
 import '../../models/all.js';
 import type { GraphModel, StateTensor } from '../../models/model.js';
 import { initBackend } from '../../train/backend.js';
@@ -104,6 +105,62 @@ test('freeze: [representation] + reset_head: representation loaded and unchanged
   for (const k of repKeys) assert.ok(equal(after.get(k)!, before.get(k)!), `frozen ${k} changed`);
   for (const k of headKeys) assert.not.ok(equal(after.get(k)!, before.get(k)!), `trained ${k} did not change`);
   model.dispose();
+});
+
+test('a frozen representation is computed once per structure: cached epochs train exactly as uncached ones', async () => {
+  for (const arch of [painn, schnet]) {
+    const { dir } = pretrainedRun(config(arch));
+    const frozen = config(arch, { init: { from: dir, freeze: ['representation'], reset_head: true }, training: { ...config(arch).training, epochs: 3 } });
+    const cached = finetuned(frozen).model;
+    const plain = finetuned(frozen).model;
+    // the same fine-tune with the representation left trainable at lr 0 for it is not expressible; instead compare
+    // against a model whose cache is defeated: every forward of `plain` first reloads its weights (which empties it)
+    const samples = dataset(7);
+    const reloadEveryForward = plain as GraphModel & { forward: GraphModel['forward'] };
+    const original = reloadEveryForward.forward.bind(plain);
+    const state = plain.stateDict();
+    let forwards = 0;
+    reloadEveryForward.forward = (batch, training) => {
+      forwards++;
+      plain.loadState(new Map([...state].filter(([k]) => k.startsWith('representation.'))), { strict: false });
+      return original(batch, training);
+    };
+    await oneEpoch(cached, frozen, samples);
+    await oneEpoch(plain, frozen, samples);
+    assert.ok(forwards > 0);
+    const a = cached.stateDict();
+    const b = plain.stateDict();
+    for (const [k, v] of a) assert.ok(v.data.every((x, i) => Math.abs(x - b.get(k)!.data[i]) <= 1e-6 * (1 + Math.abs(x))), `${arch.name} ${k}`);
+    cached.dispose();
+    plain.dispose();
+  }
+});
+
+test('the frozen-feature cache is emptied when weights are loaded', () => {
+  const { dir } = pretrainedRun(config(schnet));
+  const other = pretrainedRun(config(schnet), 123);
+  const cfg = config(schnet, { init: { from: dir, freeze: ['representation'], reset_head: false } });
+  const { model } = finetuned(cfg);
+  const samples = dataset(2);
+  const predict = (): number[] => {
+    const batch = collate(samples);
+    const y = tf.tidy(() => Array.from(model.forward(batch, false).dataSync()));
+    disposeBatch(batch);
+    return y;
+  };
+  const first = predict();
+  assert.equal(predict(), first, 'cached forward = first forward');
+  model.loadState(other.weights);
+  const reloaded = predict();
+  const fresh = buildModel(config(schnet));
+  fresh.loadState(other.weights);
+  const batch = collate(samples);
+  const expected = tf.tidy(() => Array.from(fresh.forward(batch, false).dataSync()));
+  disposeBatch(batch);
+  assert.not.equal(reloaded, first);
+  reloaded.forEach((y, i) => assert.ok(Math.abs(y - expected[i]) < 1e-5, `${y} vs ${expected[i]}`));
+  model.dispose();
+  fresh.dispose();
 });
 
 test('freeze: [] and reset_head: false: everything loaded, everything trains', async () => {

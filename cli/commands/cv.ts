@@ -1,13 +1,13 @@
 /** `crystal-gnn cv --config FILE [--test]`: k-fold cross-validation on the CIF training subset, optionally followed
  * by the paper's retrain-on-all-training-CIFs and test on the 67 CIF test entries. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { initBackend } from '../../train/backend.js';
 import { loadConfig } from '../../train/config.js';
 import { runCrossValidation } from '../../train/cv.js';
 import { retrainAndTest } from '../../train/search.js';
-import { writeFileAtomic } from '../../train/checkpoint.js';
+import { readJson, writeFileAtomic } from '../../train/checkpoint.js';
 import { loadDataset } from '../../train/run.js';
 import { logLine, progressBar } from '../progress.js';
 
@@ -40,7 +40,7 @@ export const cvCommand: CommandModule<object, CvArgs> = {
       const finalDir = join(out, 'final');
       const done = join(finalDir, 'test-result.json');
       const final = existsSync(done)
-        ? JSON.parse(readFileSync(done, 'utf8')) as { test_mae: number }
+        ? readJson<{ test_mae: number }>(done)
         : await retrainAndTest(ds, config, r.folds, { out: finalDir, log: logLine, backend: backend.name, onBatch: progressBar() });
       writeFileAtomic(done, `${JSON.stringify(final)}\n`);
       summary.test_mae = final.test_mae;

@@ -31,10 +31,10 @@ import { initBackend, type BackendName } from '../train/backend.js';
 import { loadConfig, withValues, type RunConfig } from '../train/config.js';
 import { readJson } from '../train/checkpoint.js';
 import type { FoldResult } from '../train/cv.js';
-import { lossSum } from '../train/losses.js';
 import { Adam } from '../train/optim.js';
 import { buildModel, loadDataset, samplesFor, trainValidationSplit } from '../train/run.js';
 import { retrainEpochs } from '../train/search.js';
+import { accumulateGradients, microBatchGradients } from '../train/trainer.js';
 import {
   costParams, kernelBytes, kernelSeconds, LAUNCH_SECONDS, protocolSeconds, scaledBytes,
   type BatchSizes, type CostParams, type KernelRecord, type ProtocolShape,
@@ -126,25 +126,13 @@ async function profileStep(config: RunConfig, model: GraphModel, normalizer: Nor
     const b = collate(members);
     let grads: tf.NamedTensorMap = {};
     const info = await tf.profile(() => {
-      const out = tf.tidy(() => {
-        const targets = tf.div(tf.sub(b.targets, normalizer.mean), normalizer.std) as tf.Tensor1D;
-        return tf.variableGrads(() => tf.div(lossSum(cfg.loss, model.forward(b, true), targets, cfg.huber_delta), batchSize) as tf.Scalar, list);
-      });
+      const out = microBatchGradients(model, cfg, normalizer, b, list, batchSize);
       out.value.dispose();
       grads = out.grads;
     });
     disposeBatch(b);
     micro.push({ sizes: sizesOf(members), kernels: records(info), uploadBytes: uploadBytes(members) });
-    if (!acc) {
-      acc = new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g]));
-    } else {
-      for (const [k, g] of Object.entries(grads)) {
-        const name = nameOf.get(k)!;
-        const prev = acc.get(name)!;
-        acc.set(name, tf.add(prev, g));
-        tf.dispose([prev, g]);
-      }
-    }
+    acc = accumulateGradients(acc, grads, nameOf);
   }
   const gradients = acc!;
   // Accumulation kernels are priced from the gradient shapes (exactly what Trainer.step adds), plus the loss add.

@@ -94,6 +94,39 @@ function shuffleInPlace(order: number[], rng: () => number): void {
   }
 }
 
+function normalizedTargets(batch: GraphBatch, normalizer: Normalizer): tf.Tensor1D {
+  return tf.div(tf.sub(batch.targets, normalizer.mean), normalizer.std) as tf.Tensor1D;
+}
+
+/**
+ * Loss of one micro-batch, summed over its crystals and divided by the whole batch's size (so that micro-batch
+ * gradients add up to the batch mean's), with its gradients with respect to `variables` (keyed by variable name).
+ */
+export function microBatchGradients(
+  model: GraphModel, cfg: TrainingConfig, normalizer: Normalizer, batch: GraphBatch, variables: tf.Variable[], batchSize: number,
+): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+  return tf.tidy(() => {
+    const targets = normalizedTargets(batch, normalizer);
+    return tf.variableGrads(() => tf.div(lossSum(cfg.loss, model.forward(batch, true), targets, cfg.huber_delta), batchSize) as tf.Scalar, variables);
+  });
+}
+
+/**
+ * Adds a micro-batch's gradients (keyed by variable name) into the running sums (keyed by weight name via
+ * `nameOf`), disposing the tensors it replaces; `null` starts the sums.
+ */
+export function accumulateGradients(acc: Map<string, tf.Tensor> | null, grads: tf.NamedTensorMap, nameOf: Map<string, string>): Map<string, tf.Tensor> {
+  if (!acc) return new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g]));
+  for (const [k, g] of Object.entries(grads)) {
+    const name = nameOf.get(k)!;
+    const prev = acc.get(name)!;
+    acc.set(name, tf.add(prev, g));
+    prev.dispose();
+    g.dispose();
+  }
+  return acc;
+}
+
 export class Trainer {
   private readonly optimizer: Adam;
   private readonly plateau: PlateauScheduler;
@@ -148,26 +181,13 @@ export class Trainer {
     let total: tf.Scalar = tf.scalar(0);
     for (const members of micro) {
       const batch = collate(members);
-      const { value, grads } = tf.tidy(() => {
-        const targets = this.normalizedTargets(batch);
-        return tf.variableGrads(() => tf.div(lossSum(this.cfg.loss, this.model.forward(batch, true), targets, this.cfg.huber_delta), batchSize) as tf.Scalar, list);
-      });
+      const { value, grads } = microBatchGradients(this.model, this.cfg, this.normalizer, batch, list, batchSize);
       disposeBatch(batch);
       const next: tf.Scalar = tf.add(total, value);
       total.dispose();
       value.dispose();
       total = next;
-      if (!acc) {
-        acc = new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g]));
-      } else {
-        for (const [k, g] of Object.entries(grads)) {
-          const name = nameOf.get(k)!;
-          const prev = acc.get(name)!;
-          acc.set(name, tf.add(prev, g));
-          prev.dispose();
-          g.dispose();
-        }
-      }
+      acc = accumulateGradients(acc, grads, nameOf);
     }
     const gradients = acc!;
     if (this.cfg.grad_clip !== null) {
@@ -184,10 +204,6 @@ export class Trainer {
     this.optimizer.apply(variables, gradients);
     for (const g of gradients.values()) g.dispose();
     return total;
-  }
-
-  private normalizedTargets(batch: GraphBatch): tf.Tensor1D {
-    return tf.div(tf.sub(batch.targets, this.normalizer.mean), this.normalizer.std) as tf.Tensor1D;
   }
 
   /** Validation loss (same loss as training, on normalised targets) and metrics in physical units. */

@@ -62,36 +62,74 @@ export function resolveFolds(ds: ObelixDataset, config: RunConfig, opts: Pick<Cv
   return { name: v.folds === 'kfold' ? `kfold(k=${v.k}, seed=${v.seed})` : v.folds, folds: validationFolds(ds, v) };
 }
 
-export async function runCrossValidation(ds: ObelixDataset, config: RunConfig, opts: CvOptions): Promise<CvResult> {
-  mkdirSync(opts.out, { recursive: true });
+/** The fold sets of a run, checked to partition the training CIFs, and written to the run directory. */
+function checkedFolds(ds: ObelixDataset, config: RunConfig, opts: CvOptions): { name: string; folds: string[][] } {
   const { name, folds } = resolveFolds(ds, config, opts);
-  const entries = splitEntries(ds, 'train', { cifOnly: true });
-  const known = new Set(entries.map((e) => e.id));
+  const known = new Set(splitEntries(ds, 'train', { cifOnly: true }).map((e) => e.id));
   const covered = new Set(folds.flat());
   for (const id of covered) if (!known.has(id)) throw new InputError(`fold set ${name}: ID ${id} is not a training entry with a CIF`);
   if (covered.size !== known.size || folds.flat().length !== known.size) {
     throw new InputError(`fold set ${name}: folds must partition the ${known.size} training CIFs (they cover ${covered.size}, listing ${folds.flat().length})`);
   }
-  writeFileAtomic(join(opts.out, 'folds.json'), `${JSON.stringify({ [name]: { folds } }, null, 1)}\n`);
+  return { name, folds };
+}
+
+const foldMetricsFile = (out: string, f: number): string => join(out, `fold-${f}`, 'metrics.json');
+
+/**
+ * Trains every fold of `which` that has not finished (an interrupted one resumes from its last epoch). Returns
+ * nothing: with `onlyFolds`, the other folds may be trained by another process at the same time.
+ */
+async function trainFolds(ds: ObelixDataset, config: RunConfig, opts: CvOptions, folds: string[][], which: number[]): Promise<void> {
+  const entries = splitEntries(ds, 'train', { cifOnly: true });
+  const todo = which.filter((f) => !existsSync(foldMetricsFile(opts.out, f)));
+  for (const f of which) if (!todo.includes(f)) opts.log(`fold ${f + 1}/${folds.length}: finished earlier, reusing ${foldMetricsFile(opts.out, f)}`);
+  if (!todo.length) return;
   const samples = samplesFor(ds, entries, config);
   const byId = new Map(entries.map((e, i) => [e.id, samples[i]]));
-  const results: FoldResult[] = [];
-  for (let f = 0; f < folds.length; f++) {
-    const dir = join(opts.out, `fold-${f}`);
-    const done = join(dir, 'metrics.json');
-    if (!existsSync(done)) {
-      opts.log(`fold ${f + 1}/${folds.length}`);
-      const held = new Set(folds[f]);
-      const train = entries.filter((e) => !held.has(e.id)).map((e) => byId.get(e.id)!);
-      const val = folds[f].map((id) => byId.get(id)!);
-      const foldConfig: RunConfig = { ...config, data: { ...config.data, validation: { ...(config.data.validation ?? { folds: 'kfold', k: folds.length, seed: config.seed }), fold: f } } };
-      await trainOnSamples(foldConfig, train, val, { out: dir, resume: true, log: opts.log, backend: opts.backend, onBatch: opts.onBatch });
-    } else {
-      opts.log(`fold ${f + 1}/${folds.length}: finished earlier, reusing ${done}`);
-    }
-    const m = readJson<{ val: { mae: number; rmse: number; r2: number; n: number }; epochs_run: number; best_epoch: number; seconds_per_epoch: number }>(done);
-    results.push({ fold: f, n: m.val.n, mae: m.val.mae, rmse: m.val.rmse, r2: m.val.r2, epochs_run: m.epochs_run, best_epoch: m.best_epoch, seconds_per_epoch: m.seconds_per_epoch });
+  for (const f of todo) {
+    opts.log(`fold ${f + 1}/${folds.length}`);
+    const held = new Set(folds[f]);
+    const train = entries.filter((e) => !held.has(e.id)).map((e) => byId.get(e.id)!);
+    const val = folds[f].map((id) => byId.get(id)!);
+    const foldConfig: RunConfig = { ...config, data: { ...config.data, validation: { ...(config.data.validation ?? { folds: 'kfold', k: folds.length, seed: config.seed }), fold: f } } };
+    await trainOnSamples(foldConfig, train, val, { out: join(opts.out, `fold-${f}`), resume: true, log: opts.log, backend: opts.backend, onBatch: opts.onBatch });
   }
+}
+
+/**
+ * Trains only the folds `which` (0-based) of a CV and returns without scoring it: parallel workers share one run
+ * directory this way, and a later `runCrossValidation` on it reuses their folds.
+ */
+export async function trainCvFolds(ds: ObelixDataset, config: RunConfig, opts: CvOptions, which: number[]): Promise<void> {
+  mkdirSync(opts.out, { recursive: true });
+  const { name, folds } = checkedFolds(ds, config, opts);
+  const bad = which.find((f) => !Number.isInteger(f) || f < 0 || f >= folds.length);
+  if (bad !== undefined) throw new InputError(`fold ${bad}: the fold set ${name} has folds 0..${folds.length - 1}`);
+  writeFileAtomic(join(opts.out, 'folds.json'), `${JSON.stringify({ [name]: { folds } }, null, 1)}\n`);
+  await trainFolds(ds, config, opts, folds, which);
+}
+
+/**
+ * The share of one worker (`shard`) of a CV's jobs: job j (folds 0..k−1, then the retraining when `test` is set and
+ * its length is known before the folds finish, i.e. without early stopping) belongs to shard j mod N.
+ */
+export function cvShardJobs(foldCount: number, config: RunConfig, test: boolean, shard: { index: number; count: number }): Array<number | 'final'> {
+  const jobs: Array<number | 'final'> = Array.from({ length: foldCount }, (_, f) => f);
+  if (test && config.training.early_stopping_patience === null) jobs.push('final');
+  return jobs.filter((_, j) => j % shard.count === shard.index);
+}
+
+/** Trains the folds that have not finished, then scores the CV: mean and population SD of the fold MAEs. */
+export async function runCrossValidation(ds: ObelixDataset, config: RunConfig, opts: CvOptions): Promise<CvResult> {
+  mkdirSync(opts.out, { recursive: true });
+  const { name, folds } = checkedFolds(ds, config, opts);
+  writeFileAtomic(join(opts.out, 'folds.json'), `${JSON.stringify({ [name]: { folds } }, null, 1)}\n`);
+  await trainFolds(ds, config, opts, folds, folds.map((_, f) => f));
+  const results: FoldResult[] = folds.map((_, f) => {
+    const m = readJson<{ val: { mae: number; rmse: number; r2: number; n: number }; epochs_run: number; best_epoch: number; seconds_per_epoch: number }>(foldMetricsFile(opts.out, f));
+    return { fold: f, n: m.val.n, mae: m.val.mae, rmse: m.val.rmse, r2: m.val.r2, epochs_run: m.epochs_run, best_epoch: m.best_epoch, seconds_per_epoch: m.seconds_per_epoch };
+  });
   const { mean, sd } = meanAndSd(results.map((r) => r.mae));
   const result: CvResult = { mae: mean, sd, folds: results, fold_set: name };
   writeFileAtomic(join(opts.out, 'cv.json'), `${JSON.stringify(result, null, 2)}\n`);

@@ -1,17 +1,22 @@
 /** `crystal-gnn cv --config FILE [--test]`: k-fold cross-validation on the CIF training subset, optionally followed
- * by the paper's retrain-on-all-training-CIFs and test on the 67 CIF test entries. */
+ * by the paper's retrain-on-all-training-CIFs and test on the 67 CIF test entries. `--workers K` trains the folds
+ * (and the retraining, when its length does not depend on them) in K processes sharing the run directory;
+ * `--shard I/N` is one such worker, for a scheduler's array job. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { initBackend } from '../../train/backend.js';
 import { loadConfig } from '../../train/config.js';
-import { runCrossValidation } from '../../train/cv.js';
-import { retrainAndTest } from '../../train/search.js';
+import { cvShardJobs, resolveFolds, runCrossValidation, trainCvFolds } from '../../train/cv.js';
+import { parseShard, retrainAndTest, type Shard } from '../../train/search.js';
+import type { RunConfig } from '../../train/config.js';
 import { readJson, writeFileAtomic } from '../../train/checkpoint.js';
 import { loadDataset } from '../../train/run.js';
+import type { ObelixDataset } from '../../data/obelix.js';
 import { logLine, progressBar } from '../progress.js';
+import { runWorkers } from '../workers.js';
 
-interface CvArgs { config: string; set?: string[]; out?: string; folds?: number; 'folds-from'?: string; 'folds-key'?: string; backend?: string; data?: string; test: boolean }
+interface CvArgs { config: string; set?: string[]; out?: string; folds?: number; 'folds-from'?: string; 'folds-key'?: string; backend?: string; data?: string; test: boolean; shard?: string; workers: number }
 
 export const cvCommand: CommandModule<object, CvArgs> = {
   command: 'cv',
@@ -25,7 +30,9 @@ export const cvCommand: CommandModule<object, CvArgs> = {
     .option('folds-key', { type: 'string', describe: 'which fold set of --folds-from (default: the config\'s data.validation.folds)' })
     .option('test', { type: 'boolean', default: false, describe: 'then retrain on all training CIFs (floor(mean fold epochs) − patience) and score the 67 CIF test entries' })
     .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] })
-    .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' }) as Argv<CvArgs>,
+    .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' })
+    .option('workers', { type: 'number', default: 1, describe: 'train the folds in K parallel processes on this machine' })
+    .option('shard', { type: 'string', describe: 'I/N: train only the jobs (folds, then the retraining) with index ≡ I (mod N), then stop' }) as Argv<CvArgs>,
   handler: async (args) => {
     const sets = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];
     if (args.folds !== undefined) sets.push('data.validation.folds=kfold', `data.validation.k=${args.folds}`);
@@ -34,6 +41,15 @@ export const cvCommand: CommandModule<object, CvArgs> = {
     logLine(`backend: ${backend.description}`);
     const ds = await loadDataset(config, args.data, logLine);
     const out = args.out ?? join('runs', `${config.name ?? config.model.name}-cv`);
+    const foldOpts = { foldsFrom: args['folds-from'], foldsKey: args['folds-key'] };
+    if (args.shard) {
+      await runShard(ds, config, parseShard(args.shard), { out, backend: backend.name, test: args.test, ...foldOpts });
+      return;
+    }
+    if (args.workers > 1) {
+      logLine(`training in ${args.workers} worker processes`);
+      await runWorkers('cv', args.workers, process.argv.slice(2), ['--workers'], (i) => ['--shard', `${i}/${args.workers}`]);
+    }
     const r = await runCrossValidation(ds, config, { out, log: logLine, backend: backend.name, foldsFrom: args['folds-from'], foldsKey: args['folds-key'], onBatch: progressBar() });
     const summary: Record<string, unknown> = { out, fold_set: r.fold_set, cv_mae: r.mae, cv_sd: r.sd, fold_maes: r.folds.map((f) => f.mae), epochs: r.folds.map((f) => f.epochs_run) };
     if (args.test) {
@@ -48,3 +64,17 @@ export const cvCommand: CommandModule<object, CvArgs> = {
     console.log(JSON.stringify(summary));
   },
 };
+
+/** One worker of a shared CV directory: its folds, and the retraining if it falls to it. */
+async function runShard(ds: ObelixDataset, config: RunConfig, shard: Shard, opts: { out: string; backend: string; test: boolean; foldsFrom?: string; foldsKey?: string }): Promise<void> {
+  const log = (line: string): void => logLine(`[worker ${shard.index}/${shard.count}] ${line}`);
+  const jobs = cvShardJobs(resolveFolds(ds, config, opts).folds.length, config, opts.test, shard);
+  const folds = jobs.filter((j): j is number => j !== 'final');
+  await trainCvFolds(ds, config, { ...opts, log }, folds);
+  if (jobs.includes('final')) {
+    const finalDir = join(opts.out, 'final');
+    const done = join(finalDir, 'test-result.json');
+    if (!existsSync(done)) writeFileAtomic(done, `${JSON.stringify(await retrainAndTest(ds, config, [], { out: finalDir, log, backend: opts.backend }))}\n`);
+  }
+  log(`done: folds ${folds.join(', ') || 'none'}${jobs.includes('final') ? ' and the retraining' : ''}`);
+}

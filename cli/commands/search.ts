@@ -3,9 +3,7 @@
  * `--shard I/N` runs a slice (SLURM arrays), `--collect DIR...` merges slices and finishes, `--workers K` runs K
  * slices as parallel processes on this machine, `--resume` continues after a crash.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError } from '../../data/errors.js';
 import { initBackend } from '../../train/backend.js';
@@ -13,21 +11,11 @@ import { loadConfig } from '../../train/config.js';
 import { loadDataset } from '../../train/run.js';
 import { collectSearch, finishSearch, parseShard, runSearchTrials } from '../../train/search.js';
 import { logLine } from '../progress.js';
+import { runWorkers } from '../workers.js';
 
 interface SearchArgs {
   config: string; set?: string[]; out?: string; trials?: number; shard?: string; collect?: string[];
   workers: number; resume: boolean; finish: boolean; backend?: string; data?: string; 'folds-from'?: string; 'folds-key'?: string;
-}
-
-/** Runs `count` copies of this command as shards in child processes; resolves when all have exited cleanly. */
-function runWorkers(count: number, argv: string[]): Promise<void> {
-  const main = fileURLToPath(new URL('../main.js', import.meta.url));
-  const base = argv.filter((a, i) => !['--workers', '--finish', '--no-finish'].includes(a) && !(argv[i - 1] === '--workers') && !a.startsWith('--workers='));
-  const jobs = Array.from({ length: count }, (_, i) => new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [main, ...base, '--shard', `${i}/${count}`, '--resume', '--no-finish'], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new InputError(`search worker ${i}/${count} exited with code ${code}`))));
-  }));
-  return Promise.all(jobs).then(() => undefined);
 }
 
 export const searchCommand: CommandModule<object, SearchArgs> = {
@@ -53,7 +41,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     const config = loadConfig(args.config, sets);
     const out = args.out ?? join('runs', `${config.name ?? config.model.name}-search`);
     if (args.workers > 1 && !args.shard && !args.collect) {
-      await runWorkers(args.workers, process.argv.slice(2));
+      await runWorkers('search', args.workers, process.argv.slice(2), ['--workers', '--finish', '--no-finish'], (i) => ['--shard', `${i}/${args.workers}`, '--resume', '--no-finish']);
     }
     const backend = await initBackend(config.backend);
     const ds = await loadDataset(config, args.data, logLine);

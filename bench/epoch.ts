@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { fitNormalizer } from '../data/normalizer.js';
 import { splitEntries } from '../data/obelix.js';
-import { collate, disposeBatch } from '../graph/batch.js';
+import { collate, disposeBatch, planBatches } from '../graph/batch.js';
 import { initBackend } from '../train/backend.js';
 import { loadConfig } from '../train/config.js';
 import { buildModel, loadDataset, samplesFor } from '../train/run.js';
@@ -38,7 +38,9 @@ const model = buildModel(config);
 const normalizer = fitNormalizer(samples.map((s) => s.target), config.training.target_normalization);
 
 if (values.profile) {
-  const batch = collate(samples.slice(0, config.training.batch_size));
+  // the first micro-batch the trainer would run (max_edges_per_batch bounds M3GNet's three-body tensors)
+  const first = planBatches(samples.map((_, i) => i), samples, config.training.batch_size, config.training.max_edges_per_batch)[0][0];
+  const batch = collate(first.map((i) => samples[i]));
   const vars = [...model.trainableVariables().values()];
   const info = await tf.profile(() => {
     const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(model.forward(batch, true))) as tf.Scalar, vars);
@@ -48,7 +50,7 @@ if (values.profile) {
   const byKernel = new Map<string, number>();
   for (const k of info.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (k.kernelTimeMs as number));
   const rows = [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 15);
-  console.log(JSON.stringify({ profile: 'one forward+backward, first batch', edges: batch.numEdges, kernels: rows.map(([k, ms]) => [k, Number(ms.toFixed(1))]) }));
+  console.log(JSON.stringify({ profile: 'one forward+backward, first micro-batch', structures: first.length, edges: batch.numEdges, kernels: rows.map(([k, ms]) => [k, Number(ms.toFixed(1))]) }));
   disposeBatch(batch);
 }
 

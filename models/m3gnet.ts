@@ -37,7 +37,7 @@ import { mixEmbedding, weightMessages } from './layers/occupancy.js';
 import { gather, segmentSum } from './layers/ops.js';
 import { sphericalBesselBasis } from './layers/radial.js';
 import { Set2Set } from './layers/set2set.js';
-import { sphericalHarmonics } from './layers/sphericalHarmonics.js';
+import { zonalHarmonics } from './layers/sphericalHarmonics.js';
 import { registerM3gnetFormat } from './m3gnetFormat.js';
 import type { GraphModel } from './model.js';
 import { registerModel } from './registry.js';
@@ -234,16 +234,14 @@ export class M3GNet extends Module implements GraphModel {
     const rbf = sphericalBesselBasis(batch.distances, o.max_n, o.max_l, this.cutoff);
     const gateEdge = o.three_body_convention === 'current' ? edgeB : edgeA;
     const tripletBasis = tf.tidy(() => {
-      const u1 = gather(batch.vectors, edgeA);
-      const u2 = gather(batch.vectors, edgeB);
-      const cos = tf.clipByValue(tf.div(tf.sum(tf.mul(u1, u2), 1), tf.mul(tf.norm(u1, 'euclidean', 1), tf.norm(u2, 'euclidean', 1))), -1 + 1e-7, 1 - 1e-7);
-      // Y_l⁰ depends on the z component only, so (0, 0, cos θ) gives it from the shared real-SH code.
-      const zAxis = tf.stack([tf.zerosLike(cos), tf.zerosLike(cos), cos], 1) as tf.Tensor2D;
-      const y = sphericalHarmonics(zAxis, o.max_l - 1);
-      const angular = tf.concat(Array.from({ length: o.max_l }, (_, l) => tf.tile(tf.slice(y, [0, l * l + l], [-1, 1]), [1, o.max_n])), 1);
+      const unit = tf.div(batch.vectors, tf.expandDims(batch.distances, 1)) as tf.Tensor2D;
+      const cos = tf.clipByValue(tf.sum(tf.mul(gather(unit, edgeA), gather(unit, edgeB)), 1), -1 + 1e-7, 1 - 1e-7) as tf.Tensor1D;
       const envelope = polynomialEnvelope(batch.distances, o.threebody_cutoff);
       const weight = tf.mul(gather(envelope, edgeA), gather(envelope, edgeB));
-      return tf.mul(tf.mul(gather(rbf, gateEdge), angular), tf.expandDims(weight, 1)) as tf.Tensor2D;
+      // column l·max_n + n: j_n,l(r) of the gating edge × Y_l0(cos θ) × the two envelopes
+      const angular = tf.mul(zonalHarmonics(cos, o.max_l - 1), tf.expandDims(weight, 1));          // [T, max_l]
+      const radial = tf.reshape(gather(rbf, gateEdge), [-1, o.max_l, o.max_n]);
+      return tf.reshape(tf.mul(radial, tf.expandDims(angular, 2)), [-1, o.max_l * o.max_n]) as tf.Tensor2D;
     });
     return { rbf, tripletBasis, gateEdge, receiver: edgeA };
   }

@@ -86,3 +86,36 @@ export function sphericalHarmonics(u: tf.Tensor2D, lmax: number): tf.Tensor2D {
     return tf.stack(harmonics<tf.Tensor>(x, y, z, lmax, alg), 1) as tf.Tensor2D;
   });
 }
+
+/** Polynomials in z as coefficient arrays (index = power): the recurrence run symbolically. */
+const polynomials: Algebra<number[]> = {
+  add: (a, b) => Array.from({ length: Math.max(a.length, b.length) }, (_, k) => (a[k] ?? 0) + (b[k] ?? 0)),
+  mul: (a, b) => {
+    const out = new Array<number>(a.length + b.length - 1).fill(0);
+    a.forEach((ai, i) => b.forEach((bj, j) => { out[i + j] += ai * bj; }));
+    return out;
+  },
+  scale: (a, k) => a.map((v) => v * k),
+  one: [1],
+};
+
+/**
+ * The zonal harmonics Y_l0 (l ≤ l_max) as polynomials in z = cos θ: entry [k][l] is the coefficient of z^k in Y_l0,
+ * derived from the same recurrence as `sphericalHarmonics` (x = y = 0 drops every m ≠ 0 term).
+ */
+export function zonalCoefficients(lmax: number): number[][] {
+  const all = harmonics<number[]>([0], [0], [0, 1], lmax, polynomials);
+  return Array.from({ length: lmax + 1 }, (_, k) => Array.from({ length: lmax + 1 }, (_, l) => all[l * l + l][k] ?? 0));
+}
+
+/**
+ * Y_l0(cos θ) for l ≤ l_max → [T, l_max + 1]: the channels of `sphericalHarmonics` at (0, 0, cos θ) that are not
+ * zero there, computed as powers of cos θ times a small coefficient matrix (two kernels for any number of angles,
+ * where the general form stacks and unstacks T-sized columns).
+ */
+export function zonalHarmonics(cos: tf.Tensor1D, lmax: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const powers = tf.pow(tf.expandDims(cos, 1), tf.range(0, lmax + 1, 1, 'float32').expandDims(0));
+    return tf.matMul(powers, tf.tensor2d(zonalCoefficients(lmax))) as tf.Tensor2D;
+  });
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as assert from 'uvu/assert';
-import { degreeOf, numChannels, sphericalHarmonics, sphericalHarmonicsAt } from '../../../models/layers/sphericalHarmonics.js';
+import { degreeOf, numChannels, sphericalHarmonics, sphericalHarmonicsAt, zonalCoefficients, zonalHarmonics } from '../../../models/layers/sphericalHarmonics.js';
 import { expectClose, expectNoLeak, forEachBackend } from '../../helpers/backends.js';
 import { expectGradcheck, gradcheck } from '../../helpers/gradcheck.js';
 import { fixturesDir } from '../../helpers/paths.js';
@@ -53,5 +53,17 @@ forEachBackend('sphericalHarmonics', (test) => {
     const w = tf.tensor2d(Array.from({ length: 4 * 16 }, (_, k) => Math.sin(k)), [4, 16]);
     expectGradcheck(gradcheck((x) => tf.sum(tf.mul(sphericalHarmonics(x as tf.Tensor2D, 3), w)) as tf.Scalar, [u]));
     tf.dispose([u, w]);
+  });
+
+  test('zonal harmonics: Y_l0(cos θ) as polynomials equal the general Y at (0, 0, cos θ); Y_20 = √(5/16π)(3z² − 1)', () => {
+    const c = zonalCoefficients(3);
+    expectClose(c.map((row) => row[2]), [-Math.sqrt(5 / (16 * Math.PI)), 0, 3 * Math.sqrt(5 / (16 * Math.PI)), 0], { atol: 1e-15, rtol: 0, label: 'Y_20' });
+    const cosines = [-1, -0.73, -0.2, 0, 0.31, 0.999, 1];
+    const zonal = zonalHarmonics(tf.tensor1d(cosines), 3);
+    const full = sphericalHarmonics(tf.tensor2d(cosines.flatMap((z) => [Math.sqrt(1 - z * z), 0, z]), [cosines.length, 3]), 3);
+    const m0 = tf.gather(full, [0, 2, 6, 12], 1);
+    expectClose(zonal.dataSync(), m0.dataSync(), { atol: 2e-6, rtol: 0, label: 'l ≤ 3' });
+    expectClose(zonal.dataSync(), cosines.flatMap((z) => [0, 1, 2, 3].map((l) => sphericalHarmonicsAt([0, 0, z], 3)[l * l + l])), { atol: 2e-6, rtol: 0 });
+    tf.dispose([zonal, full, m0]);
   });
 });

@@ -16,7 +16,7 @@ import type { ObelixDataset } from '../../data/obelix.js';
 import { logLine, progressBar } from '../progress.js';
 import { runWorkers } from '../workers.js';
 
-interface CvArgs { config: string; set?: string[]; out?: string; folds?: number; 'folds-from'?: string; 'folds-key'?: string; backend?: string; data?: string; test: boolean; shard?: string; workers: number }
+interface CvArgs { config: string; set?: string[]; out?: string; folds?: number; 'folds-from'?: string; 'folds-key'?: string; backend?: string; data?: string; test: boolean; shard?: string; workers: number; final?: string }
 
 export const cvCommand: CommandModule<object, CvArgs> = {
   command: 'cv',
@@ -31,6 +31,7 @@ export const cvCommand: CommandModule<object, CvArgs> = {
     .option('test', { type: 'boolean', default: false, describe: 'then retrain on all training CIFs (floor(mean fold epochs) − patience) and score the 67 CIF test entries' })
     .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] })
     .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' })
+    .option('final', { type: 'string', describe: 'with --test: directory of the retrained model (default OUT/final)' })
     .option('workers', { type: 'number', default: 1, describe: 'train the folds in K parallel processes on this machine' })
     .option('shard', { type: 'string', describe: 'I/N: train only the jobs (folds, then the retraining) with index ≡ I (mod N), then stop' }) as Argv<CvArgs>,
   handler: async (args) => {
@@ -43,7 +44,7 @@ export const cvCommand: CommandModule<object, CvArgs> = {
     const out = args.out ?? join('runs', `${config.name ?? config.model.name}-cv`);
     const foldOpts = { foldsFrom: args['folds-from'], foldsKey: args['folds-key'] };
     if (args.shard) {
-      await runShard(ds, config, parseShard(args.shard), { out, backend: backend.name, test: args.test, ...foldOpts });
+      await runShard(ds, config, parseShard(args.shard), { out, finalDir: args.final ?? join(out, 'final'), backend: backend.name, test: args.test, ...foldOpts });
       return;
     }
     if (args.workers > 1) {
@@ -53,7 +54,7 @@ export const cvCommand: CommandModule<object, CvArgs> = {
     const r = await runCrossValidation(ds, config, { out, log: logLine, backend: backend.name, foldsFrom: args['folds-from'], foldsKey: args['folds-key'], onBatch: progressBar() });
     const summary: Record<string, unknown> = { out, fold_set: r.fold_set, cv_mae: r.mae, cv_sd: r.sd, fold_maes: r.folds.map((f) => f.mae), epochs: r.folds.map((f) => f.epochs_run) };
     if (args.test) {
-      const finalDir = join(out, 'final');
+      const finalDir = args.final ?? join(out, 'final');
       const done = join(finalDir, 'test-result.json');
       const final = existsSync(done)
         ? readJson<{ test_mae: number }>(done)
@@ -66,15 +67,14 @@ export const cvCommand: CommandModule<object, CvArgs> = {
 };
 
 /** One worker of a shared CV directory: its folds, and the retraining if it falls to it. */
-async function runShard(ds: ObelixDataset, config: RunConfig, shard: Shard, opts: { out: string; backend: string; test: boolean; foldsFrom?: string; foldsKey?: string }): Promise<void> {
+async function runShard(ds: ObelixDataset, config: RunConfig, shard: Shard, opts: { out: string; finalDir: string; backend: string; test: boolean; foldsFrom?: string; foldsKey?: string }): Promise<void> {
   const log = (line: string): void => logLine(`[worker ${shard.index}/${shard.count}] ${line}`);
   const jobs = cvShardJobs(resolveFolds(ds, config, opts).folds.length, config, opts.test, shard);
   const folds = jobs.filter((j): j is number => j !== 'final');
   await trainCvFolds(ds, config, { ...opts, log }, folds);
   if (jobs.includes('final')) {
-    const finalDir = join(opts.out, 'final');
-    const done = join(finalDir, 'test-result.json');
-    if (!existsSync(done)) writeFileAtomic(done, `${JSON.stringify(await retrainAndTest(ds, config, [], { out: finalDir, log, backend: opts.backend }))}\n`);
+    const done = join(opts.finalDir, 'test-result.json');
+    if (!existsSync(done)) writeFileAtomic(done, `${JSON.stringify(await retrainAndTest(ds, config, [], { out: opts.finalDir, log, backend: opts.backend }))}\n`);
   }
   log(`done: folds ${folds.join(', ') || 'none'}${jobs.includes('final') ? ' and the retraining' : ''}`);
 }

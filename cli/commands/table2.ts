@@ -5,8 +5,9 @@ import { loadObelix } from '../../data/obelix.js';
 import { BASELINES, GRAPH_MODELS, renderTable2, runTable2 } from '../../train/report/table2.js';
 import { ensureDataset } from '../shared.js';
 import { logLine } from '../progress.js';
+import { runWorkers } from '../workers.js';
 
-interface Table2Args { models?: string[]; mode: string; trials?: number; quick: boolean; out: string; backend: string; data?: string }
+interface Table2Args { models?: string[]; mode: string; trials?: number; quick: boolean; out: string; backend: string; data?: string; workers: number }
 
 export const table2Command: CommandModule<object, Table2Args> = {
   command: 'table2',
@@ -18,13 +19,16 @@ export const table2Command: CommandModule<object, Table2Args> = {
     .option('quick', { type: 'boolean', default: false, describe: '2 folds, 2 epochs, 3 trials, small RF grid: minutes on a laptop CPU' })
     .option('out', { type: 'string', default: 'runs/table2', describe: 'output directory (finished parts are reused)' })
     .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto' })
-    .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' }) as Argv<Table2Args>,
+    .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' })
+    .option('workers', { type: 'number', default: 1, describe: 'spread each graph row\'s folds or trials over K processes here (not with --quick)' }) as Argv<Table2Args>,
   handler: async (args) => {
     const backend = await initBackend(args.backend as 'auto');
     logLine(`backend: ${backend.description}`);
     const ds = loadObelix(await ensureDataset(args.data));
     const models = args.models ?? [...BASELINES, ...GRAPH_MODELS];
-    const rows = await runTable2(ds, { out: args.out, models, mode: args.mode as 'best', trials: args.trials, quick: args.quick, backend: backend.name, log: logLine });
+    const rows = await runTable2(ds, { out: args.out, models, mode: args.mode as 'best', trials: args.trials, quick: args.quick, backend: backend.name, log: logLine,
+      workers: { count: args.workers, run: (argv, shardArgs) => runWorkers('table2', args.workers, argv, [], shardArgs) },
+    });
     process.stdout.write(renderTable2(rows, 'OBELiX Table 2'));
   },
 };

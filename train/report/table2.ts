@@ -17,7 +17,7 @@ import { MLP_PAPER_GRID, runMlpSearch } from '../baselines/mlp.js';
 import { runRandomForestSearch, RF_PAPER_GRID } from '../baselines/randomForest.js';
 import { obelixTabular } from '../baselines/tabular.js';
 import { readJson, writeFileAtomic } from '../checkpoint.js';
-import { loadConfig, withValues, type RunConfig } from '../config.js';
+import { configToYaml, loadConfig, withValues, type RunConfig } from '../config.js';
 import { runCrossValidation } from '../cv.js';
 import { runTraining, type Log } from '../run.js';
 import { finishSearch, retrainAndTest, runSearchTrials } from '../search.js';
@@ -47,6 +47,12 @@ export interface Table2Options {
   backend: string;
   log: Log;
   configDir?: string;
+  /**
+   * Parallel workers for the graph rows (not with `quick`): `run(argv, shardArgs)` starts `count` crystal-gnn
+   * processes with `argv` + `shardArgs(i)` and resolves when all exited cleanly. Each row's folds (best mode) or
+   * trials (search mode) are spread over them; the row is then scored here from their finished work.
+   */
+  workers?: { count: number; run: (argv: string[], shardArgs: (i: number) => string[]) => Promise<void> };
 }
 
 export const GRAPH_MODELS = ['schnet', 'painn', 'cgcnn', 'm3gnet', 'so3net', 'p-schnet', 'p-painn', 'p-cgcnn', 'p-m3gnet'];
@@ -97,6 +103,19 @@ async function ensurePretrained(config: RunConfig, model: string, opts: Table2Op
   return withValues(config, { 'init.from': out }, `${pretrainPath} (pretrained here)`);
 }
 
+/** Spreads a row's folds (and fixed-length retraining) or search trials over worker processes sharing `dir`. */
+async function runRowWorkers(ds: ObelixDataset, config: RunConfig, dir: string, opts: Table2Options, workers: NonNullable<Table2Options['workers']>): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const effective = join(dir, 'config.yaml');
+  writeFileAtomic(effective, configToYaml(config));
+  const common = ['--config', effective, '--backend', opts.backend, '--data', ds.dir];
+  const argv = opts.mode === 'search' && config.search
+    ? ['search', ...common, '--out', dir, '--resume', '--no-finish']
+    : ['cv', ...common, '--out', join(dir, 'cv'), '--final', join(dir, 'final'), '--test'];
+  opts.log(`${workers.count} workers: ${argv.join(' ')} --shard I/${workers.count}`);
+  await workers.run(argv, (i) => ['--shard', `${i}/${workers.count}`]);
+}
+
 async function graphRow(ds: ObelixDataset, model: string, opts: Table2Options): Promise<Table2Row> {
   const path = configPath(model, opts.mode, opts.configDir ?? 'configs');
   if (!existsSync(path)) throw new InputError(`table2: no config for ${model} (${path})`);
@@ -108,6 +127,7 @@ async function graphRow(ds: ObelixDataset, model: string, opts: Table2Options): 
   const common = { log: (l: string) => opts.log(`[${model}] ${l}`), backend: opts.backend };
   let cv: { mae: number; sd: number; folds: import('../cv.js').FoldResult[] };
   let test: number;
+  if (opts.workers && opts.workers.count > 1 && !opts.quick) await runRowWorkers(ds, config, dir, opts, opts.workers);
   if (opts.mode === 'search' && config.search) {
     await runSearchTrials(ds, config, { ...common, out: dir, resume: true });
     const r = await finishSearch(ds, config, { ...common, out: dir });

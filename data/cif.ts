@@ -170,12 +170,15 @@ export function parseCif(text: string, source: string): Crystal {
 }
 
 /** Reads and parses a CIF file; see `parseCif`. */
-export function readCif(path: string): Crystal {
-  let text: string;
+/** The text of a CIF file; an unreadable file is an InputError naming it. */
+export function readCifText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (e) {
     throw new InputError(`cannot read CIF ${path}: ${(e as Error).message}`);
   }
-  return parseCif(text, path);
+}
+
+export function readCif(path: string): Crystal {
+  return parseCif(readCifText(path), path);
 }

@@ -11,9 +11,8 @@
  *
  * Fixed-size encodings with no fitted scaler: a checkpoint needs only the list of names to rebuild them.
  */
-import { readFileSync } from 'node:fs';
 import { type CifBlock, cifError, parseCifBlock } from './cifBlock.js';
-import { cifNumber, parseCif } from './cif.js';
+import { cifNumber, parseCif, readCifText } from './cif.js';
 import { lookupElement } from './elements.js';
 import { InputError } from './errors.js';
 import type { Crystal } from './structure.js';
@@ -105,13 +104,13 @@ export function graphFeatures(crystal: Crystal, info: CifGraphInfo, names: reado
   return out;
 }
 
+/** The graph-level features of a CIF, given its text and its parsed crystal (`source` names it in errors). */
+export function cifTextGraphFeatures(text: string, crystal: Crystal, names: readonly GraphFeatureName[], source: string): Float32Array {
+  return graphFeatures(crystal, cifGraphInfo(text, source), names, source);
+}
+
 /** Reads a CIF and returns its graph-level features. */
 export function cifGraphFeatures(path: string, names: readonly GraphFeatureName[]): Float32Array {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read CIF ${path}: ${(e as Error).message}`);
-  }
-  return graphFeatures(parseCif(text, path), cifGraphInfo(text, path), names, path);
+  const text = readCifText(path);
+  return cifTextGraphFeatures(text, parseCif(text, path), names, path);
 }

@@ -3,12 +3,12 @@
  * float64, cast to the float32 sample the models consume. Graphs are built once per (structure, graph options)
  * and reused within the process.
  */
-import { readCif } from '../data/cif.js';
+import { parseCif, readCif, readCifText } from '../data/cif.js';
 import { InputError } from '../data/errors.js';
-import { cifGraphFeatures, type GraphFeatureName } from '../data/graphFeatures.js';
+import { cifTextGraphFeatures, type GraphFeatureName } from '../data/graphFeatures.js';
 import { weightedAtoms, type WeightedAtoms } from '../data/occupancy.js';
 import { roundOccupancies } from '../data/rounding.js';
-import type { Atoms } from '../data/structure.js';
+import type { Atoms, Crystal } from '../data/structure.js';
 import type { GraphSample } from '../graph/batch.js';
 import { knnGraph } from '../graph/knn.js';
 import { lineGraph } from '../graph/lineGraph.js';
@@ -69,10 +69,15 @@ export function withOccupancy(sample: GraphSample, w: WeightedAtoms): GraphSampl
   };
 }
 
-export function atomsFromCif(path: string): Atoms {
-  const atoms = roundOccupancies(readCif(path));
-  if (atoms.numbers.length === 0) throw new InputError(`${path}: no site is left after occupancy rounding`);
+/** The OBELiX rounding of a parsed CIF; a structure with no site left is an InputError naming `source`. */
+function roundedAtoms(crystal: Crystal, source: string): Atoms {
+  const atoms = roundOccupancies(crystal);
+  if (atoms.numbers.length === 0) throw new InputError(`${source}: no site is left after occupancy rounding`);
   return atoms;
+}
+
+export function atomsFromCif(path: string): Atoms {
+  return roundedAtoms(readCif(path), path);
 }
 
 const cache = new Map<string, GraphSample>();
@@ -85,14 +90,16 @@ export function sampleFromCif(path: string, o: GraphOptions, target = NaN, occup
   const key = `${path}|${graphKey(o)}|${occupancy}|${features.join(',')}`;
   let s = cache.get(key);
   if (!s) {
+    const text = readCifText(path);
+    const crystal = parseCif(text, path);
     if (occupancy === 'weighted') {
-      const atoms = weightedAtoms(readCif(path), { source: path });
+      const atoms = weightedAtoms(crystal, { source: path });
       s = withOccupancy(toSample(atoms, buildNeighbors(atoms, o), NaN, o.threebody_cutoff), atoms);
     } else {
-      const atoms = atomsFromCif(path);
+      const atoms = roundedAtoms(crystal, path);
       s = toSample(atoms, buildNeighbors(atoms, o), NaN, o.threebody_cutoff);
     }
-    if (features.length) s = { ...s, graphFeatures: cifGraphFeatures(path, features) };
+    if (features.length) s = { ...s, graphFeatures: cifTextGraphFeatures(text, crystal, features, path) };
     cache.set(key, s);
   }
   return { ...s, target };

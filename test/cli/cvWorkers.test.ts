@@ -1,0 +1,56 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { obelixDir, projectRoot, requireShared } from '../helpers/paths.js';
+
+// A 1-epoch, 4-wide SchNet on 3 Å graphs: the point is the process plumbing, not the model.
+const CONFIG = `name: tiny-schnet
+seed: 7
+backend: wasm
+data:
+  dataset: obelix
+  validation: { folds: kfold, k: 3, seed: 7, fold: 0 }
+graph: { cutoff: 3.0 }
+model: { name: schnet, n_atom_basis: 4, n_interactions: 1, n_rbf: 4 }
+training: { epochs: 1, batch_size: 64, early_stopping_patience: null, keep: last }
+`;
+
+function crystalGnn(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'cli', 'main.ts'), ...args], {
+    cwd: projectRoot, encoding: 'utf8', env: { ...process.env, CRYSTAL_GNN_DATA: requireShared(obelixDir) },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('cv --workers 2: two processes share the folds and the retraining; a plain rerun reuses all of it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cv-workers-'));
+  const config = join(dir, 'tiny.yaml');
+  writeFileSync(config, CONFIG);
+  const out = join(dir, 'run');
+  const parallel = crystalGnn(['cv', '--config', config, '--out', out, '--test', '--workers', '2']);
+  assert.is(parallel.status, 0, parallel.stderr);
+  assert.match(parallel.stderr, /\[worker 0\/2\] done: folds 0, 2\n/);
+  assert.match(parallel.stderr, /\[worker 1\/2\] done: folds 1 and the retraining\n/);
+  const summary = JSON.parse(parallel.stdout.trim().split('\n').pop()!) as { fold_maes: number[]; test_mae: number; epochs: number[] };
+  assert.equal(summary.epochs, [1, 1, 1]);
+  assert.ok(summary.fold_maes.every((m) => m > 0 && Number.isFinite(m)) && summary.test_mae > 0);
+  for (const d of ['fold-0', 'fold-1', 'fold-2', 'final']) assert.ok(existsSync(join(out, d, 'weights.safetensors')), d);
+
+  const again = crystalGnn(['cv', '--config', config, '--out', out, '--test']);
+  assert.is(again.status, 0, again.stderr);
+  assert.equal(JSON.parse(again.stdout.trim().split('\n').pop()!), summary);
+  assert.is(again.stderr.match(/finished earlier/g)?.length, 3);
+  assert.not.match(again.stderr, /epoch 1\/1/, 'nothing is trained again');
+});
+
+test('cv --shard rejects a malformed shard with the flag named', () => {
+  const r = crystalGnn(['cv', '--config', join(projectRoot, 'configs', 'schnet.yaml'), '--shard', '2/2', '--out', mkdtempSync(join(tmpdir(), 'cv-shard-'))]);
+  assert.is.not(r.status, 0);
+  assert.match(r.stderr, /--shard 2\/2: expected I\/N with 0 ≤ I < N/);
+  assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
+});
+
+test.run();

@@ -1,0 +1,48 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import '../../models/all.js';
+import { initBackend } from '../../train/backend.js';
+import { loadConfig } from '../../train/config.js';
+import { runTable2 } from '../../train/report/table2.js';
+import { miniObelix } from '../helpers/miniObelix.js';
+
+test.before(async () => {
+  await initBackend('cpu');
+});
+
+const TINY = `name: schnet
+seed: 3
+data:
+  dataset: obelix
+  validation: { folds: kfold, k: 2, seed: 3, fold: 0 }
+graph: { cutoff: 3.0 }
+model: { name: schnet, n_atom_basis: 4, n_interactions: 1, n_rbf: 4 }
+training: { epochs: 1, batch_size: 4, early_stopping_patience: null, keep: last }
+`;
+
+test('table2 --workers: each row starts cv shards on its effective config, then scores the row here', async () => {
+  const ds = miniObelix(8, 2);
+  const configDir = mkdtempSync(join(tmpdir(), 'table2-configs-'));
+  mkdirSync(configDir, { recursive: true });
+  writeFileSync(join(configDir, 'schnet.yaml'), TINY);
+  const out = mkdtempSync(join(tmpdir(), 'table2-workers-'));
+  const calls: Array<{ argv: string[]; shards: string[][] }> = [];
+  const rows = await runTable2(ds, {
+    out, models: ['schnet'], mode: 'best', quick: false, backend: 'cpu', log: () => {}, configDir,
+    workers: { count: 3, run: async (argv, shardArgs) => { calls.push({ argv, shards: [0, 1, 2].map(shardArgs) }); } },
+  });
+  const row = join(out, 'schnet');
+  assert.equal(calls, [{
+    argv: ['cv', '--config', join(row, 'config.yaml'), '--backend', 'cpu', '--data', ds.dir, '--out', join(row, 'cv'), '--final', join(row, 'final'), '--test'],
+    shards: [['--shard', '0/3'], ['--shard', '1/3'], ['--shard', '2/3']],
+  }]);
+  // the workers read the same configuration the row runs under
+  assert.equal(loadConfig(join(row, 'config.yaml')), loadConfig(join(configDir, 'schnet.yaml'), ['backend=cpu']));
+  assert.is(rows.length, 1);
+  assert.ok(rows[0].cv_mae! > 0 && rows[0].test_mae! > 0, 'the row is scored (here, as the fake workers did nothing)');
+});
+
+test.run();

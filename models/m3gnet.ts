@@ -124,11 +124,11 @@ export class M3GNetBlock extends Module {
   }
 
   apply(v: tf.Tensor2D, e: tf.Tensor2D, g: M3GNetGeometry, batch: GraphBatch): { v: tf.Tensor2D; e: tf.Tensor2D } {
-    const vs = gather(v, batch.src);
-    const vd = gather(v, batch.dst);
-    const eNew = tf.add(e, tf.mul(this.edgeUpdate.apply(tf.concat([vs, vd, e], 1)), this.edgeWeight.apply(g.rbf, { inputGrad: false }))) as tf.Tensor2D;
+    // [v_src | v_dst | e]: the node columns are multiplied per atom and then gathered (Dense.applyParts)
+    const pair = (edges: tf.Tensor2D) => [{ x: v, index: batch.src }, { x: v, index: batch.dst }, { x: edges }];
+    const eNew = tf.add(e, tf.mul(this.edgeUpdate.applyParts(pair(e)), this.edgeWeight.apply(g.rbf, { inputGrad: false }))) as tf.Tensor2D;
     // The node update reads the updated edges and the old nodes, and the neighbour (destination) receives.
-    const messages = weightMessages(tf.mul(this.nodeUpdate.apply(tf.concat([vs, vd, eNew], 1)), this.nodeWeight.apply(g.rbf, { inputGrad: false })) as tf.Tensor2D, batch, 'src');
+    const messages = weightMessages(tf.mul(this.nodeUpdate.applyParts(pair(eNew)), this.nodeWeight.apply(g.rbf, { inputGrad: false })) as tf.Tensor2D, batch, 'src');
     return { v: tf.add(v, segmentSum(messages, batch.dst, batch.numAtoms)) as tf.Tensor2D, e: eNew };
   }
 }

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activation as lookupActivation, type Activation, type ActivationName } from './activations.js';
 import { torchLinearDefault, xavierUniform, zeros, type Initializer } from './initializers.js';
 import { Module } from './module.js';
-import { matMul } from './ops.js';
+import { gather, matMul } from './ops.js';
 
 export type DenseInit = 'xavier' | 'torch' | { weight: Initializer; bias?: Initializer };
 
@@ -21,6 +21,16 @@ export interface DenseOptions {
   activation?: ActivationName | Activation | null;
   /** Weight initialisation (default `xavier`, SchNetPack's `Dense`). */
   init?: DenseInit;
+}
+
+/**
+ * One column block of a concatenated input: the rows of `x`, or `gather(x, index)` when `index` is given (node
+ * features read per edge). `inputGrad: false` marks `x` as data, as in `ApplyOptions`.
+ */
+export interface InputPart {
+  x: tf.Tensor2D;
+  index?: tf.Tensor1D;
+  inputGrad?: boolean;
 }
 
 export interface ApplyOptions {
@@ -63,6 +73,29 @@ export class Dense extends Module {
     if (this.bias) y = tf.add(y, this.bias);
     if (this.act) y = this.act(y);
     return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
+  }
+
+  /**
+   * The layer on the concatenation [part₁ | part₂ | …] without forming it: Σ_k gather(x_k·W_k, index_k) + b, where
+   * W_k are the matching rows of the weight. A gathered part's product runs on the rows of x_k (N atoms) instead of
+   * the gathered rows (E edges), and neither the [E, Σ widths] input nor its gradient is ever built.
+   */
+  applyParts(parts: InputPart[]): tf.Tensor2D {
+    const width = parts.reduce((a, p) => a + p.x.shape[1], 0);
+    if (width !== this.inFeatures) {
+      throw new Error(`Dense(${this.inFeatures} → ${this.outFeatures}): parts of widths [${parts.map((p) => p.x.shape[1]).join(', ')}] do not add up to ${this.inFeatures}`);
+    }
+    let offset = 0;
+    let y: tf.Tensor | null = null;
+    for (const p of parts) {
+      const w = tf.slice(this.weight, [offset, 0], [p.x.shape[1], -1]) as tf.Tensor2D;
+      offset += p.x.shape[1];
+      const product = matMul(p.x, w, { gradA: p.inputGrad ?? true });
+      const term = p.index ? gather(product, p.index) : product;
+      y = y ? tf.add(y, term) : term;
+    }
+    if (this.bias) y = tf.add(y!, this.bias);
+    return (this.act ? this.act(y!) : y!) as tf.Tensor2D;
   }
 
   override getConfig(): Record<string, unknown> {

@@ -8,7 +8,7 @@
  * `nn.Linear` init. x [M, in] → [M, out].
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ApplyOptions } from './dense.js';
+import type { ApplyOptions, InputPart } from './dense.js';
 import { Mlp } from './mlp.js';
 import { Module } from './module.js';
 
@@ -25,6 +25,11 @@ export class GatedMlp extends Module {
 
   apply(x: tf.Tensor2D, opts: ApplyOptions = {}): tf.Tensor2D {
     return tf.mul(this.layers.apply(x, opts), tf.sigmoid(this.gates.apply(x, opts))) as tf.Tensor2D;
+  }
+
+  /** The gated MLP on a concatenated input given as parts (see `Dense.applyParts`). */
+  applyParts(parts: InputPart[]): tf.Tensor2D {
+    return tf.mul(this.layers.applyParts(parts), tf.sigmoid(this.gates.applyParts(parts))) as tf.Tensor2D;
   }
 
   override getConfig(): Record<string, unknown> {

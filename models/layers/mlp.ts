@@ -9,7 +9,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { Activation, ActivationName } from './activations.js';
-import { Dense, type ApplyOptions, type DenseInit } from './dense.js';
+import { Dense, type ApplyOptions, type DenseInit, type InputPart } from './dense.js';
 import { Module } from './module.js';
 
 export interface MlpOptions {
@@ -50,6 +50,11 @@ export class Mlp extends Module {
   /** `inputGrad: false` marks the input as data for the first layer (see `Dense.apply`). */
   apply(x: tf.Tensor, opts: ApplyOptions = {}): tf.Tensor {
     return this.layers.reduce((h, layer, k) => layer.apply(h, k === 0 ? opts : {}), x);
+  }
+
+  /** The MLP on a concatenated input given as parts (see `Dense.applyParts`). */
+  applyParts(parts: InputPart[]): tf.Tensor {
+    return this.layers.slice(1).reduce((h: tf.Tensor, layer) => layer.apply(h), this.layers[0].applyParts(parts));
   }
 
   override getConfig(): Record<string, unknown> {

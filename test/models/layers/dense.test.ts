@@ -18,6 +18,25 @@ const toState = (s: Record<string, { shape: number[]; data: number[] }>) =>
   new Map<string, StateTensor>(Object.entries(s).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }]));
 
 forEachBackend('Dense', (t) => {
+  t('applyParts = apply on the gathered, concatenated input; gradients to both node features and weights', () => {
+    const d = new Dense(5, 3, { activation: 'tanh' });
+    const v = tf.tensor2d(Array.from({ length: 4 * 2 }, (_, k) => Math.sin(k + 1)), [4, 2]);      // 4 atoms × 2
+    const e = tf.tensor2d(Array.from({ length: 6 }, (_, k) => Math.cos(k)), [6, 1]);              // 6 edges × 1
+    const src = tf.tensor1d([0, 1, 1, 2, 3, 3], 'int32');
+    const dst = tf.tensor1d([1, 0, 2, 1, 0, 2], 'int32');
+    expectNoLeak(() => tf.tidy(() => {
+      const parts = (x: tf.Tensor2D) => [{ x, index: src }, { x, index: dst }, { x: e, inputGrad: false }];
+      const concat = (x: tf.Tensor2D) => d.apply(tf.concat([tf.gather(x, src), tf.gather(x, dst), e], 1));
+      expectClose(d.applyParts(parts(v)).dataSync(), concat(v).dataSync(), { atol: 1e-6, rtol: 1e-6 });
+      const w = tf.tensor2d(Array.from({ length: 18 }, (_, k) => (k % 5) - 2), [6, 3]);
+      expectGradcheck(gradcheck((x) => tf.sum(tf.mul(d.applyParts(parts(x as tf.Tensor2D)), w)), [v]), 'node features');
+      expectGradcheck(gradcheckVariables(() => tf.sum(tf.mul(d.applyParts(parts(v)), w)), [d.weight, d.bias!]), 'weights');
+    }));
+    assert.throws(() => d.applyParts([{ x: v }, { x: e }]), /parts of widths \[2, 1\] do not add up to 5/);
+    tf.dispose([v, e, src, dst]);
+    d.dispose();
+  });
+
   t('loads torch.nn.Linear weights ([out, in]) and reproduces its outputs', () => {
     const d = new Dense(3, 2, { init: 'torch' });
     expectNoLeak(() => tf.tidy(() => {

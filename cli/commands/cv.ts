@@ -6,10 +6,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { initBackend } from '../../train/backend.js';
-import { loadConfig } from '../../train/config.js';
+import { loadConfig, type RunConfig } from '../../train/config.js';
 import { cvShardJobs, resolveFolds, runCrossValidation, trainCvFolds } from '../../train/cv.js';
 import { parseShard, retrainAndTest, type Shard } from '../../train/search.js';
-import type { RunConfig } from '../../train/config.js';
 import { readJson, writeFileAtomic } from '../../train/checkpoint.js';
 import { loadDataset } from '../../train/run.js';
 import type { ObelixDataset } from '../../data/obelix.js';
@@ -51,7 +50,7 @@ export const cvCommand: CommandModule<object, CvArgs> = {
       logLine(`training in ${args.workers} worker processes`);
       await runWorkers('cv', args.workers, process.argv.slice(2), ['--workers'], (i) => ['--shard', `${i}/${args.workers}`]);
     }
-    const r = await runCrossValidation(ds, config, { out, log: logLine, backend: backend.name, foldsFrom: args['folds-from'], foldsKey: args['folds-key'], onBatch: progressBar() });
+    const r = await runCrossValidation(ds, config, { out, log: logLine, backend: backend.name, ...foldOpts, onBatch: progressBar() });
     const summary: Record<string, unknown> = { out, fold_set: r.fold_set, cv_mae: r.mae, cv_sd: r.sd, fold_maes: r.folds.map((f) => f.mae), epochs: r.folds.map((f) => f.epochs_run) };
     if (args.test) {
       const finalDir = args.final ?? join(out, 'final');

@@ -10,14 +10,20 @@ function cliEntry(): string {
   return existsSync(js) ? js : fileURLToPath(new URL('./main.ts', import.meta.url));
 }
 
+/** What a worker must not inherit from its parent's arguments: options with a value, and boolean flags. */
+export interface DroppedArgs {
+  options?: string[];
+  flags?: string[];
+}
+
 /**
- * Runs `count` copies of `argv` (this command's arguments, without `drop` and their values) with `shardArgs(i)`
- * appended; stdout is discarded, stderr shared. Resolves when every copy exited with 0.
+ * Runs `count` copies of `argv` (this command's arguments, less `drop`) with `shardArgs(i)` appended; stdout is
+ * discarded, stderr shared. Resolves when every copy exited with 0.
  */
-export function runWorkers(name: string, count: number, argv: string[], drop: string[], shardArgs: (i: number) => string[]): Promise<void> {
-  const dropped = (a: string): boolean => drop.some((d) => a === d || a.startsWith(`${d}=`));
-  const takesValue = (a: string): boolean => a === '--workers';
-  const base = argv.filter((a, i) => !dropped(a) && !(i > 0 && takesValue(argv[i - 1]) && dropped(argv[i - 1])));
+export function runWorkers(name: string, count: number, argv: string[], drop: DroppedArgs, shardArgs: (i: number) => string[]): Promise<void> {
+  const options = drop.options ?? [];
+  const named = (a: string, names: string[]): boolean => names.some((n) => a === n || a.startsWith(`${n}=`));
+  const base = argv.filter((a, i) => !named(a, [...options, ...(drop.flags ?? [])]) && !(i > 0 && options.includes(argv[i - 1])));
   const entry = cliEntry();
   const jobs = Array.from({ length: count }, (_, i) => new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, entry, ...base, ...shardArgs(i)], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -169,7 +169,6 @@ export function parseCif(text: string, source: string): Crystal {
   };
 }
 
-/** Reads and parses a CIF file; see `parseCif`. */
 /** The text of a CIF file; an unreadable file is an InputError naming it. */
 export function readCifText(path: string): string {
   try {
@@ -179,6 +178,7 @@ export function readCifText(path: string): string {
   }
 }
 
+/** Reads and parses a CIF file; see `parseCif`. */
 export function readCif(path: string): Crystal {
   return parseCif(readCifText(path), path);
 }

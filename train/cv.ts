@@ -63,7 +63,8 @@ export function resolveFolds(ds: ObelixDataset, config: RunConfig, opts: Pick<Cv
 }
 
 /** The fold sets of a run, checked to partition the training CIFs, and written to the run directory. */
-function checkedFolds(ds: ObelixDataset, config: RunConfig, opts: CvOptions): { name: string; folds: string[][] } {
+function prepareFolds(ds: ObelixDataset, config: RunConfig, opts: CvOptions): { name: string; folds: string[][] } {
+  mkdirSync(opts.out, { recursive: true });
   const { name, folds } = resolveFolds(ds, config, opts);
   const known = new Set(splitEntries(ds, 'train', { cifOnly: true }).map((e) => e.id));
   const covered = new Set(folds.flat());
@@ -71,6 +72,7 @@ function checkedFolds(ds: ObelixDataset, config: RunConfig, opts: CvOptions): { 
   if (covered.size !== known.size || folds.flat().length !== known.size) {
     throw new InputError(`fold set ${name}: folds must partition the ${known.size} training CIFs (they cover ${covered.size}, listing ${folds.flat().length})`);
   }
+  writeFileAtomic(join(opts.out, 'folds.json'), `${JSON.stringify({ [name]: { folds } }, null, 1)}\n`);
   return { name, folds };
 }
 
@@ -78,7 +80,7 @@ const foldMetricsFile = (out: string, f: number): string => join(out, `fold-${f}
 
 /**
  * Trains every fold of `which` that has not finished (an interrupted one resumes from its last epoch). Returns
- * nothing: with `onlyFolds`, the other folds may be trained by another process at the same time.
+ * nothing: the other folds may be trained by another process at the same time (`trainCvFolds`).
  */
 async function trainFolds(ds: ObelixDataset, config: RunConfig, opts: CvOptions, folds: string[][], which: number[]): Promise<void> {
   const entries = splitEntries(ds, 'train', { cifOnly: true });
@@ -102,11 +104,9 @@ async function trainFolds(ds: ObelixDataset, config: RunConfig, opts: CvOptions,
  * directory this way, and a later `runCrossValidation` on it reuses their folds.
  */
 export async function trainCvFolds(ds: ObelixDataset, config: RunConfig, opts: CvOptions, which: number[]): Promise<void> {
-  mkdirSync(opts.out, { recursive: true });
-  const { name, folds } = checkedFolds(ds, config, opts);
+  const { name, folds } = prepareFolds(ds, config, opts);
   const bad = which.find((f) => !Number.isInteger(f) || f < 0 || f >= folds.length);
   if (bad !== undefined) throw new InputError(`fold ${bad}: the fold set ${name} has folds 0..${folds.length - 1}`);
-  writeFileAtomic(join(opts.out, 'folds.json'), `${JSON.stringify({ [name]: { folds } }, null, 1)}\n`);
   await trainFolds(ds, config, opts, folds, which);
 }
 
@@ -122,9 +122,7 @@ export function cvShardJobs(foldCount: number, config: RunConfig, test: boolean,
 
 /** Trains the folds that have not finished, then scores the CV: mean and population SD of the fold MAEs. */
 export async function runCrossValidation(ds: ObelixDataset, config: RunConfig, opts: CvOptions): Promise<CvResult> {
-  mkdirSync(opts.out, { recursive: true });
-  const { name, folds } = checkedFolds(ds, config, opts);
-  writeFileAtomic(join(opts.out, 'folds.json'), `${JSON.stringify({ [name]: { folds } }, null, 1)}\n`);
+  const { name, folds } = prepareFolds(ds, config, opts);
   await trainFolds(ds, config, opts, folds, folds.map((_, f) => f));
   const results: FoldResult[] = folds.map((_, f) => {
     const m = readJson<{ val: { mae: number; rmse: number; r2: number; n: number }; epochs_run: number; best_epoch: number; seconds_per_epoch: number }>(foldMetricsFile(opts.out, f));

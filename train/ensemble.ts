@@ -19,8 +19,7 @@ export function expandRunDirs(path: string): string[] {
   if (!existsSync(path)) throw new InputError(`${path}: no such run directory`);
   if (existsSync(join(path, 'weights.safetensors'))) return [path];
   const folds = readdirSync(path).filter((d) => /^fold-\d+$/.test(d)).sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
-  const members = [...folds, ...(existsSync(join(path, 'final', 'weights.safetensors')) ? ['final'] : [])]
-    .map((d) => join(path, d)).filter((d) => existsSync(join(d, 'weights.safetensors')));
+  const members = [...folds, 'final'].map((d) => join(path, d)).filter((d) => existsSync(join(d, 'weights.safetensors')));
   if (!members.length) throw new InputError(`${path}: neither a run (weights.safetensors) nor a CV directory with trained fold-N/ or final/`);
   return members;
 }
@@ -52,4 +51,3 @@ export async function ensemblePredict(ds: ObelixDataset, runs: string[], entries
   for (const m of members) m.predictions.forEach((p, i) => { predictions[i] += p / members.length; });
   return { ids: entries.map((e) => e.id), targets, members, predictions, metrics: regressionMetrics(predictions, targets) };
 }
-

@@ -13,7 +13,7 @@ import { InputError } from '../data/errors.js';
 import { RandomState } from '../data/numpyRandom.js';
 import { PythonRandom } from '../data/pythonRandom.js';
 import { splitEntries, type ObelixDataset } from '../data/obelix.js';
-import { writeFileAtomic } from './checkpoint.js';
+import { readJson, writeFileAtomic } from './checkpoint.js';
 import { withValues, type RunConfig } from './config.js';
 import { runCrossValidation, type CvOptions, type FoldResult } from './cv.js';
 import { regressionMetrics } from './metrics.js';
@@ -185,6 +185,18 @@ export async function retrainAndTest(ds: ObelixDataset, config: RunConfig, folds
   const m = regressionMetrics(pred, test.map((s) => s.target));
   writeFileAtomic(join(opts.out, 'test-predictions.json'), `${JSON.stringify(test.map((s, i) => ({ id: s.id, target: s.target, prediction: pred[i] })))}\n`);
   return { dir: opts.out, epochs, test_mae: m.mae, test_rmse: m.rmse, test_r2: m.r2, n_test: m.n };
+}
+
+/**
+ * `retrainAndTest` into `opts.out` unless it finished there before: its `test-result.json` is then read back, so a
+ * stopped run, a worker process and the command that scores afterwards share one retraining.
+ */
+export async function retrainAndTestOnce(ds: ObelixDataset, config: RunConfig, folds: FoldResult[], opts: Omit<CvOptions, 'foldsFrom' | 'foldsKey'>): Promise<SearchResult['final']> {
+  const done = join(opts.out, 'test-result.json');
+  if (existsSync(done)) return readJson<SearchResult['final']>(done);
+  const final = await retrainAndTest(ds, config, folds, opts);
+  writeFileAtomic(done, `${JSON.stringify(final)}\n`);
+  return final;
 }
 
 /** Ranks the finished trials of `out`, retrains the best and tests it; every drawn trial must be finished. */

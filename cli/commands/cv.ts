@@ -2,14 +2,12 @@
  * by the paper's retrain-on-all-training-CIFs and test on the 67 CIF test entries. `--workers K` trains the folds
  * (and the retraining, when its length does not depend on them) in K processes sharing the run directory;
  * `--shard I/N` is one such worker, for a scheduler's array job. */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { initBackend } from '../../train/backend.js';
 import { loadConfig, type RunConfig } from '../../train/config.js';
 import { cvShardJobs, resolveFolds, runCrossValidation, trainCvFolds } from '../../train/cv.js';
-import { parseShard, retrainAndTest, type Shard } from '../../train/search.js';
-import { readJson, writeFileAtomic } from '../../train/checkpoint.js';
+import { parseShard, retrainAndTestOnce, type Shard } from '../../train/search.js';
 import { loadDataset } from '../../train/run.js';
 import type { ObelixDataset } from '../../data/obelix.js';
 import { logLine, progressBar } from '../progress.js';
@@ -41,24 +39,20 @@ export const cvCommand: CommandModule<object, CvArgs> = {
     logLine(`backend: ${backend.description}`);
     const ds = await loadDataset(config, args.data, logLine);
     const out = args.out ?? join('runs', `${config.name ?? config.model.name}-cv`);
+    const finalDir = args.final ?? join(out, 'final');
     const foldOpts = { foldsFrom: args['folds-from'], foldsKey: args['folds-key'] };
     if (args.shard) {
-      await runShard(ds, config, parseShard(args.shard), { out, finalDir: args.final ?? join(out, 'final'), backend: backend.name, test: args.test, ...foldOpts });
+      await runShard(ds, config, parseShard(args.shard), { out, finalDir, backend: backend.name, test: args.test, ...foldOpts });
       return;
     }
     if (args.workers > 1) {
       logLine(`training in ${args.workers} worker processes`);
-      await runWorkers('cv', args.workers, process.argv.slice(2), ['--workers'], (i) => ['--shard', `${i}/${args.workers}`]);
+      await runWorkers('cv', args.workers, process.argv.slice(2), { options: ['--workers'] }, (i) => ['--shard', `${i}/${args.workers}`]);
     }
     const r = await runCrossValidation(ds, config, { out, log: logLine, backend: backend.name, ...foldOpts, onBatch: progressBar() });
     const summary: Record<string, unknown> = { out, fold_set: r.fold_set, cv_mae: r.mae, cv_sd: r.sd, fold_maes: r.folds.map((f) => f.mae), epochs: r.folds.map((f) => f.epochs_run) };
     if (args.test) {
-      const finalDir = args.final ?? join(out, 'final');
-      const done = join(finalDir, 'test-result.json');
-      const final = existsSync(done)
-        ? readJson<{ test_mae: number }>(done)
-        : await retrainAndTest(ds, config, r.folds, { out: finalDir, log: logLine, backend: backend.name, onBatch: progressBar() });
-      writeFileAtomic(done, `${JSON.stringify(final)}\n`);
+      const final = await retrainAndTestOnce(ds, config, r.folds, { out: finalDir, log: logLine, backend: backend.name, onBatch: progressBar() });
       summary.test_mae = final.test_mae;
     }
     console.log(JSON.stringify(summary));
@@ -71,9 +65,6 @@ async function runShard(ds: ObelixDataset, config: RunConfig, shard: Shard, opts
   const jobs = cvShardJobs(resolveFolds(ds, config, opts).folds.length, config, opts.test, shard);
   const folds = jobs.filter((j): j is number => j !== 'final');
   await trainCvFolds(ds, config, { ...opts, log }, folds);
-  if (jobs.includes('final')) {
-    const done = join(opts.finalDir, 'test-result.json');
-    if (!existsSync(done)) writeFileAtomic(done, `${JSON.stringify(await retrainAndTest(ds, config, [], { out: opts.finalDir, log, backend: opts.backend }))}\n`);
-  }
+  if (jobs.includes('final')) await retrainAndTestOnce(ds, config, [], { out: opts.finalDir, log, backend: opts.backend });
   log(`done: folds ${folds.join(', ') || 'none'}${jobs.includes('final') ? ' and the retraining' : ''}`);
 }

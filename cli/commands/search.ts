@@ -5,7 +5,6 @@
  */
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { InputError } from '../../data/errors.js';
 import { initBackend } from '../../train/backend.js';
 import { loadConfig } from '../../train/config.js';
 import { loadDataset } from '../../train/run.js';
@@ -41,7 +40,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     const config = loadConfig(args.config, sets);
     const out = args.out ?? join('runs', `${config.name ?? config.model.name}-search`);
     if (args.workers > 1 && !args.shard && !args.collect) {
-      await runWorkers('search', args.workers, process.argv.slice(2), ['--workers', '--finish', '--no-finish'], (i) => ['--shard', `${i}/${args.workers}`, '--resume', '--no-finish']);
+      await runWorkers('search', args.workers, process.argv.slice(2), { options: ['--workers'], flags: ['--finish', '--no-finish'] }, (i) => ['--shard', `${i}/${args.workers}`, '--resume', '--no-finish']);
     }
     const backend = await initBackend(config.backend);
     const ds = await loadDataset(config, args.data, logLine);

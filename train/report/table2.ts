@@ -20,7 +20,7 @@ import { readJson, writeFileAtomic } from '../checkpoint.js';
 import { configToYaml, loadConfig, withValues, type RunConfig } from '../config.js';
 import { runCrossValidation } from '../cv.js';
 import { runTraining, type Log } from '../run.js';
-import { finishSearch, retrainAndTest, runSearchTrials } from '../search.js';
+import { finishSearch, retrainAndTestOnce, runSearchTrials } from '../search.js';
 import { PAPER_TABLE2, PAPER_TABLE3, type PaperRow } from './paper.js';
 import { lineChart, parityPlot } from './svg.js';
 
@@ -136,11 +136,7 @@ async function graphRow(ds: ObelixDataset, model: string, opts: Table2Options): 
   } else {
     const c = await runCrossValidation(ds, config, { ...common, out: join(dir, 'cv') });
     cv = { mae: c.mae, sd: c.sd, folds: c.folds };
-    const finalDir = join(dir, 'final');
-    const done = join(finalDir, 'test-result.json');
-    const final = existsSync(done) ? readJson<{ test_mae: number }>(done) : await retrainAndTest(ds, config, c.folds, { ...common, out: finalDir });
-    writeFileAtomic(done, `${JSON.stringify(final)}\n`);
-    test = final.test_mae;
+    test = (await retrainAndTestOnce(ds, config, c.folds, { ...common, out: join(dir, 'final') })).test_mae;
   }
   writePlots(dir, model, test);
   return {

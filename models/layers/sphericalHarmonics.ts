@@ -110,12 +110,16 @@ export function zonalCoefficients(lmax: number): number[][] {
 
 /**
  * Y_l0(cos θ) for l ≤ l_max → [T, l_max + 1]: the channels of `sphericalHarmonics` at (0, 0, cos θ) that are not
- * zero there, computed as powers of cos θ times a small coefficient matrix (two kernels for any number of angles,
- * where the general form stacks and unstacks T-sized columns).
+ * zero there, evaluated from `zonalCoefficients` by Horner's rule, Y = C₀ + z(C₁ + z(C₂ + …)): 2·l_max
+ * element-wise kernels on [T, l_max + 1] (tf.pow with a broadcast exponent is ~10x slower on wasm, and the general
+ * form stacks and unstacks T-sized columns).
  */
 export function zonalHarmonics(cos: tf.Tensor1D, lmax: number): tf.Tensor2D {
   return tf.tidy(() => {
-    const powers = tf.pow(tf.expandDims(cos, 1), tf.range(0, lmax + 1, 1, 'float32').expandDims(0));
-    return tf.matMul(powers, tf.tensor2d(zonalCoefficients(lmax))) as tf.Tensor2D;
+    const coefficients = zonalCoefficients(lmax).map((row) => tf.tensor2d([row]));
+    const z = tf.expandDims(cos, 1);
+    let y: tf.Tensor = coefficients[lmax];
+    for (let k = lmax - 1; k >= 0; k--) y = tf.add(tf.mul(y, z), coefficients[k]);
+    return (lmax === 0 ? tf.tile(y, [cos.shape[0], 1]) : y) as tf.Tensor2D;
   });
 }

@@ -65,5 +65,11 @@ forEachBackend('sphericalHarmonics', (test) => {
     expectClose(zonal.dataSync(), m0.dataSync(), { atol: 2e-6, rtol: 0, label: 'l ≤ 3' });
     expectClose(zonal.dataSync(), cosines.flatMap((z) => [0, 1, 2, 3].map((l) => sphericalHarmonicsAt([0, 0, z], 3)[l * l + l])), { atol: 2e-6, rtol: 0 });
     tf.dispose([zonal, full, m0]);
+    for (const lmax of [0, 1]) {
+      const low = zonalHarmonics(tf.tensor1d(cosines), lmax);
+      assert.equal(low.shape, [cosines.length, lmax + 1]);
+      expectClose(low.dataSync(), cosines.flatMap((z) => [0, 1].slice(0, lmax + 1).map((l) => sphericalHarmonicsAt([0, 0, z], 1)[l * l + l])), { atol: 2e-6, rtol: 0, label: `l ≤ ${lmax}` });
+      low.dispose();
+    }
   });
 });

@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ones, zeros } from './initializers.js';
 import { Module } from './module.js';
+import { batchNormalize, type BatchStatistics } from './ops.js';
 
 export interface BatchNormOptions {
   eps?: number;
@@ -53,19 +54,11 @@ export class BatchNorm1d extends Module {
       const scale = tf.mul(this.weight, tf.rsqrt(tf.add(this.runningVar, this.eps)));
       return tf.add(tf.mul(tf.sub(x, this.runningMean), scale), this.bias) as tf.Tensor2D;
     }
-    const w = rowWeights ? tf.expandDims(rowWeights, 1) : null;
-    const total = w ? tf.sum(w) : tf.scalar(x.shape[0]);
-    const mean = tf.div(tf.sum(w ? tf.mul(x, w) : x, 0), total);
-    const centred = tf.sub(x, mean);
-    const sq = tf.square(centred);
-    const variance = tf.div(tf.sum(w ? tf.mul(sq, w) : sq, 0), total);
-    this.updateRunning(mean, variance, total);
-    const y = tf.mul(centred, tf.mul(this.weight, tf.rsqrt(tf.add(variance, this.eps))));
-    return tf.add(y, this.bias) as tf.Tensor2D;
+    return batchNormalize(x, this.weight as tf.Tensor1D, this.bias as tf.Tensor1D, this.eps, rowWeights, (s) => this.updateRunning(s));
   }
 
   /** running ← (1 − m)·running + m·batch, with the unbiased batch variance σ²_B·W/(W − 1). */
-  private updateRunning(mean: tf.Tensor, variance: tf.Tensor, total: tf.Scalar | tf.Tensor): void {
+  private updateRunning({ mean, variance, total }: BatchStatistics): void {
     const m = this.momentum;
     tf.tidy(() => {
       const unbiased = tf.mul(variance, tf.div(total, tf.sub(total, 1)));

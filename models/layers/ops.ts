@@ -1,5 +1,5 @@
 /**
- * Message-passing primitives: gather, segment reductions, segment softmax, matMul, stopGradient.
+ * Message-passing primitives: gather, segment reductions, segment softmax, matMul, batch normalisation, stopGradient.
  *
  * This is the only home of custom gradients in crystal-gnn (backend-bench.md). Every backend runs the same code:
  * - gather = `gatherND` forward, `scatterND` backward (scatterND sums duplicate rows). The stock `tf.gather`
@@ -7,6 +7,7 @@
  * - segmentSum = `scatterND` forward, `gatherND` backward (wasm: 12 ms vs a missing kernel; cpu: 66 ms vs hours).
  * - matMul = plain matMul forward; backward transposes explicitly and calls plain matMul again, because on wasm
  *   a matMul with `transposeA`/`transposeB` set is 7–10x slower than `tf.transpose` + matMul.
+ * - batchNormalize = the closed-form gradient of training-mode batch normalisation (half the kernels of autodiff).
  * Indices are int32 and must lie in [0, rows): the cpu scatter throws on negative ids, so pad with a dummy
  * graph rather than with −1. No op here reads tensor data back (`dataSync`), so training steps stay async-free.
  * Custom gradients are first-order only (`tf.customGrad` is not twice differentiable): no forces-by-autodiff.
@@ -147,6 +148,52 @@ export function matMul(a: tf.Tensor2D, b: tf.Tensor2D, opts: { gradA?: boolean }
     };
   }) as unknown as CustomGradientFunc);
   return f(a, b) as tf.Tensor2D;
+}
+
+/** Batch statistics of a training-mode `batchNormalize`, for running averages. */
+export interface BatchStatistics {
+  /** [C] (weighted) batch mean. */
+  mean: tf.Tensor1D;
+  /** [C] (weighted) biased batch variance. */
+  variance: tf.Tensor1D;
+  /** Total row weight W (the row count when unweighted). */
+  total: tf.Scalar;
+}
+
+/**
+ * Training-mode batch normalisation y = γ ⊙ (x − μ)/√(σ² + ε) + β of x [M, C] with the batch mean μ and biased
+ * variance σ² per column; row weights w [M] (≥ 0, optional) count row r as w_r rows (W = Σ w_r). `onStatistics`
+ * receives μ, σ² and W inside the forward pass (to update running averages; they are disposed afterwards).
+ *
+ * One custom gradient instead of the autodiff of the composed ops (half the [M, C] kernels on the backward pass):
+ * with x̂ = (x − μ)/√(σ² + ε), dβ = Σ_r dy_r, dγ = Σ_r dy_r ⊙ x̂_r and
+ *   dx_r = γ/√(σ² + ε) ⊙ (dy_r − (w_r/W)(dβ + x̂_r ⊙ dγ)).
+ */
+export function batchNormalize(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, rowWeights?: tf.Tensor1D, onStatistics?: (s: BatchStatistics) => void): tf.Tensor2D {
+  const f = tf.customGrad(((xIn: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    const w = rowWeights ? tf.reshape(rowWeights, [-1, 1]) : null;
+    const total = (w ? tf.sum(w) : tf.scalar(xIn.shape[0])) as tf.Scalar;
+    const mean = tf.div(tf.sum(w ? tf.mul(xIn, w) : xIn, 0), total) as tf.Tensor1D;
+    const centred = tf.sub(xIn, mean);
+    const squares = tf.square(centred);
+    const variance = tf.div(tf.sum(w ? tf.mul(squares, w) : squares, 0), total) as tf.Tensor1D;
+    onStatistics?.({ mean, variance, total });
+    const inv = tf.rsqrt(tf.add(variance, eps));
+    const normalised = tf.mul(centred, inv);
+    // backward: dx = a ⊙ dy − share ⊙ (a ⊙ dβ + (a ⊙ dγ) ⊙ x̂), a = γ/√(σ² + ε), share = w/W (or 1/M)
+    const share = w ? tf.div(w, total) : tf.div(1, total);
+    save([normalised, tf.mul(g, inv), share]);
+    return {
+      value: tf.add(tf.mul(normalised, g), b),
+      gradFunc: (dy: tf.Tensor2D, [xHat, a, rowShare]: Saved) => {
+        const dBeta = tf.sum(dy, 0);
+        const dGamma = tf.sum(tf.mul(dy, xHat), 0);
+        const correction = tf.add(tf.mul(xHat, tf.mul(a, dGamma)), tf.mul(a, dBeta));
+        return [tf.sub(tf.mul(dy, a), tf.mul(correction, rowShare)), dGamma, dBeta];
+      },
+    };
+  }) as unknown as CustomGradientFunc);
+  return f(x, gamma, beta) as tf.Tensor2D;
 }
 
 const COMPARE = { lt: tf.less, le: tf.lessEqual, gt: tf.greater, ge: tf.greaterEqual } as const;

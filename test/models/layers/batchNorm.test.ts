@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as assert from 'uvu/assert';
 import { BatchNorm1d } from '../../../models/layers/batchNorm.js';
+import { batchNormalize } from '../../../models/layers/ops.js';
 import { expectGradcheck, gradcheck } from '../../helpers/gradcheck.js';
 import { expectClose, expectNoLeak, forEachBackend } from '../../helpers/backends.js';
 
@@ -60,6 +61,30 @@ forEachBackend('BatchNorm1d', (test) => {
     assert.ok(values(bn.runningVar).every(Number.isFinite));
     tf.dispose([x, w, probe]);
     bn.dispose();
+  });
+
+  test('batchNormalize: gradients of x, γ and β equal finite differences and the autodiff of the composed formula', () => {
+    const x = tf.tensor2d([[0.3, -1, 2], [1.5, 0.2, -0.7], [-0.4, 0.9, 0.1], [2, -0.3, 0.6], [0.8, 0.4, -1.1]]);
+    const gamma = tf.tensor1d([1.7, -0.6, 0.9]);
+    const beta = tf.tensor1d([0.2, -0.4, 1.1]);
+    const probe = tf.randomNormal([5, 3], 0, 1, 'float32', 7);
+    const composed = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor, w?: tf.Tensor1D): tf.Tensor => {
+      const wc = w ? tf.reshape(w, [-1, 1]) : tf.onesLike(tf.slice(xi, [0, 0], [-1, 1]));
+      const mean = tf.div(tf.sum(tf.mul(xi, wc), 0), tf.sum(wc));
+      const variance = tf.div(tf.sum(tf.mul(tf.square(tf.sub(xi, mean)), wc), 0), tf.sum(wc));
+      return tf.add(tf.mul(tf.div(tf.sub(xi, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b);
+    };
+    for (const w of [undefined, tf.tensor1d([1, 3, 0, 2, 0.5])]) {
+      const label = w ? 'row weights' : 'plain';
+      const loss = (f: (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(xi, g, b), probe));
+      const fused = loss((xi, g, b) => batchNormalize(xi as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, w));
+      expectGradcheck(gradcheck(fused, [x, gamma, beta]), label);
+      const [ours, reference] = [fused, loss((xi, g, b) => composed(xi, g, b, w))].map((f) => tf.tidy(() => tf.grads(f)([x, gamma, beta]).map((g) => Array.from(g.dataSync()))));
+      ours.forEach((g, k) => expectClose(g, reference[k], { atol: 1e-5, rtol: 1e-4, label: `${label}: d${['x', 'γ', 'β'][k]}` }));
+      expectClose(batchNormalize(x, gamma, beta, 1e-5, w).dataSync(), composed(x, gamma, beta, w).dataSync(), { atol: 1e-6, label });
+      w?.dispose();
+    }
+    tf.dispose([x, gamma, beta, probe]);
   });
 
   test('state dict keys and shapes are PyTorch BatchNorm1d', () => {

@@ -87,10 +87,12 @@ export class ConvLayer extends Module {
    */
   apply(h: tf.Tensor2D, g: CgcnnGraph, training: boolean): tf.Tensor2D {
     const F = this.atomFeaLen;
-    const z = this.fcFull.applyParts([{ x: h, index: g.rowCentre }, { x: h, index: g.rowNeighbor }, { x: g.rowBond, inputGrad: false }]);
-    const gated = this.bn1.apply(z, training, g.rowWeights);
-    const filter = tf.sigmoid(tf.slice(gated, [0, 0], [-1, F]));
-    const core = softplus(tf.slice(gated, [0, F], [-1, F]));
+    const parts = [{ x: h, index: g.rowCentre }, { x: h, index: g.rowNeighbor }, { x: g.rowBond, inputGrad: false }];
+    // the filter and core halves of fc_full and bn1 are evaluated apart: no [M, 2F] tensor to slice
+    const halves = [this.fcFull.applyParts(parts, [0, F]), this.fcFull.applyParts(parts, [F, F])];
+    const [filterIn, coreIn] = this.bn1.applyBlocks(halves, training, g.rowWeights);
+    const filter = tf.sigmoid(filterIn);
+    const core = softplus(coreIn);
     const messages = tf.mul(tf.mul(filter, core), tf.expandDims(g.rowWeights, 1)) as tf.Tensor2D;
     const summed = segmentSum(messages, g.rowCentre, h.shape[0]);
     return softplus(tf.add(h, this.bn2.apply(summed, training))) as tf.Tensor2D;

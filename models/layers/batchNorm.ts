@@ -47,23 +47,45 @@ export class BatchNorm1d extends Module {
    * (training only) are multiplicities. Training needs W > 1 rows in total, as in PyTorch.
    */
   apply(x: tf.Tensor2D, training: boolean, rowWeights?: tf.Tensor1D): tf.Tensor2D {
-    if (x.rank !== 2 || x.shape[1] !== this.numFeatures) {
-      throw new Error(`BatchNorm1d(${this.numFeatures}): input must be [M, ${this.numFeatures}], got [${x.shape.join(', ')}]`);
-    }
-    if (!training) {
-      const scale = tf.mul(this.weight, tf.rsqrt(tf.add(this.runningVar, this.eps)));
-      return tf.add(tf.mul(tf.sub(x, this.runningMean), scale), this.bias) as tf.Tensor2D;
-    }
-    return batchNormalize(x, this.weight as tf.Tensor1D, this.bias as tf.Tensor1D, this.eps, rowWeights, (s) => this.updateRunning(s));
+    return this.applyBlocks([x], training, rowWeights)[0];
   }
 
-  /** running ← (1 − m)·running + m·batch, with the unbiased batch variance σ²_B·W/(W − 1). */
-  private updateRunning({ mean, variance, total }: BatchStatistics): void {
+  /**
+   * The layer on x = [x₁ | x₂ | …] given as its column blocks, each normalised with its own channels' γ, β and
+   * statistics (BatchNorm is per channel): a caller that uses the halves separately never slices an [M, C] tensor.
+   */
+  applyBlocks(blocks: tf.Tensor2D[], training: boolean, rowWeights?: tf.Tensor1D): tf.Tensor2D[] {
+    const widths = blocks.map((x) => (x.rank === 2 ? x.shape[1] : NaN));
+    if (widths.reduce((a, w) => a + w, 0) !== this.numFeatures) {
+      throw new Error(`BatchNorm1d(${this.numFeatures}): input must be [M, ${this.numFeatures}], got ${blocks.map((x) => `[${x.shape.join(', ')}]`).join(' | ')}`);
+    }
+    const whole = blocks.length === 1;
+    let offset = 0;
+    return blocks.map((x, k) => {
+      const start = offset;
+      offset += widths[k];
+      const channels = (v: tf.Tensor): tf.Tensor1D => (whole ? v : tf.slice(v, [start], [widths[k]])) as tf.Tensor1D;
+      if (!training) {
+        const scale = tf.mul(channels(this.weight), tf.rsqrt(tf.add(channels(this.runningVar), this.eps)));
+        return tf.add(tf.mul(tf.sub(x, channels(this.runningMean)), scale), channels(this.bias)) as tf.Tensor2D;
+      }
+      return batchNormalize(x, channels(this.weight), channels(this.bias), this.eps, rowWeights, (s) => this.updateRunning(s, start));
+    });
+  }
+
+  /** running ← (1 − m)·running + m·batch on channels [start, start + C_b), with the unbiased variance σ²_B·W/(W − 1). */
+  private updateRunning({ mean, variance, total }: BatchStatistics, start: number): void {
     const m = this.momentum;
     tf.tidy(() => {
       const unbiased = tf.mul(variance, tf.div(total, tf.sub(total, 1)));
-      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - m), tf.mul(mean, m)));
-      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - m), tf.mul(unbiased, m)));
+      const update = (running: tf.Variable, batch: tf.Tensor): void => {
+        const width = batch.shape[0];
+        const block = tf.add(tf.mul(tf.slice(running, [start], [width]), 1 - m), tf.mul(batch, m));
+        const end = start + width;
+        running.assign(width === this.numFeatures ? block : tf.concat([tf.slice(running, [0], [start]), block, tf.slice(running, [end], [this.numFeatures - end])]));
+      };
+      update(this.runningMean, mean);
+      update(this.runningVar, unbiased);
     });
   }
 

@@ -79,22 +79,27 @@ export class Dense extends Module {
    * The layer on the concatenation [part₁ | part₂ | …] without forming it: Σ_k gather(x_k·W_k, index_k) + b, where
    * W_k are the matching rows of the weight. A gathered part's product runs on the rows of x_k (N atoms) instead of
    * the gathered rows (E edges), and neither the [E, Σ widths] input nor its gradient is ever built.
+   * `columns: [start, size]` evaluates only those output columns (W and b sliced, not the [E, out] result).
    */
-  applyParts(parts: InputPart[]): tf.Tensor2D {
+  applyParts(parts: InputPart[], columns: [number, number] = [0, this.outFeatures]): tf.Tensor2D {
     const width = parts.reduce((a, p) => a + p.x.shape[1], 0);
     if (width !== this.inFeatures) {
       throw new Error(`Dense(${this.inFeatures} → ${this.outFeatures}): parts of widths [${parts.map((p) => p.x.shape[1]).join(', ')}] do not add up to ${this.inFeatures}`);
     }
+    const [start, size] = columns;
+    if (start < 0 || size <= 0 || start + size > this.outFeatures) {
+      throw new Error(`Dense(${this.inFeatures} → ${this.outFeatures}): output columns [${start}, ${start + size}) out of range`);
+    }
     let offset = 0;
     let y: tf.Tensor | null = null;
     for (const p of parts) {
-      const w = tf.slice(this.weight, [offset, 0], [p.x.shape[1], -1]) as tf.Tensor2D;
+      const w = tf.slice(this.weight, [offset, start], [p.x.shape[1], size]) as tf.Tensor2D;
       offset += p.x.shape[1];
       const product = matMul(p.x, w, { gradA: p.inputGrad ?? true });
       const term = p.index ? gather(product, p.index) : product;
       y = y ? tf.add(y, term) : term;
     }
-    if (this.bias) y = tf.add(y!, this.bias);
+    if (this.bias) y = tf.add(y!, size === this.outFeatures ? this.bias : tf.slice(this.bias, [start], [size]));
     return (this.act ? this.act(y!) : y!) as tf.Tensor2D;
   }
 

@@ -87,6 +87,36 @@ forEachBackend('BatchNorm1d', (test) => {
     tf.dispose([x, gamma, beta, probe]);
   });
 
+  test('column blocks: the same outputs, gradients and running statistics as the whole input', () => {
+    const [whole, split] = [new BatchNorm1d(3), new BatchNorm1d(3)];
+    for (const bn of [whole, split]) {
+      bn.weight.assign(tf.tensor1d([1.5, -0.5, 2]));
+      bn.bias.assign(tf.tensor1d([0.1, 0.2, -0.3]));
+    }
+    const x = tf.tensor2d([[0.3, -1, 2], [1.5, 0.2, -0.7], [-0.4, 0.9, 0.1], [2, -0.3, 0.6]]);
+    const w = tf.tensor1d([1, 3, 0, 2]);
+    for (const training of [true, false]) {
+      const label = training ? 'training' : 'eval';
+      const a = tf.tidy(() => whole.apply(x, training, w).dataSync());
+      const b = tf.tidy(() => tf.concat(split.applyBlocks([tf.slice(x, [0, 0], [-1, 1]), tf.slice(x, [0, 1], [-1, 2])], training, w), 1).dataSync());
+      expectClose(b, a, { atol: 1e-6, label });
+      expectClose(values(split.runningMean), values(whole.runningMean), { atol: 1e-7, label: `${label}: running mean` });
+      expectClose(values(split.runningVar), values(whole.runningVar), { atol: 1e-7, label: `${label}: running var` });
+    }
+    const grad = (bn: BatchNorm1d, blocks: boolean) => tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => {
+        const y = blocks ? tf.concat(bn.applyBlocks([tf.slice(x, [0, 0], [-1, 2]), tf.slice(x, [0, 2], [-1, 1])], true, w), 1) : bn.apply(x, true, w);
+        return tf.sum(tf.mul(y, tf.tensor2d([[1, -2, 0.5], [0.3, 1, -1], [2, 0.1, 0.4], [-0.6, 0.8, 1.2]]))) as tf.Scalar;
+      }, [bn.weight, bn.bias]);
+      return [...values(grads[bn.weight.name]), ...values(grads[bn.bias.name])];
+    });
+    expectClose(grad(split, true), grad(whole, false), { atol: 1e-6, label: 'dγ, dβ' });
+    assert.throws(() => split.applyBlocks([tf.slice(x, [0, 0], [-1, 2])], true), /BatchNorm1d\(3\): input must be \[M, 3\], got \[4, 2\]/);
+    tf.dispose([x, w]);
+    whole.dispose();
+    split.dispose();
+  });
+
   test('state dict keys and shapes are PyTorch BatchNorm1d', () => {
     const bn = new BatchNorm1d(4);
     assert.equal([...bn.stateDict().keys()], ['weight', 'bias', 'running_mean', 'running_var']);

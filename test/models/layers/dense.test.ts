@@ -32,7 +32,16 @@ forEachBackend('Dense', (t) => {
       expectGradcheck(gradcheck((x) => tf.sum(tf.mul(d.applyParts(parts(x as tf.Tensor2D)), w)), [v]), 'node features');
       expectGradcheck(gradcheckVariables(() => tf.sum(tf.mul(d.applyParts(parts(v)), w)), [d.weight, d.bias!]), 'weights');
     }));
+    expectNoLeak(() => tf.tidy(() => {
+      // output columns [1, 3) are those columns of the whole layer; their weight gradient lands in those columns
+      const parts = [{ x: v, index: src }, { x: v, index: dst }, { x: e, inputGrad: false }];
+      expectClose(d.applyParts(parts, [1, 2]).dataSync(), tf.slice(d.applyParts(parts), [0, 1], [-1, 2]).dataSync(), { atol: 1e-7, rtol: 0 });
+      const { grads } = tf.variableGrads(() => tf.sum(d.applyParts(parts, [1, 2])), [d.weight]);
+      const g = grads[d.weight.name].arraySync() as number[][];
+      assert.ok(g.every((row) => row[0] === 0) && g.some((row) => row[1] !== 0 && row[2] !== 0), 'gradient confined to columns 1-2');
+    }));
     assert.throws(() => d.applyParts([{ x: v }, { x: e }]), /parts of widths \[2, 1\] do not add up to 5/);
+    assert.throws(() => d.applyParts([{ x: v, index: src }, { x: v, index: dst }, { x: e }], [2, 2]), /output columns \[2, 4\) out of range/);
     tf.dispose([v, e, src, dst]);
     d.dispose();
   });

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activation as lookupActivation, type Activation, type ActivationName } from './activations.js';
 import { torchLinearDefault, xavierUniform, zeros, type Initializer } from './initializers.js';
 import { Module } from './module.js';
-import { gather, matMul } from './ops.js';
+import { addBias, gather, matMul } from './ops.js';
 
 export type DenseInit = 'xavier' | 'torch' | { weight: Initializer; bias?: Initializer };
 
@@ -69,8 +69,8 @@ export class Dense extends Module {
       throw new Error(`Dense(${this.inFeatures} → ${this.outFeatures}): input must be [..., ${this.inFeatures}], got [${x.shape.join(', ')}]`);
     }
     const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, inner]) as tf.Tensor2D;
-    let y: tf.Tensor = matMul(x2, this.weight as tf.Variable<tf.Rank.R2>, { gradA: opts.inputGrad ?? true });
-    if (this.bias) y = tf.add(y, this.bias);
+    const product = matMul(x2, this.weight as tf.Variable<tf.Rank.R2>, { gradA: opts.inputGrad ?? true });
+    let y: tf.Tensor = this.bias ? addBias(product, this.bias as tf.Variable<tf.Rank.R1>) : product;
     if (this.act) y = this.act(y);
     return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
   }
@@ -99,7 +99,7 @@ export class Dense extends Module {
       const term = p.index ? gather(product, p.index) : product;
       y = y ? tf.add(y, term) : term;
     }
-    if (this.bias) y = tf.add(y!, size === this.outFeatures ? this.bias : tf.slice(this.bias, [start], [size]));
+    if (this.bias) y = addBias(y as tf.Tensor2D, (size === this.outFeatures ? this.bias : tf.slice(this.bias, [start], [size])) as tf.Tensor1D);
     return (this.act ? this.act(y!) : y!) as tf.Tensor2D;
   }
 

@@ -150,6 +150,27 @@ export function matMul(a: tf.Tensor2D, b: tf.Tensor2D, opts: { gradA?: boolean }
   return f(a, b) as tf.Tensor2D;
 }
 
+/** Backends whose Sum over a non-last axis transposes first: a scatter of all rows into one is 3–4x faster there. */
+const SUM_ROWS_BY_SCATTER = new Set(['wasm', 'cpu']);
+
+/**
+ * Σ_r x_r of x [M, C] → [C], without a gradient (for backward passes and batch statistics). On wasm and cpu it is
+ * a scatterND of every row into one row (0.9 vs 3.5 ms for [20000, 64] on wasm); elsewhere tf.sum.
+ */
+export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
+  if (!SUM_ROWS_BY_SCATTER.has(tf.getBackend())) return tf.sum(x, 0);
+  return tf.tidy(() => tf.reshape(tf.scatterND(tf.zeros([x.shape[0], 1], 'int32'), x, [1, x.shape[1]]), [-1]));
+}
+
+/** y + b for y [M, C] and a bias b [C]; db = `sumRows`(dy). */
+export function addBias(y: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  const f = tf.customGrad(((yIn: tf.Tensor2D, bIn: tf.Tensor1D) => ({
+    value: tf.add(yIn, bIn),
+    gradFunc: (dy: tf.Tensor2D) => [dy, sumRows(dy)],
+  })) as unknown as CustomGradientFunc);
+  return f(y, b) as tf.Tensor2D;
+}
+
 /** Batch statistics of a training-mode `batchNormalize`, for running averages. */
 export interface BatchStatistics {
   /** [C] (weighted) batch mean. */
@@ -173,10 +194,10 @@ export function batchNormalize(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tens
   const f = tf.customGrad(((xIn: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
     const w = rowWeights ? tf.reshape(rowWeights, [-1, 1]) : null;
     const total = (w ? tf.sum(w) : tf.scalar(xIn.shape[0])) as tf.Scalar;
-    const mean = tf.div(tf.sum(w ? tf.mul(xIn, w) : xIn, 0), total) as tf.Tensor1D;
-    const centred = tf.sub(xIn, mean);
-    const squares = tf.square(centred);
-    const variance = tf.div(tf.sum(w ? tf.mul(squares, w) : squares, 0), total) as tf.Tensor1D;
+    const mean = tf.div(sumRows(w ? tf.mul(xIn, w) as tf.Tensor2D : xIn), total) as tf.Tensor1D;
+    const centred = tf.sub(xIn, mean) as tf.Tensor2D;
+    const squares = tf.square(centred) as tf.Tensor2D;
+    const variance = tf.div(sumRows(w ? tf.mul(squares, w) as tf.Tensor2D : squares), total) as tf.Tensor1D;
     onStatistics?.({ mean, variance, total });
     const inv = tf.rsqrt(tf.add(variance, eps));
     const normalised = tf.mul(centred, inv);
@@ -186,8 +207,8 @@ export function batchNormalize(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tens
     return {
       value: tf.add(tf.mul(normalised, g), b),
       gradFunc: (dy: tf.Tensor2D, [xHat, a, rowShare]: Saved) => {
-        const dBeta = tf.sum(dy, 0);
-        const dGamma = tf.sum(tf.mul(dy, xHat), 0);
+        const dBeta = sumRows(dy);
+        const dGamma = sumRows(tf.mul(dy, xHat) as tf.Tensor2D);
         const correction = tf.add(tf.mul(xHat, tf.mul(a, dGamma)), tf.mul(a, dBeta));
         return [tf.sub(tf.mul(dy, a), tf.mul(correction, rowShare)), dGamma, dBeta];
       },

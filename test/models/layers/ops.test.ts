@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { gather, indicator, matMul, segmentMax, segmentMean, segmentSoftmax, segmentSum, stopGradient } from '../../../models/layers/ops.js';
+import { addBias, gather, indicator, matMul, segmentMax, segmentMean, segmentSoftmax, segmentSum, stopGradient, sumRows } from '../../../models/layers/ops.js';
 import { expectClose, expectNoLeak, forEachBackend } from '../../helpers/backends.js';
 import { expectGradcheck, gradcheck } from '../../helpers/gradcheck.js';
 
@@ -39,6 +39,21 @@ forEachBackend('ops', (t, backend) => {
       const g3 = gather(x3, idx);
       assert.equal(g3.shape, [E, 3, 2]);
       expectClose(g3.dataSync(), refGather(Array.from(x3.dataSync()), SRC, 6), { atol: 0, rtol: 0 });
+    }));
+  });
+
+  t('sumRows = column sums (hand value and tf.sum); addBias: y + b, db = Σ_r dy_r, dy passes', () => {
+    expectNoLeak(() => tf.tidy(() => {
+      assert.equal(Array.from(sumRows(tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2])).dataSync()), [9, 12]);
+      const m = tf.tensor2d(M, [E, F]);
+      expectClose(sumRows(m).dataSync(), tf.sum(m, 0).dataSync(), { atol: 1e-5, rtol: 1e-6 });
+      const y = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
+      const b = tf.tensor1d([10, -1]);
+      assert.equal(Array.from(addBias(y, b).dataSync()), [11, 1, 13, 3, 15, 5]);
+      const w = tf.tensor2d([1, 10, 2, 20, 3, 30], [3, 2]);
+      const [dy, db] = tf.grads((yi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(addBias(yi as tf.Tensor2D, bi as tf.Tensor1D), w)))([y, b]);
+      assert.equal(Array.from(dy.dataSync()), [1, 10, 2, 20, 3, 30]);
+      assert.equal(Array.from(db.dataSync()), [6, 60]);
     }));
   });
 

@@ -2,18 +2,20 @@
  * Activation functions, elementwise on any shape, and the one name → function lookup used by configs.
  *
  * softplus(x) = ln(1 + eˣ), evaluated stably: TF.js returns x itself once eˣ is below float32 resolution
- * (x > ~13.9), PyTorch from x > 20; both round to the same float32 values.
+ * (x > ~13.9), PyTorch from x > 20; both round to the same float32 values. On wasm it is computed as
+ * max(x, 0) − ln σ(|x|) (ops.softplus, 2.2x faster there).
  * ssp(x) = softplus(x) − ln 2 (SchNet's shifted softplus, ssp(0) = 0); silu(x) = x·σ(x) (MatGL calls it swish).
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../../data/errors.js';
+import { softplus as fastSoftplus } from './ops.js';
 
 export type Activation = (x: tf.Tensor) => tf.Tensor;
 
 const LN2 = Math.log(2);
 
-export const softplus: Activation = (x) => tf.softplus(x);
-export const ssp: Activation = (x) => tf.sub(tf.softplus(x), LN2);
+export const softplus: Activation = (x) => fastSoftplus(x);
+export const ssp: Activation = (x) => tf.sub(fastSoftplus(x), LN2);
 export const silu: Activation = (x) => tf.mul(x, tf.sigmoid(x));
 export const sigmoid: Activation = (x) => tf.sigmoid(x);
 export const tanh: Activation = (x) => tf.tanh(x);

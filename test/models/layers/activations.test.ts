@@ -22,6 +22,7 @@ forEachBackend('activations', (t) => {
       assert.is(ssp(tf.scalar(0)).dataSync()[0], 0);
       const g = tf.grad((v: tf.Tensor) => tf.sum(softplus(v)))(x).dataSync();
       assert.is(g[g.length - 1], 1);
+      expectClose(g, ref.x.map((v) => 1 / (1 + Math.exp(-v))), { atol: 1e-7, rtol: 1e-6, label: 'softplus′ = σ' });
       assert.ok(g.every(Number.isFinite));
     }));
   });

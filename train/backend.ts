@@ -47,20 +47,28 @@ function loadNodePackage(): Promise<'tensorflow-gpu' | 'tensorflow' | null> {
 }
 
 /**
- * Zero-copy `Identity` for wasm. The engine clones every tensor it saves for the backward pass through `Identity`,
- * and the stock wasm kernel copies the whole buffer (an [E, F] memcpy per saved activation, ~1/3 of a SchNet
+ * Zero-copy `Identity` and same-dtype `Cast` for wasm. The engine clones every tensor it saves for the backward
+ * pass through `Identity`, and Multiply's gradient casts both operands to float32 even when they already are; the
+ * stock wasm kernels copy the whole buffer each time (an [E, F] memcpy per saved activation was ~1/3 of a SchNet
  * training step). Tensors are immutable and the wasm backend reference-counts its buffers, so sharing the buffer is
- * what the cpu backend already does.
+ * what the cpu backend already does. A Cast to another dtype still converts.
  */
-function registerZeroCopyIdentity(): void {
+function registerZeroCopyKernels(): void {
+  type WasmBackend = { incRef(dataId: tf.DataId): void };
+  const share = (x: tf.TensorInfo, backend: unknown): tf.TensorInfo => {
+    (backend as WasmBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
   tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: ({ inputs, backend }) => share(inputs.x as tf.TensorInfo, backend) });
+  const convert = tf.getKernel('Cast', 'wasm')!.kernelFunc;
+  tf.unregisterKernel('Cast', 'wasm');
   tf.registerKernel({
-    kernelName: 'Identity',
+    kernelName: 'Cast',
     backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }) => {
-      const x = inputs.x as tf.TensorInfo;
-      (backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      return (args.attrs as { dtype: tf.DataType }).dtype === x.dtype ? share(x, args.backend) : convert(args);
     },
   });
 }
@@ -72,7 +80,7 @@ function loadWasm(): Promise<boolean> {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       const dir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
       wasm.setWasmPaths(`${dir}/`);
-      registerZeroCopyIdentity();
+      registerZeroCopyKernels();
       return true;
     } catch {
       return false;

@@ -53,6 +53,21 @@ test('wasm Identity shares buffers safely: clones outlive their source, memory i
   (await g.data()).forEach((v, i) => assert.ok(Math.abs(v - expect[i]) < 1e-6));
 });
 
+test('wasm Cast to the same dtype shares the buffer; to another dtype it converts', async () => {
+  await initBackend('wasm');
+  const buffers = tf.memory().numDataBuffers;
+  const x = tf.tensor1d([1.5, -2.5, 3]);
+  const same = tf.cast(x, 'float32');
+  const ints = tf.cast(x, 'int32');
+  assert.is(tf.memory().numDataBuffers, buffers + 2, 'x and the int32 copy');
+  x.dispose();
+  assert.equal(Array.from(await same.data()), [1.5, -2.5, 3]);
+  assert.equal(Array.from(await ints.data()), [1, -2, 3]);
+  assert.is(ints.dtype, 'int32');
+  tf.dispose([same, ints]);
+  assert.is(tf.memory().numDataBuffers, buffers);
+});
+
 test('auto picks the TensorFlow binding when it loads, else wasm', async () => {
   const info = await initBackend('auto');
   assert.is(info.name, hasTfjsNode ? info.name : 'wasm');

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../../data/errors.js';
-import { softplus as fastSoftplus } from './ops.js';
+import { silu as fastSilu, softplus as fastSoftplus } from './ops.js';
 
 export type Activation = (x: tf.Tensor) => tf.Tensor;
 
@@ -16,7 +16,7 @@ const LN2 = Math.log(2);
 
 export const softplus: Activation = (x) => fastSoftplus(x);
 export const ssp: Activation = (x) => tf.sub(fastSoftplus(x), LN2);
-export const silu: Activation = (x) => tf.mul(x, tf.sigmoid(x));
+export const silu: Activation = (x) => fastSilu(x);
 export const sigmoid: Activation = (x) => tf.sigmoid(x);
 export const tanh: Activation = (x) => tf.tanh(x);
 export const relu: Activation = (x) => tf.relu(x);

@@ -7,7 +7,7 @@
  * - segmentSum = `scatterND` forward, `gatherND` backward (wasm: 12 ms vs a missing kernel; cpu: 66 ms vs hours).
  * - matMul = plain matMul forward; backward transposes explicitly and calls plain matMul again, because on wasm
  *   a matMul with `transposeA`/`transposeB` set is 7–10x slower than `tf.transpose` + matMul.
- * - softplus on wasm = max(x, 0) − ln σ(|x|) (its Softplus kernel is scalar).
+ * - softplus on wasm = max(x, 0) − ln σ(|x|) (its Softplus kernel is scalar); silu with its gradient from σ and y.
  * - batchNormalize = the closed-form gradient of training-mode batch normalisation (half the kernels of autodiff).
  * Indices are int32 and must lie in [0, rows): the cpu scatter throws on negative ids, so pad with a dummy
  * graph rather than with −1. No op here reads tensor data back (`dataSync`), so training steps stay async-free.
@@ -161,6 +161,19 @@ export function softplus<T extends tf.Tensor>(x: T): T {
   return unary(x, (xIn, save) => {
     save([xIn]);
     return { value: tf.sub(tf.relu(xIn), tf.log(tf.sigmoid(tf.abs(xIn)))), gradFunc: (dy, [s]) => tf.mul(dy, tf.sigmoid(s)) };
+  }) as T;
+}
+
+/**
+ * silu(x) = x·σ(x) (MatGL's swish), gradient σ(x) + y·(1 − σ(x)) from the saved σ and y: four element-wise kernels
+ * on the backward pass where the autodiff of x·σ(x) takes six.
+ */
+export function silu<T extends tf.Tensor>(x: T): T {
+  return unary(x, (xIn, save) => {
+    const s = tf.sigmoid(xIn);
+    const y = tf.mul(xIn, s);
+    save([s, y]);
+    return { value: y, gradFunc: (dy, [sv, yv]) => tf.mul(dy, tf.sub(tf.add(sv, yv), tf.mul(yv, sv))) };
   }) as T;
 }
 

@@ -23,6 +23,8 @@ forEachBackend('activations', (t) => {
       const g = tf.grad((v: tf.Tensor) => tf.sum(softplus(v)))(x).dataSync();
       assert.is(g[g.length - 1], 1);
       expectClose(g, ref.x.map((v) => 1 / (1 + Math.exp(-v))), { atol: 1e-7, rtol: 1e-6, label: 'softplus′ = σ' });
+      const gs = tf.grad((v: tf.Tensor) => tf.sum(silu(v)))(x).dataSync();
+      expectClose(gs, ref.x.map((v) => { const s = 1 / (1 + Math.exp(-v)); return s * (1 + v * (1 - s)); }), { atol: 1e-6, rtol: 1e-5, label: 'silu′' });
       assert.ok(g.every(Number.isFinite));
     }));
   });

@@ -1,5 +1,6 @@
 /**
- * Message-passing primitives: gather, segment reductions, segment softmax, matMul, batch normalisation, stopGradient.
+ * Message-passing primitives: gather, segment reductions, segment softmax, matMul, column sums, bias addition, batch
+ * normalisation, softplus/silu, stopGradient.
  *
  * This is the only home of custom gradients in crystal-gnn (backend-bench.md). Every backend runs the same code:
  * - gather = `gatherND` forward, `scatterND` backward (scatterND sums duplicate rows). The stock `tf.gather`
@@ -8,6 +9,8 @@
  * - matMul = plain matMul forward; backward transposes explicitly and calls plain matMul again, because on wasm
  *   a matMul with `transposeA`/`transposeB` set is 7–10x slower than `tf.transpose` + matMul.
  * - softplus on wasm = max(x, 0) − ln σ(|x|) (its Softplus kernel is scalar); silu with its gradient from σ and y.
+ * - sumRows = column sums as one scatterND of all rows into one on wasm/cpu, whose Sum over axis 0 transposes first;
+ *   addBias takes its bias gradient from it.
  * - batchNormalize = the closed-form gradient of training-mode batch normalisation (half the kernels of autodiff).
  * Indices are int32 and must lie in [0, rows): the cpu scatter throws on negative ids, so pad with a dummy
  * graph rather than with −1. No op here reads tensor data back (`dataSync`), so training steps stay async-free.

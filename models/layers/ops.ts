@@ -3,7 +3,7 @@
  * normalisation, softplus/silu, stopGradient.
  *
  * This is the only home of custom gradients in crystal-gnn (backend-bench.md). Every backend runs the same code,
- * except the two forms marked wasm/cpu below, which fall back to the plain TF.js op elsewhere:
+ * except softplus (wasm) and sumRows (wasm, cpu), which use the plain TF.js op on the other backends:
  * - gather = `gatherND` forward, `scatterND` backward (scatterND sums duplicate rows). The stock `tf.gather`
  *   gradient needs `UnsortedSegmentSum`, which wasm lacks, and wasm's `gatherND` is ~12x faster than `gather`.
  * - segmentSum = `scatterND` forward, `gatherND` backward (wasm: 12 ms vs a missing kernel; cpu: 66 ms vs hours).

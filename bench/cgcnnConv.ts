@@ -32,8 +32,9 @@ const h = tf.randomNormal([batch.numAtoms, 64], 0, 1, 'float32', 1) as tf.Tensor
 function concatConv(x: tf.Tensor2D): tf.Tensor2D {
   const F = 64;
   const z = conv.fcFull.apply(tf.concat([gather(x, g.rowCentre), gather(x, g.rowNeighbor), g.rowBond], 1)) as tf.Tensor2D;
-  const gated = conv.bn1.apply(z, true, g.rowWeights);
-  const m = tf.mul(tf.mul(tf.sigmoid(tf.slice(gated, [0, 0], [-1, F])), tf.softplus(tf.slice(gated, [0, F], [-1, F]))), tf.expandDims(g.rowWeights, 1));
+  const gated = conv.bn1.apply(z, true, g.rowWeights ?? undefined);
+  const gatedCore = tf.mul(tf.sigmoid(tf.slice(gated, [0, 0], [-1, F])), tf.softplus(tf.slice(gated, [0, F], [-1, F])));
+  const m = g.rowWeights ? tf.mul(gatedCore, tf.expandDims(g.rowWeights, 1)) : gatedCore;
   return tf.softplus(tf.add(x, conv.bn2.apply(segmentSum(m as tf.Tensor2D, g.rowCentre, x.shape[0]), true))) as tf.Tensor2D;
 }
 

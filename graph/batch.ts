@@ -59,6 +59,8 @@ export interface GraphBatch {
   graphOfAtom: tf.Tensor1D;
   /** [E] int32 centre atom i. */
   src: tf.Tensor1D;
+  /** Host copy of `src` (per-atom neighbour counts without a read-back). */
+  hostSrc: Int32Array;
   /** [E] int32 neighbour atom j. */
   dst: tf.Tensor1D;
   /** [E,3] float32 r_ij in Å. */
@@ -164,6 +166,7 @@ export function collate(samples: GraphSample[]): GraphBatch {
     hostNumbers: numbers,
     graphOfAtom: tf.tensor1d(graphOfAtom, 'int32'),
     src: tf.tensor1d(src, 'int32'),
+    hostSrc: src,
     dst: tf.tensor1d(dst, 'int32'),
     vectors: tf.tensor2d(vectors, [numEdges, 3]),
     distances: tf.tensor1d(distances),

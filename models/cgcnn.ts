@@ -11,8 +11,9 @@
  * Neighbours: the k-NN graph (`graph: {cutoff: 8, max_neighbors: 12}`), summed into the centre i (`src`).
  * Padding is done here, in the model: an atom with m_i < K = max_num_nbr neighbours gets K − m_i extra slots with
  * neighbour = the first atom of its crystal and d = radius + 1 Å, exactly as upstream's data loader pads. They are
- * identical per atom, so the model evaluates one padded row per atom and weighs it by p_i = K − m_i, in the sum and
- * in bn1's batch statistics (row weights of `BatchNorm1d`); the function is the same as with explicit slots.
+ * identical per atom, so the model evaluates one padded row per atom that has any and weighs it by p_i = K − m_i, in
+ * the sum and in bn1's batch statistics (row weights of `BatchNorm1d`); the function is the same as with explicit
+ * slots. A batch whose rows all weigh 1 (every atom has its K neighbours, or misses one; no occupancies) runs unweighted.
  * Upstream: padded slots are deliberately NOT masked (txie-93/cgcnn `data.py`, warning "not find enough neighbors").
  *
  * Weight names are upstream's state-dict keys (`embedding.weight`, `convs.0.fc_full.weight`,
@@ -53,8 +54,8 @@ export const CgcnnOptions = z.object({
 export type CgcnnOptions = z.infer<typeof CgcnnOptions>;
 
 /**
- * Per-batch neighbour slots shared by the conv layers: the E real slots, then one padded row per atom
- * (neighbour = the first atom of its crystal, d = radius + 1), M = E + N rows in all.
+ * Per-batch neighbour slots shared by the conv layers: the E real slots, then one padded row per atom with fewer
+ * than K neighbours (neighbour = the first atom of its crystal, d = radius + 1), M = E + P rows in all.
  */
 export interface CgcnnGraph {
   /** [M] centre i of each row (src, then 0…N−1). */
@@ -63,8 +64,8 @@ export interface CgcnnGraph {
   rowNeighbor: tf.Tensor1D;
   /** [M, K_g] Gaussian-expanded distance of each row. */
   rowBond: tf.Tensor2D;
-  /** [M] multiplicity: 1 for real slots, p_i = max(K − m_i, 0) for atom i's padded row. */
-  rowWeights: tf.Tensor1D;
+  /** [M] multiplicity: 1 for real slots (o_j in occupancy mode), p_i = K − m_i for atom i's padded row; null when all are 1. */
+  rowWeights: tf.Tensor1D | null;
 }
 
 /** Gated graph convolution (upstream `ConvLayer`): h_i ← softplus(h_i + bn2(Σ_j σ(f_ij) ⊙ softplus(c_ij))). */
@@ -90,10 +91,11 @@ export class ConvLayer extends Module {
     const parts = [{ x: h, index: g.rowCentre }, { x: h, index: g.rowNeighbor }, { x: g.rowBond, inputGrad: false }];
     // the filter and core halves of fc_full and bn1 are evaluated apart: no [M, 2F] tensor to slice
     const halves = [this.fcFull.applyParts(parts, [0, F]), this.fcFull.applyParts(parts, [F, F])];
-    const [filterIn, coreIn] = this.bn1.applyBlocks(halves, training, g.rowWeights);
+    const [filterIn, coreIn] = this.bn1.applyBlocks(halves, training, g.rowWeights ?? undefined);
     const filter = tf.sigmoid(filterIn);
     const core = softplus(coreIn);
-    const messages = tf.mul(tf.mul(filter, core), tf.expandDims(g.rowWeights, 1)) as tf.Tensor2D;
+    const gatedCore = tf.mul(filter, core) as tf.Tensor2D;
+    const messages = g.rowWeights ? tf.mul(gatedCore, tf.expandDims(g.rowWeights, 1)) as tf.Tensor2D : gatedCore;
     const summed = segmentSum(messages, g.rowCentre, h.shape[0]);
     return softplus(tf.add(h, this.bn2.apply(summed, training))) as tf.Tensor2D;
   }
@@ -180,19 +182,30 @@ export class CGCNN extends Module implements GraphModel {
 
   /** Neighbour slots of a batch, padded to K per atom (see the header). */
   graph(batch: GraphBatch): CgcnnGraph {
-    const N = batch.numAtoms;
-    const firstAtom = new Int32Array(N);
+    const K = this.options.max_num_nbr;
+    const found = new Int32Array(batch.numAtoms);
+    for (const i of batch.hostSrc) found[i]++;
+    const padAtoms: number[] = [];
+    const padNeighbours: number[] = [];
+    const padCounts: number[] = [];
     for (let g = 0, start = 0; g < batch.numGraphs; start += batch.atomsPerGraph[g++]) {
-      firstAtom.fill(start, start, start + batch.atomsPerGraph[g]);
+      for (let i = start; i < start + batch.atomsPerGraph[g]; i++) {
+        if (found[i] >= K) continue;
+        padAtoms.push(i);
+        padNeighbours.push(start);
+        padCounts.push(K - found[i]);
+      }
     }
-    const found = segmentSum(tf.onesLike(batch.distances), batch.src, N);
-    const pad = tf.relu(tf.sub(this.options.max_num_nbr, found)) as tf.Tensor1D;
+    const P = padAtoms.length;
+    const occupancyWeights = neighbourWeight(batch);
+    const weighted = occupancyWeights !== null || padCounts.some((p) => p !== 1);
+    const paddedBond = tf.tile(this.gaussian(tf.tensor1d([this.radius + 1])), [P, 1]);
     return {
-      rowCentre: tf.concat([batch.src, tf.range(0, N, 1, 'int32')]) as tf.Tensor1D,
-      rowNeighbor: tf.concat([batch.dst, tf.tensor1d(firstAtom, 'int32')]) as tf.Tensor1D,
-      rowBond: tf.concat([this.gaussian(batch.distances), tf.tile(this.gaussian(tf.tensor1d([this.radius + 1])), [N, 1])]) as tf.Tensor2D,
+      rowCentre: tf.concat([batch.src, tf.tensor1d(padAtoms, 'int32')]) as tf.Tensor1D,
+      rowNeighbor: tf.concat([batch.dst, tf.tensor1d(padNeighbours, 'int32')]) as tf.Tensor1D,
+      rowBond: tf.concat([this.gaussian(batch.distances), paddedBond]) as tf.Tensor2D,
       // occupancy mode: a real slot counts o_j (its message and its weight in the BatchNorm statistics)
-      rowWeights: tf.concat([tf.reshape(neighbourWeight(batch) ?? tf.onesLike(batch.distances), [-1]), pad]) as tf.Tensor1D,
+      rowWeights: weighted ? tf.concat([tf.reshape(occupancyWeights ?? tf.onesLike(batch.distances), [-1]), tf.tensor1d(padCounts)]) as tf.Tensor1D : null,
     };
   }
 

@@ -114,35 +114,46 @@ function randomModel(o: CgcnnOptions, radius: number, seed: number): CGCNN {
   return model;
 }
 
-/** Two small crystals, where a 3.2 Å radius leaves most atoms with fewer than 6 neighbours. */
-function paddedSamples(): GraphSample[] {
-  const a = sampleOf(smallCrystal(), 3.2, 6);
-  const b = sampleOf(makeAtoms('pair', [[3.1, 0, 0], [0, 4.0, 0], [0.3, 0, 5.2]], [[0, 0, 0], [0.5, 0.4, 0.45]], [8, 3]), 3.2, 6);
+/** Two small crystals, where a 3.2 Å radius leaves most atoms with fewer than 6 (= k) neighbours. */
+function paddedSamples(k = 6): GraphSample[] {
+  const a = sampleOf(smallCrystal(), 3.2, k);
+  const b = sampleOf(makeAtoms('pair', [[3.1, 0, 0], [0, 4.0, 0], [0.3, 0, 5.2]], [[0, 0, 0], [0.5, 0.4, 0.45]], [8, 3]), 3.2, k);
   return [a, b];
 }
 
 forEachBackend('CGCNN', (test) => {
   test('padded neighbour slots: eval and training forward equal an explicit-slot float64 implementation', () => {
-    const o = options({ atom_fea_len: 5, n_conv: 2, h_fea_len: 4, n_h: 2, max_num_nbr: 6 });
-    const samples = paddedSamples();
-    const counts = samples.flatMap((s) => Array.from(s.numbers, (_, i) => s.src.filter((c) => c === i).length));
-    assert.ok(counts.some((c) => c < 6) && counts.some((c) => c === 6), `need padded and full atoms, got counts ${counts}`);
+    const counts = paddedSamples(100).flatMap((s) => Array.from(s.numbers, (_, i) => s.src.filter((c) => c === i).length));
+    const fewest = Math.min(...counts);
+    assert.ok(fewest >= 1 && counts.some((c) => c >= 6) && counts.some((c) => c < 6), `need padded and full atoms, got counts ${counts}`);
+    // K = 6: padded rows weigh up to 6 − m_i; K = fewest + 1: padded rows weigh 1 (unweighted); K = fewest: no padding
+    for (const [k, weighted] of [[6, true], [fewest + 1, false], [fewest, false]] as const) {
+      checkAgainstExplicitSlots(k, weighted);
+    }
+  });
+
+  function checkAgainstExplicitSlots(k: number, weighted: boolean): void {
+    const o = options({ atom_fea_len: 5, n_conv: 2, h_fea_len: 4, n_h: 2, max_num_nbr: k });
+    const samples = paddedSamples(k);
     const model = randomModel(o, 3.2, 7);
     const state = model.stateDict();
     const batch = collate(samples);
+    const g = model.graph(batch);
+    assert.is(g.rowWeights !== null, weighted, `K = ${k}: rows weighted`);
+    tf.dispose(Object.values(g));
     for (const training of [false, true]) {
       const want = naiveCgcnn(state, o, samples, 3.2, training);
       const got = tf.tidy(() => model.forward(batch, training).dataSync());
-      expectClose(got, want.y, { atol: 2e-5, rtol: 1e-4, label: training ? 'training' : 'eval' });
+      expectClose(got, want.y, { atol: 2e-5, rtol: 1e-4, label: `K = ${k}, ${training ? 'training' : 'eval'}` });
       if (training) {
         const rm = Array.from(state.get('convs.0.bn1.running_mean')!.data);
         const after = model.stateDict().get('convs.0.bn1.running_mean')!.data;
-        expectClose(after, rm.map((v, k) => 0.9 * v + 0.1 * want.bn1Mean[k]), { atol: 1e-5, rtol: 1e-4, label: 'bn1 running mean' });
+        expectClose(after, rm.map((v, c) => 0.9 * v + 0.1 * want.bn1Mean[c]), { atol: 1e-5, rtol: 1e-4, label: `K = ${k}: bn1 running mean` });
       }
     }
     disposeBatch(batch);
     model.dispose();
-  });
+  }
 
   test('conv layer gradients (weights and input features, training-mode BatchNorm) match finite differences', () => {
     const o = options({ atom_fea_len: 4, n_conv: 1, max_num_nbr: 6 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import '../../models/all.js';
 import { initBackend } from '../../train/backend.js';
 import { loadConfig } from '../../train/config.js';
-import { runTable2 } from '../../train/report/table2.js';
+import { epochSeconds, renderTable2, runTable2 } from '../../train/report/table2.js';
 import { miniObelix } from '../helpers/miniObelix.js';
 
 test.before(async () => {
@@ -43,6 +43,19 @@ test('table2 --workers: each row starts cv shards on its effective config, then 
   assert.equal(loadConfig(join(row, 'config.yaml')), loadConfig(join(configDir, 'schnet.yaml'), ['backend=cpu']));
   assert.is(rows.length, 1);
   assert.ok(rows[0].cv_mae! > 0 && rows[0].test_mae! > 0, 'the row is scored (here, as the fake workers did nothing)');
+  // its training time is at least what its runs recorded (2 folds + the retraining, one epoch each)
+  assert.ok(epochSeconds(row) > 0 && rows[0].seconds! >= epochSeconds(row));
+  assert.match(renderTable2(rows, 't'), /\| training time \|/);
+});
+
+test('epochSeconds sums the epoch times of every log.jsonl below a row, so a read-back row keeps its time', () => {
+  const row = mkdtempSync(join(tmpdir(), 'table2-seconds-'));
+  mkdirSync(join(row, 'cv', 'fold-0'), { recursive: true });
+  mkdirSync(join(row, 'final'), { recursive: true });
+  writeFileSync(join(row, 'cv', 'fold-0', 'log.jsonl'), '{"epoch":1,"seconds":2.5}\n{"epoch":2,"seconds":1.5}\n');
+  writeFileSync(join(row, 'final', 'log.jsonl'), '{"epoch":1,"seconds":4}\n');
+  writeFileSync(join(row, 'final', 'metrics.json'), '{"seconds_per_epoch":99}');
+  assert.is(epochSeconds(row), 8);
 });
 
 test.run();

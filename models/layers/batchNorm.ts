@@ -56,8 +56,12 @@ export class BatchNorm1d extends Module {
    */
   applyBlocks(blocks: tf.Tensor2D[], training: boolean, rowWeights?: tf.Tensor1D): tf.Tensor2D[] {
     const widths = blocks.map((x) => (x.rank === 2 ? x.shape[1] : NaN));
-    if (widths.reduce((a, w) => a + w, 0) !== this.numFeatures) {
+    const rows = blocks[0]?.shape[0];
+    if (widths.reduce((a, w) => a + w, 0) !== this.numFeatures || blocks.some((x) => x.shape[0] !== rows)) {
       throw new Error(`BatchNorm1d(${this.numFeatures}): input must be [M, ${this.numFeatures}], got ${blocks.map((x) => `[${x.shape.join(', ')}]`).join(' | ')}`);
+    }
+    if (rowWeights && rowWeights.shape[0] !== rows) {
+      throw new Error(`BatchNorm1d(${this.numFeatures}): ${rowWeights.shape[0]} row weights for ${rows} rows`);
     }
     const whole = blocks.length === 1;
     let offset = 0;

@@ -3,14 +3,14 @@
  * normalisation, softplus/silu, stopGradient.
  *
  * This is the only home of custom gradients in crystal-gnn (backend-bench.md). Every backend runs the same code,
- * except softplus (wasm) and sumRows (wasm, cpu), which use the plain TF.js op on the other backends:
+ * except softplus and sumRows, which take a faster form on wasm and are the plain TF.js op elsewhere:
  * - gather = `gatherND` forward, `scatterND` backward (scatterND sums duplicate rows). The stock `tf.gather`
  *   gradient needs `UnsortedSegmentSum`, which wasm lacks, and wasm's `gatherND` is ~12x faster than `gather`.
  * - segmentSum = `scatterND` forward, `gatherND` backward (wasm: 12 ms vs a missing kernel; cpu: 66 ms vs hours).
  * - matMul = plain matMul forward; backward transposes explicitly and calls plain matMul again, because on wasm
  *   a matMul with `transposeA`/`transposeB` set is 7–10x slower than `tf.transpose` + matMul.
  * - softplus on wasm = max(x, 0) − ln σ(|x|) (its Softplus kernel is scalar); silu with its gradient from σ and y.
- * - sumRows = column sums as one scatterND of all rows into one on wasm/cpu, whose Sum over axis 0 transposes first;
+ * - sumRows = column sums as one scatterND of all rows into one on wasm, whose Sum over axis 0 transposes first;
  *   addBias takes its bias gradient from it.
  * - batchNormalize = the closed-form gradient of training-mode batch normalisation (half the kernels of autodiff).
  * Indices are int32 and must lie in [0, rows): the cpu scatter throws on negative ids, so pad with a dummy
@@ -158,7 +158,9 @@ export function matMul(a: tf.Tensor2D, b: tf.Tensor2D, opts: { gradA?: boolean }
 /**
  * softplus(x) = ln(1 + eˣ), gradient σ(x). wasm evaluates its Softplus kernel one element at a time with exp and
  * log1p; there the identity softplus(x) = max(x, 0) − ln σ(|x|) is 2.2x faster (σ is vectorised, and σ(|x|) ∈ [½, 1]
- * keeps the log finite) and agrees to 1e-6 absolute. Other backends run tf.softplus.
+ * keeps the log finite). It is accurate in absolute terms only (≤ 1e-7): for x < −10 the relative error grows, and
+ * below x ≈ −17 it returns 0 instead of eˣ. Fine for an activation; do not take its log or divide by it. Other
+ * backends run tf.softplus.
  */
 export function softplus<T extends tf.Tensor>(x: T): T {
   if (tf.getBackend() !== 'wasm') return tf.softplus(x);
@@ -177,19 +179,17 @@ export function silu<T extends tf.Tensor>(x: T): T {
     const s = tf.sigmoid(xIn);
     const y = tf.mul(xIn, s);
     save([s, y]);
-    return { value: y, gradFunc: (dy, [sv, yv]) => tf.mul(dy, tf.sub(tf.add(sv, yv), tf.mul(yv, sv))) };
+    return { value: y, gradFunc: (dy, [sv, yv]) => tf.mul(dy, tf.add(sv, tf.mul(yv, tf.sub(1, sv)))) };
   }) as T;
 }
 
-/** Backends whose Sum over a non-last axis transposes first: a scatter of all rows into one is 3–4x faster there. */
-const SUM_ROWS_BY_SCATTER = new Set(['wasm', 'cpu']);
-
 /**
- * Σ_r x_r of x [M, C] → [C], without a gradient (for backward passes and batch statistics). On wasm and cpu it is
- * a scatterND of every row into one row (0.9 vs 3.5 ms for [20000, 64] on wasm); elsewhere tf.sum.
+ * Σ_r x_r of x [M, C] → [C], for backward passes and batch statistics (not differentiable on wasm). wasm transposes
+ * before a Sum over axis 0; a scatterND of every row into one row is 3–4x faster there (0.9 vs 3.5 ms for
+ * [20000, 64]). Elsewhere tf.sum (cpu accumulates it in float64).
  */
 export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
-  if (!SUM_ROWS_BY_SCATTER.has(tf.getBackend())) return tf.sum(x, 0);
+  if (tf.getBackend() !== 'wasm') return tf.sum(x, 0);
   return tf.tidy(() => tf.reshape(tf.scatterND(tf.zeros([x.shape[0], 1], 'int32'), x, [1, x.shape[1]]), [-1]));
 }
 

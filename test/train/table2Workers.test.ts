@@ -48,12 +48,12 @@ test('table2 --workers: each row starts cv shards on its effective config, then 
   assert.match(renderTable2(rows, 't'), /\| training time \|/);
 });
 
-test('epochSeconds sums the epoch times of every log.jsonl below a row, so a read-back row keeps its time', () => {
+test('epochSeconds sums the epoch times of every log.jsonl below a row (a half-written line skipped), so a read-back row keeps its time', () => {
   const row = mkdtempSync(join(tmpdir(), 'table2-seconds-'));
   mkdirSync(join(row, 'cv', 'fold-0'), { recursive: true });
   mkdirSync(join(row, 'final'), { recursive: true });
   writeFileSync(join(row, 'cv', 'fold-0', 'log.jsonl'), '{"epoch":1,"seconds":2.5}\n{"epoch":2,"seconds":1.5}\n');
-  writeFileSync(join(row, 'final', 'log.jsonl'), '{"epoch":1,"seconds":4}\n');
+  writeFileSync(join(row, 'final', 'log.jsonl'), '{"epoch":1,"seconds":4}\n{"epoch":2,"sec');
   writeFileSync(join(row, 'final', 'metrics.json'), '{"seconds_per_epoch":99}');
   assert.is(epochSeconds(row), 8);
 });

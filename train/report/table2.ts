@@ -155,7 +155,11 @@ export function epochSeconds(dir: string): number {
     if (entry.isDirectory()) total += epochSeconds(path);
     else if (entry.name === 'log.jsonl') {
       for (const line of readFileSync(path, 'utf8').split('\n')) {
-        if (line.trim()) total += (JSON.parse(line) as { seconds?: number }).seconds ?? 0;
+        try {
+          total += (JSON.parse(line) as { seconds?: number }).seconds ?? 0;
+        } catch {
+          // blank, or the half-written last line of a killed run: a resumed run rewrites that epoch
+        }
       }
     }
   }

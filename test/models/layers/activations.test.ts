@@ -25,6 +25,7 @@ forEachBackend('activations', (t) => {
       expectClose(g, ref.x.map((v) => 1 / (1 + Math.exp(-v))), { atol: 1e-7, rtol: 1e-6, label: 'softplus′ = σ' });
       const gs = tf.grad((v: tf.Tensor) => tf.sum(silu(v)))(x).dataSync();
       expectClose(gs, ref.x.map((v) => { const s = 1 / (1 + Math.exp(-v)); return s * (1 + v * (1 - s)); }), { atol: 1e-6, rtol: 1e-5, label: 'silu′' });
+      assert.equal(Array.from(tf.grad((v: tf.Tensor) => tf.sum(silu(v)))(tf.tensor1d([2e7, -2e7])).dataSync()), [1, 0], 'silu′ far out');
       assert.ok(g.every(Number.isFinite));
     }));
   });

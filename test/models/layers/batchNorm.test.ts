@@ -112,6 +112,8 @@ forEachBackend('BatchNorm1d', (test) => {
     });
     expectClose(grad(split, true), grad(whole, false), { atol: 1e-6, label: 'dγ, dβ' });
     assert.throws(() => split.applyBlocks([tf.slice(x, [0, 0], [-1, 2])], true), /BatchNorm1d\(3\): input must be \[M, 3\], got \[4, 2\]/);
+    assert.throws(() => split.applyBlocks([tf.slice(x, [0, 0], [3, 2]), tf.slice(x, [0, 2], [-1, 1])], true), /got \[3, 2\] \| \[4, 1\]/);
+    assert.throws(() => split.apply(x, true, tf.tensor1d([1, 1, 1])), /3 row weights for 4 rows/);
     tf.dispose([x, w]);
     whole.dispose();
     split.dispose();

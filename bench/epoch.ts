@@ -1,6 +1,7 @@
 /**
- * One training epoch of a paper-best model on the 254 OBELiX training CIFs (batch 32, AdamW), timed after a
- * warm-up epoch, printed next to PyTorch 1.13's time for the same epoch on one core of this machine.
+ * One training epoch of a paper-best model on the 254 OBELiX training CIFs (the config's batch size and optimiser,
+ * no validation): the fastest epoch after the first (warm-up) one, printed next to PyTorch 1.13's time for the same
+ * epoch on one core of this machine, with the tensor count after the last epoch (flat memory).
  *
  *   node --import tsx bench/epoch.ts [--config configs/schnet.yaml] [--backend wasm] [--epochs 2] [--profile]
  * `--profile` prints the kernels that take the most time in one optimiser step.

@@ -147,21 +147,27 @@ async function graphRow(ds: ObelixDataset, model: string, opts: Table2Options): 
   };
 }
 
+/** The epoch records of a run's log.jsonl; a half-written last line (a killed run; resuming rewrites it) is skipped. */
+function readEpochLog(path: string): Array<{ epoch: number; seconds?: number; val_mae?: number }> {
+  const records = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      records.push(JSON.parse(line) as { epoch: number; seconds?: number; val_mae?: number });
+    } catch {
+      // the half-written line
+    }
+  }
+  return records;
+}
+
 /** Σ of the epoch times in every log.jsonl below `dir` (folds, trials, retraining, pretraining in --quick). */
 export function epochSeconds(dir: string): number {
   let total = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) total += epochSeconds(path);
-    else if (entry.name === 'log.jsonl') {
-      for (const line of readFileSync(path, 'utf8').split('\n')) {
-        try {
-          total += (JSON.parse(line) as { seconds?: number }).seconds ?? 0;
-        } catch {
-          // blank, or the half-written last line of a killed run: a resumed run rewrites that epoch
-        }
-      }
-    }
+    else if (entry.name === 'log.jsonl') total += readEpochLog(path).reduce((a, r) => a + (r.seconds ?? 0), 0);
   }
   return total;
 }
@@ -179,7 +185,7 @@ function writePlots(dir: string, model: string, testMae: number): void {
   for (let f = 0; f < 10; f++) {
     const log = join(cvDir, `fold-${f}`, 'log.jsonl');
     if (!existsSync(log)) break;
-    const recs = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { epoch: number; val_mae?: number });
+    const recs = readEpochLog(log);
     series.push({ label: `fold ${f + 1}`, xs: recs.map((r) => r.epoch), ys: recs.map((r) => r.val_mae ?? NaN) });
   }
   if (series.length) writeFileAtomic(join(dir, 'learning-curves.svg'), lineChart(`${model}: validation MAE per epoch`, series, 'epoch', 'validation MAE (log10 S/cm)'));

@@ -145,9 +145,9 @@ export class SO3NetRepresentation extends Module {
     this.gatings = this.child('gatings', new ModuleList(Array.from({ length: o.nblocks }, () => new SO3ParametricGatedNonlinearity(f, o.lmax))));
   }
 
-  /** Fails with the crystal id and element when an atom's element is not in element_types (reads Z back). */
+  /** Fails with the crystal id and element when an atom's element is not in element_types (host copy of Z). */
   private checkTypes(batch: GraphBatch): void {
-    const z = batch.numbers.dataSync();
+    const z = batch.hostNumbers;
     const occ = batch.occupancy;
     if (occ) {
       // every species of a mixture needs a type, not only the majority one checked below

@@ -120,6 +120,32 @@ export function cvShardJobs(foldCount: number, config: RunConfig, test: boolean,
   return jobs.filter((_, j) => j % shard.count === shard.index);
 }
 
+/** One job of a CV as a worker pool sees it: its index among `count` jobs (so `--shard job/count` runs it alone). */
+export interface PendingCvJob {
+  job: number;
+  count: number;
+  what: number | 'final';
+  /** Epochs still to train (an upper bound with early stopping). */
+  epochsLeft: number;
+}
+
+/**
+ * The CV jobs (as in `cvShardJobs`) that have not finished, the one with most epochs left first, so that a pool of
+ * workers taking them in this order ends at about the same time after a resume (longest-processing-time first).
+ */
+export function pendingCvJobs(foldCount: number, config: RunConfig, test: boolean, dirs: { out: string; finalDir: string }): PendingCvJob[] {
+  const jobs = cvShardJobs(foldCount, config, test, { index: 0, count: 1 });
+  const pending: PendingCvJob[] = [];
+  jobs.forEach((what, job) => {
+    const dir = what === 'final' ? dirs.finalDir : join(dirs.out, `fold-${what}`);
+    if (existsSync(join(dir, what === 'final' ? 'test-result.json' : 'metrics.json'))) return;
+    const state = join(dir, 'state', 'trainer.json');
+    const done = existsSync(state) ? readJson<{ epoch: number }>(state).epoch : 0;
+    pending.push({ job, count: jobs.length, what, epochsLeft: Math.max(config.training.epochs - done, 0) });
+  });
+  return pending.sort((a, b) => b.epochsLeft - a.epochsLeft || a.job - b.job);
+}
+
 /** Trains the folds that have not finished, then scores the CV: mean and population SD of the fold MAEs. */
 export async function runCrossValidation(ds: ObelixDataset, config: RunConfig, opts: CvOptions): Promise<CvResult> {
   const { name, folds } = prepareFolds(ds, config, opts);

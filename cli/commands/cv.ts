@@ -1,17 +1,18 @@
 /** `crystal-gnn cv --config FILE [--test]`: k-fold cross-validation on the CIF training subset, optionally followed
  * by the paper's retrain-on-all-training-CIFs and test on the 67 CIF test entries. `--workers K` trains the folds
- * (and the retraining, when its length does not depend on them) in K processes sharing the run directory;
- * `--shard I/N` is one such worker, for a scheduler's array job. */
+ * (and the retraining, when its length does not depend on them) in at most K processes at a time sharing the run
+ * directory, one process per job, the job with most epochs left first; `--shard I/N` runs the jobs ≡ I (mod N), for a
+ * scheduler's array job. */
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { initBackend } from '../../train/backend.js';
 import { loadConfig, type RunConfig } from '../../train/config.js';
-import { cvShardJobs, resolveFolds, runCrossValidation, trainCvFolds } from '../../train/cv.js';
+import { cvShardJobs, pendingCvJobs, resolveFolds, runCrossValidation, trainCvFolds } from '../../train/cv.js';
 import { parseShard, retrainAndTestOnce, type Shard } from '../../train/search.js';
 import { loadDataset } from '../../train/run.js';
 import type { ObelixDataset } from '../../data/obelix.js';
 import { logLine, progressBar } from '../progress.js';
-import { runWorkers } from '../workers.js';
+import { runQueued } from '../workers.js';
 
 interface CvArgs { config: string; set?: string[]; out?: string; folds?: number; 'folds-from'?: string; 'folds-key'?: string; backend?: string; data?: string; test: boolean; shard?: string; workers: number; final?: string }
 
@@ -29,7 +30,7 @@ export const cvCommand: CommandModule<object, CvArgs> = {
     .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] })
     .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' })
     .option('final', { type: 'string', describe: 'with --test: directory of the retrained model (default OUT/final)' })
-    .option('workers', { type: 'number', default: 1, describe: 'train the folds in K parallel processes on this machine' })
+    .option('workers', { type: 'number', default: 1, describe: 'train the folds (one process each, at most K at a time) in parallel on this machine' })
     .option('shard', { type: 'string', describe: 'I/N: train only the jobs (folds, then the retraining) with index ≡ I (mod N), then stop' }) as Argv<CvArgs>,
   handler: async (args) => {
     const sets = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];
@@ -46,8 +47,13 @@ export const cvCommand: CommandModule<object, CvArgs> = {
       return;
     }
     if (args.workers > 1) {
-      logLine(`training in ${args.workers} worker processes`);
-      await runWorkers('cv', args.workers, process.argv.slice(2), { options: ['--workers'] }, (i) => ['--shard', `${i}/${args.workers}`]);
+      // one process per unfinished job, the longest first, as workers free up: a resumed run stays balanced
+      const jobs = pendingCvJobs(resolveFolds(ds, config, foldOpts).folds.length, config, args.test, { out, finalDir });
+      if (jobs.length) {
+        const names = jobs.map((j) => `${j.what === 'final' ? 'retraining' : `fold ${j.what + 1}`} (${j.epochsLeft} epoch${j.epochsLeft === 1 ? '' : 's'})`);
+        logLine(`${jobs.length} jobs in ${Math.min(args.workers, jobs.length)} worker processes: ${names.join(', ')}`);
+        await runQueued('cv', args.workers, process.argv.slice(2), { options: ['--workers'] }, jobs.map((j) => ['--shard', `${j.job}/${j.count}`]));
+      }
     }
     const r = await runCrossValidation(ds, config, { out, log: logLine, backend: backend.name, ...foldOpts, onBatch: progressBar() });
     const summary: Record<string, unknown> = { out, fold_set: r.fold_set, cv_mae: r.mae, cv_sd: r.sd, fold_maes: r.folds.map((f) => f.mae), epochs: r.folds.map((f) => f.epochs_run) };
@@ -61,10 +67,11 @@ export const cvCommand: CommandModule<object, CvArgs> = {
 
 /** One worker of a shared CV directory: its folds, and the retraining if it falls to it. */
 async function runShard(ds: ObelixDataset, config: RunConfig, shard: Shard, opts: { out: string; finalDir: string; backend: string; test: boolean; foldsFrom?: string; foldsKey?: string }): Promise<void> {
-  const log = (line: string): void => logLine(`[worker ${shard.index}/${shard.count}] ${line}`);
+  const log = (line: string): void => logLine(`[shard ${shard.index}/${shard.count}] ${line}`);
   const jobs = cvShardJobs(resolveFolds(ds, config, opts).folds.length, config, opts.test, shard);
   const folds = jobs.filter((j): j is number => j !== 'final');
   await trainCvFolds(ds, config, { ...opts, log }, folds);
   if (jobs.includes('final')) await retrainAndTestOnce(ds, config, [], { out: opts.finalDir, log, backend: opts.backend });
-  log(`done: folds ${folds.join(', ') || 'none'}${jobs.includes('final') ? ' and the retraining' : ''}`);
+  const parts = [...(folds.length ? [`folds ${folds.join(', ')}`] : []), ...(jobs.includes('final') ? ['the retraining'] : [])];
+  log(`done: ${parts.join(' and ') || 'nothing (no job has this index)'}`);
 }

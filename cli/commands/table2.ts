@@ -27,7 +27,7 @@ export const table2Command: CommandModule<object, Table2Args> = {
     const ds = loadObelix(await ensureDataset(args.data));
     const models = args.models ?? [...BASELINES, ...GRAPH_MODELS];
     const rows = await runTable2(ds, { out: args.out, models, mode: args.mode as 'best', trials: args.trials, quick: args.quick, backend: backend.name, log: logLine,
-      workers: { count: args.workers, run: (argv, shardArgs) => runWorkers('table2', args.workers, argv, {}, shardArgs) },
+      workers: { count: args.workers, run: (argv, copies, shardArgs) => runWorkers('table2', copies, argv, {}, shardArgs) },
     });
     process.stdout.write(renderTable2(rows, 'OBELiX Table 2'));
   },

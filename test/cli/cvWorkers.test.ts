@@ -25,15 +25,18 @@ function crystalGnn(args: string[]): { status: number | null; stdout: string; st
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('cv --workers 2: two processes share the folds and the retraining; a plain rerun reuses all of it', () => {
+test('cv --workers 2: one process per job, two at a time, sharing the run directory; a plain rerun reuses all of it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cv-workers-'));
   const config = join(dir, 'tiny.yaml');
   writeFileSync(config, CONFIG);
   const out = join(dir, 'run');
   const parallel = crystalGnn(['cv', '--config', config, '--out', out, '--test', '--workers', '2']);
   assert.is(parallel.status, 0, parallel.stderr);
-  assert.match(parallel.stderr, /\[worker 0\/2\] done: folds 0, 2\n/);
-  assert.match(parallel.stderr, /\[worker 1\/2\] done: folds 1 and the retraining\n/);
+  // one process per job (3 folds + the fixed-length retraining), two at a time
+  assert.match(parallel.stderr, /4 jobs in 2 worker processes: fold 1 \(1 epoch\), fold 2 \(1 epoch\), fold 3 \(1 epoch\), retraining \(1 epoch\)\n/);
+  for (const [shard, what] of [[0, 'folds 0'], [1, 'folds 1'], [2, 'folds 2'], [3, 'the retraining']]) {
+    assert.match(parallel.stderr, new RegExp(`\\[shard ${shard}/4\\] done: ${what}\\n`));
+  }
   const summary = JSON.parse(parallel.stdout.trim().split('\n').pop()!) as { fold_maes: number[]; test_mae: number; epochs: number[] };
   assert.equal(summary.epochs, [1, 1, 1]);
   assert.ok(summary.fold_maes.every((m) => m > 0 && Number.isFinite(m)) && summary.test_mae > 0);

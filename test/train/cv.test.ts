@@ -1,12 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '../../models/all.js';
 import { initBackend } from '../../train/backend.js';
 import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
-import { cvShardJobs, runCrossValidation, trainCvFolds } from '../../train/cv.js';
+import { cvShardJobs, pendingCvJobs, runCrossValidation, trainCvFolds } from '../../train/cv.js';
 import { miniObelix } from '../helpers/miniObelix.js';
 
 test.before(async () => {
@@ -30,6 +30,28 @@ test('worker shares: every job once; the retraining is a job only when its lengt
   assert.equal([0, 1, 2].map((index) => cvShardJobs(5, fixed, false, { index, count: 3 })), [[0, 3], [1, 4], [2]]);
   // with early stopping the retraining length is floor(mean fold epochs) − patience: it waits for the folds
   assert.equal([0, 1].map((index) => cvShardJobs(5, tinyCvConfig(3), true, { index, count: 2 })), [[0, 2, 4], [1, 3]]);
+});
+
+test('pendingCvJobs: finished jobs left out, the others ordered by epochs left, each runnable alone as --shard job/count', () => {
+  const config = validateConfig({ ...tinyCvConfig(null), training: { ...tinyCvConfig(null).training, epochs: 50 } }, 'tiny cv');
+  const out = mkdtempSync(join(tmpdir(), 'cv-pending-'));
+  const finalDir = join(out, 'final');
+  const put = (dir: string, file: string, text: string): void => {
+    mkdirSync(join(out, dir), { recursive: true });
+    writeFileSync(join(out, dir, file), text);
+  };
+  put('fold-0', 'metrics.json', '{}'); // finished
+  put('fold-1/state', 'trainer.json', '{"epoch":37}'); // 13 left
+  put('fold-2/state', 'trainer.json', '{"epoch":5}'); // 45 left
+  put('final/state', 'trainer.json', '{"epoch":0}');
+  const jobs = pendingCvJobs(5, config, true, { out, finalDir });
+  assert.equal(jobs.map((j) => [j.what, j.epochsLeft]), [[3, 50], [4, 50], ['final', 50], [2, 45], [1, 13]]);
+  assert.ok(jobs.every((j) => j.count === 6));
+  // --shard job/count selects exactly that job
+  for (const j of jobs) assert.equal(cvShardJobs(5, config, true, { index: j.job, count: j.count }), [j.what]);
+  put('final', 'test-result.json', '{}');
+  assert.not.ok(pendingCvJobs(5, config, true, { out, finalDir }).some((j) => j.what === 'final'));
+  assert.equal(pendingCvJobs(5, config, false, { out, finalDir }).map((j) => j.what), [3, 4, 2, 1]);
 });
 
 test('folds trained by separate workers in one directory give exactly the single-process CV', async () => {

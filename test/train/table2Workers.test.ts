@@ -23,21 +23,22 @@ model: { name: schnet, n_atom_basis: 4, n_interactions: 1, n_rbf: 4 }
 training: { epochs: 1, batch_size: 4, early_stopping_patience: null, keep: last }
 `;
 
-test('table2 --workers: each row starts cv shards on its effective config, then scores the row here', async () => {
+test('table2 --workers: each row starts one cv --workers K on its effective config, then scores the row here', async () => {
   const ds = miniObelix(8, 2);
   const configDir = mkdtempSync(join(tmpdir(), 'table2-configs-'));
   mkdirSync(configDir, { recursive: true });
   writeFileSync(join(configDir, 'schnet.yaml'), TINY);
   const out = mkdtempSync(join(tmpdir(), 'table2-workers-'));
-  const calls: Array<{ argv: string[]; shards: string[][] }> = [];
+  const calls: Array<{ argv: string[]; copies: number; shards: string[][] }> = [];
   const rows = await runTable2(ds, {
     out, models: ['schnet'], mode: 'best', quick: false, backend: 'cpu', log: () => {}, configDir,
-    workers: { count: 3, run: async (argv, shardArgs) => { calls.push({ argv, shards: [0, 1, 2].map(shardArgs) }); } },
+    workers: { count: 3, run: async (argv, copies, shardArgs) => { calls.push({ argv, copies, shards: Array.from({ length: copies }, (_, i) => shardArgs(i)) }); } },
   });
   const row = join(out, 'schnet');
+  // one `cv --workers 3`, which runs the fold processes itself
   assert.equal(calls, [{
-    argv: ['cv', '--config', join(row, 'config.yaml'), '--backend', 'cpu', '--data', ds.dir, '--out', join(row, 'cv'), '--final', join(row, 'final'), '--test'],
-    shards: [['--shard', '0/3'], ['--shard', '1/3'], ['--shard', '2/3']],
+    argv: ['cv', '--config', join(row, 'config.yaml'), '--backend', 'cpu', '--data', ds.dir, '--out', join(row, 'cv'), '--final', join(row, 'final'), '--test', '--workers', '3'],
+    copies: 1, shards: [[]],
   }]);
   // the workers read the same configuration the row runs under
   assert.equal(loadConfig(join(row, 'config.yaml')), loadConfig(join(configDir, 'schnet.yaml'), ['backend=cpu']));

@@ -48,11 +48,12 @@ export interface Table2Options {
   log: Log;
   configDir?: string;
   /**
-   * Parallel workers for the graph rows (not with `quick`): `run(argv, shardArgs)` starts `count` crystal-gnn
-   * processes with `argv` + `shardArgs(i)` and resolves when all exited cleanly. Each row's folds (best mode) or
-   * trials (search mode) are spread over them; the row is then scored here from their finished work.
+   * Parallel workers for the graph rows (not with `quick`): `run(argv, copies, shardArgs)` starts `copies` crystal-gnn
+   * processes with `argv` + `shardArgs(i)` and resolves when all exited cleanly. A row's folds (best mode) go to one
+   * `cv --workers count` process, which keeps `count` fold processes busy; its trials (search mode) to `count` search
+   * shards. The row is then scored here from their finished work.
    */
-  workers?: { count: number; run: (argv: string[], shardArgs: (i: number) => string[]) => Promise<void> };
+  workers?: { count: number; run: (argv: string[], copies: number, shardArgs: (i: number) => string[]) => Promise<void> };
 }
 
 export const GRAPH_MODELS = ['schnet', 'painn', 'cgcnn', 'm3gnet', 'so3net', 'p-schnet', 'p-painn', 'p-cgcnn', 'p-m3gnet'];
@@ -109,11 +110,15 @@ async function runRowWorkers(ds: ObelixDataset, config: RunConfig, dir: string, 
   const effective = join(dir, 'config.yaml');
   writeFileAtomic(effective, configToYaml(config));
   const common = ['--config', effective, '--backend', opts.backend, '--data', ds.dir];
-  const argv = opts.mode === 'search' && config.search
-    ? ['search', ...common, '--out', dir, '--resume', '--no-finish']
-    : ['cv', ...common, '--out', join(dir, 'cv'), '--final', join(dir, 'final'), '--test'];
-  opts.log(`${workers.count} workers: ${argv.join(' ')} --shard I/${workers.count}`);
-  await workers.run(argv, (i) => ['--shard', `${i}/${workers.count}`]);
+  if (opts.mode === 'search' && config.search) {
+    const argv = ['search', ...common, '--out', dir, '--resume', '--no-finish'];
+    opts.log(`${workers.count} workers: ${argv.join(' ')} --shard I/${workers.count}`);
+    await workers.run(argv, workers.count, (i) => ['--shard', `${i}/${workers.count}`]);
+  } else {
+    const argv = ['cv', ...common, '--out', join(dir, 'cv'), '--final', join(dir, 'final'), '--test', '--workers', String(workers.count)];
+    opts.log(argv.join(' '));
+    await workers.run(argv, 1, () => []);
+  }
 }
 
 async function graphRow(ds: ObelixDataset, model: string, opts: Table2Options): Promise<Table2Row> {

@@ -7,6 +7,7 @@
  *   metrics.json         final metrics
  *   log.jsonl            one line per epoch
  *   state/               resumable state after the last finished epoch (weights, optimizer moments, counters)
+ *   test-result.json     test scores of a retrained model (cv --test, search), written last
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,12 @@ import type { StateTensor } from '../models/model.js';
 import { configToYaml, validateConfig, type RunConfig } from './config.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 import type { EpochRecord, Snapshot, TrainerState } from './trainer.js';
+
+/** The trainer counters of a run's resumable state (`epoch` = epochs finished). */
+export const trainerStateFile = (dir: string): string => join(dir, 'state', 'trainer.json');
+
+/** A retrained model's test scores; its presence marks the retraining finished. */
+export const testResultFile = (dir: string): string => join(dir, 'test-result.json');
 
 export function writeFileAtomic(path: string, data: string | Buffer): void {
   const tmp = `${path}.tmp-${process.pid}`;
@@ -67,15 +74,15 @@ export class RunDirectory {
     mkdirSync(this.path('state'), { recursive: true });
     writeSafetensors(join(this.dir, 'state', 'weights.safetensors'), s.weights);
     writeSafetensors(join(this.dir, 'state', 'optimizer.safetensors'), s.optimizer);
-    writeFileAtomic(join(this.dir, 'state', 'trainer.json'), JSON.stringify(s.state));
+    writeFileAtomic(trainerStateFile(this.dir), JSON.stringify(s.state));
   }
 
   hasSnapshot(): boolean {
-    return existsSync(join(this.dir, 'state', 'trainer.json'));
+    return existsSync(trainerStateFile(this.dir));
   }
 
   readSnapshot(): Snapshot {
-    const state = readJson<TrainerState>(join(this.dir, 'state', 'trainer.json'));
+    const state = readJson<TrainerState>(trainerStateFile(this.dir));
     return {
       state,
       weights: toState(readSafetensors(join(this.dir, 'state', 'weights.safetensors'))),

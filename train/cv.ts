@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { InputError } from '../data/errors.js';
 import { readFoldsFile } from '../data/folds.js';
 import { splitEntries, type ObelixDataset } from '../data/obelix.js';
-import { readJson, writeFileAtomic } from './checkpoint.js';
+import { readJson, testResultFile, trainerStateFile, writeFileAtomic } from './checkpoint.js';
 import type { RunConfig } from './config.js';
 import { samplesFor, trainOnSamples, validationFolds, type Log } from './run.js';
+import type { TrainerState } from './trainer.js';
 
 export interface FoldResult {
   fold: number;
@@ -138,9 +139,9 @@ export function pendingCvJobs(foldCount: number, config: RunConfig, test: boolea
   const pending: PendingCvJob[] = [];
   jobs.forEach((what, job) => {
     const dir = what === 'final' ? dirs.finalDir : join(dirs.out, `fold-${what}`);
-    if (existsSync(join(dir, what === 'final' ? 'test-result.json' : 'metrics.json'))) return;
-    const state = join(dir, 'state', 'trainer.json');
-    const done = existsSync(state) ? readJson<{ epoch: number }>(state).epoch : 0;
+    if (existsSync(what === 'final' ? testResultFile(dir) : foldMetricsFile(dirs.out, what))) return;
+    const state = trainerStateFile(dir);
+    const done = existsSync(state) ? readJson<TrainerState>(state).epoch : 0;
     pending.push({ job, count: jobs.length, what, epochsLeft: Math.max(config.training.epochs - done, 0) });
   });
   return pending.sort((a, b) => b.epochsLeft - a.epochsLeft || a.job - b.job);

@@ -13,7 +13,7 @@ import { InputError } from '../data/errors.js';
 import { RandomState } from '../data/numpyRandom.js';
 import { PythonRandom } from '../data/pythonRandom.js';
 import { splitEntries, type ObelixDataset } from '../data/obelix.js';
-import { readJson, writeFileAtomic } from './checkpoint.js';
+import { readJson, testResultFile, writeFileAtomic } from './checkpoint.js';
 import { withValues, type RunConfig } from './config.js';
 import { runCrossValidation, type CvOptions, type FoldResult } from './cv.js';
 import { regressionMetrics } from './metrics.js';
@@ -192,7 +192,7 @@ export async function retrainAndTest(ds: ObelixDataset, config: RunConfig, folds
  * stopped run, a worker process and the command that scores afterwards share one retraining.
  */
 export async function retrainAndTestOnce(ds: ObelixDataset, config: RunConfig, folds: FoldResult[], opts: Omit<CvOptions, 'foldsFrom' | 'foldsKey'>): Promise<SearchResult['final']> {
-  const done = join(opts.out, 'test-result.json');
+  const done = testResultFile(opts.out);
   if (existsSync(done)) return readJson<SearchResult['final']>(done);
   const final = await retrainAndTest(ds, config, folds, opts);
   writeFileAtomic(done, `${JSON.stringify(final)}\n`);

@@ -8,6 +8,9 @@
  *   space_group  [8]   n / 230 and a one-hot of the crystal system (triclinic … cubic) from `_symmetry_Int_Tables_number`
  *                      (or `_space_group_IT_number`)
  *   z            [1]   ln Z, Z = `_cell_formula_units_Z`
+ *   cell_composition [94] ln(1 + n) for the number n of atoms of each element in the CIF's unit cell (Σ occupancies).
+ *                      Extensive on purpose: it is what the OBELiX table's composition columns hold (the deposited
+ *                      cell's content), and what the random forest splits on; a supercell changes it
  *
  * Fixed-size encodings with no fitted scaler: a checkpoint needs only the list of names to rebuild them.
  */
@@ -17,7 +20,7 @@ import { lookupElement } from './elements.js';
 import { InputError } from './errors.js';
 import type { Crystal } from './structure.js';
 
-export const GRAPH_FEATURE_NAMES = ['composition', 'space_group', 'z'] as const;
+export const GRAPH_FEATURE_NAMES = ['composition', 'space_group', 'z', 'cell_composition'] as const;
 export type GraphFeatureName = (typeof GRAPH_FEATURE_NAMES)[number];
 
 /** Elements of the composition block: Z = 1 … 94. */
@@ -26,7 +29,7 @@ export const COMPOSITION_ELEMENTS = 94;
 /** First space-group number of each crystal system after triclinic (1–2): monoclinic … cubic. */
 const CRYSTAL_SYSTEM_STARTS = [3, 16, 75, 143, 168, 195] as const;
 
-const SIZES: Record<GraphFeatureName, number> = { composition: COMPOSITION_ELEMENTS, space_group: 8, z: 1 };
+const SIZES: Record<GraphFeatureName, number> = { composition: COMPOSITION_ELEMENTS, space_group: 8, z: 1, cell_composition: COMPOSITION_ELEMENTS };
 
 /** Length of the feature vector for these names (0 for none). */
 export function graphFeatureSize(names: readonly GraphFeatureName[]): number {
@@ -67,18 +70,23 @@ export function crystalSystem(spaceGroup: number): number {
   return k;
 }
 
-/** Atomic fractions [94] of the crystal's unrounded composition. */
-export function compositionFractions(crystal: Crystal, source: string): Float64Array {
+/** Number of atoms [94] of each element H…Pu in the crystal's cell, unrounded (Σ_sites occupancy). */
+export function cellComposition(crystal: Crystal, source: string): Float64Array {
   const x = new Float64Array(COMPOSITION_ELEMENTS);
-  let total = 0;
   for (const site of crystal.sites) {
     for (const { element, occupancy } of site.species) {
       const z = lookupElement(element);
       if (z < 1 || z > COMPOSITION_ELEMENTS) throw new InputError(`${source}: element ${element} is outside the ${COMPOSITION_ELEMENTS} composition features (H…Pu)`);
       x[z - 1] += occupancy;
-      total += occupancy;
     }
   }
+  return x;
+}
+
+/** Atomic fractions [94] of the crystal's unrounded composition. */
+export function compositionFractions(crystal: Crystal, source: string): Float64Array {
+  const x = cellComposition(crystal, source);
+  const total = x.reduce((a, b) => a + b, 0);
   if (!(total > 0)) throw new InputError(`${source}: no occupied site, so no composition`);
   for (let k = 0; k < x.length; k++) x[k] /= total;
   return x;
@@ -95,6 +103,8 @@ export function graphFeatures(crystal: Crystal, info: CifGraphInfo, names: reado
       if (info.spaceGroup === undefined) throw new InputError(`${source}: data.graph_features has space_group, but the CIF has no _symmetry_Int_Tables_number or _space_group_IT_number`);
       out[at] = info.spaceGroup / 230;
       out[at + 1 + crystalSystem(info.spaceGroup)] = 1;
+    } else if (name === 'cell_composition') {
+      out.set(cellComposition(crystal, source).map(Math.log1p), at);
     } else {
       if (info.formulaUnits === undefined) throw new InputError(`${source}: data.graph_features has z, but the CIF has no _cell_formula_units_Z`);
       out[at] = Math.log(info.formulaUnits);

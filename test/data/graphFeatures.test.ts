@@ -8,7 +8,7 @@ import { parseCifBlock } from '../../data/cifBlock.js';
 import { lookupElement } from '../../data/elements.js';
 import { parseComposition } from '../../data/features.js';
 import {
-  cifGraphFeatures, cifGraphInfo, compositionFractions, crystalSystem, graphFeatureSize, graphFeatures,
+  cellComposition, cifGraphFeatures, cifGraphInfo, compositionFractions, crystalSystem, graphFeatureSize, graphFeatures,
 } from '../../data/graphFeatures.js';
 import { throwsInputError } from '../helpers/inputError.js';
 import { obelixDir, requireShared } from '../helpers/paths.js';
@@ -46,6 +46,19 @@ test('composition is intensive: a 1x1x3 supercell gives the same fractions', () 
   const a = compositionFractions(parseCif(toyCif(), 'a.cif'), 'a.cif');
   const b = compositionFractions(parseCif(toyCif('', 3), 'b.cif'), 'b.cif');
   for (let k = 0; k < a.length; k++) assert.ok(Math.abs(a[k] - b[k]) < 1e-12, `element ${k + 1}`);
+});
+
+test('cell composition: atoms per cell, unrounded and extensive (a 1x1x3 supercell has three times as many)', () => {
+  const li = lookupElement('Li') - 1;
+  const cs = lookupElement('Cs') - 1;
+  const one = cellComposition(parseCif(toyCif(), 'a.cif'), 'a.cif');
+  const three = cellComposition(parseCif(toyCif('', 3), 'b.cif'), 'b.cif');
+  assert.ok(Math.abs(one[li] - 0.5) < 1e-12 && Math.abs(one[cs] - 1) < 1e-12);
+  assert.ok(Math.abs(three[li] - 1.5) < 1e-12 && Math.abs(three[cs] - 3) < 1e-12);
+  const f = graphFeatures(parseCif(toyCif(), 'a.cif'), {}, ['cell_composition'], 'a.cif');
+  assert.is(f.length, 94);
+  assert.ok(Math.abs(f[li] - Math.log(1.5)) < 1e-6 && Math.abs(f[cs] - Math.log(2)) < 1e-6);
+  assert.is(f[lookupElement('Na') - 1], 0);
 });
 
 test('crystal systems at every boundary of the space-group numbers', () => {
@@ -101,6 +114,9 @@ test('OBELiX: for all 321 CIFs the site-summed composition equals the CIF\'s own
   assert.ok(Math.abs(f[94] - 216 / 230) < 1e-6);
   assert.is(f[95 + 6], 1);
   assert.is(f[102], 0);
+  const cell = cifGraphFeatures(join(dir, '09w.cif'), ['cell_composition']);
+  assert.ok(Math.abs(cell[2] - Math.log1p(24.19992)) < 1e-5);
+  assert.ok(Math.abs(cell[lookupElement('Br') - 1] - Math.log1p(4)) < 1e-5);
 });
 
 test.run();

@@ -1,0 +1,94 @@
+/**
+ * Where the random forest's lead on the 67 CIF test entries comes from: the same forest (the paper's best set,
+ * 200 trees, depth 24, √features, leaf 1) trained on one composition encoding at a time, three seeds each.
+ *
+ *   node --import tsx scripts/rfComposition.ts [--data DIR] [--compare ensemble.json]
+ *
+ * Encodings: the table's composition columns (processed.csv, which mostly hold the deposited cell's content), and,
+ * read from each CIF, the cell content, the content per formula unit (cell / Z) and atomic fractions. The CIF-read
+ * encodings exist for the 254 training CIFs only, so every row is also run on those 254 rows.
+ *
+ * `--compare` takes the per-entry predictions that `crystal-gnn evaluate --run … --out FILE` writes and prints the
+ * entries that carry the difference between that model and the forest (seed 0, all table features, 478 rows).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parseCif } from '../data/cif.js';
+import { cifGraphInfo, cellComposition } from '../data/graphFeatures.js';
+import { loadObelix, type ObelixEntry } from '../data/obelix.js';
+import { RandomForest } from '../train/baselines/randomForest.js';
+import { obelixTabular } from '../train/baselines/tabular.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({
+  options: {
+    data: { type: 'string', default: process.env.CRYSTAL_GNN_DATA ?? join(root, '..', 'shared', 'obelix') },
+    compare: { type: 'string' },
+  },
+});
+const ds = loadObelix(args.data);
+const SEEDS = [0, 1, 2];
+const forest = (seed: number): RandomForest => new RandomForest({ n_estimators: 200, max_depth: 24, max_features: 'sqrt', min_samples_leaf: 1, seed });
+
+const all = obelixTabular(ds);
+const cifOnly = obelixTabular(ds, { cifOnly: true });
+const nElements = all.spec.elements.length;
+const testCif = all.test.ids.map((_, i) => i).filter((i) => all.test.hasCif[i]);
+const testIds = testCif.map((i) => all.test.ids[i]);
+const yTest = testCif.map((i) => all.test.y[i]);
+const mae = (p: ArrayLike<number>): number => yTest.reduce((s, y, i) => s + Math.abs(p[i] - y), 0) / yTest.length;
+
+function cifCell(e: ObelixEntry): { cell: Float64Array; z: number } {
+  const path = ds.cifPath(e.id);
+  const text = readFileSync(path, 'utf8');
+  return { cell: cellComposition(parseCif(text, path), path), z: cifGraphInfo(text, path).formulaUnits ?? 1 };
+}
+const cellOf = new Map([...cifOnly.train.ids, ...testIds].map((id) => [id, cifCell(ds.byId.get(id)!)]));
+
+type Encoding = (id: string, tableRow: number[]) => number[];
+const fromCif = (f: (c: { cell: Float64Array; z: number }) => number[]): Encoding => (id) => f(cellOf.get(id)!);
+const ENCODINGS: [string, Encoding, boolean][] = [
+  ['table: all 62 features (the paper)', (_, x) => x, true],
+  ['table: composition columns', (_, x) => x.slice(0, nElements), true],
+  ['CIF: atoms per cell', fromCif(({ cell }) => [...cell]), false],
+  ['CIF: atoms per formula unit', fromCif(({ cell, z }) => [...cell].map((n) => n / z)), false],
+  ['CIF: per formula unit + ln Z', fromCif(({ cell, z }) => [...[...cell].map((n) => n / z), Math.log(z)]), false],
+  ['CIF: atomic fractions', fromCif(({ cell }) => { const t = cell.reduce((a, b) => a + b, 0); return [...cell].map((n) => n / t); }), false],
+];
+
+function score(train: typeof all.train, encode: Encoding): number[] {
+  const X = train.ids.map((id, i) => encode(id, train.X[i]));
+  const Xt = testCif.map((i) => encode(all.test.ids[i], all.test.X[i]));
+  return SEEDS.map((seed) => mae(forest(seed).fit(X, train.y).predict(Xt)));
+}
+
+console.log(`random forest, test MAE on the ${yTest.length} CIF test entries, seeds ${SEEDS.join(' / ')}`);
+console.log(`${'encoding'.padEnd(38)} ${'478 rows'.padEnd(22)} 254 CIF rows`);
+for (const [name, encode, table] of ENCODINGS) {
+  const onAll = table ? score(all.train, encode).map((v) => v.toFixed(2)).join(' / ') : '–';
+  console.log(`${name.padEnd(38)} ${onAll.padEnd(22)} ${score(cifOnly.train, encode).map((v) => v.toFixed(2)).join(' / ')}`);
+}
+
+if (args.compare) {
+  const rf = forest(0).fit(all.train.X, all.train.y).predict(testCif.map((i) => all.test.X[i]));
+  const rows = JSON.parse(readFileSync(args.compare, 'utf8')) as { id: string; target: number; prediction: number }[];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const diffs = testIds.map((id, i) => {
+    const r = byId.get(id);
+    if (!r) throw new Error(`${args.compare}: no prediction for test entry ${id}`);
+    return { id, target: yTest[i], model: r.prediction, rf: rf[i], gap: Math.abs(r.prediction - yTest[i]) - Math.abs(rf[i] - yTest[i]) };
+  }).sort((a, b) => b.gap - a.gap);
+  const total = diffs.reduce((s, d) => s + d.gap, 0) / diffs.length;
+  const modelMae = diffs.reduce((s, d) => s + Math.abs(d.model - d.target), 0) / diffs.length;
+  console.log(`\n${args.compare}: MAE ${modelMae.toFixed(3)} vs forest ${mae(rf).toFixed(3)} `
+    + `(gap ${total.toFixed(3)}); the entries that carry it:`);
+  let running = 0;
+  for (const d of diffs.slice(0, 12)) {
+    running += d.gap / diffs.length;
+    const e = ds.byId.get(d.id)!;
+    console.log(`${d.id}  ${e.composition.padEnd(34)} target ${d.target.toFixed(2).padStart(6)}  model ${d.model.toFixed(2).padStart(6)}  `
+      + `forest ${d.rf.toFixed(2).padStart(6)}  gap share ${(running / total * 100).toFixed(0).padStart(3)} %`);
+  }
+}

@@ -27,15 +27,19 @@ test('every run config in configs/ validates', () => {
   }
 });
 
-test('configs/occupancy/schnet.yaml is the paper-best SchNet with the three documented changes', () => {
-  const base = loadConfig(join(projectRoot, 'configs', 'schnet.yaml'));
-  const occ = loadConfig(join(projectRoot, 'configs', 'occupancy', 'schnet.yaml'));
-  assert.is(occ.data.occupancy, 'weighted');
-  assert.equal(occ.data.graph_features, ['cell_composition', 'space_group', 'z']);
-  assert.is(occ.training.loss, 'mae');
-  assert.equal(occ.model, base.model);
-  assert.equal({ ...occ.training, loss: base.training.loss }, base.training);
-  assert.equal(occ.graph, base.graph);
-});
+for (const model of ['schnet', 'cgcnn']) {
+  test(`configs/occupancy/${model}.yaml is the paper-best ${model} with the three documented changes`, () => {
+    const base = loadConfig(join(projectRoot, 'configs', `${model}.yaml`));
+    const occ = loadConfig(join(projectRoot, 'configs', 'occupancy', `${model}.yaml`));
+    assert.is(base.data.occupancy, 'round');
+    assert.is(occ.data.occupancy, 'weighted');
+    assert.equal(occ.data.graph_features, ['cell_composition', 'space_group', 'z']);
+    assert.is(occ.training.loss, 'mae');
+    assert.equal(occ.model, base.model);
+    assert.equal({ ...occ.training, loss: base.training.loss }, base.training);
+    assert.equal(occ.graph, base.graph);
+    assert.equal(occ.data.validation, base.data.validation);
+  });
+}
 
 test.run();

@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseCif } from '../data/cif.js';
-import { cifGraphInfo, cellComposition } from '../data/graphFeatures.js';
+import { cellComposition, cifGraphInfo, compositionFractions } from '../data/graphFeatures.js';
 import { loadObelix, type ObelixEntry } from '../data/obelix.js';
 import { RandomForest } from '../train/baselines/randomForest.js';
 import { obelixTabular } from '../train/baselines/tabular.js';
@@ -40,22 +40,24 @@ const testIds = testCif.map((i) => all.test.ids[i]);
 const yTest = testCif.map((i) => all.test.y[i]);
 const mae = (p: ArrayLike<number>): number => yTest.reduce((s, y, i) => s + Math.abs(p[i] - y), 0) / yTest.length;
 
-function cifCell(e: ObelixEntry): { cell: Float64Array; z: number } {
+interface CifComposition { cell: Float64Array; fractions: Float64Array; z: number }
+function cifComposition(e: ObelixEntry): CifComposition {
   const path = ds.cifPath(e.id);
   const text = readFileSync(path, 'utf8');
-  return { cell: cellComposition(parseCif(text, path), path), z: cifGraphInfo(text, path).formulaUnits ?? 1 };
+  const crystal = parseCif(text, path);
+  return { cell: cellComposition(crystal, path), fractions: compositionFractions(crystal, path), z: cifGraphInfo(text, path).formulaUnits ?? 1 };
 }
-const cellOf = new Map([...cifOnly.train.ids, ...testIds].map((id) => [id, cifCell(ds.byId.get(id)!)]));
+const cellOf = new Map([...cifOnly.train.ids, ...testIds].map((id) => [id, cifComposition(ds.byId.get(id)!)]));
 
 type Encoding = (id: string, tableRow: number[]) => number[];
-const fromCif = (f: (c: { cell: Float64Array; z: number }) => number[]): Encoding => (id) => f(cellOf.get(id)!);
+const fromCif = (f: (c: CifComposition) => number[]): Encoding => (id) => f(cellOf.get(id)!);
 const ENCODINGS: [string, Encoding, boolean][] = [
   ['table: all 62 features (the paper)', (_, x) => x, true],
   ['table: composition columns', (_, x) => x.slice(0, nElements), true],
   ['CIF: atoms per cell', fromCif(({ cell }) => [...cell]), false],
   ['CIF: atoms per formula unit', fromCif(({ cell, z }) => [...cell].map((n) => n / z)), false],
   ['CIF: per formula unit + ln Z', fromCif(({ cell, z }) => [...[...cell].map((n) => n / z), Math.log(z)]), false],
-  ['CIF: atomic fractions', fromCif(({ cell }) => { const t = cell.reduce((a, b) => a + b, 0); return [...cell].map((n) => n / t); }), false],
+  ['CIF: atomic fractions', fromCif(({ fractions }) => [...fractions]), false],
 ];
 
 function score(train: typeof all.train, encode: Encoding): number[] {

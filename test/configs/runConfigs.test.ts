@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import '../../models/all.js';
-import { loadConfig } from '../../train/config.js';
+import { loadConfig, type RunConfig } from '../../train/config.js';
 import { projectRoot } from '../helpers/paths.js';
 
 function yamlFiles(dir: string): string[] {
@@ -27,10 +27,16 @@ test('every run config in configs/ validates', () => {
   }
 });
 
-for (const model of ['schnet', 'cgcnn']) {
-  test(`configs/occupancy/${model}.yaml is the paper-best ${model} with the three documented changes`, () => {
-    const base = loadConfig(join(projectRoot, 'configs', `${model}.yaml`));
-    const occ = loadConfig(join(projectRoot, 'configs', 'occupancy', `${model}.yaml`));
+const occupancyConfigs: Array<[base: string, occupancy: string]> = [
+  ['schnet.yaml', 'occupancy/schnet.yaml'],
+  ['cgcnn.yaml', 'occupancy/cgcnn.yaml'],
+  ['finetune/p-schnet.yaml', 'occupancy/p-schnet.yaml'],
+];
+
+for (const [baseFile, occFile] of occupancyConfigs) {
+  test(`configs/${occFile} is configs/${baseFile} with the three documented changes`, () => {
+    const base = loadConfig(join(projectRoot, 'configs', baseFile));
+    const occ = loadConfig(join(projectRoot, 'configs', occFile));
     assert.is(base.data.occupancy, 'round');
     assert.is(occ.data.occupancy, 'weighted');
     assert.equal(occ.data.graph_features, ['cell_composition', 'space_group', 'z']);
@@ -39,7 +45,23 @@ for (const model of ['schnet', 'cgcnn']) {
     assert.equal({ ...occ.training, loss: base.training.loss }, base.training);
     assert.equal(occ.graph, base.graph);
     assert.equal(occ.data.validation, base.data.validation);
+    assert.equal(occ.init, base.init);
+    assert.is(occ.seed, base.seed);
   });
 }
+
+test('configs/search/p-schnet-occupancy.yaml searches the head of configs/occupancy/p-schnet.yaml and nothing else', () => {
+  const run = loadConfig(join(projectRoot, 'configs', 'occupancy', 'p-schnet.yaml'));
+  const search = loadConfig(join(projectRoot, 'configs', 'search', 'p-schnet-occupancy.yaml'));
+  const space = search.search!.space;
+  assert.equal(Object.keys(space), ['training.early_stopping_patience', 'training.lr', 'training.weight_decay', 'training.batch_size']);
+  assert.is(search.search!.trials, 24);
+  for (const [key, values] of Object.entries(space)) {
+    const [, field] = key.split('.') as [string, keyof RunConfig['training']];
+    assert.ok(values.includes(run.training[field]), `${key}: the run config's ${String(run.training[field])} is one of the searched values`);
+  }
+  const outside = (c: RunConfig): unknown => ({ ...c, name: '', search: undefined, training: { ...c.training, early_stopping_patience: 0, lr: 0, weight_decay: 0, batch_size: 0 } });
+  assert.equal(outside(search), outside(run));
+});
 
 test.run();

@@ -49,6 +49,34 @@ export function kFoldShuffled(n: number, k: number, seed: number): number[][] {
   return contiguousBlocks(new RandomState(seed).permutation(n), k);
 }
 
+/**
+ * k folds that keep every group whole (a group is never split between training and validation): groups are put in a
+ * seeded random order, then stably sorted by size (largest first, so the seed only breaks ties), and each goes to the
+ * fold with the fewest rows so far (the lowest index on a tie), as sklearn's `GroupKFold` balances them. Returns
+ * validation folds of row indices 0…n−1, each ascending.
+ */
+export function groupKFold(groups: readonly string[], k: number, seed: number): number[][] {
+  const members = new Map<string, number[]>();
+  groups.forEach((g, i) => {
+    const rows = members.get(g);
+    if (rows) rows.push(i);
+    else members.set(g, [i]);
+  });
+  const names = [...members.keys()];
+  if (!Number.isInteger(k) || k < 2 || k > names.length) {
+    throw new RangeError(`group k-fold needs an integer 2 ≤ k ≤ the number of groups, got k = ${k} for ${names.length} groups`);
+  }
+  const order = new RandomState(seed).permutation(names.length).map((i) => names[i]);
+  order.sort((a, b) => members.get(b)!.length - members.get(a)!.length);
+  const folds: number[][] = Array.from({ length: k }, () => []);
+  for (const g of order) {
+    let lightest = 0;
+    for (let f = 1; f < k; f++) if (folds[f].length < folds[lightest].length) lightest = f;
+    folds[lightest].push(...members.get(g)!);
+  }
+  return folds.map((f) => f.sort((a, b) => a - b));
+}
+
 /** Training rows of a fold: every index in 0…n−1 not in the validation fold, ascending. */
 export function trainIndices(validation: readonly number[], n: number): number[] {
   const held = new Set(validation);

@@ -11,7 +11,8 @@ import { InputError } from '../data/errors.js';
 import { modelEntry, modelNames } from '../models/registry.js';
 
 export const ValidationSchema = z.object({
-  /** A fold set of folds.json (e.g. `schnetpack_painn_schnet_seed10_254`), or `kfold` for seeded shuffled folds. */
+  /** A fold set of folds.json (e.g. `schnetpack_painn_schnet_seed10_254`), `kfold` for seeded shuffled folds, or `doi_kfold`
+   * for seeded folds that keep each publication's entries together (as the OBELiX test split does). */
   folds: z.string().default('schnetpack_painn_schnet_seed10_254'),
   k: z.number().int().min(2).default(5),
   seed: z.number().int().default(42),

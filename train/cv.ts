@@ -60,7 +60,8 @@ export function resolveFolds(ds: ObelixDataset, config: RunConfig, opts: Pick<Cv
     if (!folds) throw new InputError(`${opts.foldsFrom}: no fold set '${key}' (have: ${[...sets.keys()].join(', ')})`);
     return { name: `${opts.foldsFrom}#${key}`, folds };
   }
-  return { name: v.folds === 'kfold' ? `kfold(k=${v.k}, seed=${v.seed})` : v.folds, folds: validationFolds(ds, v) };
+  const seeded = v.folds === 'kfold' || v.folds === 'doi_kfold';
+  return { name: seeded ? `${v.folds}(k=${v.k}, seed=${v.seed})` : v.folds, folds: validationFolds(ds, v) };
 }
 
 /** The fold sets of a run, checked to partition the training CIFs, and written to the run directory. */

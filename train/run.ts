@@ -4,7 +4,7 @@
  */
 import { InputError } from '../data/errors.js';
 import { ensureObelix, resolveDataDir } from '../data/fetch.js';
-import { kFoldShuffled, paperFolds, PAPER_FOLD_SETS, type PaperFoldSet } from '../data/folds.js';
+import { groupKFold, kFoldShuffled, paperFolds, PAPER_FOLD_SETS, type PaperFoldSet } from '../data/folds.js';
 import { fitNormalizer, type Normalizer } from '../data/normalizer.js';
 import { loadObelix, splitEntries, type ObelixDataset, type ObelixEntry } from '../data/obelix.js';
 import type { GraphSample } from '../graph/batch.js';
@@ -46,8 +46,12 @@ export function validationFolds(ds: ObelixDataset, v: NonNullable<RunConfig['dat
     const ids = splitEntries(ds, 'train', { cifOnly: true }).map((e) => e.id);
     return kFoldShuffled(ids.length, v.k, v.seed).map((f) => f.map((i) => ids[i]));
   }
+  if (v.folds === 'doi_kfold') {
+    const entries = splitEntries(ds, 'train', { cifOnly: true });
+    return groupKFold(entries.map((e) => e.doi), v.k, v.seed).map((f) => f.map((i) => entries[i].id));
+  }
   if (!(PAPER_FOLD_SETS as readonly string[]).includes(v.folds)) {
-    throw new InputError(`data.validation.folds: unknown fold set '${v.folds}' (valid: kfold, ${PAPER_FOLD_SETS.join(', ')})`);
+    throw new InputError(`data.validation.folds: unknown fold set '${v.folds}' (valid: kfold, doi_kfold, ${PAPER_FOLD_SETS.join(', ')})`);
   }
   return paperFolds(v.folds as PaperFoldSet, ds);
 }

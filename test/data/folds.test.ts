@@ -4,8 +4,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  PAPER_FOLD_SETS, foldSizes, foldsFromIds, kFoldContiguous, kFoldShuffled, paperFolds, readFoldsFile, trainIndices,
+  PAPER_FOLD_SETS, foldSizes, foldsFromIds, groupKFold, kFoldContiguous, kFoldShuffled, paperFolds, readFoldsFile, trainIndices,
 } from '../../data/folds.js';
+import { validationFolds } from '../../train/run.js';
 import { InputError } from '../../data/errors.js';
 import { loadObelix, splitEntries } from '../../data/obelix.js';
 import { obelixDir } from '../helpers/paths.js';
@@ -57,6 +58,48 @@ test('paper fold sets are disjoint and cover their training rows', () => {
     assert.equal(folds.map((f) => f.length), foldSizes(rows.length, 5), name);
     assert.equal(sorted(folds.flat()), Array.from({ length: rows.length }, (_, i) => i), name);
   }
+});
+
+test('groupKFold by hand: largest group first, each to the lightest fold, groups never split', () => {
+  //               0    1    2    3    4    5    6
+  const groups = ['a', 'a', 'b', 'c', 'c', 'c', 'd'];
+  for (const seed of [0, 1, 2, 3]) {
+    const folds = groupKFold(groups, 2, seed);
+    // c (3 rows) opens fold 0, a (2) goes to fold 1, the single rows b and d fill fold 1 then fold 0 (a tie goes to 0)
+    assert.equal(folds.map((f) => f.length), [4, 3], `seed ${seed}`);
+    assert.ok([3, 4, 5].every((i) => folds[0].includes(i)), `seed ${seed}: c in fold 0`);
+    assert.ok([0, 1].every((i) => folds[1].includes(i)), `seed ${seed}: a in fold 1`);
+    assert.equal(sorted(folds.flat()), [0, 1, 2, 3, 4, 5, 6]);
+  }
+  const bInFold0 = [0, 1, 2, 3, 4, 5, 6, 7].map((seed) => groupKFold(groups, 2, seed)[0].includes(2));
+  assert.ok(bInFold0.includes(true) && bInFold0.includes(false), 'the seed decides the ties between b and d');
+  assert.throws(() => groupKFold(groups, 5, 0), /2 ≤ k ≤ the number of groups, got k = 5 for 4 groups/);
+});
+
+test('doi_kfold on OBELiX: each publication in one fold, the 254 training CIFs covered, reproducible by seed', () => {
+  const entries = splitEntries(ds, 'train', { cifOnly: true });
+  const doiOf = new Map(entries.map((e) => [e.id, e.doi]));
+  const folds = validationFolds(ds, { folds: 'doi_kfold', k: 5, seed: 42, fold: 0 });
+  assert.is(folds.length, 5);
+  assert.equal(folds.flat().sort(), entries.map((e) => e.id).sort());
+  const foldOfDoi = new Map<string, number>();
+  folds.forEach((fold, f) => fold.forEach((id) => {
+    const doi = doiOf.get(id)!;
+    assert.is(foldOfDoi.get(doi) ?? f, f, `${doi} split between folds`);
+    foldOfDoi.set(doi, f);
+  }));
+  assert.is(foldOfDoi.size, 127);
+  const sizes = folds.map((f) => f.length);
+  assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 2, `balanced: ${sizes.join(' ')}`);
+  assert.equal(validationFolds(ds, { folds: 'doi_kfold', k: 5, seed: 42, fold: 0 }), folds);
+  assert.not.equal(validationFolds(ds, { folds: 'doi_kfold', k: 5, seed: 43, fold: 0 }), folds);
+});
+
+test('the OBELiX test split keeps publications apart: no test CIF shares a DOI with a training entry', () => {
+  const trainDois = new Set(splitEntries(ds, 'train').map((e) => e.doi));
+  const testCifs = splitEntries(ds, 'test', { cifOnly: true });
+  assert.is(testCifs.length, 67);
+  assert.equal(testCifs.filter((e) => trainDois.has(e.doi)).map((e) => e.id), []);
 });
 
 test('foldsFromIds rejects unknown, duplicated and missing IDs with the ID named', () => {

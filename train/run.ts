@@ -42,13 +42,15 @@ export function samplesFor(ds: ObelixDataset, entries: ObelixEntry[], config: Ru
 
 /** Validation folds (entry IDs) over the CIF training subset, as the config names them. */
 export function validationFolds(ds: ObelixDataset, v: NonNullable<RunConfig['data']['validation']>): string[][] {
-  if (v.folds === 'kfold') {
-    const ids = splitEntries(ds, 'train', { cifOnly: true }).map((e) => e.id);
-    return kFoldShuffled(ids.length, v.k, v.seed).map((f) => f.map((i) => ids[i]));
-  }
-  if (v.folds === 'doi_kfold') {
+  if (v.folds === 'kfold' || v.folds === 'doi_kfold') {
     const entries = splitEntries(ds, 'train', { cifOnly: true });
-    return groupKFold(entries.map((e) => e.doi), v.k, v.seed).map((f) => f.map((i) => entries[i].id));
+    try {
+      const folds = v.folds === 'kfold' ? kFoldShuffled(entries.length, v.k, v.seed) : groupKFold(entries.map((e) => e.doi), v.k, v.seed);
+      return folds.map((f) => f.map((i) => entries[i].id));
+    } catch (err) {
+      if (err instanceof RangeError) throw new InputError(`data.validation.k = ${v.k}: ${err.message}`);
+      throw err;
+    }
   }
   if (!(PAPER_FOLD_SETS as readonly string[]).includes(v.folds)) {
     throw new InputError(`data.validation.folds: unknown fold set '${v.folds}' (valid: kfold, doi_kfold, ${PAPER_FOLD_SETS.join(', ')})`);

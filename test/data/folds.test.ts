@@ -93,6 +93,13 @@ test('doi_kfold on OBELiX: each publication in one fold, the 254 training CIFs c
   assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 2, `balanced: ${sizes.join(' ')}`);
   assert.equal(validationFolds(ds, { folds: 'doi_kfold', k: 5, seed: 42, fold: 0 }), folds);
   assert.not.equal(validationFolds(ds, { folds: 'doi_kfold', k: 5, seed: 43, fold: 0 }), folds);
+  try {
+    validationFolds(ds, { folds: 'doi_kfold', k: 128, seed: 42, fold: 0 });
+    assert.unreachable('k above the number of publications');
+  } catch (e) {
+    assert.instance(e, InputError);
+    assert.match((e as Error).message, /^data\.validation\.k = 128: .*got k = 128 for 127 groups/);
+  }
 });
 
 test('the OBELiX test split keeps publications apart: no test CIF shares a DOI with a training entry', () => {

@@ -102,11 +102,12 @@ test('doi_kfold on OBELiX: each publication in one fold, the 254 training CIFs c
   }
 });
 
-test('the OBELiX test split keeps publications apart: no test CIF shares a DOI with a training entry', () => {
+test('the OBELiX test split keeps publications apart: no test entry shares a DOI with a training entry', () => {
   const trainDois = new Set(splitEntries(ds, 'train').map((e) => e.doi));
-  const testCifs = splitEntries(ds, 'test', { cifOnly: true });
-  assert.is(testCifs.length, 67);
-  assert.equal(testCifs.filter((e) => trainDois.has(e.doi)).map((e) => e.id), []);
+  const test = splitEntries(ds, 'test');
+  assert.is(test.length, 121);
+  assert.equal(test.filter((e) => trainDois.has(e.doi)).map((e) => e.id), []);
+  assert.is(new Set(test.filter((e) => e.hasCif).map((e) => e.doi)).size, 33, 'the 67 test CIFs come from 33 publications');
 });
 
 test('foldsFromIds rejects unknown, duplicated and missing IDs with the ID named', () => {

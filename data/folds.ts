@@ -49,6 +49,17 @@ export function kFoldShuffled(n: number, k: number, seed: number): number[][] {
   return contiguousBlocks(new RandomState(seed).permutation(n), k);
 }
 
+/** Row indices of each group, groups in order of first appearance, rows ascending. */
+export function groupRows(groups: readonly string[]): Map<string, number[]> {
+  const members = new Map<string, number[]>();
+  groups.forEach((g, i) => {
+    const rows = members.get(g);
+    if (rows) rows.push(i);
+    else members.set(g, [i]);
+  });
+  return members;
+}
+
 /**
  * k folds that keep every group whole (a group is never split between training and validation): groups are put in a
  * seeded random order, then stably sorted by size (largest first, so the seed only breaks ties), and each goes to the
@@ -56,12 +67,7 @@ export function kFoldShuffled(n: number, k: number, seed: number): number[][] {
  * validation folds of row indices 0…n−1, each ascending.
  */
 export function groupKFold(groups: readonly string[], k: number, seed: number): number[][] {
-  const members = new Map<string, number[]>();
-  groups.forEach((g, i) => {
-    const rows = members.get(g);
-    if (rows) rows.push(i);
-    else members.set(g, [i]);
-  });
+  const members = groupRows(groups);
   const names = [...members.keys()];
   if (!Number.isInteger(k) || k < 2 || k > names.length) {
     throw new RangeError(`group k-fold needs an integer 2 ≤ k ≤ the number of groups, got k = ${k} for ${names.length} groups`);

@@ -11,9 +11,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadObelix } from '../data/obelix.js';
-import { RandomForest } from '../train/baselines/randomForest.js';
+import { RandomForest, RF_OBELIX_BEST } from '../train/baselines/randomForest.js';
 import { obelixTabular } from '../train/baselines/tabular.js';
 import { meanAndSd } from '../train/cv.js';
+import { regressionMetrics } from '../train/metrics.js';
 import { validationFolds } from '../train/run.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,11 +42,10 @@ function foldMae(seed: number, valIds: string[], withoutCif: boolean): number {
     if (e.hasCif) return [i];
     return withoutCif && !heldDois.has(e.doi) ? [i] : [];
   });
-  const forest = new RandomForest({ n_estimators: 200, max_depth: 24, max_features: 'sqrt', min_samples_leaf: 1, seed });
+  const forest = new RandomForest({ ...RF_OBELIX_BEST, seed });
   forest.fit(trainRows.map((i) => table.train.X[i]), trainRows.map((i) => table.train.y[i]));
   const valRows = valIds.map((id) => rowOf.get(id)!);
-  const pred = forest.predict(valRows.map((i) => table.train.X[i]));
-  return valRows.reduce((s, i, j) => s + Math.abs(pred[j] - table.train.y[i]), 0) / valRows.length;
+  return regressionMetrics(forest.predict(valRows.map((i) => table.train.X[i])), valRows.map((i) => table.train.y[i])).mae;
 }
 
 console.log(`random forest, doi_kfold(k=${k}, seed=${foldSeed}) over the ${folds.flat().length} training CIFs, CV MAE (mean ± population SD)`);

@@ -20,8 +20,9 @@ import { parseArgs } from 'node:util';
 import { parseCif } from '../data/cif.js';
 import { cellComposition, cifGraphInfo, compositionFractions } from '../data/graphFeatures.js';
 import { loadObelix, type ObelixEntry } from '../data/obelix.js';
-import { RandomForest } from '../train/baselines/randomForest.js';
+import { RandomForest, RF_OBELIX_BEST } from '../train/baselines/randomForest.js';
 import { groupBootstrapMaeDifference } from '../train/bootstrap.js';
+import { regressionMetrics } from '../train/metrics.js';
 import { obelixTabular } from '../train/baselines/tabular.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,7 +34,7 @@ const { values: args } = parseArgs({
 });
 const ds = loadObelix(args.data);
 const SEEDS = [0, 1, 2];
-const forest = (seed: number): RandomForest => new RandomForest({ n_estimators: 200, max_depth: 24, max_features: 'sqrt', min_samples_leaf: 1, seed });
+const forest = (seed: number): RandomForest => new RandomForest({ ...RF_OBELIX_BEST, seed });
 
 const all = obelixTabular(ds);
 const cifOnly = obelixTabular(ds, { cifOnly: true });
@@ -41,7 +42,8 @@ const nElements = all.spec.elements.length;
 const testCif = all.test.ids.map((_, i) => i).filter((i) => all.test.hasCif[i]);
 const testIds = testCif.map((i) => all.test.ids[i]);
 const yTest = testCif.map((i) => all.test.y[i]);
-const mae = (p: ArrayLike<number>): number => yTest.reduce((s, y, i) => s + Math.abs(p[i] - y), 0) / yTest.length;
+const mae = (p: ArrayLike<number>): number => regressionMetrics(p, yTest).mae;
+const xTestTable = testCif.map((i) => all.test.X[i]);
 
 interface CifComposition { cell: Float64Array; fractions: Float64Array; z: number }
 function cifComposition(e: ObelixEntry): CifComposition {
@@ -77,7 +79,7 @@ for (const [name, encode, table] of ENCODINGS) {
 }
 
 if (args.compare) {
-  const rf = forest(0).fit(all.train.X, all.train.y).predict(testCif.map((i) => all.test.X[i]));
+  const rf = forest(0).fit(all.train.X, all.train.y).predict(xTestTable);
   const rows = JSON.parse(readFileSync(args.compare, 'utf8')) as { id: string; target: number; prediction: number }[];
   const byId = new Map(rows.map((r) => [r.id, r]));
   const diffs = testIds.map((id, i) => {
@@ -106,7 +108,7 @@ if (args.compare) {
   }
   // Equal weights, fixed before looking at the test entries: a weight fitted on them would flatter the average.
   const averaged = (train: typeof all.train): string => SEEDS.map((seed) => {
-    const p = forest(seed).fit(train.X, train.y).predict(testCif.map((i) => all.test.X[i]));
+    const p = forest(seed).fit(train.X, train.y).predict(xTestTable);
     return mae(model.map((m, i) => (m + p[i]) / 2)).toFixed(2);
   }).join(' / ');
   console.log(`\nmean of the model and the forest (equal weights), test MAE, forest seeds ${SEEDS.join(' / ')}: `

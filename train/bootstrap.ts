@@ -3,6 +3,7 @@
  * err together (OBELiX: 67 test CIFs from 33 publications, up to 11 from one): a paired bootstrap that resamples
  * whole groups with replacement, so a family that one model misses counts as one draw, not as eleven.
  */
+import { groupRows } from '../data/folds.js';
 import { RandomState } from '../data/numpyRandom.js';
 
 export interface MaeDifference {
@@ -28,9 +29,7 @@ export function groupBootstrapMaeDifference(
   if (a.length !== n || b.length !== n || groups.length !== n) {
     throw new RangeError(`groupBootstrapMaeDifference: ${a.length} / ${b.length} predictions, ${groups.length} groups, ${n} targets`);
   }
-  const members = new Map<string, number[]>();
-  groups.forEach((g, i) => (members.get(g) ?? members.set(g, []).get(g)!).push(i));
-  const blocks = [...members.values()];
+  const blocks = [...groupRows(groups).values()];
   const all = Array.from({ length: n }, (_, i) => i);
   const rng = new RandomState(seed);
   const diffs: number[] = [];

@@ -12,7 +12,7 @@ import { readFoldsFile } from '../data/folds.js';
 import { splitEntries, type ObelixDataset } from '../data/obelix.js';
 import { readJson, testResultFile, trainerStateFile, writeFileAtomic } from './checkpoint.js';
 import type { RunConfig } from './config.js';
-import { samplesFor, trainOnSamples, validationFolds, type Log } from './run.js';
+import { isSeededFoldKind, samplesFor, trainOnSamples, validationFolds, type Log } from './run.js';
 import type { TrainerState } from './trainer.js';
 
 export interface FoldResult {
@@ -60,8 +60,7 @@ export function resolveFolds(ds: ObelixDataset, config: RunConfig, opts: Pick<Cv
     if (!folds) throw new InputError(`${opts.foldsFrom}: no fold set '${key}' (have: ${[...sets.keys()].join(', ')})`);
     return { name: `${opts.foldsFrom}#${key}`, folds };
   }
-  const seeded = v.folds === 'kfold' || v.folds === 'doi_kfold';
-  return { name: seeded ? `${v.folds}(k=${v.k}, seed=${v.seed})` : v.folds, folds: validationFolds(ds, v) };
+  return { name: isSeededFoldKind(v.folds) ? `${v.folds}(k=${v.k}, seed=${v.seed})` : v.folds, folds: validationFolds(ds, v) };
 }
 
 /** The fold sets of a run, checked to partition the training CIFs, and written to the run directory. */

@@ -40,9 +40,12 @@ export function samplesFor(ds: ObelixDataset, entries: ObelixEntry[], config: Ru
   return entries.map((e) => sampleFromCif(ds.cifPath(e.id), config.graph, e.target, config.data.occupancy, config.data.graph_features));
 }
 
+/** Fold kinds drawn from `data.validation.k` and `seed` rather than read from the paper's recipes. */
+export const isSeededFoldKind = (folds: string): folds is 'kfold' | 'doi_kfold' => folds === 'kfold' || folds === 'doi_kfold';
+
 /** Validation folds (entry IDs) over the CIF training subset, as the config names them. */
 export function validationFolds(ds: ObelixDataset, v: NonNullable<RunConfig['data']['validation']>): string[][] {
-  if (v.folds === 'kfold' || v.folds === 'doi_kfold') {
+  if (isSeededFoldKind(v.folds)) {
     const entries = splitEntries(ds, 'train', { cifOnly: true });
     try {
       const folds = v.folds === 'kfold' ? kFoldShuffled(entries.length, v.k, v.seed) : groupKFold(entries.map((e) => e.doi), v.k, v.seed);

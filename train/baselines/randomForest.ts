@@ -88,6 +88,9 @@ export const RF_PAPER_GRID = {
   min_samples_leaf: [1, 2, 3, 4, 5],
 } as const satisfies Record<keyof RfParams, readonly unknown[]>;
 
+/** The set the full grid selects on OBELiX (scripts/baselines.ts: the `rf_mlp_full_478` folds, seed 0). */
+export const RF_OBELIX_BEST: RfParams = { n_estimators: 200, max_depth: 24, max_features: 'sqrt', min_samples_leaf: 1 };
+
 export interface RfGrid {
   n_estimators: readonly number[];
   max_depth: readonly (number | null)[];

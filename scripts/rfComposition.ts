@@ -43,7 +43,6 @@ const testCif = all.test.ids.map((_, i) => i).filter((i) => all.test.hasCif[i]);
 const testIds = testCif.map((i) => all.test.ids[i]);
 const yTest = testCif.map((i) => all.test.y[i]);
 const mae = (p: ArrayLike<number>): number => regressionMetrics(p, yTest).mae;
-const xTestTable = testCif.map((i) => all.test.X[i]);
 
 interface CifComposition { cell: Float64Array; fractions: Float64Array; z: number }
 function cifComposition(e: ObelixEntry): CifComposition {
@@ -65,33 +64,41 @@ const ENCODINGS: [string, Encoding, boolean][] = [
   ['CIF: atomic fractions', fromCif(({ fractions }) => [...fractions]), false],
 ];
 
-function score(train: typeof all.train, encode: Encoding): number[] {
+/** Test predictions of the forests of SEEDS trained on `train` under one encoding. */
+function predictions(train: typeof all.train, encode: Encoding): ArrayLike<number>[] {
   const X = train.ids.map((id, i) => encode(id, train.X[i]));
   const Xt = testCif.map((i) => encode(all.test.ids[i], all.test.X[i]));
-  return SEEDS.map((seed) => mae(forest(seed).fit(X, train.y).predict(Xt)));
+  return SEEDS.map((seed) => forest(seed).fit(X, train.y).predict(Xt));
 }
 
+const scores = (preds: ArrayLike<number>[]): string => preds.map((p) => mae(p).toFixed(2)).join(' / ');
 console.log(`random forest, test MAE on the ${yTest.length} CIF test entries, seeds ${SEEDS.join(' / ')}`);
 console.log(`${'encoding'.padEnd(38)} ${'478 rows'.padEnd(22)} 254 CIF rows`);
+// The first encoding is the paper's; --compare reuses its forests.
+let paper: { all: ArrayLike<number>[]; cif: ArrayLike<number>[] } | undefined;
 for (const [name, encode, table] of ENCODINGS) {
-  const onAll = table ? score(all.train, encode).map((v) => v.toFixed(2)).join(' / ') : '–';
-  console.log(`${name.padEnd(38)} ${onAll.padEnd(22)} ${score(cifOnly.train, encode).map((v) => v.toFixed(2)).join(' / ')}`);
+  const onAll = table ? predictions(all.train, encode) : undefined;
+  const onCif = predictions(cifOnly.train, encode);
+  paper ??= { all: onAll!, cif: onCif };
+  console.log(`${name.padEnd(38)} ${(onAll ? scores(onAll) : '–').padEnd(22)} ${scores(onCif)}`);
 }
 
-if (args.compare) {
-  const rf = forest(0).fit(all.train.X, all.train.y).predict(xTestTable);
+if (args.compare && paper) {
+  const rf = paper.all[0];
   const rows = JSON.parse(readFileSync(args.compare, 'utf8')) as { id: string; target: number; prediction: number }[];
   const byId = new Map(rows.map((r) => [r.id, r]));
-  const diffs = testIds.map((id, i) => {
+  const model = testIds.map((id) => {
     const r = byId.get(id);
     if (!r) throw new Error(`${args.compare}: no prediction for test entry ${id}`);
-    return { id, target: yTest[i], model: r.prediction, rf: rf[i], gap: Math.abs(r.prediction - yTest[i]) - Math.abs(rf[i] - yTest[i]) };
-  }).sort((a, b) => b.gap - a.gap);
+    return r.prediction;
+  });
+  const diffs = testIds.map((id, i) => (
+    { id, target: yTest[i], model: model[i], rf: rf[i], gap: Math.abs(model[i] - yTest[i]) - Math.abs(rf[i] - yTest[i]) }
+  )).sort((a, b) => b.gap - a.gap);
   const total = diffs.reduce((s, d) => s + d.gap, 0) / diffs.length;
-  const modelMae = diffs.reduce((s, d) => s + Math.abs(d.model - d.target), 0) / diffs.length;
+  const modelMae = mae(model);
   const dois = testIds.map((id) => ds.byId.get(id)!.doi);
-  const model = testIds.map((id) => byId.get(id)!.prediction);
-  const versusForest = (pred: number[]): string => {
+  const versusForest = (pred: ArrayLike<number>): string => {
     const b = groupBootstrapMaeDifference(pred, rf, yTest, dois);
     const sign = (v: number): string => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)}`;
     return `${sign(b.difference)} (95 % interval ${sign(b.low)} to ${sign(b.high)} when the test's ${b.groups} publications `
@@ -107,11 +114,8 @@ if (args.compare) {
       + `forest ${d.rf.toFixed(2).padStart(6)}  gap share ${(running / total * 100).toFixed(0).padStart(3)} %`);
   }
   // Equal weights, fixed before looking at the test entries: a weight fitted on them would flatter the average.
-  const averaged = (train: typeof all.train): string => SEEDS.map((seed) => {
-    const p = forest(seed).fit(train.X, train.y).predict(xTestTable);
-    return mae(model.map((m, i) => (m + p[i]) / 2)).toFixed(2);
-  }).join(' / ');
+  const withModel = (forests: ArrayLike<number>[]): ArrayLike<number>[] => forests.map((p) => model.map((m, i) => (m + p[i]) / 2));
   console.log(`\nmean of the model and the forest (equal weights), test MAE, forest seeds ${SEEDS.join(' / ')}: `
-    + `forest on 478 rows ${averaged(all.train)}, on the 254 CIF rows ${averaged(cifOnly.train)}`);
-  console.log(`the mean with the seed-0 forest, against that forest: ${versusForest(model.map((m, i) => (m + rf[i]) / 2))}`);
+    + `forest on 478 rows ${scores(withModel(paper.all))}, on the 254 CIF rows ${scores(withModel(paper.cif))}`);
+  console.log(`the mean with the seed-0 forest, against that forest: ${versusForest(withModel([rf])[0])}`);
 }

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GraphBatch } from '../graph/batch.js';
+import { FrozenFeatureCache } from './layers/frozenFeatures.js';
 import { Module, type StateTensor } from './layers/module.js';
 import { Atomwise, type Aggregation } from './layers/readout.js';
 import type { GraphModel } from './model.js';
@@ -27,46 +28,11 @@ export class AtomwiseModel<R extends AtomRepresentation> extends Module implemen
     this.head = this.child('output_modules.0', new Atomwise(nAtomBasis, aggregation, 2, graphFeatures));
   }
 
-  /**
-   * Per-structure atom features of a frozen representation (fine-tuning with `freeze: [representation]`): they
-   * cannot change, so each structure's [n_i, F] block is computed once (read back on first sight, not per step)
-   * and later epochs run only the head. Keyed by structure id and atom count; emptied whenever weights are loaded
-   * or the representation is trainable.
-   */
-  private readonly frozenFeatures = new Map<string, { atoms: number; data: Float32Array }>();
+  /** Atom features of a frozen representation, computed once per structure (layers/frozenFeatures.ts). */
+  private readonly frozenFeatures = new FrozenFeatureCache();
 
   forward(batch: GraphBatch): tf.Tensor1D {
-    return this.head.apply(this.atomFeatures(batch), batch);
-  }
-
-  private atomFeatures(batch: GraphBatch): tf.Tensor2D {
-    if (this.representation.trainableVariables().size > 0) {
-      this.frozenFeatures.clear();
-      return this.representation.apply(batch);
-    }
-    const blocks = batch.ids.map((id, g) => {
-      const hit = this.frozenFeatures.get(id);
-      return hit && hit.atoms === batch.atomsPerGraph[g] ? hit.data : undefined;
-    });
-    if (blocks.length > 0 && blocks.every((b) => b !== undefined)) {
-      const all = new Float32Array(blocks.reduce((n, b) => n + b!.length, 0));
-      let at = 0;
-      for (const b of blocks) {
-        all.set(b!, at);
-        at += b!.length;
-      }
-      return tf.tensor2d(all, [batch.numAtoms, all.length / batch.numAtoms]);
-    }
-    const x = this.representation.apply(batch);
-    const width = x.shape[1];
-    const data = x.dataSync() as Float32Array;
-    let atom = 0;
-    batch.ids.forEach((id, g) => {
-      const n = batch.atomsPerGraph[g];
-      this.frozenFeatures.set(id, { atoms: n, data: data.slice(atom * width, (atom + n) * width) });
-      atom += n;
-    });
-    return x;
+    return this.head.apply(this.frozenFeatures.features(this.representation, batch, () => this.representation.apply(batch)), batch);
   }
 
   override loadState(state: Map<string, StateTensor>, opts: { strict?: boolean; prefix?: string } = {}): ReturnType<Module['loadState']> {

@@ -32,10 +32,12 @@ import { Dense } from './layers/dense.js';
 import { Embedding } from './layers/embedding.js';
 import { GatedMlp } from './layers/gatedMlp.js';
 import { Mlp } from './layers/mlp.js';
-import { Module, ModuleList } from './layers/module.js';
+import { FrozenFeatureCache } from './layers/frozenFeatures.js';
+import { Module, ModuleList, type StateTensor } from './layers/module.js';
 import { mixEmbedding, weightMessages } from './layers/occupancy.js';
 import { gather, segmentSum } from './layers/ops.js';
 import { sphericalBesselBasis } from './layers/radial.js';
+import { withGraphFeatures } from './layers/readout.js';
 import { Set2Set } from './layers/set2set.js';
 import { zonalHarmonics } from './layers/sphericalHarmonics.js';
 import { registerM3gnetFormat } from './m3gnetFormat.js';
@@ -163,20 +165,24 @@ export class M3GNetRepresentation extends Module {
   }
 }
 
-/** Set2Set readout and MLP[2D_n, U, U, 1] (`readout.set2set`, `final_layer.layers.{0,2,4}`) → [B]. */
+/**
+ * Set2Set readout and MLP[2D_n, U, U, 1] (`readout.set2set`, `final_layer.layers.{0,2,4}`) → [B]. With graph-level
+ * features (width G, `data.graph_features`) they are appended to the Set2Set vector: the MLP's first layer reads 2D_n + G.
+ */
 export class M3GNetHead extends Module {
   static override className = 'M3GNetHead';
   readonly set2set: Set2Set;
   readonly finalLayer: Mlp;
 
-  constructor(o: M3GNetOptions) {
+  constructor(o: M3GNetOptions, readonly graphFeatures = 0) {
     super();
     this.set2set = this.child('readout.set2set', new Set2Set(o.dim_node_embedding, o.niters_set2set, o.nlayers_set2set));
-    this.finalLayer = this.child('final_layer.layers', new Mlp([2 * o.dim_node_embedding, o.units, o.units, 1], 'silu', { stride: 2, init: 'torch' }));
+    this.finalLayer = this.child('final_layer.layers', new Mlp([2 * o.dim_node_embedding + graphFeatures, o.units, o.units, 1], 'silu', { stride: 2, init: 'torch' }));
   }
 
   apply(v: tf.Tensor2D, batch: GraphBatch): tf.Tensor1D {
-    return tf.reshape(this.finalLayer.apply(this.set2set.apply(v, batch)), [-1]) as tf.Tensor1D;
+    const crystal = withGraphFeatures(this.set2set.apply(v, batch), batch, this.graphFeatures, 'graphs');
+    return tf.reshape(this.finalLayer.apply(crystal), [-1]) as tf.Tensor1D;
   }
 }
 
@@ -188,14 +194,16 @@ export class M3GNet extends Module implements GraphModel {
   readonly cutoff: number;
   /** Z → embedding row, −1 where the element is not in `element_types`. */
   private readonly rowOfZ = new Int32Array(119).fill(-1);
+  /** Node features of a frozen representation, computed once per structure (layers/frozenFeatures.ts). */
+  private readonly frozenFeatures = new FrozenFeatureCache();
 
-  /** `graphCutoff` (Å) is the basis cutoff unless `options.cutoff` is given. */
-  constructor(readonly options: M3GNetOptions, graphCutoff: number) {
+  /** `graphCutoff` (Å) is the basis cutoff unless `options.cutoff` is given; `graphFeatures` as `M3GNetHead`. */
+  constructor(readonly options: M3GNetOptions, graphCutoff: number, graphFeatures = 0) {
     super();
     this.cutoff = options.cutoff ?? graphCutoff;
     options.element_types.forEach((s, i) => { this.rowOfZ[lookupElement(s)] = i; });
     this.representation = new M3GNetRepresentation(options);
-    this.head = new M3GNetHead(options);
+    this.head = new M3GNetHead(options, graphFeatures);
     // MatGL keys sit at the top level, so representation and head are grouping views over the same children.
     const r = this.representation;
     this.child('embedding.layer_node_embedding', r.nodeEmbedding);
@@ -247,13 +255,25 @@ export class M3GNet extends Module implements GraphModel {
   }
 
   forward(batch: GraphBatch): tf.Tensor1D {
-    const occ = batch.occupancy;
-    const rows = {
-      atoms: this.elementIndex(batch),
-      mixture: occ ? this.rows(occ.hostMixNumbers, (k) => occ.hostMixNode[k], batch, ' (in a species mixture)') : null,
-    };
-    const v = this.representation.apply(rows, this.geometry(batch), batch);
+    const v = this.frozenFeatures.features(this.representation, batch, () => {
+      const occ = batch.occupancy;
+      const rows = {
+        atoms: this.elementIndex(batch),
+        mixture: occ ? this.rows(occ.hostMixNumbers, (k) => occ.hostMixNode[k], batch, ' (in a species mixture)') : null,
+      };
+      return this.representation.apply(rows, this.geometry(batch), batch);
+    });
     return this.head.apply(v, batch);
+  }
+
+  override loadState(state: Map<string, StateTensor>, opts: { strict?: boolean; prefix?: string } = {}): ReturnType<Module['loadState']> {
+    this.frozenFeatures.clear();
+    return super.loadState(state, opts);
+  }
+
+  override initialize(seed: number | string): this {
+    this.frozenFeatures.clear();
+    return super.initialize(seed);
   }
 
   override getConfig(): Record<string, unknown> {
@@ -265,6 +285,6 @@ registerModel({
   name: 'm3gnet',
   description: 'M3GNet (MatGL, intensive, Set2Set readout) with a three-body line graph',
   schema: M3GNetOptions,
-  build: (o: M3GNetOptions, ctx) => new M3GNet(o, ctx.cutoff).initialize(ctx.seed),
+  build: (o: M3GNetOptions, ctx) => new M3GNet(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
 });
 registerM3gnetFormat();

@@ -20,7 +20,8 @@ import { Trainer } from '../../train/trainer.js';
 import { throwsInputError } from '../helpers/inputError.js';
 import { pretrainedDir } from '../helpers/paths.js';
 
-function dataset(n = 6): GraphSample[] {
+/** `threebody`: with the line graph (M3GNet); `features`: that many graph-level inputs per crystal. */
+function dataset(n = 6, o: { threebody?: number; features?: number } = {}): GraphSample[] {
   let seed = 7;
   const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
   return Array.from({ length: n }, (_, k) => {
@@ -28,7 +29,9 @@ function dataset(n = 6): GraphSample[] {
     const lattice = latticeFromParameters(a, a + rnd(), a + 0.4 * rnd(), 88 + 5 * rnd(), 90, 92 + 5 * rnd());
     const frac = Float64Array.from({ length: 9 }, () => rnd());
     const atoms: Atoms = { id: `c${k}`, lattice, numbers: Int32Array.from([3, 8, 15 + (k % 2)]), frac, cart: fracToCart(lattice, frac) };
-    return toSample(atoms, buildNeighbors(atoms, { cutoff: 3.5 }), -2 + a + 0.3 * (k % 3));
+    const sample = toSample(atoms, buildNeighbors(atoms, { cutoff: 3.5 }), -2 + a + 0.3 * (k % 3), o.threebody);
+    if (o.features) sample.graphFeatures = Float32Array.from({ length: o.features }, () => rnd());
+    return sample;
   });
 }
 
@@ -107,22 +110,32 @@ test('freeze: [representation] + reset_head: representation loaded and unchanged
   model.dispose();
 });
 
+const m3gnet = { name: 'm3gnet', element_types: ['Li', 'O', 'P', 'S'], dim_node_embedding: 4, dim_edge_embedding: 4, units: 4, nblocks: 1, cutoff: 3.5, threebody_cutoff: 3 };
+
 test('a frozen representation is computed once per structure: cached epochs train exactly as uncached ones', async () => {
-  for (const arch of [painn, schnet]) {
-    const { dir } = pretrainedRun(config(arch));
-    const frozen = config(arch, { init: { from: dir, freeze: ['representation'], reset_head: true }, training: { ...config(arch).training, epochs: 3 } });
+  const cases = [
+    { arch: painn, extra: {}, data: {} },
+    { arch: schnet, extra: {}, data: {} },
+    // M3GNet with its Set2Set head reading two graph-level features (space group one-hot + Z would be 231 wide)
+    { arch: m3gnet, extra: { graph: { cutoff: 3.5, threebody_cutoff: 3 } }, data: { threebody: 3, features: 1 } },
+  ];
+  for (const { arch, extra, data } of cases) {
+    const features = data.features ? { data: { ...RunSchema.parse({ model: arch }).data, dataset: 'obelix', graph_features: ['z'] } } : {};
+    const { dir } = pretrainedRun(config(arch, { ...extra, ...features }));
+    const frozen = config(arch, { ...extra, ...features, init: { from: dir, freeze: ['representation'], reset_head: true }, training: { ...config(arch).training, epochs: 3 } });
     const cached = finetuned(frozen).model;
     const plain = finetuned(frozen).model;
     // the same fine-tune with the representation left trainable at lr 0 for it is not expressible; instead compare
     // against a model whose cache is defeated: every forward of `plain` first reloads its weights (which empties it)
-    const samples = dataset(7);
+    const samples = dataset(7, data);
     const reloadEveryForward = plain as GraphModel & { forward: GraphModel['forward'] };
     const original = reloadEveryForward.forward.bind(plain);
     const state = plain.stateDict();
+    const representationKeys = new Set([...state.keys()].filter((k) => !k.startsWith('output_modules.') && !k.startsWith('readout.') && !k.startsWith('final_layer.')));
     let forwards = 0;
     reloadEveryForward.forward = (batch, training) => {
       forwards++;
-      plain.loadState(new Map([...state].filter(([k]) => k.startsWith('representation.'))), { strict: false });
+      plain.loadState(new Map([...state].filter(([k]) => representationKeys.has(k))), { strict: false });
       return original(batch, training);
     };
     await oneEpoch(cached, frozen, samples);
@@ -130,7 +143,12 @@ test('a frozen representation is computed once per structure: cached epochs trai
     assert.ok(forwards > 0);
     const a = cached.stateDict();
     const b = plain.stateDict();
-    for (const [k, v] of a) assert.ok(v.data.every((x, i) => Math.abs(x - b.get(k)!.data[i]) <= 1e-6 * (1 + Math.abs(x))), `${arch.name} ${k}`);
+    let changed = 0;
+    for (const [k, v] of a) {
+      assert.ok(v.data.every((x, i) => Math.abs(x - b.get(k)!.data[i]) <= 1e-6 * (1 + Math.abs(x))), `${arch.name} ${k}`);
+      if (!v.data.every((x, i) => x === state.get(k)!.data[i])) changed++;
+    }
+    assert.ok(changed > 0, `${arch.name}: the head trained`);
     cached.dispose();
     plain.dispose();
   }
@@ -201,7 +219,7 @@ test('freezing a representation the checkpoint does not cover is refused', () =>
 });
 
 test('element table: kept from the checkpoint; an element it lacks is an error naming it', () => {
-  const m3 = { name: 'm3gnet', element_types: ['Li', 'O', 'P', 'S'], dim_node_embedding: 4, dim_edge_embedding: 4, units: 4, nblocks: 1, cutoff: 3.5, threebody_cutoff: 3 };
+  const m3 = m3gnet;
   const { dir } = pretrainedRun(config(m3, { graph: { cutoff: 3.5, threebody_cutoff: 3 } }));
   const cfg = config({ ...m3, element_types: ['H', 'Li'] }, { graph: { cutoff: 3.5, threebody_cutoff: 3 }, init: { from: dir } });
   const lines: string[] = [];

@@ -4,7 +4,10 @@
  * epoch on one core of this machine, with the tensor count after the last epoch (flat memory).
  *
  *   node --import tsx bench/epoch.ts [--config configs/schnet.yaml] [--backend wasm] [--epochs 2] [--profile]
- * `--profile` prints the kernels that take the most time in one optimiser step.
+ * `--profile` prints the kernels that take the most time in one optimiser step. A config with `init` (fine-tuning)
+ * starts from its checkpoint as `train` does; with `freeze: [representation]` the first epoch computes and caches the
+ * frozen features (models/layers/frozenFeatures.ts) and `first_to_steady` is what the cache saves per epoch:
+ *   node --import tsx bench/epoch.ts --config configs/occupancy/p-m3gnet.yaml --epochs 3
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
@@ -13,6 +16,7 @@ import { splitEntries } from '../data/obelix.js';
 import { collate, disposeBatch, planBatches } from '../graph/batch.js';
 import { initBackend } from '../train/backend.js';
 import { loadConfig } from '../train/config.js';
+import { applyInit, resolveInit } from '../train/finetune.js';
 import { buildModel, loadDataset, samplesFor } from '../train/run.js';
 import { Trainer } from '../train/trainer.js';
 
@@ -35,7 +39,9 @@ const t0 = performance.now();
 const samples = samplesFor(ds, splitEntries(ds, 'train', { cifOnly: true }), config);
 const graphSeconds = (performance.now() - t0) / 1000;
 const edges = samples.reduce((a, s) => a + s.src.length, 0);
-const model = buildModel(config);
+const init = config.init ? resolveInit(config) : null;
+const model = buildModel(init ? init.config : config);
+if (init) applyInit(model, init.checkpoint, init.config.init!, config.seed);
 const normalizer = fitNormalizer(samples.map((s) => s.target), config.training.target_normalization);
 
 if (values.profile) {
@@ -65,6 +71,7 @@ const torch = TORCH_SECONDS[config.model.name];
 console.log(JSON.stringify({
   model: config.model.name, backend: backend.name, structures: samples.length, edges, graph_seconds: Number(graphSeconds.toFixed(2)),
   epoch_seconds: times.map((t) => Number(t.toFixed(2))), steady_epoch_seconds: Number(steady.toFixed(2)),
+  first_to_steady: Number((times[0] / steady).toFixed(1)), trainable_parameters: model.countParameters(true),
   torch_1core_seconds: torch ?? null, ratio_to_torch: torch ? Number((steady / torch).toFixed(2)) : null,
   tensors_after: tf.memory().numTensors,
 }));

@@ -50,6 +50,18 @@ for (const [baseFile, occFile] of occupancyConfigs) {
   });
 }
 
+test('configs/occupancy/p-m3gnet.yaml: the upstream M3GNet representation frozen, trained as configs/occupancy/p-schnet.yaml', () => {
+  const m3 = loadConfig(join(projectRoot, 'configs', 'occupancy', 'p-m3gnet.yaml'));
+  const base = loadConfig(join(projectRoot, 'configs', 'finetune', 'p-m3gnet.yaml'));
+  const pSchnet = loadConfig(join(projectRoot, 'configs', 'occupancy', 'p-schnet.yaml'));
+  assert.equal(m3.init, { ...base.init!, freeze: ['representation'], reset_head: true });
+  assert.equal(m3.model, { ...base.model, three_body_convention: 'legacy' });
+  assert.equal(m3.graph, base.graph);
+  assert.equal(m3.data.validation, base.data.validation);
+  assert.equal({ ...m3.data, validation: undefined }, { ...pSchnet.data, validation: undefined });
+  assert.equal(m3.training, { ...pSchnet.training, max_edges_per_batch: base.training.max_edges_per_batch });
+});
+
 test('configs/search/p-schnet-occupancy.yaml searches the head of configs/occupancy/p-schnet.yaml and nothing else', () => {
   const run = loadConfig(join(projectRoot, 'configs', 'occupancy', 'p-schnet.yaml'));
   const search = loadConfig(join(projectRoot, 'configs', 'search', 'p-schnet-occupancy.yaml'));

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GraphBatch } from '../graph/batch.js';
 import { FrozenFeatureCache } from './layers/frozenFeatures.js';
-import { Module, type StateTensor } from './layers/module.js';
+import { Module } from './layers/module.js';
 import { Atomwise, type Aggregation } from './layers/readout.js';
 import type { GraphModel } from './model.js';
 
@@ -29,20 +29,10 @@ export class AtomwiseModel<R extends AtomRepresentation> extends Module implemen
   }
 
   /** Atom features of a frozen representation, computed once per structure (layers/frozenFeatures.ts). */
-  private readonly frozenFeatures = new FrozenFeatureCache();
+  private readonly frozenFeatures = this.cache(new FrozenFeatureCache());
 
   forward(batch: GraphBatch): tf.Tensor1D {
     return this.head.apply(this.frozenFeatures.features(this.representation, batch, () => this.representation.apply(batch)), batch);
-  }
-
-  override loadState(state: Map<string, StateTensor>, opts: { strict?: boolean; prefix?: string } = {}): ReturnType<Module['loadState']> {
-    this.frozenFeatures.clear();
-    return super.loadState(state, opts);
-  }
-
-  override initialize(seed: number | string): this {
-    this.frozenFeatures.clear();
-    return super.initialize(seed);
   }
 
   override getConfig(): Record<string, unknown> {

@@ -33,7 +33,7 @@ import { Embedding } from './layers/embedding.js';
 import { GatedMlp } from './layers/gatedMlp.js';
 import { Mlp } from './layers/mlp.js';
 import { FrozenFeatureCache } from './layers/frozenFeatures.js';
-import { Module, ModuleList, type StateTensor } from './layers/module.js';
+import { Module, ModuleList } from './layers/module.js';
 import { mixEmbedding, weightMessages } from './layers/occupancy.js';
 import { gather, segmentSum } from './layers/ops.js';
 import { sphericalBesselBasis } from './layers/radial.js';
@@ -195,7 +195,7 @@ export class M3GNet extends Module implements GraphModel {
   /** Z → embedding row, −1 where the element is not in `element_types`. */
   private readonly rowOfZ = new Int32Array(119).fill(-1);
   /** Node features of a frozen representation, computed once per structure (layers/frozenFeatures.ts). */
-  private readonly frozenFeatures = new FrozenFeatureCache();
+  private readonly frozenFeatures = this.cache(new FrozenFeatureCache());
 
   /** `graphCutoff` (Å) is the basis cutoff unless `options.cutoff` is given; `graphFeatures` as `M3GNetHead`. */
   constructor(readonly options: M3GNetOptions, graphCutoff: number, graphFeatures = 0) {
@@ -264,16 +264,6 @@ export class M3GNet extends Module implements GraphModel {
       return this.representation.apply(rows, this.geometry(batch), batch);
     });
     return this.head.apply(v, batch);
-  }
-
-  override loadState(state: Map<string, StateTensor>, opts: { strict?: boolean; prefix?: string } = {}): ReturnType<Module['loadState']> {
-    this.frozenFeatures.clear();
-    return super.loadState(state, opts);
-  }
-
-  override initialize(seed: number | string): this {
-    this.frozenFeatures.clear();
-    return super.initialize(seed);
   }
 
   override getConfig(): Record<string, unknown> {

@@ -1,8 +1,9 @@
 /**
  * Per-structure node features of a frozen representation (fine-tuning with `freeze: [representation]`). They
  * cannot change, so each structure's [n_i, F] block is computed once (read back on first sight, not per step)
- * and later epochs run only the head. Keyed by structure id and atom count; the owning model empties it whenever
- * weights are loaded or re-initialised, and it is bypassed (and emptied) while the representation is trainable.
+ * and later epochs run only the head. Keyed by structure id and atom count; the owning model registers it with
+ * `Module.cache`, which empties it whenever weights are loaded or re-initialised, and it is bypassed (and emptied)
+ * while the representation is trainable.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GraphBatch } from '../../graph/batch.js';

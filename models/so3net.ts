@@ -28,7 +28,7 @@ import { mixEmbedding, weightMessages } from './layers/occupancy.js';
 import { gather, segmentSum } from './layers/ops.js';
 import { pairDistances, toEdges } from './layers/pairs.js';
 import { besselRbf } from './layers/radial.js';
-import { poolAtoms } from './layers/readout.js';
+import { poolAtoms, withGraphFeatures } from './layers/readout.js';
 import { Set2Set } from './layers/set2set.js';
 import { degreeOf, sphericalHarmonics } from './layers/sphericalHarmonics.js';
 import type { GraphModel } from './model.js';
@@ -228,26 +228,29 @@ class WeightedAtomReadOut extends Module {
   }
 }
 
-/** Graph readout (Set2Set, weighted atom sum or atom mean) → MLP[·, U, U, 1]. x [N, F] → [B]. */
+/**
+ * Graph readout (Set2Set, weighted atom sum or atom mean) → MLP[·, U, U, 1]. x [N, F] → [B]. Graph-level features
+ * (width G, `data.graph_features`) are appended to the pooled vector: the MLP's first layer reads G more inputs.
+ */
 export class SO3NetHead extends Module {
   static override className = 'SO3NetHead';
   readonly readout: Set2SetReadOut | WeightedAtomReadOut | null;
   readonly finalLayer: Mlp;
 
-  constructor(readonly o: SO3NetOptions) {
+  constructor(readonly o: SO3NetOptions, readonly graphFeatures = 0) {
     super();
     const f = o.dim_node_embedding;
     const t = o.readout_type;
     this.readout = t === 'set2set' ? this.child('readout', new Set2SetReadOut(f, o.niters_set2set, o.nlayers_set2set))
       : t === 'weighted_atom' ? this.child('readout', new WeightedAtomReadOut(f, o.units)) : null;
-    const sizes = [t === 'set2set' ? 2 * f : t === 'weighted_atom' ? o.units : f, o.units, o.units, 1];
+    const sizes = [(t === 'set2set' ? 2 * f : t === 'weighted_atom' ? o.units : f) + graphFeatures, o.units, o.units, 1];
     this.finalLayer = this.child('final_layer', new Mlp(sizes, 'silu', { init: 'torch', stride: 2, names: ['layers.0', 'layers.2', 'layers.4'] }));
   }
 
   apply(x: tf.Tensor2D, batch: GraphBatch): tf.Tensor1D {
     const pooled = this.readout instanceof Set2SetReadOut ? this.readout.set2set.apply(x, batch)
       : this.readout ? this.readout.apply(x, batch) : poolAtoms(x, batch, 'mean');
-    return tf.reshape(this.finalLayer.apply(pooled), [-1]) as tf.Tensor1D;
+    return tf.reshape(this.finalLayer.apply(withGraphFeatures(pooled, batch, this.graphFeatures, 'graphs')), [-1]) as tf.Tensor1D;
   }
 }
 
@@ -257,10 +260,11 @@ export class SO3Net extends Module implements GraphModel {
   readonly representation: SO3NetRepresentation;
   readonly head: SO3NetHead;
 
-  constructor(readonly options: SO3NetOptions, graphCutoff: number) {
+  /** `graphFeatures` as `SO3NetHead`. */
+  constructor(readonly options: SO3NetOptions, graphCutoff: number, graphFeatures = 0) {
     super();
     const rep = new SO3NetRepresentation(options, options.cutoff ?? graphCutoff);
-    const head = new SO3NetHead(options);
+    const head = new SO3NetHead(options, graphFeatures);
     // MatGL keeps every weight at the top level (`embedding.weight`, `readout.set2set.…`), so the two halves'
     // children are registered here under their upstream names instead of under `representation.` / `head.`.
     this.child('embedding', rep.embedding);
@@ -293,5 +297,5 @@ registerModel({
   name: 'so3net',
   description: 'SO3Net (MatGL) with a Set2Set graph readout',
   schema: SO3NetOptions,
-  build: (o: SO3NetOptions, ctx) => new SO3Net(o, ctx.cutoff).initialize(ctx.seed),
+  build: (o: SO3NetOptions, ctx) => new SO3Net(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
 });

@@ -142,7 +142,7 @@ function failWith(error: z.ZodError, source: string, prefix: string[] = []): nev
 }
 
 /** Models whose head takes `data.graph_features`. */
-export const GRAPH_FEATURE_MODELS = ['schnet', 'painn', 'cgcnn', 'm3gnet'];
+export const GRAPH_FEATURE_MODELS = ['schnet', 'painn', 'cgcnn', 'm3gnet', 'so3net'];
 
 /** Validates a plain object (already read from YAML, overrides applied). */
 export function validateConfig(raw: unknown, source: string): RunConfig {

@@ -1,4 +1,4 @@
-/** Graph-level features before the head (`data.graph_features`): SchNet, PaiNN (Atomwise head) and CGCNN. */
+/** Graph-level features before the head (`data.graph_features`): SchNet, PaiNN (Atomwise head), CGCNN, M3GNet and SO3Net. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import type { Matrix3 } from '../../data/structure.js';
 import { collate, disposeBatch, type GraphSample } from '../../graph/batch.js';
 import { CGCNN, CgcnnOptions } from '../../models/cgcnn.js';
+import { M3GNet, M3GNetOptions } from '../../models/m3gnet.js';
 import type { Module } from '../../models/layers/module.js';
 import type { GraphModel } from '../../models/model.js';
 import { PaiNN, PaiNNOptions } from '../../models/painn.js';
 import { SchNet, SchNetOptions } from '../../models/schnet.js';
+import { SO3Net, SO3NetOptions } from '../../models/so3net.js';
 import { initBackend } from '../../train/backend.js';
 import { validateConfig } from '../../train/config.js';
 import { buildModel } from '../../train/run.js';
@@ -20,10 +22,14 @@ import { obelixDir, requireShared } from '../helpers/paths.js';
 
 const G = 5;
 type Model = GraphModel & Module;
-const MODELS: Array<[string, number, (g: number) => Model]> = [
-  ['schnet', 4, (g) => new SchNet(SchNetOptions.parse({ name: 'schnet', n_atom_basis: 8, n_interactions: 2, n_rbf: 6 }), 4, g).initialize(3)],
-  ['painn', 4, (g) => new PaiNN(PaiNNOptions.parse({ name: 'painn', n_atom_basis: 8, n_interactions: 2, n_rbf: 6 }), 4, g).initialize(3)],
-  ['cgcnn', 8, (g) => new CGCNN(CgcnnOptions.parse({ name: 'cgcnn', atom_fea_len: 8, n_conv: 2, h_fea_len: 8, max_num_nbr: 12 }), 8, g).initialize(5)],
+const ELEMENTS = ['Li', 'O', 'F', 'Na', 'Cl'];
+/** name, graph cutoff, the model with g graph features, width of the head's first layer. */
+const MODELS: Array<[string, number, (g: number) => Model, number]> = [
+  ['schnet', 4, (g) => new SchNet(SchNetOptions.parse({ name: 'schnet', n_atom_basis: 8, n_interactions: 2, n_rbf: 6 }), 4, g).initialize(3), 4],
+  ['painn', 4, (g) => new PaiNN(PaiNNOptions.parse({ name: 'painn', n_atom_basis: 8, n_interactions: 2, n_rbf: 6 }), 4, g).initialize(3), 4],
+  ['cgcnn', 8, (g) => new CGCNN(CgcnnOptions.parse({ name: 'cgcnn', atom_fea_len: 8, n_conv: 2, h_fea_len: 8, max_num_nbr: 12 }), 8, g).initialize(5), 8],
+  ['m3gnet', 4, (g) => new M3GNet(M3GNetOptions.parse({ name: 'm3gnet', element_types: ELEMENTS, dim_node_embedding: 6, dim_edge_embedding: 6, units: 5, nblocks: 1, threebody_cutoff: 3 }), 4, g).initialize(5), 5],
+  ['so3net', 4, (g) => new SO3Net(SO3NetOptions.parse({ name: 'so3net', element_types: ELEMENTS, dim_node_embedding: 6, units: 5, nblocks: 1, lmax: 1, nmax: 3 }), 4, g).initialize(5), 5],
 ];
 
 const LATTICE: Matrix3 = [[4.1, 0, 0], [0.4, 4.4, 0], [0.2, -0.3, 4.9]];
@@ -34,7 +40,7 @@ function sample(id: string, numbers: number[], frac: number[], cutoff: number, g
   }
   const atoms = { id, lattice: LATTICE, numbers: Int32Array.from(numbers), frac: Float64Array.from(frac), cart };
   const graph = cutoff === 8 ? { cutoff, max_neighbors: 12 } : { cutoff };
-  const s = toSample(atoms, buildNeighbors(atoms, graph), 0);
+  const s = toSample(atoms, buildNeighbors(atoms, graph), 0, 3); // with the line graph for M3GNet
   return g ? { ...s, graphFeatures: Float32Array.from(g) } : s;
 }
 const crystalA = (cutoff: number, g?: number[]): GraphSample => sample('a', [3, 8, 17], [0, 0, 0, 0.5, 0.5, 0.5, 0.6, 0.1, 0.3], cutoff, g);
@@ -57,7 +63,7 @@ test.before(async () => {
   await initBackend('cpu');
 });
 
-for (const [name, cutoff, make] of MODELS) {
+for (const [name, cutoff, make, head] of MODELS) {
   test(`${name}: each crystal reads its own graph features (batched = alone), and they change the prediction`, () => {
     const model = make(G);
     const [aAlone] = predict(model, [crystalA(cutoff, G_A)]);
@@ -72,7 +78,6 @@ for (const [name, cutoff, make] of MODELS) {
   test(`${name}: the head's first layer grows by exactly G inputs; without features the model is unchanged`, () => {
     const plain = make(0);
     const withG = make(G);
-    const head = name === 'cgcnn' ? 8 : 4; // width of the head's first layer: CGCNN h_fea_len, Atomwise ⌊F/2⌋
     assert.is(numWeights(withG) - numWeights(plain), G * head);
     assert.throws(() => predict(withG, [crystalA(cutoff)]), /graph-level features/);
     plain.dispose();
@@ -85,7 +90,6 @@ test('config: graph_features validated (name, repetition, model, dataset) with t
   assert.equal(validateConfig(base, 'c.yaml').data.graph_features, ['composition', 'z']);
   throwsInputError(() => validateConfig({ ...base, data: { graph_features: ['density'] } }, 'c.yaml'), 'c.yaml', 'data.graph_features');
   throwsInputError(() => validateConfig({ ...base, data: { graph_features: ['z', 'z'] } }, 'c.yaml'), 'data.graph_features', "'z' twice");
-  throwsInputError(() => validateConfig({ ...base, model: { name: 'so3net' } }, 'c.yaml'), 'data.graph_features', 'so3net');
   throwsInputError(() => validateConfig({ ...base, data: { ...base.data, dataset: 'jsonl', path: 'x.jsonl' } }, 'c.yaml'), 'data.graph_features', 'jsonl');
 });
 

@@ -78,7 +78,8 @@ export class Dense extends Module {
   /**
    * The layer on the concatenation [part₁ | part₂ | …] without forming it: Σ_k gather(x_k·W_k, index_k) + b, where
    * W_k are the matching rows of the weight. A gathered part's product runs on the rows of x_k (N atoms) instead of
-   * the gathered rows (E edges), and neither the [E, Σ widths] input nor its gradient is ever built.
+   * the gathered rows (E edges), and neither the [E, Σ widths] input nor its gradient is ever built. The bias is
+   * added to the first gathered part's product (N rows) before its gather, which is the same sum.
    * `columns: [start, size]` evaluates only those output columns (W and b sliced, not the [E, out] result).
    */
   applyParts(parts: InputPart[], columns: [number, number] = [0, this.outFeatures]): tf.Tensor2D {
@@ -90,16 +91,20 @@ export class Dense extends Module {
     if (start < 0 || size <= 0 || start + size > this.outFeatures) {
       throw new Error(`Dense(${this.inFeatures} → ${this.outFeatures}): output columns [${start}, ${start + size}) out of range`);
     }
+    const bias = this.bias ? (size === this.outFeatures ? this.bias : tf.slice(this.bias, [start], [size])) as tf.Tensor1D : null;
+    // the bias joins the first gathered part's product, on its N rows, rather than the E gathered rows
+    const biasPart = bias ? parts.findIndex((p) => p.index) : -1;
     let offset = 0;
     let y: tf.Tensor | null = null;
-    for (const p of parts) {
+    parts.forEach((p, k) => {
       const w = tf.slice(this.weight, [offset, start], [p.x.shape[1], size]) as tf.Tensor2D;
       offset += p.x.shape[1];
       const product = matMul(p.x, w, { gradA: p.inputGrad ?? true });
-      const term = p.index ? gather(product, p.index) : product;
+      const withBias = k === biasPart ? addBias(product, bias!) : product;
+      const term = p.index ? gather(withBias, p.index) : withBias;
       y = y ? tf.add(y, term) : term;
-    }
-    if (this.bias) y = addBias(y as tf.Tensor2D, (size === this.outFeatures ? this.bias : tf.slice(this.bias, [start], [size])) as tf.Tensor1D);
+    });
+    if (bias && biasPart < 0) y = addBias(y as unknown as tf.Tensor2D, bias);
     return (this.act ? this.act(y!) : y!) as tf.Tensor2D;
   }
 

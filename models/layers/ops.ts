@@ -217,9 +217,10 @@ export interface BatchStatistics {
  * variance σ² per column; row weights w [M] (≥ 0, optional) count row r as w_r rows (W = Σ w_r). `onStatistics`
  * receives μ, σ² and W inside the forward pass (to update running averages; they are disposed afterwards).
  *
- * One custom gradient instead of the autodiff of the composed ops (half the [M, C] kernels on the backward pass):
- * with x̂ = (x − μ)/√(σ² + ε), dβ = Σ_r dy_r, dγ = Σ_r dy_r ⊙ x̂_r and
- *   dx_r = γ/√(σ² + ε) ⊙ (dy_r − (w_r/W)(dβ + x̂_r ⊙ dγ)).
+ * One custom gradient instead of the autodiff of the composed ops, written so that every [M, C] operation that can
+ * be moved onto a [C] vector is: with c = x − μ, s = 1/√(σ² + ε) and a = γ ⊙ s, the forward is y = c ⊙ a + β and
+ *   dβ = Σ_r dy_r,  dγ = s ⊙ Σ_r dy_r ⊙ c_r,  dx_r = a ⊙ dy_r − (w_r/W)(c_r ⊙ (a ⊙ s ⊙ dγ) + a ⊙ dβ)
+ * (4 elementwise [M, C] kernels forward, 5 backward without row weights; x̂ = c ⊙ s is never formed).
  */
 export function batchNormalize(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, rowWeights?: tf.Tensor1D, onStatistics?: (s: BatchStatistics) => void): tf.Tensor2D {
   const f = tf.customGrad(((xIn: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
@@ -230,18 +231,23 @@ export function batchNormalize(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tens
     const squares = tf.square(centred) as tf.Tensor2D;
     const variance = tf.div(sumRows(w ? tf.mul(squares, w) as tf.Tensor2D : squares), total) as tf.Tensor1D;
     onStatistics?.({ mean, variance, total });
-    const inv = tf.rsqrt(tf.add(variance, eps));
-    const normalised = tf.mul(centred, inv);
-    // backward: dx = a ⊙ dy − share ⊙ (a ⊙ dβ + (a ⊙ dγ) ⊙ x̂), a = γ/√(σ² + ε), share = w/W (or 1/M)
+    const inv = tf.rsqrt(tf.add(variance, eps)) as tf.Tensor1D;
+    const a = tf.mul(g, inv) as tf.Tensor1D;
+    // a row's share of the batch: w_r/W as a column, or the scalar 1/M folded into the [C] coefficients below
     const share = w ? tf.div(w, total) : tf.div(1, total);
-    save([normalised, tf.mul(g, inv), share]);
+    save([centred, inv, a, share]);
     return {
-      value: tf.add(tf.mul(normalised, g), b),
-      gradFunc: (dy: tf.Tensor2D, [xHat, a, rowShare]: Saved) => {
+      value: tf.add(tf.mul(centred, a), b),
+      gradFunc: (dy: tf.Tensor2D, [c, s, aSaved, rowShare]: Saved) => {
         const dBeta = sumRows(dy);
-        const dGamma = sumRows(tf.mul(dy, xHat) as tf.Tensor2D);
-        const correction = tf.add(tf.mul(xHat, tf.mul(a, dGamma)), tf.mul(a, dBeta));
-        return [tf.sub(tf.mul(dy, a), tf.mul(correction, rowShare)), dGamma, dBeta];
+        const dGamma = tf.mul(sumRows(tf.mul(dy, c) as tf.Tensor2D), s);
+        const k1 = tf.mul(aSaved, tf.mul(s, dGamma));
+        const k2 = tf.mul(aSaved, dBeta);
+        const scaled = tf.mul(dy, aSaved);
+        const dx = w
+          ? tf.sub(scaled, tf.mul(tf.add(tf.mul(c, k1), k2), rowShare))
+          : tf.sub(scaled, tf.add(tf.mul(c, tf.mul(k1, rowShare)), tf.mul(k2, rowShare)));
+        return [dx, dGamma, dBeta];
       },
     };
   }) as unknown as CustomGradientFunc);

@@ -96,15 +96,15 @@ export class Dense extends Module {
     const biasPart = bias ? parts.findIndex((p) => p.index) : -1;
     let offset = 0;
     let y: tf.Tensor | null = null;
-    parts.forEach((p, k) => {
+    for (const [k, p] of parts.entries()) {
       const w = tf.slice(this.weight, [offset, start], [p.x.shape[1], size]) as tf.Tensor2D;
       offset += p.x.shape[1];
       const product = matMul(p.x, w, { gradA: p.inputGrad ?? true });
       const withBias = k === biasPart ? addBias(product, bias!) : product;
       const term = p.index ? gather(withBias, p.index) : withBias;
       y = y ? tf.add(y, term) : term;
-    });
-    if (bias && biasPart < 0) y = addBias(y as unknown as tf.Tensor2D, bias);
+    }
+    if (bias && biasPart < 0) y = addBias(y as tf.Tensor2D, bias);
     return (this.act ? this.act(y!) : y!) as tf.Tensor2D;
   }
 

@@ -244,7 +244,7 @@ export function batchNormalize(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tens
         const k1 = tf.mul(aSaved, tf.mul(s, dGamma));
         const k2 = tf.mul(aSaved, dBeta);
         const scaled = tf.mul(dy, aSaved);
-        const dx = w
+        const dx = rowWeights
           ? tf.sub(scaled, tf.mul(tf.add(tf.mul(c, k1), k2), rowShare))
           : tf.sub(scaled, tf.add(tf.mul(c, tf.mul(k1, rowShare)), tf.mul(k2, rowShare)));
         return [dx, dGamma, dBeta];

@@ -84,7 +84,8 @@ export function checkElementTable(config: RunConfig, samples: readonly GraphSamp
 }
 
 /** Dotted model keys whose variables belong to `part` (head or representation are views over the model's children). */
-function keysOf(model: GraphModel, part: GraphModel['head']): Set<string> {
+/** The model's state-dict keys of the weights that belong to `part` (its representation or head). */
+export function keysOf(model: GraphModel, part: GraphModel['head']): Set<string> {
   const vars = new Set([...part.namedParameters().values()].map((e) => e.variable));
   return new Set([...model.namedParameters()].filter(([, e]) => vars.has(e.variable)).map(([k]) => k));
 }

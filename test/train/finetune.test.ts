@@ -13,7 +13,7 @@ import type { GraphModel, StateTensor } from '../../models/model.js';
 import { initBackend } from '../../train/backend.js';
 import { RunDirectory } from '../../train/checkpoint.js';
 import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
-import { applyInit, checkElementTable, formatInitReport, resolveInit } from '../../train/finetune.js';
+import { applyInit, checkElementTable, formatInitReport, keysOf, resolveInit } from '../../train/finetune.js';
 import { buildModel } from '../../train/run.js';
 import { buildNeighbors, toSample } from '../../train/samples.js';
 import { Trainer } from '../../train/trainer.js';
@@ -116,7 +116,7 @@ test('a frozen representation is computed once per structure: cached epochs trai
   const cases = [
     { arch: painn, extra: {}, data: {} },
     { arch: schnet, extra: {}, data: {} },
-    // M3GNet with its Set2Set head reading two graph-level features (space group one-hot + Z would be 231 wide)
+    // M3GNet, its Set2Set head also reading one graph-level feature (ln Z)
     { arch: m3gnet, extra: { graph: { cutoff: 3.5, threebody_cutoff: 3 } }, data: { threebody: 3, features: 1 } },
   ];
   for (const { arch, extra, data } of cases) {
@@ -131,7 +131,7 @@ test('a frozen representation is computed once per structure: cached epochs trai
     const reloadEveryForward = plain as GraphModel & { forward: GraphModel['forward'] };
     const original = reloadEveryForward.forward.bind(plain);
     const state = plain.stateDict();
-    const representationKeys = new Set([...state.keys()].filter((k) => !k.startsWith('output_modules.') && !k.startsWith('readout.') && !k.startsWith('final_layer.')));
+    const representationKeys = keysOf(plain, plain.representation);
     let forwards = 0;
     reloadEveryForward.forward = (batch, training) => {
       forwards++;
@@ -219,9 +219,8 @@ test('freezing a representation the checkpoint does not cover is refused', () =>
 });
 
 test('element table: kept from the checkpoint; an element it lacks is an error naming it', () => {
-  const m3 = m3gnet;
-  const { dir } = pretrainedRun(config(m3, { graph: { cutoff: 3.5, threebody_cutoff: 3 } }));
-  const cfg = config({ ...m3, element_types: ['H', 'Li'] }, { graph: { cutoff: 3.5, threebody_cutoff: 3 }, init: { from: dir } });
+  const { dir } = pretrainedRun(config(m3gnet, { graph: { cutoff: 3.5, threebody_cutoff: 3 } }));
+  const cfg = config({ ...m3gnet, element_types: ['H', 'Li'] }, { graph: { cutoff: 3.5, threebody_cutoff: 3 }, init: { from: dir } });
   const lines: string[] = [];
   const r = resolveInit(cfg, (l) => lines.push(l));
   assert.equal(r.config.model.element_types, ['Li', 'O', 'P', 'S']);

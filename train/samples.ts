@@ -3,7 +3,7 @@
  * float64, cast to the float32 sample the models consume. Graphs are built once per (structure, graph options)
  * and reused within the process.
  */
-import { parseCif, readCif, readCifText } from '../data/cif.js';
+import { type CifReadOptions, parseCif, readCif, readCifText } from '../data/cif.js';
 import { InputError } from '../data/errors.js';
 import { cifTextGraphFeatures, type GraphFeatureName } from '../data/graphFeatures.js';
 import { weightedAtoms, type WeightedAtoms } from '../data/occupancy.js';
@@ -76,8 +76,8 @@ function roundedAtoms(crystal: Crystal, source: string): Atoms {
   return atoms;
 }
 
-export function atomsFromCif(path: string): Atoms {
-  return roundedAtoms(readCif(path), path);
+export function atomsFromCif(path: string, options: CifReadOptions = {}): Atoms {
+  return roundedAtoms(readCif(path, options), path);
 }
 
 const cache = new Map<string, GraphSample>();

@@ -12,11 +12,16 @@ It writes:
   'P 1 21/n 1' style symbols that its table lacks, and for Hall symbols) is expanded instead, as
   Structure.from_spacegroup does, with the operations of pymatgen's own table entry for the same
   setting (recorded as "route").
-  Every structure of a multi-block file is listed ("structures"), in file order.
+  Every structure of a multi-block file is listed ("structures"), in file order. (pymatgen cannot
+  read 'R -3 m :H' either; symbol-rhombohedral-H.cif also gives _space_group_IT_number 166, which
+  pymatgen then expands on hexagonal axes: the same setting.)
 - "numbers": for each International Tables number 1..230, the orbit of a generic point under
   pymatgen's SpaceGroup.from_int_number(n) (its standard setting).
 - "settings": for each entry of pymatgen's space-group table (symm_ops.json, the COD list of settings),
   its Hall symbol, Hermann-Mauguin symbols and the orbit of the same generic point.
+- "cifparser": for each distinct H-M symbol of that table (without a basis change), the orbit of the
+  generic atom when pymatgen's CifParser reads a CIF that gives only that symbol, or null where it falls
+  back to P1 (its own symbol resolution: which origin and axes a bare symbol means).
 An orbit is the set of images of GENERIC wrapped into [0, 1), each written '%.4f,%.4f,%.4f', sorted;
 the fixture keeps its size and the first 16 hex digits of the SHA-1 of the images joined with ';'.
 """
@@ -47,6 +52,12 @@ FROM_TABLE = {
     "symbol-rhombohedral-H.cif": "R -3 m :H",
     "symbol-hall.cif": "P n m a",
 }
+
+# The cells and the generic atom of the symbol-only CIFs ("cifparser"): the same in the TypeScript test.
+CELL_ORTHO = "".join(f"_cell_{k} {v}\n" for k, v in [("length_a", 5), ("length_b", 6), ("length_c", 7), ("angle_alpha", 90), ("angle_beta", 90), ("angle_gamma", 90)])
+CELL_HEX = "".join(f"_cell_{k} {v}\n" for k, v in [("length_a", 4), ("length_b", 4), ("length_c", 7), ("angle_alpha", 90), ("angle_beta", 90), ("angle_gamma", 120)])
+CELL_R = "".join(f"_cell_{k} {v}\n" for k, v in [("length_a", 6), ("length_b", 6), ("length_c", 6), ("angle_alpha", 50), ("angle_beta", 50), ("angle_gamma", 50)])
+GENERIC_ATOM = "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nLi1 %s %s %s\n" % GENERIC
 
 # Files with a structure that states no symmetry at all (P1 is right for it).
 LISTS_NO_SYMMETRY = {"two-blocks.cif"}
@@ -124,6 +135,22 @@ def main():
             "hermann_mauguin": e["hermann_mauguin"],
             **orbit(ops),
         })
+    # pymatgen's own reading of symbol-only CIFs: each distinct H-M symbol of its table (no basis change)
+    out["cifparser"] = []
+    symbols = sorted({e[k] for e in table for k in ("hermann_mauguin", "universal_h_m") if "(" not in e[k]})
+    for symbol in symbols:
+        number = next(e["number"] for e in table if symbol in (e["hermann_mauguin"], e["universal_h_m"]))
+        cell = CELL_R if ":R" in symbol else CELL_HEX if 143 <= number <= 194 else CELL_ORTHO
+        text = "data_s\n" + cell + f"_symmetry_space_group_name_H-M '{symbol}'\n" + GENERIC_ATOM
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parser = CifParser.from_string(text)
+            s = parser.get_structures(primitive=False)[0]
+        if any("Defaulting to P1" in w for w in parser.warnings):
+            out["cifparser"].append({"symbol": symbol, "number": number, "orbit": None})
+            continue
+        ops = [SymmOp.from_rotation_and_translation(np.eye(3), site.frac_coords - np.array(GENERIC)) for site in s]
+        out["cifparser"].append({"symbol": symbol, "number": number, "orbit": orbit(ops)})
     json.dump(out, sys.stdout, indent=1)
     sys.stdout.write("\n")
 

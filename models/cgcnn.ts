@@ -26,7 +26,6 @@ import { checkAtomFeatures, loadAtomInit, type AtomFeatureTable } from '../data/
 import type { GraphBatch } from '../graph/batch.js';
 import { softplus } from './layers/activations.js';
 import { BatchNorm1d } from './layers/batchNorm.js';
-import { registerCgcnnFormat } from './cgcnnFormat.js';
 import { Dense } from './layers/dense.js';
 import { Module, ModuleList } from './layers/module.js';
 import { mixEmbedding, neighbourWeight } from './layers/occupancy.js';
@@ -34,7 +33,7 @@ import { gather, segmentSum } from './layers/ops.js';
 import { cgcnnGaussian } from './layers/radial.js';
 import { poolAtoms, withGraphFeatures } from './layers/readout.js';
 import type { GraphModel } from './model.js';
-import { registerModel } from './registry.js';
+import type { ModelEntry } from './registry.js';
 
 export const CgcnnOptions = z.object({
   name: z.literal('cgcnn'),
@@ -247,10 +246,9 @@ export class CGCNN extends Module implements GraphModel {
   }
 }
 
-registerModel({
+export const cgcnnEntry: ModelEntry<typeof CgcnnOptions, CGCNN> = {
   name: 'cgcnn',
   description: 'CGCNN (Xie & Grossman 2018), upstream txie-93/cgcnn layout',
   schema: CgcnnOptions,
   build: (o: CgcnnOptions, ctx) => new CGCNN(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
-});
-registerCgcnnFormat();
+};

@@ -40,9 +40,8 @@ import { sphericalBesselBasis } from './layers/radial.js';
 import { withGraphFeatures } from './layers/readout.js';
 import { Set2Set } from './layers/set2set.js';
 import { zonalHarmonics } from './layers/sphericalHarmonics.js';
-import { registerM3gnetFormat } from './m3gnetFormat.js';
 import type { GraphModel } from './model.js';
-import { registerModel } from './registry.js';
+import type { ModelEntry } from './registry.js';
 
 /** MatGL's DEFAULT_ELEMENTS: H … Bi, then Ac, Th, Pa, U, Np, Pu (89; no Po–Ra). */
 export const DEFAULT_ELEMENTS: readonly string[] = Object.freeze([
@@ -271,10 +270,9 @@ export class M3GNet extends Module implements GraphModel {
   }
 }
 
-registerModel({
+export const m3gnetEntry: ModelEntry<typeof M3GNetOptions, M3GNet> = {
   name: 'm3gnet',
   description: 'M3GNet (MatGL, intensive, Set2Set readout) with a three-body line graph',
   schema: M3GNetOptions,
   build: (o: M3GNetOptions, ctx) => new M3GNet(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
-});
-registerM3gnetFormat();
+};

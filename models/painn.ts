@@ -27,8 +27,7 @@ import { gather, segmentSum } from './layers/ops.js';
 import { pairDistances, toEdges } from './layers/pairs.js';
 import { GaussianRBF } from './layers/radial.js';
 import { AtomwiseModel } from './atomwiseModel.js';
-import { registerModel } from './registry.js';
-import { registerSchnetpackFormat } from './schnetpackFormat.js';
+import type { ModelEntry } from './registry.js';
 
 export const PaiNNOptions = z.object({
   name: z.literal('painn'),
@@ -170,10 +169,9 @@ export class PaiNN extends AtomwiseModel<PaiNNRepresentation> {
   }
 }
 
-registerModel({
+export const painnEntry: ModelEntry<typeof PaiNNOptions, PaiNN> = {
   name: 'painn',
   description: 'PaiNN (SchNetPack 2.x) with an Atomwise head',
   schema: PaiNNOptions,
   build: (o: PaiNNOptions, ctx) => new PaiNN(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
-});
-registerSchnetpackFormat('PaiNN', 'painn');
+};

@@ -1,8 +1,14 @@
 /**
  * Model registry: the YAML `model:` section maps onto one constructor. `name` picks the entry, every other
  * key is a constructor argument validated by that model's schema (keys are upstream's argument names).
+ * The built-in models are listed here explicitly, so importing the registry is enough to know them all.
  */
 import type { z } from 'zod';
+import { cgcnnEntry } from './cgcnn.js';
+import { m3gnetEntry } from './m3gnet.js';
+import { painnEntry } from './painn.js';
+import { schnetEntry } from './schnet.js';
+import { so3netEntry } from './so3net.js';
 
 export interface ModelEntry<S extends z.ZodTypeAny = z.ZodTypeAny, M = unknown> {
   name: string;
@@ -19,9 +25,13 @@ export interface ModelContext {
   graphFeatures?: number;
 }
 
-const registry = new Map<string, ModelEntry>();
+const BUILT_IN: readonly ModelEntry[] = [cgcnnEntry, m3gnetEntry, painnEntry, schnetEntry, so3netEntry];
 
+const registry = new Map<string, ModelEntry>(BUILT_IN.map((e) => [e.name, e]));
+
+/** Adds a model that is not built in (tests, extensions); a built-in name cannot be replaced. */
 export function registerModel<S extends z.ZodTypeAny, M>(entry: ModelEntry<S, M>): void {
+  if (BUILT_IN.some((e) => e.name === entry.name)) throw new Error(`registerModel: '${entry.name}' is a built-in model`);
   registry.set(entry.name, entry as unknown as ModelEntry);
 }
 

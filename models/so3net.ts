@@ -32,7 +32,7 @@ import { poolAtoms, withGraphFeatures } from './layers/readout.js';
 import { Set2Set } from './layers/set2set.js';
 import { degreeOf, sphericalHarmonics } from './layers/sphericalHarmonics.js';
 import type { GraphModel } from './model.js';
-import { registerModel } from './registry.js';
+import type { ModelEntry } from './registry.js';
 
 export const SO3NetOptions = z.object({
   name: z.literal('so3net'),
@@ -293,9 +293,9 @@ export class SO3Net extends Module implements GraphModel {
   }
 }
 
-registerModel({
+export const so3netEntry: ModelEntry<typeof SO3NetOptions, SO3Net> = {
   name: 'so3net',
   description: 'SO3Net (MatGL) with a Set2Set graph readout',
   schema: SO3NetOptions,
   build: (o: SO3NetOptions, ctx) => new SO3Net(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
-});
+};

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { GraphSample } from '../graph/batch.js';
 import { openOrBuildCache } from '../graph/diskCache.js';
 import type { RunConfig } from './config.js';
-import { buildNeighbors, graphKey, toSample } from './samples.js';
+import { buildNeighbors, graphKey, toSample } from '../graph/featurize.js';
 
 export type Log = (line: string) => void;
 

@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { initBackend } from '../../train/backend.js';
 import { loadConfig } from '../../train/config.js';
-import { buildModel } from '../../train/run.js';
+import { buildModel } from '../../models/build.js';
 
 interface InfoArgs { config: string; set?: string[] }
 

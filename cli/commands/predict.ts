@@ -6,7 +6,7 @@ import { InputError } from '../../data/errors.js';
 import type { GraphSample } from '../../graph/batch.js';
 import { initBackend } from '../../train/backend.js';
 import { loadModel } from '../../train/load.js';
-import { sampleFromCif } from '../../train/samples.js';
+import { sampleFromCif } from '../../graph/featurize.js';
 import { predictSamples } from '../../train/trainer.js';
 import { logLine } from '../progress.js';
 

@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initBackend } from '../../train/backend.js';
 import { loadConfig } from '../../train/config.js';
-import { loadDataset, samplesFor, trainOnSamples, trainValidationSplit } from '../../train/run.js';
+import { loadDataset, trainOnSamples } from '../../train/run.js';
+import { samplesFor } from '../../graph/featurize.js';
+import { trainValidationSplit } from '../../train/validationSplit.js';
 
 const names = process.argv.slice(2).length ? process.argv.slice(2) : ['cgcnn', 'schnet', 'painn', 'so3net', 'm3gnet'];
 const data = process.env.CRYSTAL_GNN_DATA ?? resolve('..', 'shared', 'obelix');

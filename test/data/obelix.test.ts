@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadObelix, splitEntries, parseConductivity, subsetDataset } from '../../data/obelix.js';
-import { atomsFromCif } from '../../train/samples.js';
+import { atomsFromCif } from '../../graph/featurize.js';
 import { QUICK_MAX_ATOMS } from '../../train/report/table2.js';
 import { InputError } from '../../data/errors.js';
 import { obelixDir } from '../helpers/paths.js';

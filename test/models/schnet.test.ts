@@ -10,7 +10,7 @@ import { initBackend } from '../../train/backend.js';
 import { RunDirectory } from '../../train/checkpoint.js';
 import { RunSchema, validateConfig } from '../../train/config.js';
 import { loadModel } from '../../train/load.js';
-import { atomsFromCif, buildNeighbors, sampleFromCif, toSample } from '../../train/samples.js';
+import { atomsFromCif, buildNeighbors, sampleFromCif, toSample } from '../../graph/featurize.js';
 import { expectClose } from '../helpers/backends.js';
 import { gradcheckVariables, expectGradcheck } from '../helpers/gradcheck.js';
 import { obelixDir, pretrainedDir } from '../helpers/paths.js';

@@ -7,14 +7,15 @@ import { parseCif, readCif, readCifText } from '../data/cif.js';
 import { InputError } from '../data/errors.js';
 import { cifTextGraphFeatures, type GraphFeatureName } from '../data/graphFeatures.js';
 import { weightedAtoms, type WeightedAtoms } from '../data/occupancy.js';
+import type { ObelixDataset, ObelixEntry } from '../data/obelix.js';
 import { roundOccupancies } from '../data/rounding.js';
 import type { Atoms, Crystal } from '../data/structure.js';
-import type { GraphSample } from '../graph/batch.js';
-import { knnGraph } from '../graph/knn.js';
-import { lineGraph } from '../graph/lineGraph.js';
-import { graphKey as cacheKey } from '../graph/cache.js';
-import { radiusGraph, type NeighborList } from '../graph/neighbors.js';
-import { pairEdges } from '../graph/pairs.js';
+import type { GraphSample } from './batch.js';
+import { knnGraph } from './knn.js';
+import { lineGraph } from './lineGraph.js';
+import { graphKey as cacheKey } from './cache.js';
+import { radiusGraph, type NeighborList } from './neighbors.js';
+import { pairEdges } from './pairs.js';
 
 export interface GraphOptions {
   cutoff: number;
@@ -103,4 +104,15 @@ export function sampleFromCif(path: string, o: GraphOptions, target = NaN, occup
     cache.set(key, s);
   }
   return { ...s, target };
+}
+
+/** The featurisation options of a run config (train/config.ts `RunConfig` has them). */
+export interface FeaturizeConfig {
+  graph: GraphOptions;
+  data: { occupancy: OccupancyMode; graph_features: readonly GraphFeatureName[] };
+}
+
+/** The graph samples of some OBELiX entries under this config's graph options. */
+export function samplesFor(ds: ObelixDataset, entries: ObelixEntry[], config: FeaturizeConfig): GraphSample[] {
+  return entries.map((e) => sampleFromCif(ds.cifPath(e.id), config.graph, e.target, config.data.occupancy, config.data.graph_features));
 }

@@ -11,9 +11,9 @@ import type { ObelixDataset, ObelixEntry } from '../data/obelix.js';
 import { roundOccupancies } from '../data/rounding.js';
 import type { Atoms, Crystal } from '../data/structure.js';
 import type { GraphSample } from './batch.js';
+import { graphKey, type GraphSpec } from './spec.js';
 import { knnGraph } from './knn.js';
 import { lineGraph } from './lineGraph.js';
-import { graphKey as cacheKey } from './cache.js';
 import { radiusGraph, type NeighborList } from './neighbors.js';
 import { pairEdges } from './pairs.js';
 
@@ -25,11 +25,7 @@ export interface GraphOptions {
   threebody_cutoff?: number;
 }
 
-/** Cache key of a config's graph section (graph/cache.ts naming: builder and every option that is set). */
-export function graphKey(o: GraphOptions): string {
-  const options = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Record<string, number>;
-  return cacheKey(o.max_neighbors ? 'knn' : 'radius', options);
-}
+export { graphKey } from './spec.js';
 
 export function buildNeighbors(atoms: Atoms, o: GraphOptions): NeighborList {
   return o.max_neighbors ? knnGraph(atoms, o.max_neighbors, o.cutoff) : radiusGraph(atoms, o.cutoff);
@@ -106,13 +102,12 @@ export function sampleFromCif(path: string, o: GraphOptions, target = NaN, occup
   return { ...s, target };
 }
 
-/** The featurisation options of a run config (train/config.ts `RunConfig` has them). */
-export interface FeaturizeConfig {
-  graph: GraphOptions;
-  data: { occupancy: OccupancyMode; graph_features: readonly GraphFeatureName[] };
+/** Sample for one CIF file as a run's graph spec says (neighbour graph, occupancy rule, graph-level features). */
+export function sampleFor(path: string, spec: GraphSpec, target = NaN): GraphSample {
+  return sampleFromCif(path, spec, target, spec.occupancy, spec.graph_features);
 }
 
-/** The graph samples of some OBELiX entries under this config's graph options. */
-export function samplesFor(ds: ObelixDataset, entries: ObelixEntry[], config: FeaturizeConfig): GraphSample[] {
-  return entries.map((e) => sampleFromCif(ds.cifPath(e.id), config.graph, e.target, config.data.occupancy, config.data.graph_features));
+/** The graph samples of some OBELiX entries under a run config's graph spec. */
+export function samplesFor(ds: ObelixDataset, entries: ObelixEntry[], config: { spec: GraphSpec }): GraphSample[] {
+  return entries.map((e) => sampleFor(ds.cifPath(e.id), config.spec, e.target));
 }

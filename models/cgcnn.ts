@@ -33,6 +33,7 @@ import { gather, segmentSum } from './layers/ops.js';
 import { cgcnnGaussian } from './layers/radial.js';
 import { poolAtoms, withGraphFeatures } from './layers/readout.js';
 import type { GraphModel } from './model.js';
+import { graphAsWritten, mustEqual } from './graphNeeds.js';
 import type { ModelEntry } from './registry.js';
 
 export const CgcnnOptions = z.object({
@@ -250,5 +251,9 @@ export const cgcnnEntry: ModelEntry<typeof CgcnnOptions, CGCNN> = {
   name: 'cgcnn',
   description: 'CGCNN (Xie & Grossman 2018), upstream txie-93/cgcnn layout',
   schema: CgcnnOptions,
+  graph: (o, g) => ({
+    ...graphAsWritten(g),
+    max_neighbors: mustEqual(g, 'max_neighbors', o.max_num_nbr, 'max_num_nbr', 'CGCNN pads every atom to max_num_nbr slots of its k-NN graph'),
+  }),
   build: (o: CgcnnOptions, ctx) => new CGCNN(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
 };

@@ -41,6 +41,7 @@ import { withGraphFeatures } from './layers/readout.js';
 import { Set2Set } from './layers/set2set.js';
 import { zonalHarmonics } from './layers/sphericalHarmonics.js';
 import type { GraphModel } from './model.js';
+import { graphAsWritten, lineGraphCutoff } from './graphNeeds.js';
 import type { ModelEntry } from './registry.js';
 
 /** MatGL's DEFAULT_ELEMENTS: H … Bi, then Ac, Th, Pa, U, Np, Pu (89; no Po–Ra). */
@@ -274,5 +275,6 @@ export const m3gnetEntry: ModelEntry<typeof M3GNetOptions, M3GNet> = {
   name: 'm3gnet',
   description: 'M3GNet (MatGL, intensive, Set2Set readout) with a three-body line graph',
   schema: M3GNetOptions,
+  graph: (o, g) => ({ ...graphAsWritten(g), threebody_cutoff: lineGraphCutoff(g, o.threebody_cutoff, g.cutoff), element_types: o.element_types }),
   build: (o: M3GNetOptions, ctx) => new M3GNet(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
 };

@@ -27,6 +27,7 @@ import { gather, segmentSum } from './layers/ops.js';
 import { pairDistances, toEdges } from './layers/pairs.js';
 import { GaussianRBF } from './layers/radial.js';
 import { AtomwiseModel } from './atomwiseModel.js';
+import { graphAsWritten } from './graphNeeds.js';
 import type { ModelEntry } from './registry.js';
 
 export const PaiNNOptions = z.object({
@@ -173,5 +174,6 @@ export const painnEntry: ModelEntry<typeof PaiNNOptions, PaiNN> = {
   name: 'painn',
   description: 'PaiNN (SchNetPack 2.x) with an Atomwise head',
   schema: PaiNNOptions,
+  graph: (_o, g) => graphAsWritten(g),
   build: (o: PaiNNOptions, ctx) => new PaiNN(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
 };

@@ -4,6 +4,7 @@
  * The built-in models are listed here explicitly, so importing the registry is enough to know them all.
  */
 import type { z } from 'zod';
+import { graphAsWritten, type GraphNeeds, type GraphSection } from './graphNeeds.js';
 import { cgcnnEntry } from './cgcnn.js';
 import { m3gnetEntry } from './m3gnet.js';
 import { painnEntry } from './painn.js';
@@ -13,6 +14,12 @@ import { so3netEntry } from './so3net.js';
 export interface ModelEntry<S extends z.ZodTypeAny = z.ZodTypeAny, M = unknown> {
   name: string;
   schema: S;
+  /**
+   * The graph this model needs, derived from its own options and the `graph:` section as written; throws a
+   * `GraphConflict` (models/graphNeeds.ts) where a written graph key contradicts the model. Absent: the graph
+   * as written (`graphAsWritten`).
+   */
+  graph?: (options: z.infer<S>, written: GraphSection) => GraphNeeds;
   build: (options: z.infer<S>, context: ModelContext) => M;
   description: string;
 }
@@ -37,6 +44,11 @@ export function registerModel<S extends z.ZodTypeAny, M>(entry: ModelEntry<S, M>
 
 export function modelEntry(name: string): ModelEntry | undefined {
   return registry.get(name);
+}
+
+/** The graph a model entry needs under a written `graph:` section (see `ModelEntry.graph`). */
+export function graphNeeds(entry: ModelEntry, options: unknown, written: GraphSection): GraphNeeds {
+  return entry.graph ? entry.graph(options, written) : graphAsWritten(written);
 }
 
 export function modelNames(): string[] {

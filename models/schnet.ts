@@ -25,6 +25,7 @@ import { gather, segmentSum } from './layers/ops.js';
 import { pairDistances, toEdges } from './layers/pairs.js';
 import { GaussianRBF } from './layers/radial.js';
 import { AtomwiseModel } from './atomwiseModel.js';
+import { graphAsWritten } from './graphNeeds.js';
 import type { ModelEntry } from './registry.js';
 
 export const SchNetOptions = z.object({
@@ -115,5 +116,6 @@ export const schnetEntry: ModelEntry<typeof SchNetOptions, SchNet> = {
   name: 'schnet',
   description: 'SchNet (SchNetPack 2.x) with an Atomwise head',
   schema: SchNetOptions,
+  graph: (_o, g) => graphAsWritten(g),
   build: (o: SchNetOptions, ctx) => new SchNet(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
 };

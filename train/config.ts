@@ -8,7 +8,9 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
 import { GRAPH_FEATURE_NAMES } from '../data/graphFeatures.js';
 import { InputError } from '../data/errors.js';
-import { modelEntry, modelNames } from '../models/registry.js';
+import type { GraphSpec } from '../graph/spec.js';
+import { GraphConflict } from '../models/graphNeeds.js';
+import { graphNeeds, modelEntry, modelNames } from '../models/registry.js';
 
 export const ValidationSchema = z.object({
   /** A fold set of folds.json (e.g. `schnetpack_painn_schnet_seed10_254`), `kfold` for seeded shuffled folds, or `doi_kfold`
@@ -52,8 +54,13 @@ export const DataSchema = z.object({
   graph_features: z.array(z.enum(GRAPH_FEATURE_NAMES)).default([]),
 }).strict();
 
+/**
+ * The neighbour graph. Keys the model determines need not be written (models/graphNeeds.ts): CGCNN's k-NN comes
+ * from `model.max_num_nbr`, M3GNet's line graph from `model.threebody_cutoff`; a written value must agree with
+ * them. The resolved graph is the config's `spec` (graph/spec.ts), which is what the code reads.
+ */
 export const GraphSchema = z.object({
-  /** Neighbour cutoff radius in Å (pymatgen convention: d ≤ cutoff). */
+  /** Neighbour cutoff radius in Å (pymatgen convention: d ≤ cutoff); M3GNet's and SO3Net's `model.cutoff` default to it. */
   cutoff: z.number().positive().max(20).default(5),
   /** k nearest neighbours within `cutoff` (CGCNN); absent = every neighbour within the cutoff. */
   max_neighbors: z.number().int().positive().optional(),
@@ -125,7 +132,12 @@ export const RunSchema = z.object({
   init: InitSchema.optional(),
 }).strict();
 
-export type RunConfig = Omit<z.infer<typeof RunSchema>, 'model'> & { model: { name: string } & Record<string, unknown> };
+/** A validated config: its sections as written (model defaults filled in) and the graph spec derived from them. */
+export type RunConfig = Omit<z.infer<typeof RunSchema>, 'model'> & {
+  model: { name: string } & Record<string, unknown>;
+  /** Derived by `validateConfig`, never written to config.yaml: what every graph reader takes. */
+  spec: GraphSpec;
+};
 
 function describeIssue(issue: z.core.$ZodIssue, prefix: string[]): string {
   const path = [...prefix, ...issue.path.map(String)];
@@ -144,22 +156,29 @@ function failWith(error: z.ZodError, source: string, prefix: string[] = []): nev
 /** Models whose head takes `data.graph_features`. */
 export const GRAPH_FEATURE_MODELS = ['schnet', 'painn', 'cgcnn', 'm3gnet', 'so3net'];
 
-/** Validates a plain object (already read from YAML, overrides applied). */
+/**
+ * Validates a plain object (already read from YAML, overrides applied) and derives its graph spec. Every rule
+ * that ties two sections together lives here, so a config that passes is one the run can honour.
+ */
 export function validateConfig(raw: unknown, source: string): RunConfig {
-  const parsed = RunSchema.safeParse(raw ?? {});
+  const parsed = RunSchema.safeParse(withoutSpec(raw ?? {}));
   if (!parsed.success) failWith(parsed.error, source);
-  if (parsed.data.data.occupancy === 'weighted' && parsed.data.data.dataset !== 'obelix') {
+  const { data, training } = parsed.data;
+  if (data.occupancy === 'weighted' && data.dataset !== 'obelix') {
     // jsonl / cif_dir samples are built (and disk-cached) with the rounding rule only
-    throw new InputError(`${source}: data.occupancy: 'weighted' is only implemented for data.dataset = obelix, not ${parsed.data.data.dataset}`);
+    throw new InputError(`${source}: data.occupancy: 'weighted' is only implemented for data.dataset = obelix, not ${data.dataset}`);
   }
-  if (parsed.data.data.graph_features.length && parsed.data.data.dataset !== 'obelix') {
-    throw new InputError(`${source}: data.graph_features are read from CIF tags, so only data.dataset = obelix has them, not ${parsed.data.data.dataset}`);
+  if (data.graph_features.length && data.dataset !== 'obelix') {
+    throw new InputError(`${source}: data.graph_features are read from CIF tags, so only data.dataset = obelix has them, not ${data.dataset}`);
   }
-  const features = parsed.data.data.graph_features;
+  const features = data.graph_features;
   const repeated = features.find((f, k) => features.indexOf(f) !== k);
   if (repeated) throw new InputError(`${source}: data.graph_features lists '${repeated}' twice`);
   if (features.length && !GRAPH_FEATURE_MODELS.includes(parsed.data.model.name)) {
     throw new InputError(`${source}: data.graph_features: model '${parsed.data.model.name}' has no input for graph-level features (supported: ${GRAPH_FEATURE_MODELS.join(', ')})`);
+  }
+  if (training.optimizer === 'adam' && training.weight_decay > 0) {
+    throw new InputError(`${source}: training.weight_decay = ${training.weight_decay} needs training.optimizer: adamw (plain Adam here has no L2 penalty)`);
   }
   const entry = modelEntry(parsed.data.model.name);
   if (!entry) {
@@ -167,7 +186,22 @@ export function validateConfig(raw: unknown, source: string): RunConfig {
   }
   const model = entry.schema.safeParse(parsed.data.model);
   if (!model.success) failWith(model.error, source, ['model']);
-  return { ...parsed.data, model: model.data as RunConfig['model'] };
+  let needs;
+  try {
+    needs = graphNeeds(entry, model.data, parsed.data.graph);
+  } catch (err) {
+    if (err instanceof GraphConflict) throw new InputError(`${source}: ${err.message}`);
+    throw err;
+  }
+  const spec: GraphSpec = Object.freeze({ ...needs, occupancy: data.occupancy, graph_features: data.graph_features });
+  return { ...parsed.data, model: model.data as RunConfig['model'], spec };
+}
+
+/** A validated config passed back in (e.g. spread with a changed section) is validated again: its old spec is dropped, never read. */
+function withoutSpec(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || !('spec' in raw)) return raw;
+  const { spec: _stale, ...sections } = raw as Record<string, unknown>;
+  return sections;
 }
 
 /** Sets `a.b.c` in a nested object, creating sections on the way; `where` names the source in errors. */
@@ -217,6 +251,8 @@ export function loadConfig(path: string, overrides: string[] = []): RunConfig {
   return validateConfig(raw, path);
 }
 
+/** The config's sections as YAML (the derived spec is not written: reading the file derives it again). */
 export function configToYaml(config: RunConfig): string {
-  return stringifyYaml(config);
+  const { spec: _derived, ...sections } = config;
+  return stringifyYaml(sections);
 }

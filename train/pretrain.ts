@@ -57,13 +57,13 @@ export async function genericSamples(config: RunConfig, log: Log): Promise<Gener
   const selected = new Set([...split.train, ...split.val]);
   const t0 = performance.now();
   const identity = {
-    dataset: await source.fingerprint(), graph: graphKey(config.graph),
+    dataset: await source.fingerprint(), graph: graphKey(config.spec),
     subset: d.limit === undefined ? 'all' : { limit: d.limit, seed: d.split_seed, fraction: d.validation_fraction },
   };
   const cache = await openOrBuildCache(async function* () {
     let i = 0;
     for await (const r of source.records()) {
-      if (selected.has(i++)) yield toSample(r.atoms, buildNeighbors(r.atoms, config.graph), r.target, config.graph.threebody_cutoff);
+      if (selected.has(i++)) yield toSample(r.atoms, buildNeighbors(r.atoms, config.spec), r.target, config.spec.threebody_cutoff);
     }
   }, { root: d.cache_dir, identity, log });
   const samples = cache.load();

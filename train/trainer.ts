@@ -140,9 +140,6 @@ export class Trainer {
     seed: number,
   ) {
     this.optimizer = new Adam({ lr: cfg.lr, weightDecay: cfg.optimizer === 'adamw' ? cfg.weight_decay : 0 });
-    if (cfg.optimizer === 'adam' && cfg.weight_decay > 0) {
-      throw new InputError(`training.weight_decay = ${cfg.weight_decay} needs optimizer: adamw (plain Adam here has no L2 penalty)`);
-    }
     this.plateau = new PlateauScheduler(cfg.plateau_factor, cfg.plateau_patience);
     this.rng = seedrandom(String(seed), { state: true });
     this.state = {

@@ -16,7 +16,7 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
     const config = loadConfig(args.config, args.set ?? []);
     await initBackend('cpu');
     const model = buildModel(config);
-    console.log(JSON.stringify({ model: config.model.name, parameters: model.countParameters(), options: config.model, graph: config.graph }));
+    console.log(JSON.stringify({ model: config.model.name, parameters: model.countParameters(), options: config.model, graph: config.spec }));
     model.dispose();
   },
 };

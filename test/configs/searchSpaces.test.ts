@@ -96,7 +96,7 @@ function buildAndRun(config: RunConfig, params: TrialParams, where: string): num
   const model = buildModel(trial);
   try {
     const atoms = smallCrystal();
-    const batch = collate([toSample(atoms, buildNeighbors(atoms, trial.graph), 0, trial.graph.threebody_cutoff)]);
+    const batch = collate([toSample(atoms, buildNeighbors(atoms, trial.spec), 0, trial.spec.threebody_cutoff)]);
     try {
       const y = tf.tidy(() => model.forward(batch, false));
       const out = y.dataSync();

@@ -33,7 +33,7 @@ function pretrained(convention: 'current' | 'legacy'): { model: M3GNet; predict:
   model.loadState(base.stateDict());
   base.dispose();
   const predict = async (file: string): Promise<number> => {
-    const s = sampleFromCif(requireShared(join(KNOWN, `${file}.cif`)), loaded.config.graph);
+    const s = sampleFromCif(requireShared(join(KNOWN, `${file}.cif`)), loaded.config.spec);
     return (await predictSamples(model, [s], loaded.normalizer, 1, 1e9))[0];
   };
   return { model, predict };

@@ -36,7 +36,7 @@ test('parameter counts: paper best 80/3 = 93,841; defaults 128/6 = 432,769 (arch
 test('upstream parity: SchNetPack 2.2.0 outputs on 4 OBELiX structures to 2e-6', () => {
   const { model, config } = loadModel(join(referenceDir, 'schnet'));
   for (const [id, ref] of Object.entries(reference)) {
-    const sample = sampleFromCif(join(obelixDir, 'cifs', `${id}.cif`), config.graph);
+    const sample = sampleFromCif(join(obelixDir, 'cifs', `${id}.cif`), config.spec);
     const batch = collate([sample]);
     const y = tf.tidy(() => model.forward(batch, false));
     const got = y.dataSync()[0];
@@ -51,7 +51,7 @@ test('batching several crystals gives each one its own prediction', () => {
   const { model, config } = loadModel(join(referenceDir, 'schnet'));
   const ids = Object.keys(reference);
   const atoms = ids.map((id) => atomsFromCif(join(obelixDir, 'cifs', `${id}.cif`)));
-  const together = predictAtoms(model, atoms, config.graph);
+  const together = predictAtoms(model, atoms, config.spec);
   expectClose(together, ids.map((id) => reference[id].schnet.float64), { atol: 2e-6, rtol: 0 });
   model.dispose();
 });
@@ -83,7 +83,7 @@ test('save -> load gives identical predictions (run directory round trip)', () =
   const atoms = smallCrystal();
   const before = predictAtoms(model, [atoms], { cutoff: 4 });
   const loaded = loadModel(dir);
-  const after = predictAtoms(loaded.model, [atoms], loaded.config.graph);
+  const after = predictAtoms(loaded.model, [atoms], loaded.config.spec);
   assert.equal(Array.from(after), Array.from(before));
   model.dispose();
   loaded.model.dispose();

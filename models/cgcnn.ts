@@ -251,6 +251,7 @@ export const cgcnnEntry: ModelEntry<typeof CgcnnOptions, CGCNN> = {
   name: 'cgcnn',
   description: 'CGCNN (Xie & Grossman 2018), upstream txie-93/cgcnn layout',
   schema: CgcnnOptions,
+  version: 1,
   graph: (o, g) => ({
     ...graphAsWritten(g),
     max_neighbors: mustEqual(g, 'max_neighbors', o.max_num_nbr, 'max_num_nbr', 'CGCNN pads every atom to max_num_nbr slots of its k-NN graph'),

@@ -275,6 +275,7 @@ export const m3gnetEntry: ModelEntry<typeof M3GNetOptions, M3GNet> = {
   name: 'm3gnet',
   description: 'M3GNet (MatGL, intensive, Set2Set readout) with a three-body line graph',
   schema: M3GNetOptions,
+  version: 1,
   graph: (o, g) => ({ ...graphAsWritten(g), threebody_cutoff: lineGraphCutoff(g, o.threebody_cutoff, g.cutoff), element_types: o.element_types }),
   build: (o: M3GNetOptions, ctx) => new M3GNet(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
 };

@@ -174,6 +174,7 @@ export const painnEntry: ModelEntry<typeof PaiNNOptions, PaiNN> = {
   name: 'painn',
   description: 'PaiNN (SchNetPack 2.x) with an Atomwise head',
   schema: PaiNNOptions,
+  version: 1,
   graph: (_o, g) => graphAsWritten(g),
   build: (o: PaiNNOptions, ctx) => new PaiNN(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
 };

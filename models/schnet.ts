@@ -116,6 +116,7 @@ export const schnetEntry: ModelEntry<typeof SchNetOptions, SchNet> = {
   name: 'schnet',
   description: 'SchNet (SchNetPack 2.x) with an Atomwise head',
   schema: SchNetOptions,
+  version: 1,
   graph: (_o, g) => graphAsWritten(g),
   build: (o: SchNetOptions, ctx) => new SchNet(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
 };

@@ -298,6 +298,7 @@ export const so3netEntry: ModelEntry<typeof SO3NetOptions, SO3Net> = {
   name: 'so3net',
   description: 'SO3Net (MatGL) with a Set2Set graph readout',
   schema: SO3NetOptions,
+  version: 1,
   graph: (o, g) => ({ ...graphAsWritten(g), element_types: o.element_types }),
   build: (o: SO3NetOptions, ctx) => new SO3Net(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
 };

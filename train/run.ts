@@ -8,8 +8,9 @@ import { loadObelix, type ObelixDataset } from '../data/obelix.js';
 import type { GraphSample } from '../graph/batch.js';
 import { samplesFor } from '../graph/featurize.js';
 import { buildModel } from '../models/build.js';
+import { modelEntry, modelVersion } from '../models/registry.js';
 import { initBackend } from './backend.js';
-import { RunDirectory } from './checkpoint.js';
+import { MODEL_VERSION_KEY, RunDirectory } from './checkpoint.js';
 import type { RunConfig } from './config.js';
 import { applyInit, checkElementTable, formatInitReport, resolveInit } from './finetune.js';
 import { genericSamples } from './pretrain.js';
@@ -72,6 +73,7 @@ export async function trainOnSamples(
     checkElementTable(config, [...train, ...val]);
   }
   const model = buildModel(config);
+  const version = modelVersion(modelEntry(config.model.name)!);
   if (init) formatInitReport(applyInit(model, init.checkpoint, config.init!, config.seed)).forEach((l) => opts.log(l));
   const trainer = new Trainer(model, config.training, normalizer, config.seed);
   try {
@@ -89,7 +91,7 @@ export async function trainOnSamples(
       onBatch: opts.onBatch,
       onEpochEnd: async (record, snapshot, improved) => {
         const snap = await snapshot();
-        if (!keepBest || improved) run.writeWeights(snap.weights, { model: config.model.name, epoch: String(record.epoch) });
+        if (!keepBest || improved) run.writeWeights(snap.weights, { model: config.model.name, epoch: String(record.epoch), [MODEL_VERSION_KEY]: String(version) });
         run.writeSnapshot(snap);
         run.appendLog(record);
         const v = record.val_mae === undefined ? '' : `  val_loss ${record.val_loss!.toFixed(4)}  val_mae ${record.val_mae.toFixed(3)}`;

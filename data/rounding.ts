@@ -1,6 +1,6 @@
 /**
  * Disordered `Crystal` → ordered `Atoms`: the OBELiX occupancy rounding
- * (obelix/utils.py::round_partial_occ, docs/obelix-protocol.md §2.3) and the plain conversion for
+ * (obelix/utils.py::round_partial_occ, docs/protocol.md §2.3) and the plain conversion for
  * crystals that are already ordered.
  */
 import { atomicNumber } from './elements.js';

@@ -1,6 +1,6 @@
 /**
  * CGCNN (Xie & Grossman, Phys. Rev. Lett. 120, 145301 (2018)) as in txie-93/cgcnn `cgcnn/model.py` @ f42ab23
- * (architectures.md §1):
+ * (docs/architectures.md §1):
  *
  *   h⁰_i = Linear(92 → F)(a_{Z_i})                    a = atom_init.json row of element Z_i (data/atomInit.ts)
  *   u_ij = exp(−(d_ij − μ_k)² / σ²)                    41 Gaussians, μ_k = k·0.2 Å, σ = 0.2 Å

@@ -1,6 +1,6 @@
 /**
  * M3GNet (Chen & Ong, Nat. Comput. Sci. 2, 718 (2022)) as MatGL's intensive property model
- * (`matgl/models/_m3gnet.py` @ e9cde22, DGL backend, no state; architectures.md §6):
+ * (`matgl/models/_m3gnet.py` @ e9cde22, DGL backend, no state; docs/architectures.md §6):
  *
  *   v⁰_i = Embedding(element index of i)                     [N, D_n], rows = `element_types` (not Z)
  *   b_ij = √(2/r_c³)·j_l(z_ln·d̃_ij/r_c)/|j_{l+1}(z_ln)|        [E, 9], l-major, d̃ = min(d, r_c)

@@ -1,6 +1,6 @@
 /**
  * PaiNN (Schütt, Unke, Gastegger, ICML 2021) as in SchNetPack 2.x (`schnetpack/representation/painn.py` @ v2.2.0),
- * with SchNetPack's `Atomwise` head (architectures.md §4).
+ * with SchNetPack's `Atomwise` head (docs/architectures.md §4).
  *
  *   q⁰_i = Embedding(Z_i) [N, F],  μ⁰_i = 0 [N, 3, F];  u_ij = r_ij / d_ij,  Φ = Dense(φ(d_ij)) · f_c(d_ij) [E, T·3F]
  *   (occupancy mode: q⁰_i = Σ_s w_is Embedding(Z_s), every message × o_j, pooling weighted by o_i; layers/occupancy.ts)

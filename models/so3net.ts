@@ -1,6 +1,6 @@
 /**
  * SO3Net as MatGL's `SO3Net` (matgl/models/_so3net.py + layers/_so3.py @ e9cde22, identical in v1.1.3), the
- * model the OBELiX benchmark trained, with the graph-level Set2Set readout (architectures.md §5.2, §5.4, §7).
+ * model the OBELiX benchmark trained, with the graph-level Set2Set readout (docs/architectures.md §5.2, §5.4, §7).
  *
  *   x⁰_i[0] = Embedding(type_i) (row 0 zero and frozen), x⁰_i[s ≥ 1] = 0           x [N, S, F], S = (l_max+1)²
  *   W_ij = Linear(ρ(d_ij)) · f(d_ij) → [E, l_max+1, F]    ρ_n = √(2/r_c)·sin(nπd/r_c)/d, f = polynomial envelope (p = 3)

@@ -1,5 +1,5 @@
 /**
- * The paper's search spaces (configs/search/*.yaml, obelix-protocol.md §4.1–4.3): each space is upstream's (keys in
+ * The paper's search spaces (configs/search/*.yaml, docs/protocol.md §4.1–4.3): each space is upstream's (keys in
  * upstream's product order, sizes 162 / 16,384 / 5,120 / 4,800), the settings outside it are those of the paper's
  * best config, 100 draws are distinct and inside the space, and every drawn set validates and builds a model that runs.
  */
@@ -39,7 +39,7 @@ interface Expected {
   differs: string[];
 }
 
-/** Written out from obelix-protocol.md §4.1–4.3 and upstream's config files, not read from the YAML under test. */
+/** Written out from docs/protocol.md §4.1–4.3 and upstream's config files, not read from the YAML under test. */
 const EXPECTED: Record<string, Expected> = {
   schnet: { space: schnetpackSpace, size: 162, seed: 10, sampler: 'numpy', folds: 'schnetpack_painn_schnet_seed10_254', differs: [] },
   painn: { space: schnetpackSpace, size: 162, seed: 10, sampler: 'numpy', folds: 'schnetpack_painn_schnet_seed10_254', differs: [] },

@@ -25,7 +25,7 @@ test('release counts: 478/121 rows, 254/67 with CIF', () => {
   assert.is(splitEntries(ds, 'test', { cifOnly: true }).length, 67);
 });
 
-test('target statistics match the protocol (obelix-protocol.md §1.2)', () => {
+test('target statistics match the protocol (docs/protocol.md §1.2)', () => {
   const ds = loadObelix(obelixDir);
   const train = splitEntries(ds, 'train').map((e) => e.target);
   const trainCif = splitEntries(ds, 'train', { cifOnly: true }).map((e) => e.target);

@@ -25,7 +25,7 @@ test.before(async () => {
   await initBackend('cpu');
 });
 
-test('parameter counts: paper best 80/3 = 93,841; defaults 128/6 = 432,769 (architectures.md §3)', () => {
+test('parameter counts: paper best 80/3 = 93,841; defaults 128/6 = 432,769 (docs/architectures.md §3)', () => {
   for (const [f, t, n] of [[80, 3, 93841], [128, 6, 432769], [128, 3, 226945]]) {
     const m = new SchNet(SchNetOptions.parse({ name: 'schnet', n_atom_basis: f, n_interactions: t }), 5);
     assert.is(m.countParameters(), n, `${f}/${t}`);

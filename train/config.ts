@@ -44,12 +44,14 @@ export const DataSchema = z.object({
   validation: ValidationSchema.nullable().default(ValidationSchema.parse({})),
   /**
    * How partial occupancies become a graph: `round` is the OBELiX paper's rule; `weighted` keeps every site as a
-   * node with its species mixture and occupancy (data/occupancy.ts, models/layers/occupancy.ts).
+   * node with its species mixture and occupancy (data/occupancy.ts, models/layers/occupancy.ts). Any CIF dataset
+   * (obelix, cif_dir); jsonl structures are ordered.
    */
   occupancy: z.enum(['round', 'weighted']).default('round'),
   /**
    * Graph-level inputs read from each CIF and concatenated before the model's head (data/graphFeatures.ts):
-   * `composition` (unrounded atomic fractions), `space_group`, `z`. SchNet, PaiNN and CGCNN take them.
+   * `composition` (unrounded atomic fractions), `space_group`, `z`, `cell_composition`. Every model takes them; jsonl
+   * structures have no CIF tags, so no `space_group` or `z`.
    */
   graph_features: z.array(z.enum(GRAPH_FEATURE_NAMES)).default([]),
 }).strict();
@@ -153,6 +155,9 @@ function failWith(error: z.ZodError, source: string, prefix: string[] = []): nev
   throw new InputError(`${source}: invalid config: ${lines.join('; ')}`);
 }
 
+/** Graph-level features read from CIF tags rather than from the structure (data/graphFeatures.ts). */
+const CIF_TAG_FEATURES: readonly string[] = ['space_group', 'z'];
+
 /** Models whose head takes `data.graph_features`. */
 export const GRAPH_FEATURE_MODELS = ['schnet', 'painn', 'cgcnn', 'm3gnet', 'so3net'];
 
@@ -164,14 +169,14 @@ export function validateConfig(raw: unknown, source: string): RunConfig {
   const parsed = RunSchema.safeParse(withoutSpec(raw ?? {}));
   if (!parsed.success) failWith(parsed.error, source);
   const { data, training } = parsed.data;
-  if (data.occupancy === 'weighted' && data.dataset !== 'obelix') {
-    // jsonl / cif_dir samples are built (and disk-cached) with the rounding rule only
-    throw new InputError(`${source}: data.occupancy: 'weighted' is only implemented for data.dataset = obelix, not ${data.dataset}`);
-  }
-  if (data.graph_features.length && data.dataset !== 'obelix') {
-    throw new InputError(`${source}: data.graph_features are read from CIF tags, so only data.dataset = obelix has them, not ${data.dataset}`);
+  if (data.occupancy === 'weighted' && data.dataset === 'jsonl') {
+    throw new InputError(`${source}: data.occupancy: 'weighted' needs partial occupancies, which data.dataset = jsonl structures (one element per site) do not have`);
   }
   const features = data.graph_features;
+  const fromTags = features.filter((f) => CIF_TAG_FEATURES.includes(f));
+  if (fromTags.length && data.dataset === 'jsonl') {
+    throw new InputError(`${source}: data.graph_features: ${fromTags.join(', ')} are read from CIF tags, which data.dataset = jsonl structures do not have`);
+  }
   const repeated = features.find((f, k) => features.indexOf(f) !== k);
   if (repeated) throw new InputError(`${source}: data.graph_features lists '${repeated}' twice`);
   if (features.length && !GRAPH_FEATURE_MODELS.includes(parsed.data.model.name)) {

@@ -3,6 +3,7 @@
  * that tie the config's `graph:` section to them. A value the model determines need not be written under
  * `graph:`; where it is written, it must agree, or validation names both keys (train/config.ts `validateConfig`).
  */
+import { lookupElement } from '../data/elements.js';
 
 /** The `graph:` section as written (the cutoff defaults to 5 Å, the other keys are optional). */
 export interface GraphSection {
@@ -49,6 +50,15 @@ export function lineGraphCutoff(g: GraphSection, envelope: number, graphCutoff: 
     throw new GraphConflict(`graph.threebody_cutoff = ${written} Å is shorter than model.threebody_cutoff = ${envelope} Å: the line graph would miss triplets the three-body envelope weights (leave graph.threebody_cutoff out: it follows model.threebody_cutoff)`);
   }
   return written;
+}
+
+/** A model's element table (`model.element_types`): element symbols, each once. */
+export function elementTable(symbols: readonly string[]): readonly string[] {
+  symbols.forEach((symbol, k) => {
+    if (lookupElement(symbol) === 0) throw new GraphConflict(`model.element_types[${k}]: "${symbol}" is not an element symbol`);
+    if (symbols.indexOf(symbol) !== k) throw new GraphConflict(`model.element_types: ${symbol} is listed twice`);
+  });
+  return symbols;
 }
 
 function withoutUndefined(g: GraphSection): GraphSection {

@@ -32,7 +32,7 @@ import { poolAtoms, withGraphFeatures } from './layers/readout.js';
 import { Set2Set } from './layers/set2set.js';
 import { degreeOf, sphericalHarmonics } from './layers/sphericalHarmonics.js';
 import type { GraphModel } from './model.js';
-import { graphAsWritten } from './graphNeeds.js';
+import { elementTable, graphAsWritten } from './graphNeeds.js';
 import type { ModelEntry } from './registry.js';
 
 export const SO3NetOptions = z.object({
@@ -299,6 +299,6 @@ export const so3netEntry: ModelEntry<typeof SO3NetOptions, SO3Net> = {
   description: 'SO3Net (MatGL) with a Set2Set graph readout',
   schema: SO3NetOptions,
   version: 1,
-  graph: (o, g) => ({ ...graphAsWritten(g), element_types: o.element_types }),
+  graph: (o, g) => ({ ...graphAsWritten(g), element_types: elementTable(o.element_types) }),
   build: (o: SO3NetOptions, ctx) => new SO3Net(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
 };

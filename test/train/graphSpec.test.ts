@@ -49,6 +49,11 @@ test('plain Adam with weight decay is refused at validation', () => {
   assert.is(validateConfig({ model: { name: 'schnet' }, training: { optimizer: 'adamw', weight_decay: 0.01 } }, 'c.yaml').training.weight_decay, 0.01);
 });
 
+test('SO3Net: a bad element table is refused at validation (was: only when the model was built)', () => {
+  throwsInputError(() => validateConfig({ model: { name: 'so3net', element_types: ['H', 'Li', 'H'] } }, 'c.yaml'), 'c.yaml: ', 'model.element_types', 'H is listed twice');
+  throwsInputError(() => validateConfig({ model: { name: 'so3net', element_types: ['Li', 'Xx'] } }, 'c.yaml'), 'model.element_types[1]: "Xx" is not an element symbol');
+});
+
 test('the spec carries occupancy, graph features and the element table; config.yaml does not store it', () => {
   const c = validateConfig({ data: { occupancy: 'weighted', graph_features: ['z'] }, model: { name: 'so3net', element_types: ELEMENTS } }, 'c.yaml');
   assert.equal(c.spec, { cutoff: 5, occupancy: 'weighted', graph_features: ['z'], element_types: ELEMENTS });

@@ -11,7 +11,7 @@ import type { ObelixDataset, ObelixEntry } from '../data/obelix.js';
 import { atomsToCrystal, roundOccupancies } from '../data/rounding.js';
 import type { Atoms, Crystal } from '../data/structure.js';
 import type { GraphSample } from './batch.js';
-import { graphKey, neighborOptions, type GraphSpec } from './spec.js';
+import { neighborOptions, sampleKey, type GraphSpec } from './spec.js';
 import { knnGraph } from './knn.js';
 import { lineGraph } from './lineGraph.js';
 import { radiusGraph, type NeighborList } from './neighbors.js';
@@ -125,11 +125,12 @@ const cache = new Map<string, GraphSample>();
  * adds the CIF's graph-level inputs (data/graphFeatures.ts).
  */
 export function sampleFromCif(path: string, o: GraphOptions, target = NaN, occupancy: OccupancyMode = 'round', features: readonly GraphFeatureName[] = []): GraphSample {
-  const key = `${path}|${graphKey(o)}|${occupancy}|${features.join(',')}`;
+  const options: FeaturizeOptions = { ...neighborOptions(o), occupancy, graph_features: features };
+  const key = `${path}|${sampleKey(options)}`;
   let s = cache.get(key);
   if (!s) {
     const text = readCifText(path);
-    s = featurize({ crystal: parseCif(text, path), cifText: text, source: path }, { ...neighborOptions(o), occupancy, graph_features: features });
+    s = featurize({ crystal: parseCif(text, path), cifText: text, source: path }, options);
     cache.set(key, s);
   }
   return { ...s, target };

@@ -32,6 +32,6 @@ export function graphKey(o: GraphOptions): string {
 }
 
 /** Cache key of a whole sample: the neighbour graph, the occupancy rule and the graph-level features. */
-export function sampleKey(spec: GraphSpec): string {
+export function sampleKey(spec: GraphOptions & Pick<GraphSpec, 'occupancy' | 'graph_features'>): string {
   return `${graphKey(spec)}|${spec.occupancy}|${spec.graph_features.join(',')}`;
 }

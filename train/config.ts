@@ -202,11 +202,14 @@ export function validateConfig(raw: unknown, source: string): RunConfig {
   return { ...parsed.data, model: model.data as RunConfig['model'], spec };
 }
 
-/** A validated config passed back in (e.g. spread with a changed section) is validated again: its old spec is dropped, never read. */
+/**
+ * A validated config passed back in (e.g. spread with a changed section) is validated again: its old spec (the
+ * frozen object `validateConfig` made) is dropped, never read. A `spec:` written in a file is an unknown key.
+ */
 function withoutSpec(raw: unknown): unknown {
   if (typeof raw !== 'object' || raw === null || !('spec' in raw)) return raw;
-  const { spec: _stale, ...sections } = raw as Record<string, unknown>;
-  return sections;
+  const { spec, ...sections } = raw as Record<string, unknown>;
+  return typeof spec === 'object' && spec !== null && Object.isFrozen(spec) ? sections : raw;
 }
 
 /** Sets `a.b.c` in a nested object, creating sections on the way; `where` names the source in errors. */
@@ -231,7 +234,8 @@ export function applyOverride(target: Record<string, unknown>, assignment: strin
 
 /** A validated copy of `config` with some key paths replaced (search trials, retraining). */
 export function withValues(config: RunConfig, values: Record<string, unknown>, where: string): RunConfig {
-  const raw = structuredClone(config) as unknown as Record<string, unknown>;
+  const { spec: _derived, ...sections } = config;
+  const raw = structuredClone(sections) as Record<string, unknown>;
   for (const [k, v] of Object.entries(values)) setPath(raw, k, v, where);
   return validateConfig(raw, where);
 }

@@ -61,6 +61,9 @@ test('the spec carries occupancy, graph features and the element table; config.y
   const yaml = configToYaml(c);
   assert.not.ok('spec' in (parseYaml(yaml) as object));
   assert.equal(validateConfig(parseYaml(yaml), 'again.yaml'), c);
+  // a validated config passed back in is derived again; a spec written in a file is an unknown key
+  assert.is(validateConfig({ ...c, graph: { cutoff: 4 } }, 'spread').spec.cutoff, 4);
+  throwsInputError(() => validateConfig({ ...parseYaml(yaml), spec: { cutoff: 9 } }, 'written.yaml'), "unknown key 'spec'");
 });
 
 test('the shipped configs write no derived graph value and give the graphs they did before', () => {

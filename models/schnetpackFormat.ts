@@ -5,7 +5,7 @@
  * so outputs are in the model's own units (identity normaliser).
  */
 import { InputError } from '../data/errors.js';
-import { registerUpstreamFormat } from './upstream.js';
+import type { UpstreamFormat } from './upstream.js';
 
 interface SchnetpackConfig {
   model?: string;
@@ -14,9 +14,9 @@ interface SchnetpackConfig {
   atomwise_args?: { aggregation_mode?: string; n_layers?: number; n_hidden?: unknown };
 }
 
-/** Registers the format for one representation class (`SchNet`, `PaiNN`, ...) mapped to our model name. */
-export function registerSchnetpackFormat(upstreamClass: string, ourName: string): void {
-  registerUpstreamFormat({
+/** The format for one representation class (`SchNet`, `PaiNN`, ...) mapped to our model name. */
+export function schnetpackFormat(upstreamClass: string, ourName: string): UpstreamFormat {
+  return {
     name: `schnetpack-${ourName}`,
     detect: (raw) => {
       const c = raw as SchnetpackConfig;
@@ -44,5 +44,5 @@ export function registerSchnetpackFormat(upstreamClass: string, ourName: string)
       }
       return { model, graph: { cutoff }, normalizer: { mode: 'none', mean: 0, std: 1 } };
     },
-  });
+  };
 }

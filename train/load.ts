@@ -9,10 +9,9 @@ import { InputError } from '../data/errors.js';
 import type { Normalizer } from '../data/normalizer.js';
 import type { GraphModel, StateTensor } from '../models/model.js';
 import { findUpstreamFormat, upstreamFormatNames } from '../models/upstream.js';
-import '../models/all.js';
 import { readRun } from './checkpoint.js';
 import { RunSchema, validateConfig, type RunConfig } from './config.js';
-import { buildModel } from './run.js';
+import { buildModel } from '../models/build.js';
 import { readSafetensors } from './safetensors.js';
 
 export interface LoadedModel {

@@ -6,7 +6,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { InputError } from '../../data/errors.js';
-import { atomsFromCif, buildNeighbors } from '../../train/samples.js';
+import { atomsFromCif, buildNeighbors } from '../../graph/featurize.js';
 import { logLine } from '../progress.js';
 import { expandCifPaths, fileStem } from './predict.js';
 

@@ -5,16 +5,17 @@
  */
 import { type CifReadOptions, parseCif, readCif, readCifText } from '../data/cif.js';
 import { InputError } from '../data/errors.js';
-import { cifTextGraphFeatures, type GraphFeatureName } from '../data/graphFeatures.js';
+import { cifGraphInfo, graphFeatures, type GraphFeatureName } from '../data/graphFeatures.js';
 import { weightedAtoms, type WeightedAtoms } from '../data/occupancy.js';
-import { roundOccupancies } from '../data/rounding.js';
+import type { ObelixDataset, ObelixEntry } from '../data/obelix.js';
+import { atomsToCrystal, roundOccupancies } from '../data/rounding.js';
 import type { Atoms, Crystal } from '../data/structure.js';
-import type { GraphSample } from '../graph/batch.js';
-import { knnGraph } from '../graph/knn.js';
-import { lineGraph } from '../graph/lineGraph.js';
-import { graphKey as cacheKey } from '../graph/cache.js';
-import { radiusGraph, type NeighborList } from '../graph/neighbors.js';
-import { pairEdges } from '../graph/pairs.js';
+import type { GraphSample } from './batch.js';
+import { neighborOptions, sampleKey, type GraphSpec } from './spec.js';
+import { knnGraph } from './knn.js';
+import { lineGraph } from './lineGraph.js';
+import { radiusGraph, type NeighborList } from './neighbors.js';
+import { pairEdges } from './pairs.js';
 
 export interface GraphOptions {
   cutoff: number;
@@ -24,11 +25,7 @@ export interface GraphOptions {
   threebody_cutoff?: number;
 }
 
-/** Cache key of a config's graph section (graph/cache.ts naming: builder and every option that is set). */
-export function graphKey(o: GraphOptions): string {
-  const options = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Record<string, number>;
-  return cacheKey(o.max_neighbors ? 'knn' : 'radius', options);
-}
+export { graphKey } from './spec.js';
 
 export function buildNeighbors(atoms: Atoms, o: GraphOptions): NeighborList {
   return o.max_neighbors ? knnGraph(atoms, o.max_neighbors, o.cutoff) : radiusGraph(atoms, o.cutoff);
@@ -80,6 +77,47 @@ export function atomsFromCif(path: string, options: CifReadOptions = {}): Atoms 
   return roundedAtoms(readCif(path, options), path);
 }
 
+/** What decides a sample besides the structure: the neighbour graph, the occupancy rule, the graph-level inputs. */
+export type FeaturizeOptions = GraphOptions & { occupancy: OccupancyMode; graph_features: readonly GraphFeatureName[] };
+
+/**
+ * One structure to featurise, from any dataset: the ordered atoms and/or the crystal as read (partial occupancies
+ * kept), and the CIF text where there is one (space group and Z are read from its tags). `source` names it in errors.
+ */
+export interface StructureInput {
+  atoms?: Atoms;
+  crystal?: Crystal;
+  cifText?: string;
+  source: string;
+}
+
+/**
+ * The one way a structure becomes a graph sample (OBELiX, jsonl and CIF-directory datasets alike): the occupancy
+ * rule (`round`: OBELiX's rounding, or the given ordered atoms; `weighted`: occupancy-weighted nodes), the
+ * neighbour list built in float64 as the options say, then the graph-level features.
+ */
+export function featurize(input: StructureInput, o: FeaturizeOptions, target = NaN): GraphSample {
+  const crystal = (): Crystal => {
+    if (input.crystal) return input.crystal;
+    if (!input.atoms) throw new Error('featurize: a structure needs atoms or a crystal');
+    return atomsToCrystal(input.atoms);
+  };
+  let s: GraphSample;
+  if (o.occupancy === 'weighted') {
+    const atoms = weightedAtoms(crystal(), { source: input.source });
+    s = withOccupancy(toSample(atoms, buildNeighbors(atoms, o), target, o.threebody_cutoff), atoms);
+  } else {
+    const atoms = input.atoms ?? roundOccupancies(crystal());
+    if (atoms.numbers.length === 0) throw new InputError(`${input.source}: no site is left after occupancy rounding`);
+    s = toSample(atoms, buildNeighbors(atoms, o), target, o.threebody_cutoff);
+  }
+  if (o.graph_features.length) {
+    const info = input.cifText === undefined ? {} : cifGraphInfo(input.cifText, input.source);
+    s = { ...s, graphFeatures: graphFeatures(crystal(), info, o.graph_features, input.source) };
+  }
+  return s;
+}
+
 const cache = new Map<string, GraphSample>();
 
 /**
@@ -87,20 +125,23 @@ const cache = new Map<string, GraphSample>();
  * adds the CIF's graph-level inputs (data/graphFeatures.ts).
  */
 export function sampleFromCif(path: string, o: GraphOptions, target = NaN, occupancy: OccupancyMode = 'round', features: readonly GraphFeatureName[] = []): GraphSample {
-  const key = `${path}|${graphKey(o)}|${occupancy}|${features.join(',')}`;
+  const options: FeaturizeOptions = { ...neighborOptions(o), occupancy, graph_features: features };
+  const key = `${path}|${sampleKey(options)}`;
   let s = cache.get(key);
   if (!s) {
     const text = readCifText(path);
-    const crystal = parseCif(text, path);
-    if (occupancy === 'weighted') {
-      const atoms = weightedAtoms(crystal, { source: path });
-      s = withOccupancy(toSample(atoms, buildNeighbors(atoms, o), NaN, o.threebody_cutoff), atoms);
-    } else {
-      const atoms = roundedAtoms(crystal, path);
-      s = toSample(atoms, buildNeighbors(atoms, o), NaN, o.threebody_cutoff);
-    }
-    if (features.length) s = { ...s, graphFeatures: cifTextGraphFeatures(text, crystal, features, path) };
+    s = featurize({ crystal: parseCif(text, path), cifText: text, source: path }, options);
     cache.set(key, s);
   }
   return { ...s, target };
+}
+
+/** Sample for one CIF file as a run's graph spec says (neighbour graph, occupancy rule, graph-level features). */
+export function sampleFor(path: string, spec: GraphSpec, target = NaN): GraphSample {
+  return sampleFromCif(path, spec, target, spec.occupancy, spec.graph_features);
+}
+
+/** The graph samples of some OBELiX entries under a run config's graph spec. */
+export function samplesFor(ds: ObelixDataset, entries: ObelixEntry[], config: { spec: GraphSpec }): GraphSample[] {
+  return entries.map((e) => sampleFor(ds.cifPath(e.id), config.spec, e.target));
 }

@@ -199,9 +199,15 @@ export function withValues(config: RunConfig, values: Record<string, unknown>, w
 
 export function readConfigFile(path: string): Record<string, unknown> {
   if (!existsSync(path)) throw new InputError(`config file not found: ${path}`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InputError(`${path}: cannot read the config (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(path, 'utf8'));
+    doc = parseYaml(text);
   } catch (err) {
     throw new InputError(`${path}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
   }

@@ -12,14 +12,16 @@ import type { GraphModel } from '../models/model.js';
 import { modelEntry } from '../models/registry.js';
 import '../models/all.js';
 import { initBackend } from './backend.js';
-import { RunDirectory } from './checkpoint.js';
+import { readNormalizer, RunDirectory, toState as toStateMap, trainerStateFile } from './checkpoint.js';
+import { assertSameConfig, readRecordedConfig } from './fingerprint.js';
+import { readSafetensors } from './safetensors.js';
 import type { RunConfig } from './config.js';
 import { applyInit, checkElementTable, formatInitReport, resolveInit } from './finetune.js';
 import { genericSamples } from './pretrain.js';
 import { regressionMetrics } from './metrics.js';
 import { sampleFromCif } from './samples.js';
 import { graphFeatureSize } from '../data/graphFeatures.js';
-import { predictSamples, Trainer, type EpochRecord } from './trainer.js';
+import { predictSamples, Trainer, type EpochRecord, type Snapshot } from './trainer.js';
 
 export type Log = (line: string) => void;
 
@@ -88,6 +90,10 @@ export interface RunResult {
 
 export interface TrainRunOptions {
   out: string;
+  /**
+   * The caller expects a run in `out` to continue (`train --resume`): refuse when there is none. Without it a run
+   * already in `out` still continues when its config matches (and is refused when not): one rule for every command.
+   */
   resume?: boolean;
   data?: string;
   log: Log;
@@ -126,16 +132,14 @@ export async function trainOnSamples(
   if (init) formatInitReport(applyInit(model, init.checkpoint, config.init!, config.seed)).forEach((l) => opts.log(l));
   const trainer = new Trainer(model, config.training, normalizer, config.seed);
   try {
-    if (opts.resume && run.hasSnapshot()) {
-      trainer.restore(run.readSnapshot());
-      opts.log(`resuming ${opts.out} after epoch ${trainer.completedEpochs}`);
-    } else {
+    const keepBest = config.training.keep === 'best' && val.length > 0;
+    const resumed = continueRun(run, { config, normalizer, model, trainer, keepBest, validates: val.length > 0 }, opts);
+    if (!resumed) {
       run.writeConfig(config);
       run.writeNormalizer(normalizer);
       run.rewriteLog([]);
     }
     opts.log(`model: ${config.model.name}, ${model.countParameters()} parameters`);
-    const keepBest = config.training.keep === 'best' && val.length > 0;
     const result = await trainer.fit(train, val.length ? val : null, {
       onBatch: opts.onBatch,
       onEpochEnd: async (record, snapshot, improved) => {
@@ -148,6 +152,8 @@ export async function trainOnSamples(
       },
     });
     if (keepBest && result.bestWeights) model.loadState(result.bestWeights);
+    // resumed after the best epoch: the kept weights are those on disk (verified in continueRun)
+    else if (keepBest && resumed) model.loadState(toStateMap(readSafetensors(run.path('weights.safetensors'))));
     const valMetrics = val.length
       ? regressionMetrics(await predictSamples(model, val, normalizer, config.training.batch_size, config.training.max_edges_per_batch), val.map((s) => s.target))
       : null;
@@ -168,4 +174,73 @@ export async function trainOnSamples(
     trainer.dispose();
     model.dispose();
   }
+}
+
+interface RunInProgress {
+  config: RunConfig;
+  normalizer: Normalizer;
+  model: GraphModel;
+  trainer: Trainer;
+  keepBest: boolean;
+  validates: boolean;
+}
+
+/**
+ * Continues the run already in `run.dir`, if there is one, and returns whether it did. Its recorded config must have
+ * this config's fingerprint (train/fingerprint.ts; `training.epochs` may differ), its normaliser must be the one
+ * fitted on these training rows, and the kept weights must load before any epoch is trained. A finished run (all
+ * epochs done, or stopped early) continues to a no-op that says so.
+ */
+function continueRun(run: RunDirectory, r: RunInProgress, opts: TrainRunOptions): boolean {
+  const recorded = readRecordedConfig(run.dir);
+  if (recorded) assertSameConfig(recorded, r.config, run.dir, { resuming: true });
+  if (!run.hasSnapshot()) {
+    if (opts.resume) throw new InputError(`--resume: ${run.dir} holds no run to resume (no ${trainerStateFile(run.dir)}); leave out --resume to start one`);
+    return false;
+  }
+  if (!recorded) throw new InputError(`${run.dir}: resumable state without config.yaml, so it cannot be checked against this config; write to another --out`);
+  const saved = readNormalizer(run.path('normalizer.json'));
+  if (saved.mode !== r.normalizer.mode || saved.mean !== r.normalizer.mean || saved.std !== r.normalizer.std) {
+    throw new InputError(`${run.path('normalizer.json')}: the run started on other training rows (target mean ${saved.mean} there, ${r.normalizer.mean} here); write to another --out`);
+  }
+  const snapshot = run.readSnapshot();
+  verifyKeptWeights(run, r, snapshot, opts.log);
+  r.trainer.restore(snapshot);
+  run.rewriteLog(snapshot.state.history);
+  const s = snapshot.state;
+  const patience = r.config.training.early_stopping_patience;
+  const stoppedEarly = r.validates && patience !== null && s.badEpochs >= patience;
+  if (stoppedEarly || s.epoch >= r.config.training.epochs) {
+    const why = stoppedEarly ? `stopped early after epoch ${s.epoch}` : `all ${s.epoch} epochs done`;
+    opts.log(`${run.dir}: finished earlier (${why}); nothing to train, metrics from the kept weights (epoch ${s.bestEpoch})`);
+  } else {
+    opts.log(`resuming ${run.dir} after epoch ${s.epoch} (same config)`);
+  }
+  return true;
+}
+
+/**
+ * The kept weights (weights.safetensors) must load into this model before a resume trains on: a corrupt or
+ * foreign file is rewritten from the resumable state when that state holds them (the last epoch is the kept one),
+ * and refused otherwise, since the best epoch's weights are then lost.
+ */
+function verifyKeptWeights(run: RunDirectory, r: RunInProgress, snapshot: Snapshot, log: Log): void {
+  const path = run.path('weights.safetensors');
+  let problem: string | null = null;
+  try {
+    const weights = toStateMap(readSafetensors(path));
+    const bad = [...weights].find(([, t]) => !t.data.every(Number.isFinite));
+    if (bad) throw new InputError(`${path}: tensor "${bad[0]}" holds non-finite values`);
+    r.model.loadState(weights, { strict: true });
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    problem = err.message.includes(path) ? err.message : `${path}: ${err.message}`;
+  }
+  if (problem === null) return;
+  const s = snapshot.state;
+  if (r.keepBest && s.bestEpoch !== s.epoch) {
+    throw new InputError(`${problem}; the kept weights of epoch ${s.bestEpoch} cannot be rebuilt from the resumable state (epoch ${s.epoch}): train again with another --out`);
+  }
+  run.writeWeights(snapshot.weights, { model: r.config.model.name, epoch: String(s.epoch) });
+  log(`${problem}; rewritten from the resumable state (epoch ${s.epoch}, the kept one)`);
 }

@@ -1,7 +1,7 @@
 /**
  * `crystal-gnn search --config FILE [--trials N]`: random hyperparameter search with CV, then retrain-and-test.
  * `--shard I/N` runs a slice (SLURM arrays), `--collect DIR...` merges slices and finishes, `--workers K` runs K
- * slices as parallel processes on this machine, `--resume` continues after a crash.
+ * slices as parallel processes on this machine, a rerun with the same config (`--resume`) continues after a crash.
  */
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
@@ -28,7 +28,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     .option('shard', { type: 'string', describe: 'I/N: run only trials with index ≡ I (mod N)' })
     .option('collect', { type: 'string', array: true, describe: 'merge the trials of these shard directories into --out and finish' })
     .option('workers', { type: 'number', default: 1, describe: 'run K shards as parallel processes here' })
-    .option('resume', { type: 'boolean', default: false, describe: 'skip trials already finished in --out' })
+    .option('resume', { type: 'boolean', default: false, describe: 'skip trials already finished in --out (a rerun with the same config always does; another config is refused)' })
     .option('finish', { type: 'boolean', default: true, describe: 'rank, retrain the best and test when all trials are done' })
     .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] })
     .option('folds-from', { type: 'string' })
@@ -44,9 +44,9 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     }
     const backend = await initBackend(config.backend);
     const ds = await loadDataset(config, args.data, logLine);
-    const opts = { out, log: logLine, backend: backend.name, resume: args.resume || args.workers > 1, foldsFrom: args['folds-from'], foldsKey: args['folds-key'] };
+    const opts = { out, log: logLine, backend: backend.name, foldsFrom: args['folds-from'], foldsKey: args['folds-key'] };
     if (args.collect) {
-      const merged = collectSearch(args.collect, out);
+      const merged = collectSearch(args.collect, out, config);
       logLine(`collected ${merged.length} trials into ${out}`);
     } else if (args.workers <= 1 || args.shard) {
       logLine(`backend: ${backend.description}`);

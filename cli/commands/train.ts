@@ -15,7 +15,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     .option('set', { type: 'string', array: true, describe: 'override a key: --set training.lr=3e-4' })
     .option('out', { type: 'string', describe: 'run directory (default runs/<name>)' })
     .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TF.js backend (overrides the config)' })
-    .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted run in --out from its last finished epoch' })
+    .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its last finished epoch (an error when there is none); without it a run already in --out is continued when its config matches, refused when not' })
     .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' }) as Argv<TrainArgs>,
   handler: async (args) => {
     const overrides = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];

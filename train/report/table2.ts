@@ -100,7 +100,7 @@ async function ensurePretrained(config: RunConfig, model: string, opts: Table2Op
   if (opts.quick) pretrain = withValues(pretrain, { 'data.limit': 64, 'training.epochs': 1 }, `${pretrainPath} (--quick)`);
   const out = opts.quick ? join(opts.out, model, 'pretrain') : from;
   opts.log(`[${model}] init.from ${from} does not exist: pretraining with ${pretrainPath} into ${out} first`);
-  await runTraining(pretrain, { out, resume: true, log: (l) => opts.log(`[${model} pretrain] ${l}`) });
+  await runTraining(pretrain, { out, log: (l) => opts.log(`[${model} pretrain] ${l}`) });
   return withValues(config, { 'init.from': out }, `${pretrainPath} (pretrained here)`);
 }
 
@@ -134,7 +134,7 @@ async function graphRow(ds: ObelixDataset, model: string, opts: Table2Options): 
   let test: number;
   if (opts.workers && opts.workers.count > 1 && !opts.quick) await runRowWorkers(ds, config, dir, opts, opts.workers);
   if (opts.mode === 'search' && config.search) {
-    await runSearchTrials(ds, config, { ...common, out: dir, resume: true });
+    await runSearchTrials(ds, config, { ...common, out: dir });
     const r = await finishSearch(ds, config, { ...common, out: dir });
     cv = { mae: r.best.cv_mae, sd: r.best.cv_sd, folds: r.best.folds };
     test = r.final.test_mae;

@@ -2,6 +2,7 @@
  * One training run from a resolved config: data → graphs → split → model → trainer → run directory.
  * Used by `crystal-gnn train` and, per fold and per trial, by cross-validation and search.
  */
+import { existsSync } from 'node:fs';
 import { InputError } from '../data/errors.js';
 import { ensureObelix, resolveDataDir } from '../data/fetch.js';
 import { groupKFold, kFoldShuffled, paperFolds, PAPER_FOLD_SETS, type PaperFoldSet } from '../data/folds.js';
@@ -84,6 +85,8 @@ export interface RunResult {
   bestEpoch: number;
   epochsRun: number;
   valMetrics: ReturnType<typeof regressionMetrics> | null;
+  /** The kept model's validation predictions beside their targets (empty without validation rows). */
+  valPredictions: Array<{ id: string; target: number; prediction: number }>;
   secondsPerEpoch: number;
   backend: string;
 }
@@ -102,6 +105,7 @@ export interface TrainRunOptions {
 }
 
 export async function runTraining(config: RunConfig, opts: TrainRunOptions): Promise<RunResult> {
+  checkExistingRun(opts.out, config, opts.resume); // before any data loads; trainOnSamples checks again, in full
   const backend = await initBackend(config.backend);
   opts.log(`backend: ${backend.description}`);
   if (config.data.dataset !== 'obelix') {
@@ -154,14 +158,14 @@ export async function trainOnSamples(
     if (keepBest && result.bestWeights) model.loadState(result.bestWeights);
     // resumed after the best epoch: the kept weights are those on disk (verified in continueRun)
     else if (keepBest && resumed) model.loadState(toStateMap(readSafetensors(run.path('weights.safetensors'))));
-    const valMetrics = val.length
-      ? regressionMetrics(await predictSamples(model, val, normalizer, config.training.batch_size, config.training.max_edges_per_batch), val.map((s) => s.target))
-      : null;
+    const predicted = val.length ? await predictSamples(model, val, normalizer, config.training.batch_size, config.training.max_edges_per_batch) : null;
+    const valMetrics = predicted ? regressionMetrics(predicted, val.map((s) => s.target)) : null;
+    const valPredictions = val.map((s, i) => ({ id: s.id, target: s.target, prediction: predicted![i] }));
     const seconds = result.history.map((r) => r.seconds);
     const secondsPerEpoch = seconds.reduce((a, b) => a + b, 0) / Math.max(seconds.length, 1);
     const out: RunResult = {
       dir: opts.out, history: result.history, bestEpoch: result.bestEpoch, epochsRun: result.history.length,
-      valMetrics, secondsPerEpoch, backend: opts.backend,
+      valMetrics, valPredictions, secondsPerEpoch, backend: opts.backend,
     };
     run.writeMetrics({
       model: config.model.name, backend: opts.backend, parameters: model.countParameters(),
@@ -174,6 +178,19 @@ export async function trainOnSamples(
     trainer.dispose();
     model.dispose();
   }
+}
+
+/**
+ * The run already in `dir` may be continued with `config`: its recorded config has the same fingerprint (epochs
+ * aside), and with `resume` there is a run to continue. Returns the recorded config (null for a new directory).
+ */
+export function checkExistingRun(dir: string, config: RunConfig, resume = false): RunConfig | null {
+  const recorded = readRecordedConfig(dir);
+  if (recorded) assertSameConfig(recorded, config, dir, { resuming: true });
+  if (resume && !existsSync(trainerStateFile(dir))) {
+    throw new InputError(`--resume: ${dir} holds no run to resume (no ${trainerStateFile(dir)}); leave out --resume to start one`);
+  }
+  return recorded;
 }
 
 interface RunInProgress {
@@ -192,12 +209,8 @@ interface RunInProgress {
  * epochs done, or stopped early) continues to a no-op that says so.
  */
 function continueRun(run: RunDirectory, r: RunInProgress, opts: TrainRunOptions): boolean {
-  const recorded = readRecordedConfig(run.dir);
-  if (recorded) assertSameConfig(recorded, r.config, run.dir, { resuming: true });
-  if (!run.hasSnapshot()) {
-    if (opts.resume) throw new InputError(`--resume: ${run.dir} holds no run to resume (no ${trainerStateFile(run.dir)}); leave out --resume to start one`);
-    return false;
-  }
+  const recorded = checkExistingRun(run.dir, r.config, opts.resume);
+  if (!run.hasSnapshot()) return false;
   if (!recorded) throw new InputError(`${run.dir}: resumable state without config.yaml, so it cannot be checked against this config; write to another --out`);
   const saved = readNormalizer(run.path('normalizer.json'));
   if (saved.mode !== r.normalizer.mode || saved.mean !== r.normalizer.mean || saved.std !== r.normalizer.std) {

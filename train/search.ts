@@ -149,7 +149,8 @@ export async function runSearchTrials(ds: ObelixDataset, config: RunConfig, opts
     if (opts.only && !opts.only.includes(t)) continue;
     if (previous.has(t)) continue;
     const params = trials[t];
-    opts.log(`trial ${t + 1}/${trials.length}: ${JSON.stringify(params)}`);
+    // 0-based like trials.jsonl, trials/trial-NNN and the summary's best_trial
+    opts.log(`trial ${t} of ${trials.length} (trial-${String(t).padStart(3, '0')}): ${JSON.stringify(params)}`);
     const trialConfig = withValues(config, params, `search trial ${t}`);
     const cv = await runCrossValidation(ds, trialConfig, { ...opts, out: join(opts.out, 'trials', `trial-${String(t).padStart(3, '0')}`) });
     const record: TrialRecord = { trial: t, params, cv_mae: cv.mae, cv_sd: cv.sd, folds: cv.folds };

@@ -11,6 +11,7 @@ import { loadDataset } from '../../train/run.js';
 import { collectSearch, finishSearch, parseShard, runSearchTrials } from '../../train/search.js';
 import { logLine } from '../progress.js';
 import { runWorkers } from '../workers.js';
+import { checkOutputDir } from '../shared.js';
 
 interface SearchArgs {
   config: string; set?: string[]; out?: string; trials?: number; shard?: string; collect?: string[];
@@ -22,7 +23,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
   describe: 'random hyperparameter search (CV per trial), then retrain the best on all training data and test',
   builder: (y: Argv) => y
     .option('config', { type: 'string', demandOption: true, describe: 'YAML config with a search: section' })
-    .option('set', { type: 'string', array: true })
+    .option('set', { type: 'string', array: true, describe: 'override a key: --set training.epochs=50' })
     .option('out', { type: 'string', describe: 'search directory (default runs/<name>-search)' })
     .option('trials', { type: 'number', describe: 'number of sets to draw (overrides search.trials)' })
     .option('shard', { type: 'string', describe: 'I/N: run only trials with index ≡ I (mod N)' })
@@ -30,15 +31,16 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     .option('workers', { type: 'number', default: 1, describe: 'run K shards as parallel processes here' })
     .option('resume', { type: 'boolean', default: false, describe: 'skip trials already finished in --out (a rerun with the same config always does; another config is refused)' })
     .option('finish', { type: 'boolean', default: true, describe: 'rank, retrain the best and test when all trials are done' })
-    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] })
-    .option('folds-from', { type: 'string' })
-    .option('folds-key', { type: 'string' })
-    .option('data', { type: 'string' }) as Argv<SearchArgs>,
+    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TF.js backend (overrides the config)' })
+    .option('folds-from', { type: 'string', describe: 'JSON file of fold sets by entry ID (e.g. folds.json) for every trial\'s CV' })
+    .option('folds-key', { type: 'string', describe: 'which fold set of --folds-from (default: the config\'s data.validation.folds)' })
+    .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' }) as Argv<SearchArgs>,
   handler: async (args) => {
     const sets = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];
     if (args.trials !== undefined) sets.push(`search.trials=${args.trials}`);
     const config = loadConfig(args.config, sets);
     const out = args.out ?? join('runs', `${config.name ?? config.model.name}-search`);
+    checkOutputDir(out);
     if (args.workers > 1 && !args.shard && !args.collect) {
       await runWorkers('search', args.workers, process.argv.slice(2), { options: ['--workers'], flags: ['--finish', '--no-finish'] }, (i) => ['--shard', `${i}/${args.workers}`, '--resume', '--no-finish']);
     }

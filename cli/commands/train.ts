@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadConfig } from '../../train/config.js';
 import { runTraining } from '../../train/run.js';
+import { writeRunPlots } from '../../train/report/runPlots.js';
 import { logLine, progressBar } from '../progress.js';
+import { checkOutputDir } from '../shared.js';
 
 interface TrainArgs { config: string; set?: string[]; out?: string; backend?: string; resume?: boolean; data?: string }
 
@@ -22,10 +24,14 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     const config = loadConfig(args.config, overrides);
     const name = config.name ?? config.model.name;
     const out = args.out ?? join('runs', name);
+    checkOutputDir(out);
     const result = await runTraining(config, { out, resume: args.resume, data: args.data, log: logLine, onBatch: progressBar() });
     console.log(JSON.stringify({
       run: result.dir, backend: result.backend, epochs_run: result.epochsRun, best_epoch: result.bestEpoch,
       seconds_per_epoch: Number(result.secondsPerEpoch.toFixed(3)), val: result.valMetrics,
     }));
+    const plots = writeRunPlots(result.dir, name, result.history, result.valPredictions);
+    if (plots.length) logLine(`plots: ${plots.join(', ')}`);
+    if (config.data.dataset === 'obelix') logLine(`next: crystal-gnn evaluate --run ${result.dir}   (MAE, RMSE, R² of the kept model on the OBELiX test CIFs)`);
   },
 };

@@ -101,8 +101,8 @@ test('shards + collect give exactly the unsharded search; resume neither loses n
   const log: string[] = [];
   await runSearchTrials(ds, config, { ...opts, out: crashed, log: (l) => log.push(l) });
   const ran = (label: string): boolean => log.some((l) => l.startsWith(label));
-  assert.not.ok(ran('trial 1/3:'), 'the finished trial 0 must not run again');
-  assert.ok(ran('trial 2/3:') && ran('trial 3/3:'), 'the killed trial 1 and the missing trial 2 run');
+  assert.not.ok(ran('trial 0 of 3 (trial-000):'), 'the finished trial 0 must not run again');
+  assert.ok(ran('trial 1 of 3 (trial-001):') && ran('trial 2 of 3 (trial-002):'), 'the killed trial 1 and the missing trial 2 run');
   assert.ok(ran('fold 1/2: finished earlier'), 'the killed trial keeps its finished fold');
   assert.equal(summary(crashed), summary(whole));
 });

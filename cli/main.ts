@@ -44,7 +44,7 @@ const EXIT_CODES = 'Exit status: 0 done; 2 bad input (a CIF, config, checkpoint,
 
 main().catch((err: unknown) => {
   if (err instanceof InputError) {
-    process.stderr.write(`error: ${err.message}\n`);
+    process.stderr.write(`error: ${err.message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
     process.exit(2);
   }
   process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);

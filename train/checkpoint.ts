@@ -9,7 +9,7 @@
  *   state/               resumable state after the last finished epoch (weights, optimizer moments, counters)
  *   test-result.json     test scores of a retrained model (cv --test, search), written last
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../data/errors.js';
@@ -25,10 +25,16 @@ export const trainerStateFile = (dir: string): string => join(dir, 'state', 'tra
 /** A retrained model's test scores; its presence marks the retraining finished. */
 export const testResultFile = (dir: string): string => join(dir, 'test-result.json');
 
+/** Writes via a temporary file and a rename; a path that cannot be written (a directory, no access) is an InputError. */
 export function writeFileAtomic(path: string, data: string | Buffer): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new InputError(`${path}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
 }
 
 export function readJson<T>(path: string): T {
@@ -36,7 +42,7 @@ export function readJson<T>(path: string): T {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch (err) {
-    throw new InputError(`${path}: not valid JSON (${(err as Error).message})`);
+    throw new InputError(`${path}: not valid JSON (${(err as Error).message.replace(/\s+/g, ' ')})`);
   }
 }
 

@@ -155,6 +155,9 @@ function failWith(error: z.ZodError, source: string, prefix: string[] = [], over
   throw new InputError([...bySource].map(([from, lines]) => `${from}: invalid config: ${lines.join('; ')}`).join('; '));
 }
 
+/** No model option (width, basis size, block count) beyond this: a typo such as 64000 would allocate gigabytes. */
+export const MAX_MODEL_SIZE = 10_000;
+
 /** Models whose head takes `data.graph_features`. */
 export const GRAPH_FEATURE_MODELS = ['schnet', 'painn', 'cgcnn', 'm3gnet', 'so3net'];
 
@@ -185,6 +188,11 @@ export function validateConfig(raw: unknown, source: string, overrides: readonly
   }
   const model = entry.schema.safeParse(parsed.data.model);
   if (!model.success) failWith(model.error, source, ['model'], overrides);
+  const huge = Object.entries(model.data as Record<string, unknown>).find(([, v]) => typeof v === 'number' && v > MAX_MODEL_SIZE);
+  if (huge) {
+    const o = overrideFor(`model.${huge[0]}`, overrides);
+    throw new InputError(`${o === undefined ? source : `--set ${o}`}: model.${huge[0]} = ${huge[1]}: at most ${MAX_MODEL_SIZE} (a layer that wide does not fit in memory; the paper's widths are at most 512)`);
+  }
   return { ...parsed.data, model: model.data as RunConfig['model'] };
 }
 

@@ -51,6 +51,8 @@ export function readCheckpoint(dir: string): CheckpointContents {
 
 export function loadModel(dir: string): LoadedModel {
   const c = readCheckpoint(dir);
+  const bad = [...c.weights].find(([, t]) => !t.data.every(Number.isFinite));
+  if (bad) throw new InputError(`${join(dir, 'weights.safetensors')}: tensor "${bad[0]}" holds non-finite values`);
   const model = buildModel(c.config);
   try {
     model.loadState(c.weights, { strict: true });

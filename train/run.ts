@@ -3,6 +3,7 @@
  * Used by `crystal-gnn train` and, per fold and per trial, by cross-validation and search.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { InputError } from '../data/errors.js';
 import { ensureObelix, resolveDataDir } from '../data/fetch.js';
 import { groupKFold, kFoldShuffled, paperFolds, PAPER_FOLD_SETS, type PaperFoldSet } from '../data/folds.js';
@@ -217,6 +218,7 @@ function continueRun(run: RunDirectory, r: RunInProgress, opts: TrainRunOptions)
     throw new InputError(`${run.path('normalizer.json')}: the run started on other training rows (target mean ${saved.mean} there, ${r.normalizer.mean} here); write to another --out`);
   }
   const snapshot = run.readSnapshot();
+  verifyOptimizerState(run, r.model, snapshot);
   verifyKeptWeights(run, r, snapshot, opts.log);
   r.trainer.restore(snapshot);
   run.rewriteLog(snapshot.state.history);
@@ -230,6 +232,20 @@ function continueRun(run: RunDirectory, r: RunInProgress, opts: TrainRunOptions)
     opts.log(`resuming ${run.dir} after epoch ${s.epoch} (same config)`);
   }
   return true;
+}
+
+/** Every saved Adam moment belongs to a variable of this model, with its shape, and holds finite values. */
+function verifyOptimizerState(run: RunDirectory, model: GraphModel, snapshot: Snapshot): void {
+  const path = join(run.dir, 'state', 'optimizer.safetensors');
+  const variables = model.trainableVariables();
+  for (const [key, t] of snapshot.optimizer) {
+    const v = variables.get(key.slice(2));
+    if (!/^[mv]\./.test(key) || !v) throw new InputError(`${path}: "${key}" is not a moment of this model's variables`);
+    if (t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i])) {
+      throw new InputError(`${path}: "${key}" has shape [${t.shape.join(', ')}], the variable [${v.shape.join(', ')}]`);
+    }
+    if (!t.data.every(Number.isFinite)) throw new InputError(`${path}: "${key}" holds non-finite values`);
+  }
 }
 
 /**

@@ -58,6 +58,15 @@ test('output paths that are files, lie under files, or are directories for a fil
   inputError(['evaluate', '--run', dir, '--out', dir], /--out .*: is a directory; name a file/);
 });
 
+test('train --resume with nothing to resume, or into a run of another config: said before any data loads', () => {
+  const noData = { CRYSTAL_GNN_DATA: join(dir, 'no-data-here') };
+  inputError(['train', '--config', schnet, '--out', join(dir, 'fresh'), '--resume'], /--resume: .*fresh holds no run to resume/, noData);
+  const other = join(dir, 'other-run');
+  mkdirSync(other);
+  writeFileSync(join(other, 'config.yaml'), 'model: { name: schnet }\ntraining: { lr: 0.01 }\n');
+  inputError(['train', '--config', schnet, '--out', other], /other-run was made with a different config \(.*training\.lr: 0\.01 there, 0\.001 here/, noData);
+});
+
 test('a data directory that does not exist is named, not downloaded into', () => {
   inputError(['train', '--config', schnet, '--out', join(dir, 'run'), '--data', join(dir, 'missing')], /data directory .*missing does not exist.*data fetch --dest/);
 });

@@ -10,14 +10,14 @@
  *   state/               resumable state after the last finished epoch (weights, optimizer moments, counters)
  *   test-result.json     test scores of a retrained model (cv --test, search), written last
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
 import { InputError } from '../data/errors.js';
-import type { Normalizer } from '../data/normalizer.js';
+import { parseNormalizer, type Normalizer } from '../data/normalizer.js';
 import type { StateTensor } from '../models/model.js';
 import { atCurrentVersion, modelEntry } from '../models/registry.js';
-import { configToYaml, validateConfig, type RunConfig } from './config.js';
+import { configToYaml, readConfigFile, validateConfig, type RunConfig } from './config.js';
 import { readSafetensors, readSafetensorsFile, writeSafetensors } from './safetensors.js';
 import type { EpochRecord, Snapshot, TrainerState } from './trainer.js';
 
@@ -27,10 +27,16 @@ export const trainerStateFile = (dir: string): string => join(dir, 'state', 'tra
 /** A retrained model's test scores; its presence marks the retraining finished. */
 export const testResultFile = (dir: string): string => join(dir, 'test-result.json');
 
+/** Writes via a temporary file and a rename; a path that cannot be written (a directory, no access) is an InputError. */
 export function writeFileAtomic(path: string, data: string | Buffer): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new InputError(`${path}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
 }
 
 export function readJson<T>(path: string): T {
@@ -38,12 +44,25 @@ export function readJson<T>(path: string): T {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch (err) {
-    throw new InputError(`${path}: not valid JSON (${(err as Error).message})`);
+    throw new InputError(`${path}: not valid JSON (${(err as Error).message.replace(/\s+/g, ' ')})`);
   }
 }
 
 /** The weights metadata key holding the model version (models/registry.ts `ModelEntry.version`). */
 export const MODEL_VERSION_KEY = 'model_version';
+
+/** A run's `normalizer.json`, validated. */
+export function readNormalizer(path: string): Normalizer {
+  return parseNormalizer(readJson<unknown>(path), path);
+}
+
+const count = z.number().int().min(0);
+/** The counters `Trainer.restore` relies on (trainer.ts TrainerState); the rest is passed through. */
+const TrainerStateSchema = z.object({
+  epoch: count, lr: z.number(), bestEpoch: z.number().int().min(-1), badEpochs: count, optimizerStep: count,
+  bestValLoss: z.number().nullable(), rng: z.object({}).passthrough(),
+  history: z.array(z.object({ epoch: count, train_loss: z.number() }).passthrough()),
+}).passthrough();
 
 export class RunDirectory {
   constructor(readonly dir: string) {
@@ -87,7 +106,13 @@ export class RunDirectory {
   }
 
   readSnapshot(): Snapshot {
-    const state = readJson<TrainerState>(trainerStateFile(this.dir));
+    const path = trainerStateFile(this.dir);
+    const parsed = TrainerStateSchema.safeParse(readJson<unknown>(path));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new InputError(`${path}: not a trainer state (${issue.path.join('.') || '(top level)'}: ${issue.message})`);
+    }
+    const state = parsed.data as unknown as TrainerState;
     return {
       state,
       weights: toState(readSafetensors(join(this.dir, 'state', 'weights.safetensors'))),
@@ -101,7 +126,7 @@ export class RunDirectory {
   }
 }
 
-function toState(tensors: Map<string, { shape: number[]; data: Float32Array }>): Map<string, StateTensor> {
+export function toState(tensors: Map<string, { shape: number[]; data: Float32Array }>): Map<string, StateTensor> {
   return new Map([...tensors].map(([k, t]) => [k, { shape: t.shape, data: t.data }]));
 }
 
@@ -117,10 +142,10 @@ export function readRun(dir: string): LoadedRun {
   if (!existsSync(configPath)) throw new InputError(`${dir}: not a run directory (no config.yaml)`);
   const weightsPath = join(dir, 'weights.safetensors');
   if (!existsSync(weightsPath)) throw new InputError(`${dir}: no weights.safetensors (did the run finish an epoch?)`);
-  const config = validateConfig(parseYaml(readFileSync(configPath, 'utf8')), configPath);
+  const config = validateConfig(readConfigFile(configPath), configPath);
   const { tensors, metadata } = readSafetensorsFile(weightsPath);
   const stored = metadata[MODEL_VERSION_KEY] === undefined ? 1 : Number(metadata[MODEL_VERSION_KEY]);
   if (!Number.isInteger(stored) || stored < 1) throw new InputError(`${weightsPath}: metadata ${MODEL_VERSION_KEY} = '${metadata[MODEL_VERSION_KEY]}' is not a version number`);
   const weights = atCurrentVersion(modelEntry(config.model.name)!, stored, toState(tensors), weightsPath);
-  return { config, normalizer: readJson<Normalizer>(join(dir, 'normalizer.json')), weights };
+  return { config, normalizer: readNormalizer(join(dir, 'normalizer.json')), weights };
 }

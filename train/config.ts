@@ -141,33 +141,51 @@ export type RunConfig = Omit<z.infer<typeof RunSchema>, 'model'> & {
   spec: GraphSpec;
 };
 
-function describeIssue(issue: z.core.$ZodIssue, prefix: string[]): string {
+function describeIssue(issue: z.core.$ZodIssue, prefix: string[]): Array<{ key: string; text: string }> {
   const path = [...prefix, ...issue.path.map(String)];
-  const at = path.length ? path.join('.') : '(top level)';
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((k) => `unknown key '${[...path, k].join('.')}'`).join('; ');
+    return issue.keys.map((k) => ({ key: [...path, k].join('.'), text: `unknown key '${[...path, k].join('.')}'` }));
   }
-  return `${at}: ${issue.message}`;
+  return [{ key: path.join('.'), text: `${path.length ? path.join('.') : '(top level)'}: ${issue.message}` }];
 }
 
-function failWith(error: z.ZodError, source: string, prefix: string[] = []): never {
-  const lines = error.issues.map((i) => describeIssue(i, prefix));
-  throw new InputError(`${source}: invalid config: ${lines.join('; ')}`);
+/** The `--set` assignment that wrote `key` (or a section holding it, or a key inside it), if any. */
+function overrideFor(key: string, overrides: readonly string[]): string | undefined {
+  const within = (a: string, b: string): boolean => a === b || a.startsWith(`${b}.`);
+  return [...overrides].reverse().find((o) => {
+    const k = o.slice(0, Math.max(o.indexOf('='), 0));
+    return k !== '' && key !== '' && (within(key, k) || within(k, key));
+  });
 }
 
 /** Graph-level features read from CIF tags rather than from the structure (data/graphFeatures.ts). */
 const CIF_TAG_FEATURES: readonly string[] = ['space_group', 'z'];
+
+/** Throws one error naming, for each problem, the file or the `--set` argument it came from. */
+function failWith(error: z.ZodError, source: string, prefix: string[] = [], overrides: readonly string[] = []): never {
+  const bySource = new Map<string, string[]>();
+  for (const { key, text } of error.issues.flatMap((i) => describeIssue(i, prefix))) {
+    const o = overrideFor(key, overrides);
+    const from = o === undefined ? source : `--set ${o}`;
+    bySource.set(from, [...(bySource.get(from) ?? []), text]);
+  }
+  throw new InputError([...bySource].map(([from, lines]) => `${from}: invalid config: ${lines.join('; ')}`).join('; '));
+}
+
+/** No model option (width, basis size, block count) beyond this: a typo such as 64000 would allocate gigabytes. */
+export const MAX_MODEL_SIZE = 10_000;
 
 /** Models whose head takes `data.graph_features`. */
 export const GRAPH_FEATURE_MODELS = ['schnet', 'painn', 'cgcnn', 'm3gnet', 'so3net'];
 
 /**
  * Validates a plain object (already read from YAML, overrides applied) and derives its graph spec. Every rule
- * that ties two sections together lives here, so a config that passes is one the run can honour.
+ * that ties two sections together lives here, so a config that passes is one the run can honour. `overrides` (the
+ * `--set` assignments applied) make an error about a key they set name the `--set` argument instead of `source`.
  */
-export function validateConfig(raw: unknown, source: string): RunConfig {
+export function validateConfig(raw: unknown, source: string, overrides: readonly string[] = []): RunConfig {
   const parsed = RunSchema.safeParse(withoutSpec(raw ?? {}));
-  if (!parsed.success) failWith(parsed.error, source);
+  if (!parsed.success) failWith(parsed.error, source, [], overrides);
   const { data, training } = parsed.data;
   if (data.occupancy === 'weighted' && data.dataset === 'jsonl') {
     throw new InputError(`${source}: data.occupancy: 'weighted' needs partial occupancies, which data.dataset = jsonl structures (one element per site) do not have`);
@@ -187,10 +205,16 @@ export function validateConfig(raw: unknown, source: string): RunConfig {
   }
   const entry = modelEntry(parsed.data.model.name);
   if (!entry) {
-    throw new InputError(`${source}: model.name: unknown model '${parsed.data.model.name}' (valid: ${modelNames().join(', ')})`);
+    const o = overrideFor('model.name', overrides);
+    throw new InputError(`${o === undefined ? source : `--set ${o}`}: model.name: unknown model '${parsed.data.model.name}' (valid: ${modelNames().join(', ')})`);
   }
   const model = entry.schema.safeParse(parsed.data.model);
-  if (!model.success) failWith(model.error, source, ['model']);
+  if (!model.success) failWith(model.error, source, ['model'], overrides);
+  const huge = Object.entries(model.data as Record<string, unknown>).find(([, v]) => typeof v === 'number' && v > MAX_MODEL_SIZE);
+  if (huge) {
+    const o = overrideFor(`model.${huge[0]}`, overrides);
+    throw new InputError(`${o === undefined ? source : `--set ${o}`}: model.${huge[0]} = ${huge[1]}: at most ${MAX_MODEL_SIZE} (a layer that wide does not fit in memory; the paper's widths are at most 512)`);
+  }
   let needs;
   try {
     needs = graphNeeds(entry, model.data, parsed.data.graph);
@@ -229,7 +253,13 @@ export function setPath(target: Record<string, unknown>, dotted: string, value: 
 export function applyOverride(target: Record<string, unknown>, assignment: string): void {
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new InputError(`--set ${assignment}: expected key.path=value`);
-  setPath(target, assignment.slice(0, eq), parseYaml(assignment.slice(eq + 1)) as unknown, `--set ${assignment}`);
+  let value: unknown;
+  try {
+    value = parseYaml(assignment.slice(eq + 1));
+  } catch (err) {
+    throw new InputError(`--set ${assignment}: the value is not valid YAML (${(err as Error).message.split('\n')[0]})`);
+  }
+  setPath(target, assignment.slice(0, eq), value, `--set ${assignment}`);
 }
 
 /** A validated copy of `config` with some key paths replaced (search trials, retraining). */
@@ -242,9 +272,15 @@ export function withValues(config: RunConfig, values: Record<string, unknown>, w
 
 export function readConfigFile(path: string): Record<string, unknown> {
   if (!existsSync(path)) throw new InputError(`config file not found: ${path}`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InputError(`${path}: cannot read the config (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(path, 'utf8'));
+    doc = parseYaml(text);
   } catch (err) {
     throw new InputError(`${path}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
   }
@@ -257,11 +293,16 @@ export function readConfigFile(path: string): Record<string, unknown> {
 export function loadConfig(path: string, overrides: string[] = []): RunConfig {
   const raw = readConfigFile(path);
   for (const o of overrides) applyOverride(raw, o);
-  return validateConfig(raw, path);
+  return validateConfig(raw, path, overrides);
 }
 
 /** The config's sections as YAML (the derived spec is not written: reading the file derives it again). */
 export function configToYaml(config: RunConfig): string {
+  return stringifyYaml(configSections(config));
+}
+
+/** The config as written in files: its sections, without the graph spec derived from them. */
+export function configSections(config: RunConfig): Omit<RunConfig, 'spec'> {
   const { spec: _derived, ...sections } = config;
-  return stringifyYaml(sections);
+  return sections;
 }

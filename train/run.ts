@@ -4,7 +4,7 @@
  */
 import { InputError } from '../data/errors.js';
 import { ensureObelix, resolveDataDir } from '../data/fetch.js';
-import { groupKFold, kFoldShuffled, paperFolds, PAPER_FOLD_SETS, type PaperFoldSet } from '../data/folds.js';
+import { groupKFold, idSetDigest, kFoldShuffled, paperFolds, PAPER_FOLD_SETS, type PaperFoldSet } from '../data/folds.js';
 import { fitNormalizer, type Normalizer } from '../data/normalizer.js';
 import { loadObelix, splitEntries, type ObelixDataset, type ObelixEntry } from '../data/obelix.js';
 import type { GraphSample } from '../graph/batch.js';
@@ -160,6 +160,7 @@ export async function trainOnSamples(
     run.writeMetrics({
       model: config.model.name, backend: opts.backend, parameters: model.countParameters(),
       train_structures: train.length, val_structures: val.length,
+      train_ids_sha256: idSetDigest(train.map((s) => s.id)), val_ids_sha256: idSetDigest(val.map((s) => s.id)),
       epochs_run: out.epochsRun, best_epoch: out.bestEpoch, stopped_early: result.stoppedEarly,
       kept: keepBest ? 'best' : 'last', seconds_per_epoch: secondsPerEpoch, val: valMetrics,
     });

@@ -147,7 +147,8 @@ export async function trainOnSamples(
         opts.log(`epoch ${record.epoch}/${config.training.epochs}  train_loss ${record.train_loss.toFixed(4)}${v}  ${record.seconds.toFixed(1)} s`);
       },
     });
-    if (keepBest && result.bestWeights) model.loadState(result.bestWeights);
+    // a resumed run whose best epoch came before the interruption has it only on disk
+    if (keepBest) model.loadState(result.bestWeights ?? run.readWeights());
     const valMetrics = val.length
       ? regressionMetrics(await predictSamples(model, val, normalizer, config.training.batch_size, config.training.max_edges_per_batch), val.map((s) => s.target))
       : null;

@@ -16,7 +16,7 @@ import { buildNeighbors, toSample } from '../../train/samples.js';
 import { Trainer } from '../../train/trainer.js';
 
 /** Eight small random crystals with a smooth target (mean Li–X distance), graphs at 3.5 Å. */
-function dataset(): GraphSample[] {
+function dataset(graph: { cutoff: number; max_neighbors?: number } = { cutoff: 3.5 }): GraphSample[] {
   const out: GraphSample[] = [];
   let seed = 1;
   const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
@@ -25,7 +25,7 @@ function dataset(): GraphSample[] {
     const lattice = latticeFromParameters(a, a + rnd(), a + 0.5 * rnd(), 85 + 10 * rnd(), 90, 95 + 10 * rnd());
     const frac = Float64Array.from({ length: 9 }, () => rnd());
     const atoms: Atoms = { id: `c${k}`, lattice, numbers: Int32Array.from([3, 8, 3 + (k % 3) * 5]), frac, cart: fracToCart(lattice, frac) };
-    out.push(toSample(atoms, buildNeighbors(atoms, { cutoff: 3.5 }), -3 + a + 0.2 * (k % 3)));
+    out.push(toSample(atoms, buildNeighbors(atoms, graph), -3 + a + 0.2 * (k % 3)));
   }
   return out;
 }
@@ -131,6 +131,76 @@ test('an interrupted run resumes to the same result as an uninterrupted one', as
   const log = (dir: string): unknown[] => readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n')
     .map((l) => { const r = JSON.parse(l); delete r.seconds; return r; });
   assert.equal(log(part), log(full));
+  assert.equal(readFileSync(join(part, 'weights.safetensors')), readFileSync(join(full, 'weights.safetensors')));
+});
+
+/** A 8-wide, one-convolution CGCNN on 12-nearest-neighbour graphs within 3.5 Å (the second config of these checks). */
+function cgcnnConfig(training: Record<string, unknown>): RunConfig {
+  const base = RunSchema.parse({ model: { name: 'cgcnn' } });
+  return validateConfig({
+    ...base, backend: 'cpu', graph: { cutoff: 3.5, max_neighbors: 12 },
+    model: { name: 'cgcnn', atom_fea_len: 8, n_conv: 1, h_fea_len: 8, n_h: 1, max_num_nbr: 12 },
+    training: { ...base.training, batch_size: 3, epochs: 4, early_stopping_patience: null, ...training },
+  }, 'test cgcnn');
+}
+const cgcnnData = (): GraphSample[] => dataset({ cutoff: 3.5, max_neighbors: 12 });
+
+/** The epoch a run with this validation-loss history must stop at: the first with `patience` epochs since the best. */
+function stopEpoch(losses: number[], patience: number): number {
+  let best = Infinity;
+  let bad = 0;
+  for (let e = 0; e < losses.length; e++) {
+    if (losses[e] < best) {
+      best = losses[e];
+      bad = 0;
+    } else if (++bad >= patience) {
+      return e + 1;
+    }
+  }
+  return losses.length;
+}
+
+test('early stopping on CGCNN: stops exactly `patience` epochs after the best one, which it keeps', async () => {
+  const samples = cgcnnData();
+  const cfg = cgcnnConfig({ epochs: 40, early_stopping_patience: 3, lr: 0.05 });
+  const model = buildModel(cfg);
+  const trainer = new Trainer(model, cfg.training, fitNormalizer(samples.map((s) => s.target), 'mean'), cfg.seed);
+  const r = await trainer.fit(samples.slice(0, 6), samples.slice(6));
+  const losses = r.history.map((h) => h.val_loss!);
+  assert.ok(r.stoppedEarly, `the run should stop early within 40 epochs: ${losses.map((l) => l.toFixed(3)).join(' ')}`);
+  assert.is(r.history.length, stopEpoch(losses, 3), `stopped at ${r.history.length}: ${losses.map((l) => l.toFixed(4)).join(' ')}`);
+  assert.is(r.history.length, r.bestEpoch + 3);
+  assert.is(losses[r.bestEpoch - 1], Math.min(...losses));
+  assert.equal(r.history.map((h) => h.epoch), Array.from({ length: r.history.length }, (_, i) => i + 1));
+  trainer.dispose();
+  model.dispose();
+});
+
+test('CGCNN killed during epoch 3 resumes after epoch 2 and ends exactly as the uninterrupted run, early stop included', async () => {
+  const samples = cgcnnData();
+  const cfg = cgcnnConfig({ epochs: 40, early_stopping_patience: 3, lr: 0.05 });
+  const opts = { backend: 'cpu' };
+  const full = mkdtempSync(join(tmpdir(), 'cgcnn-full-'));
+  const whole = await trainOnSamples(cfg, samples.slice(0, 6), samples.slice(6), { ...opts, out: full, log: () => {} });
+  assert.ok(whole.epochsRun > 3 && whole.epochsRun < 40, `stops early after epoch 3: ${whole.epochsRun}`);
+
+  const part = mkdtempSync(join(tmpdir(), 'cgcnn-part-'));
+  const kill = (epoch: number): void => { if (epoch === 2) throw new Error('killed'); };
+  await trainOnSamples(cfg, samples.slice(0, 6), samples.slice(6), { ...opts, out: part, log: () => {}, onBatch: kill })
+    .then(() => assert.unreachable('killed in epoch 3'), (e: Error) => assert.is(e.message, 'killed'));
+  const lines: string[] = [];
+  const resumed = await trainOnSamples(cfg, samples.slice(0, 6), samples.slice(6), { ...opts, out: part, resume: true, log: (l) => lines.push(l) });
+  assert.ok(lines.includes(`resuming ${part} after epoch 2`), lines.join('\n'));
+  assert.match(lines.find((l) => l.startsWith('epoch '))!, /^epoch 3\/40 /);
+  const log = (dir: string): unknown[] => readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n')
+    .map((l) => { const r = JSON.parse(l); delete r.seconds; return r; });
+  assert.equal(log(part), log(full));
+  assert.equal([resumed.epochsRun, resumed.bestEpoch], [whole.epochsRun, whole.bestEpoch]);
+  const metrics = (dir: string): unknown => {
+    const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
+    return [m.epochs_run, m.best_epoch, m.stopped_early, m.val];
+  };
+  assert.equal(metrics(part), metrics(full));
   assert.equal(readFileSync(join(part, 'weights.safetensors')), readFileSync(join(full, 'weights.safetensors')));
 });
 

@@ -24,6 +24,7 @@ const ds = miniObelix(9, 3);
 const trainIds = splitEntries(ds, 'train', { cifOnly: true }).map((e) => e.id);
 const testIds = splitEntries(ds, 'test', { cifOnly: true }).map((e) => e.id);
 const doiOf = new Map(ds.entries.map((e) => [e.id, e.doi]));
+const targetOf = new Map(ds.entries.map((e) => [e.id, e.target]));
 const quiet = (): void => {};
 
 test.before(async () => {
@@ -49,6 +50,7 @@ interface RunMetrics {
   train_ids_sha256: string;
   val_ids_sha256: string;
 }
+const normalizerMean = (dir: string): number => (JSON.parse(readFileSync(join(dir, 'normalizer.json'), 'utf8')) as { mean: number }).mean;
 const metricsOf = (dir: string): RunMetrics => JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as RunMetrics;
 
 /** The fold set as written next to the folds: a partition of the training CIFs, no test entry in it. */
@@ -79,6 +81,8 @@ function checkFoldRuns(out: string, cv: CvResult, label: string): string[][] {
     assert.is(m.val_ids_sha256, idSetDigest(val), `${label} fold ${f}: validated on its fold`);
     assert.is(m.train_ids_sha256, idSetDigest(train), `${label} fold ${f}: trained on the other folds only`);
     assert.is(cv.folds[f].n, val.length, `${label} fold ${f}: scored on its fold`);
+    const mean = train.reduce((a, id) => a + targetOf.get(id)!, 0) / train.length;
+    assert.ok(Math.abs(normalizerMean(join(out, `fold-${f}`)) - mean) < 1e-12, `${label} fold ${f}: target offset from its training rows only`);
   });
   return folds;
 }
@@ -107,6 +111,7 @@ test('kfold CV: each fold trains on the other folds only; then the retraining (c
   const m = metricsOf(finalDir);
   assert.equal([m.train_structures, m.val_structures], [trainIds.length, 0]);
   assert.is(m.train_ids_sha256, idSetDigest(trainIds), 'the retraining uses every training CIF');
+  assert.ok(Math.abs(normalizerMean(finalDir) - trainIds.reduce((a, id) => a + targetOf.get(id)!, 0) / trainIds.length) < 1e-12);
   const predicted = (JSON.parse(readFileSync(join(finalDir, 'test-predictions.json'), 'utf8')) as Array<{ id: string }>).map((p) => p.id);
   assert.equal(predicted, testIds, 'scored on the test CIFs');
   assert.is(final.n_test, testIds.length);

@@ -38,6 +38,8 @@ test('randomSplit: seeded, disjoint, slice then fraction', () => {
   assert.ok([...a.train, ...a.val].every((i) => i >= 0 && i < 100));
   assert.not.equal(randomSplit(100, 0.2, 2, 50).val, a.val);
   assert.equal(randomSplit(100, 0.2, 1).val.length, 20);
+  // the validation part is round(n·fraction) of the slice: 2.5 → 3, 1.25 → 1
+  assert.equal([randomSplit(10, 0.25, 1).val.length, randomSplit(100, 0.25, 1, 5).val.length], [3, 1]);
   // every row of the slice is in exactly one part, and the slice is a prefix of the full shuffle
   const full = randomSplit(100, 0.2, 1);
   assert.equal([...full.train, ...full.val].sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i));

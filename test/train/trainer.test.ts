@@ -145,19 +145,24 @@ function cgcnnConfig(training: Record<string, unknown>): RunConfig {
 }
 const cgcnnData = (): GraphSample[] => dataset({ cutoff: 3.5, max_neighbors: 12 });
 
-/** The epoch a run with this validation-loss history must stop at: the first with `patience` epochs since the best. */
-function stopEpoch(losses: number[], patience: number): number {
-  let best = Infinity;
+/**
+ * The epoch a run with this validation-loss history must stop at (the first with `patience` epochs since the best, an
+ * improvement being a drop by more than `minDelta`), and its best epoch.
+ */
+function stopEpoch(losses: number[], patience: number, minDelta = 0): { stop: number; best: number } {
+  let bestLoss = Infinity;
+  let best = 0;
   let bad = 0;
   for (let e = 0; e < losses.length; e++) {
-    if (losses[e] < best) {
-      best = losses[e];
+    if (losses[e] < bestLoss - minDelta) {
+      bestLoss = losses[e];
+      best = e + 1;
       bad = 0;
     } else if (++bad >= patience) {
-      return e + 1;
+      return { stop: e + 1, best };
     }
   }
-  return losses.length;
+  return { stop: losses.length, best };
 }
 
 test('early stopping on CGCNN: stops exactly `patience` epochs after the best one, which it keeps', async () => {
@@ -168,10 +173,26 @@ test('early stopping on CGCNN: stops exactly `patience` epochs after the best on
   const r = await trainer.fit(samples.slice(0, 6), samples.slice(6));
   const losses = r.history.map((h) => h.val_loss!);
   assert.ok(r.stoppedEarly, `the run should stop early within 40 epochs: ${losses.map((l) => l.toFixed(3)).join(' ')}`);
-  assert.is(r.history.length, stopEpoch(losses, 3), `stopped at ${r.history.length}: ${losses.map((l) => l.toFixed(4)).join(' ')}`);
+  assert.equal([r.history.length, r.bestEpoch], [stopEpoch(losses, 3).stop, stopEpoch(losses, 3).best], `stopped at ${r.history.length}: ${losses.map((l) => l.toFixed(4)).join(' ')}`);
   assert.is(r.history.length, r.bestEpoch + 3);
   assert.is(losses[r.bestEpoch - 1], Math.min(...losses));
   assert.equal(r.history.map((h) => h.epoch), Array.from({ length: r.history.length }, (_, i) => i + 1));
+  trainer.dispose();
+  model.dispose();
+});
+
+test('early stopping with min_delta: an epoch counts as better only by more than min_delta', async () => {
+  const samples = cgcnnData();
+  const cfg = cgcnnConfig({ epochs: 40, early_stopping_patience: 3, lr: 0.05, min_delta: 0.02 });
+  const model = buildModel(cfg);
+  const trainer = new Trainer(model, cfg.training, fitNormalizer(samples.map((s) => s.target), 'mean'), cfg.seed);
+  const r = await trainer.fit(samples.slice(0, 6), samples.slice(6));
+  const losses = r.history.map((h) => h.val_loss!);
+  assert.ok(r.stoppedEarly);
+  const expected = stopEpoch(losses, 3, 0.02);
+  assert.equal([r.history.length, r.bestEpoch], [expected.stop, expected.best], losses.map((l) => l.toFixed(4)).join(' '));
+  // not vacuous: a later epoch had a lower loss, but not by more than min_delta, so it is not the kept best
+  assert.ok(Math.min(...losses) < losses[r.bestEpoch - 1], 'min_delta decided something here');
   trainer.dispose();
   model.dispose();
 });

@@ -74,7 +74,7 @@ const MUTANTS: Mutant[] = [
   { id: 'linegraph-self-triplet', file: 'graph/lineGraph.ts', from: 'if (a === b) continue;', to: '', tests: ['test/graph/lineGraph.test.ts'] },
   { id: 'pairs-self-twin', file: 'graph/pairs.ts', from: 'if (twin >= 0 && twin !== e && edgePair[twin] < 0)', to: 'if (twin >= 0 && edgePair[twin] < 0)', tests: ['test/graph/pairs.test.ts'] },
   { id: 'batch-dst-offset', file: 'graph/batch.ts', from: 'dst[edgeOffset + k] = s.dst[k] + atomOffset;', to: 'dst[edgeOffset + k] = s.dst[k];', tests: ['test/graph/batch.test.ts'] },
-  { id: 'batch-triplet-offset', file: 'graph/batch.ts', from: 'edgeB[tripletOffset + k] = s.triplets.edgeB[k] + edgeOffset;', to: 'edgeB[tripletOffset + k] = s.triplets.edgeB[k] + tripletOffset;', tests: ['test/graph/batch.test.ts', 'test/graph/lineGraph.test.ts'] },
+  { id: 'batch-triplet-offset', file: 'graph/batch.ts', from: 'edgeB[tripletOffset + k] = s.triplets.edgeB[k] + edgeOffset;', to: 'edgeB[tripletOffset + k] = s.triplets.edgeB[k] + tripletOffset;', tests: ['test/graph/batch.test.ts'] },
   { id: 'batch-edge-cap', file: 'graph/batch.ts', from: 'edges + e > maxEdges', to: 'edges + e >= maxEdges', tests: ['test/graph/batch.test.ts', TRAINER] },
 
   // train/{cv,search,trainer,optim} and the run they share

@@ -13,6 +13,7 @@ import { initBackend } from '../../train/backend.js';
 import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
 import { buildModel, trainOnSamples } from '../../train/run.js';
 import { buildNeighbors, toSample } from '../../train/samples.js';
+import { readSafetensorsFile } from '../../train/safetensors.js';
 import { Trainer } from '../../train/trainer.js';
 
 /** Eight small random crystals with a smooth target (mean Li–X distance), graphs at 3.5 Å. */
@@ -223,6 +224,58 @@ test('CGCNN killed during epoch 3 resumes after epoch 2 and ends exactly as the 
   };
   assert.equal(metrics(part), metrics(full));
   assert.equal(readFileSync(join(part, 'weights.safetensors')), readFileSync(join(full, 'weights.safetensors')));
+});
+
+/** Train losses of a fresh SchNet (weights from config.seed) trained by a Trainer seeded with `trainerSeed`. */
+async function curveWith(cfg: RunConfig, trainerSeed: number, samples: GraphSample[]): Promise<number[]> {
+  const model = buildModel(cfg);
+  const trainer = new Trainer(model, cfg.training, fitNormalizer(samples.map((s) => s.target), 'mean'), trainerSeed);
+  const r = await trainer.fit(samples, null);
+  trainer.dispose();
+  model.dispose();
+  return r.history.map((h) => h.train_loss);
+}
+
+test('shuffle: the trainer seed changes the batches only when shuffling is on', async () => {
+  const samples = dataset();
+  const fixed = config({ epochs: 2, shuffle: false });
+  assert.equal(await curveWith(fixed, 1, samples), await curveWith(fixed, 2, samples), 'shuffle off: same batches whatever the seed');
+  const shuffled = config({ epochs: 2, shuffle: true });
+  assert.not.equal(await curveWith(shuffled, 1, samples), await curveWith(shuffled, 2, samples), 'shuffle on: the seed reorders the batches');
+});
+
+test('grad_clip: a bound above the gradient norm changes nothing; a tiny bound all but stops the training', async () => {
+  const samples = dataset();
+  const free = await curveWith(config({ epochs: 3, grad_clip: null, lr: 0.01 }), 0, samples);
+  assert.equal(await curveWith(config({ epochs: 3, grad_clip: 1e6, lr: 0.01 }), 0, samples), free);
+  // clipped to norm 1e-12 ≪ Adam's ε = 1e-8, each step moves a weight by about lr·1e-4
+  const clipped = await curveWith(config({ epochs: 3, grad_clip: 1e-12, lr: 0.01 }), 0, samples);
+  assert.ok(Math.abs(clipped[2] - clipped[0]) < 1e-3 * Math.abs(free[2] - free[0]), `clipped ${clipped.join(' ')} vs free ${free.join(' ')}`);
+});
+
+test('validation loss of a Huber run: ½d² within δ, δ(|d| − δ/2) beyond, on normalised targets', async () => {
+  const samples = dataset();
+  const cfg = config({ loss: 'huber', huber_delta: 0.4 });
+  const normalizer = fitNormalizer(samples.map((s) => s.target), 'standardize');
+  const model = buildModel(cfg);
+  const trainer = new Trainer(model, cfg.training, normalizer, cfg.seed);
+  const v = await trainer.evaluate(samples);
+  const d = samples.map((s, i) => (v.predictions[i] - s.target) / normalizer.std);
+  assert.ok(d.some((x) => Math.abs(x) < 0.4) && d.some((x) => Math.abs(x) > 0.4), `both branches: ${d.join(' ')}`);
+  const expected = d.reduce((a, x) => a + (Math.abs(x) <= 0.4 ? 0.5 * x * x : 0.4 * (Math.abs(x) - 0.2)), 0) / d.length;
+  assert.ok(Math.abs(v.loss - expected) < 1e-12 * Math.max(1, expected), `${v.loss} vs ${expected}`);
+  trainer.dispose();
+  model.dispose();
+});
+
+test('keep: last writes the last epoch\'s weights even when it was not the best; keep: best the best one', async () => {
+  const samples = cgcnnData();
+  for (const keep of ['last', 'best'] as const) {
+    const out = mkdtempSync(join(tmpdir(), `cgcnn-keep-${keep}-`));
+    const r = await trainOnSamples(cgcnnConfig({ epochs: 40, early_stopping_patience: 3, lr: 0.05, keep }), samples.slice(0, 6), samples.slice(6), { backend: 'cpu', out, log: () => {} });
+    assert.ok(r.bestEpoch < r.epochsRun, 'the last epoch is not the best');
+    assert.is(readSafetensorsFile(join(out, 'weights.safetensors')).metadata.epoch, String(keep === 'last' ? r.epochsRun : r.bestEpoch), keep);
+  }
 });
 
 test.run();

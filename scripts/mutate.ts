@@ -72,6 +72,7 @@ const MUTANTS: Mutant[] = [
   { id: 'neighbors-self', file: 'graph/neighbors.ts', from: 'for (const id of found) if (id !== selfId[i]) ids[m++] = id;', to: 'for (const id of found) ids[m++] = id;', tests: NEIGHBORS },
   { id: 'linegraph-strict', file: 'graph/lineGraph.ts', from: 'if (distances[e] <= threebodyCutoff) count[src[e] + 1]++;', to: 'if (distances[e] < threebodyCutoff) count[src[e] + 1]++;', tests: ['test/graph/lineGraph.test.ts'] },
   { id: 'linegraph-self-triplet', file: 'graph/lineGraph.ts', from: 'if (a === b) continue;', to: '', tests: ['test/graph/lineGraph.test.ts'] },
+  // equivalent mutant (it survives): findTwin(e) = e needs i = j and S = −S = 0, a self-edge, which no neighbour list holds
   { id: 'pairs-self-twin', file: 'graph/pairs.ts', from: 'if (twin >= 0 && twin !== e && edgePair[twin] < 0)', to: 'if (twin >= 0 && edgePair[twin] < 0)', tests: ['test/graph/pairs.test.ts'] },
   { id: 'batch-dst-offset', file: 'graph/batch.ts', from: 'dst[edgeOffset + k] = s.dst[k] + atomOffset;', to: 'dst[edgeOffset + k] = s.dst[k];', tests: ['test/graph/batch.test.ts'] },
   { id: 'batch-triplet-offset', file: 'graph/batch.ts', from: 'edgeB[tripletOffset + k] = s.triplets.edgeB[k] + edgeOffset;', to: 'edgeB[tripletOffset + k] = s.triplets.edgeB[k] + tripletOffset;', tests: ['test/graph/batch.test.ts'] },

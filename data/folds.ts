@@ -6,6 +6,7 @@
  * A fold set is a list of k validation folds, in iteration order; fold f's training rows are the
  * union of the other k − 1 folds.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { InputError } from './errors.js';
 import { Pcg64Generator, RandomState } from './numpyRandom.js';
@@ -184,4 +185,12 @@ export function foldsFromIds(folds: readonly (readonly string[])[], rowIds: read
     throw new InputError(`${label}: ${rowIds.length - seen.size} rows are in no fold (first: '${missing}')`);
   }
   return out;
+}
+
+/**
+ * A fingerprint of a set of entry IDs (order ignored): SHA-256 of the sorted IDs, one per line. Written next to the
+ * counts in each run's metrics.json so the rows a model trained and validated on can be checked against the data.
+ */
+export function idSetDigest(ids: readonly string[]): string {
+  return createHash('sha256').update([...ids].sort().join('\n')).digest('hex');
 }

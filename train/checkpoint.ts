@@ -85,6 +85,11 @@ export class RunDirectory {
     writeSafetensors(this.path('weights.safetensors'), weights, metadata);
   }
 
+  /** The kept weights written so far (weights.safetensors). */
+  readWeights(): Map<string, StateTensor> {
+    return toState(readSafetensors(this.path('weights.safetensors')));
+  }
+
   writeMetrics(metrics: object): void {
     writeFileAtomic(this.path('metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   }

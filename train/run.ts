@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../data/errors.js';
 import { ensureObelix, resolveDataDir } from '../data/fetch.js';
+import { idSetDigest } from '../data/folds.js';
 import { fitNormalizer, type Normalizer } from '../data/normalizer.js';
 import { loadObelix, type ObelixDataset } from '../data/obelix.js';
 import type { GraphSample } from '../graph/batch.js';
@@ -111,7 +112,7 @@ export async function trainOnSamples(
     });
     if (keepBest && result.bestWeights) model.loadState(result.bestWeights);
     // resumed after the best epoch: the kept weights are those on disk (verified in continueRun)
-    else if (keepBest && resumed) model.loadState(toStateMap(readSafetensors(run.path('weights.safetensors'))));
+    else if (keepBest && resumed) model.loadState(run.readWeights());
     const predicted = val.length ? await predictSamples(model, val, normalizer, config.training.batch_size, config.training.max_edges_per_batch) : null;
     const valMetrics = predicted ? regressionMetrics(predicted, val.map((s) => s.target)) : null;
     const valPredictions = val.map((s, i) => ({ id: s.id, target: s.target, prediction: predicted![i] }));
@@ -124,6 +125,7 @@ export async function trainOnSamples(
     run.writeMetrics({
       model: config.model.name, backend: opts.backend, parameters: model.countParameters(),
       train_structures: train.length, val_structures: val.length,
+      train_ids_sha256: idSetDigest(train.map((s) => s.id)), val_ids_sha256: idSetDigest(val.map((s) => s.id)),
       epochs_run: out.epochsRun, best_epoch: out.bestEpoch, stopped_early: result.stoppedEarly,
       kept: keepBest ? 'best' : 'last', seconds_per_epoch: secondsPerEpoch, val: valMetrics,
     });

@@ -1,9 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { idSetDigest, readFoldsFile } from '../../data/folds.js';
+import { loadObelix, splitEntries } from '../../data/obelix.js';
 import { obelixDir, projectRoot, requireShared } from '../helpers/paths.js';
 
 // A 1-epoch, 4-wide SchNet on 3 Å graphs: the point is the process plumbing, not the model.
@@ -41,6 +43,18 @@ test('cv --workers 2: one process per job, two at a time, sharing the run direct
   assert.equal(summary.epochs, [1, 1, 1]);
   assert.ok(summary.fold_maes.every((m) => m > 0 && Number.isFinite(m)) && summary.test_mae > 0);
   for (const d of ['fold-0', 'fold-1', 'fold-2', 'final']) assert.ok(existsSync(join(out, d, 'weights.safetensors')), d);
+  // each worker's fold trained on the other folds only, and the retraining on all 254 training CIFs
+  const trainIds = splitEntries(loadObelix(obelixDir), 'train', { cifOnly: true }).map((e) => e.id);
+  const folds = [...readFoldsFile(join(out, 'folds.json')).values()][0];
+  assert.equal(folds.flat().sort(), [...trainIds].sort());
+  const metrics = (d: string): Record<string, unknown> => JSON.parse(readFileSync(join(out, d, 'metrics.json'), 'utf8')) as Record<string, unknown>;
+  folds.forEach((val, f) => {
+    const m = metrics(`fold-${f}`);
+    const train = trainIds.filter((id) => !val.includes(id));
+    assert.equal([m.train_structures, m.val_structures], [train.length, val.length], `fold ${f}`);
+    assert.equal([m.train_ids_sha256, m.val_ids_sha256], [idSetDigest(train), idSetDigest(val)], `fold ${f}`);
+  });
+  assert.equal([metrics('final').train_structures, metrics('final').train_ids_sha256], [254, idSetDigest(trainIds)]);
 
   const again = crystalGnn(['cv', '--config', config, '--out', out, '--test']);
   assert.is(again.status, 0, again.stderr);

@@ -18,15 +18,16 @@ function sample(id: string, atoms: number, edges: Array<[number, number]>, targe
 
 test('collate offsets atom indices by atoms and triplet edge ids by edges', async () => {
   tf.setBackend('cpu');
-  const a = sample('a', 2, [[0, 1], [1, 0]], 1.5);
+  // three triplets on two edges, so that offsetting triplet edge ids by the triplet count (not the edge count) shows
+  const a = { ...sample('a', 2, [[0, 1], [1, 0]], 1.5), triplets: { edgeA: Int32Array.from([0, 1, 0]), edgeB: Int32Array.from([1, 0, 1]) } };
   const b = sample('b', 3, [[0, 2], [2, 1], [1, 1]], -2);
   const before = tf.memory().numTensors;
   const batch = collate([a, b]);
   assert.equal(Array.from(await batch.src.data()), [0, 1, 2, 4, 3]);
   assert.equal(Array.from(await batch.dst.data()), [1, 0, 4, 3, 3]);
   assert.equal(Array.from(await batch.graphOfAtom.data()), [0, 0, 1, 1, 1]);
-  assert.equal(Array.from(await batch.triplets!.edgeA.data()), [0, 1, 2, 3, 4]);
-  assert.equal(Array.from(await batch.triplets!.edgeB.data()), [1, 0, 3, 4, 2]);
+  assert.equal(Array.from(await batch.triplets!.edgeA.data()), [0, 1, 0, 2, 3, 4]);
+  assert.equal(Array.from(await batch.triplets!.edgeB.data()), [1, 0, 1, 3, 4, 2]);
   assert.equal(Array.from(await batch.targets.data()), [1.5, -2]);
   assert.equal(Array.from(batch.atomsPerGraph), [2, 3]);
   assert.ok(Math.abs((await batch.inverseAtomCounts.data())[1] - 1 / 3) < 1e-7);

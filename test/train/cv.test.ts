@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../train/backend.js';
 import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
-import { cvShardJobs, pendingCvJobs, runCrossValidation, trainCvFolds } from '../../train/cv.js';
+import { cvShardJobs, meanAndSd, pendingCvJobs, runCrossValidation, trainCvFolds } from '../../train/cv.js';
 import { miniObelix } from '../helpers/miniObelix.js';
 
 test.before(async () => {
@@ -21,6 +21,14 @@ function tinyCvConfig(patience: number | null): RunConfig {
     training: { ...base.training, epochs: 2, batch_size: 4, early_stopping_patience: patience, keep: 'last' },
   }, 'tiny cv');
 }
+
+test('CV score: mean and population SD (ddof 0, the paper\'s ±) of the fold MAEs, by hand', () => {
+  // fold MAEs 1, 2, 3, 4: mean 2.5, squared deviations sum to 5, SD √(5/4) (√(5/3) would be the sample SD)
+  const { mean, sd } = meanAndSd([1, 2, 3, 4]);
+  assert.is(mean, 2.5);
+  assert.ok(Math.abs(sd - Math.sqrt(5 / 4)) < 1e-15, `${sd}`);
+  assert.equal(meanAndSd([0.7, 0.7]), { mean: 0.7, sd: 0 });
+});
 
 test('worker shares: every job once; the retraining is a job only when its length does not depend on the folds', () => {
   const fixed = tinyCvConfig(null);

@@ -1,9 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomSplit } from '../../data/datasets/source.js';
+import { idSetDigest } from '../../data/folds.js';
 import { initBackend } from '../../train/backend.js';
 import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
 import { genericSamples } from '../../train/pretrain.js';
@@ -37,6 +38,12 @@ test('randomSplit: seeded, disjoint, slice then fraction', () => {
   assert.ok([...a.train, ...a.val].every((i) => i >= 0 && i < 100));
   assert.not.equal(randomSplit(100, 0.2, 2, 50).val, a.val);
   assert.equal(randomSplit(100, 0.2, 1).val.length, 20);
+  // the validation part is round(n·fraction) of the slice: 2.5 → 3, 1.25 → 1
+  assert.equal([randomSplit(10, 0.25, 1).val.length, randomSplit(100, 0.25, 1, 5).val.length], [3, 1]);
+  // every row of the slice is in exactly one part, and the slice is a prefix of the full shuffle
+  const full = randomSplit(100, 0.2, 1);
+  assert.equal([...full.train, ...full.val].sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i));
+  assert.equal(new Set([...a.val, ...a.train]), new Set([...full.val, ...full.train].slice(0, 50)));
 });
 
 test('pretraining on a 64-structure slice of mp-bandgap-36k lowers the validation loss; the second run reads the graph cache', async () => {
@@ -69,6 +76,15 @@ test('cif_dir dataset: id_prop targets, the validation fraction, and a clear err
   const byId = new Map([...split.train, ...split.val].map((s) => [s.id, s.target]));
   assert.equal([...byId.keys()].sort(), ids);
   ids.forEach((id, i) => assert.is(byId.get(id), i + 0.5));
+  // the run's metrics.json records exactly this split: disjoint, together the whole dataset
+  const trainIds = split.train.map((s) => s.id);
+  const valIds = split.val.map((s) => s.id);
+  assert.ok(trainIds.every((id) => !valIds.includes(id)));
+  const out = mkdtempSync(join(tmpdir(), 'cifdir-run-'));
+  await runTraining(config({ dataset: 'cif_dir', path: dir, id_prop: 'targets.csv', validation_fraction: 0.25 }, { epochs: 1, batch_size: 4 }), { out, log: () => {} });
+  const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as Record<string, unknown>;
+  assert.equal([m.train_structures, m.val_structures], [3, 1]);
+  assert.equal([m.train_ids_sha256, m.val_ids_sha256], [idSetDigest(trainIds), idSetDigest(valIds)]);
   try {
     await genericSamples(config({ dataset: 'cif_dir', path: dir, id_prop: 'targets.csv', limit: 10 }), () => {});
     assert.unreachable();

@@ -35,13 +35,18 @@ async function main(): Promise<void> {
       throw new InputError(msg);
     })
     .help()
+    .epilogue(EXIT_CODES)
     .parseAsync();
 }
 
+/** One exit-code convention for every command (README, "Exit status"). */
+const EXIT_CODES = 'Exit status: 0 done; 2 bad input (a CIF, config, checkpoint, run directory, path or argument), each reported as one "error: ..." line; 1 an unexpected failure (a bug: the stack trace is printed).';
+
 main().catch((err: unknown) => {
   if (err instanceof InputError) {
-    process.stderr.write(`error: ${err.message}\n`);
+    process.stderr.write(`error: ${err.message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
     process.exit(2);
   }
-  throw err;
+  process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
 });

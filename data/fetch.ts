@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { InputError } from './errors.js';
 import { readTar } from './tar.js';
 
@@ -24,8 +24,11 @@ export const OBELIX_RELEASE: readonly ReleaseFile[] = [
 ];
 export const OBELIX_CIF_COUNT = 321;
 
+/** Where the data goes when no directory is named: fetched into on first use. */
+const cacheDataDir = (): string => join(homedir(), '.cache', 'crystal-gnn', 'obelix');
+
 export function defaultDataDir(): string {
-  return process.env.CRYSTAL_GNN_DATA ?? join(homedir(), '.cache', 'crystal-gnn', 'obelix');
+  return process.env.CRYSTAL_GNN_DATA ?? cacheDataDir();
 }
 
 export function resolveDataDir(flag?: string): string {
@@ -126,6 +129,10 @@ export function copyObelix(from: string, dest: string, log: Log = () => {}): voi
 /** Makes sure `dir` holds the data, downloading it first (and saying from where) when it does not. */
 export async function ensureObelix(dir: string, log: Log): Promise<void> {
   if (hasObelix(dir)) return;
+  if (!existsSync(dir) && resolve(dir) !== resolve(cacheDataDir())) {
+    // a directory the user named (--data, data.dir, CRYSTAL_GNN_DATA) that does not exist is a typo more often than a wish to download
+    throw new InputError(`data directory ${dir} does not exist (named by --data, data.dir or CRYSTAL_GNN_DATA); put the OBELiX release there with \`crystal-gnn data fetch --dest ${dir}\`, or name none to use ${cacheDataDir()}`);
+  }
   log(`no OBELiX data in ${dir}; fetching the pinned release (NRC-Mila/OBELiX@${OBELIX_COMMIT.slice(0, 8)}) from GitHub`);
   await fetchObelix(dir, log);
 }

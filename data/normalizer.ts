@@ -3,6 +3,7 @@
  * `mean` subtracts the mean (SchNetPack's RemoveOffsets), `standardize` also divides by the unbiased
  * standard deviation (CGCNN's Normalizer, torch.std), `none` leaves targets as they are (MatGL as run).
  */
+import { z } from 'zod';
 import { InputError } from './errors.js';
 
 export type NormalizationMode = 'mean' | 'standardize' | 'none';
@@ -11,6 +12,20 @@ export interface Normalizer {
   mode: NormalizationMode;
   mean: number;
   std: number;
+}
+
+const NormalizerSchema = z.object({
+  mode: z.enum(['mean', 'standardize', 'none']),
+  mean: z.number().refine(Number.isFinite, 'expected a finite number'),
+  std: z.number().positive().refine(Number.isFinite, 'expected a finite number'),
+}).strict();
+
+/** A saved normaliser (a run's normalizer.json), validated: `source` names the file in the error. */
+export function parseNormalizer(raw: unknown, source: string): Normalizer {
+  const parsed = NormalizerSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown key '${i.keys.join("', '")}'` : `${i.path.join('.') || '(top level)'}: ${i.message}`));
+  throw new InputError(`${source}: invalid normaliser: ${issues.join('; ')}`);
 }
 
 export function fitNormalizer(targets: ArrayLike<number>, mode: NormalizationMode): Normalizer {

@@ -9,13 +9,13 @@
  *   state/               resumable state after the last finished epoch (weights, optimizer moments, counters)
  *   test-result.json     test scores of a retrained model (cv --test, search), written last
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
 import { InputError } from '../data/errors.js';
-import type { Normalizer } from '../data/normalizer.js';
+import { parseNormalizer, type Normalizer } from '../data/normalizer.js';
 import type { StateTensor } from '../models/model.js';
-import { configToYaml, validateConfig, type RunConfig } from './config.js';
+import { configToYaml, readConfigFile, validateConfig, type RunConfig } from './config.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 import type { EpochRecord, Snapshot, TrainerState } from './trainer.js';
 
@@ -25,10 +25,16 @@ export const trainerStateFile = (dir: string): string => join(dir, 'state', 'tra
 /** A retrained model's test scores; its presence marks the retraining finished. */
 export const testResultFile = (dir: string): string => join(dir, 'test-result.json');
 
+/** Writes via a temporary file and a rename; a path that cannot be written (a directory, no access) is an InputError. */
 export function writeFileAtomic(path: string, data: string | Buffer): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new InputError(`${path}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
 }
 
 export function readJson<T>(path: string): T {
@@ -36,9 +42,22 @@ export function readJson<T>(path: string): T {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch (err) {
-    throw new InputError(`${path}: not valid JSON (${(err as Error).message})`);
+    throw new InputError(`${path}: not valid JSON (${(err as Error).message.replace(/\s+/g, ' ')})`);
   }
 }
+
+/** A run's `normalizer.json`, validated. */
+export function readNormalizer(path: string): Normalizer {
+  return parseNormalizer(readJson<unknown>(path), path);
+}
+
+const count = z.number().int().min(0);
+/** The counters `Trainer.restore` relies on (trainer.ts TrainerState); the rest is passed through. */
+const TrainerStateSchema = z.object({
+  epoch: count, lr: z.number(), bestEpoch: z.number().int().min(-1), badEpochs: count, optimizerStep: count,
+  bestValLoss: z.number().nullable(), rng: z.object({}).passthrough(),
+  history: z.array(z.object({ epoch: count, train_loss: z.number() }).passthrough()),
+}).passthrough();
 
 export class RunDirectory {
   constructor(readonly dir: string) {
@@ -82,7 +101,13 @@ export class RunDirectory {
   }
 
   readSnapshot(): Snapshot {
-    const state = readJson<TrainerState>(trainerStateFile(this.dir));
+    const path = trainerStateFile(this.dir);
+    const parsed = TrainerStateSchema.safeParse(readJson<unknown>(path));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new InputError(`${path}: not a trainer state (${issue.path.join('.') || '(top level)'}: ${issue.message})`);
+    }
+    const state = parsed.data as unknown as TrainerState;
     return {
       state,
       weights: toState(readSafetensors(join(this.dir, 'state', 'weights.safetensors'))),
@@ -96,7 +121,7 @@ export class RunDirectory {
   }
 }
 
-function toState(tensors: Map<string, { shape: number[]; data: Float32Array }>): Map<string, StateTensor> {
+export function toState(tensors: Map<string, { shape: number[]; data: Float32Array }>): Map<string, StateTensor> {
   return new Map([...tensors].map(([k, t]) => [k, { shape: t.shape, data: t.data }]));
 }
 
@@ -112,6 +137,6 @@ export function readRun(dir: string): LoadedRun {
   if (!existsSync(configPath)) throw new InputError(`${dir}: not a run directory (no config.yaml)`);
   const weightsPath = join(dir, 'weights.safetensors');
   if (!existsSync(weightsPath)) throw new InputError(`${dir}: no weights.safetensors (did the run finish an epoch?)`);
-  const config = validateConfig(parseYaml(readFileSync(configPath, 'utf8')), configPath);
-  return { config, normalizer: readJson<Normalizer>(join(dir, 'normalizer.json')), weights: toState(readSafetensors(weightsPath)) };
+  const config = validateConfig(readConfigFile(configPath), configPath);
+  return { config, normalizer: readNormalizer(join(dir, 'normalizer.json')), weights: toState(readSafetensors(weightsPath)) };
 }

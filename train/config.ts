@@ -127,27 +127,47 @@ export const RunSchema = z.object({
 
 export type RunConfig = Omit<z.infer<typeof RunSchema>, 'model'> & { model: { name: string } & Record<string, unknown> };
 
-function describeIssue(issue: z.core.$ZodIssue, prefix: string[]): string {
+function describeIssue(issue: z.core.$ZodIssue, prefix: string[]): Array<{ key: string; text: string }> {
   const path = [...prefix, ...issue.path.map(String)];
-  const at = path.length ? path.join('.') : '(top level)';
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((k) => `unknown key '${[...path, k].join('.')}'`).join('; ');
+    return issue.keys.map((k) => ({ key: [...path, k].join('.'), text: `unknown key '${[...path, k].join('.')}'` }));
   }
-  return `${at}: ${issue.message}`;
+  return [{ key: path.join('.'), text: `${path.length ? path.join('.') : '(top level)'}: ${issue.message}` }];
 }
 
-function failWith(error: z.ZodError, source: string, prefix: string[] = []): never {
-  const lines = error.issues.map((i) => describeIssue(i, prefix));
-  throw new InputError(`${source}: invalid config: ${lines.join('; ')}`);
+/** The `--set` assignment that wrote `key` (or a section holding it, or a key inside it), if any. */
+function overrideFor(key: string, overrides: readonly string[]): string | undefined {
+  const within = (a: string, b: string): boolean => a === b || a.startsWith(`${b}.`);
+  return [...overrides].reverse().find((o) => {
+    const k = o.slice(0, Math.max(o.indexOf('='), 0));
+    return k !== '' && key !== '' && (within(key, k) || within(k, key));
+  });
 }
+
+/** Throws one error naming, for each problem, the file or the `--set` argument it came from. */
+function failWith(error: z.ZodError, source: string, prefix: string[] = [], overrides: readonly string[] = []): never {
+  const bySource = new Map<string, string[]>();
+  for (const { key, text } of error.issues.flatMap((i) => describeIssue(i, prefix))) {
+    const o = overrideFor(key, overrides);
+    const from = o === undefined ? source : `--set ${o}`;
+    bySource.set(from, [...(bySource.get(from) ?? []), text]);
+  }
+  throw new InputError([...bySource].map(([from, lines]) => `${from}: invalid config: ${lines.join('; ')}`).join('; '));
+}
+
+/** No model option (width, basis size, block count) beyond this: a typo such as 64000 would allocate gigabytes. */
+export const MAX_MODEL_SIZE = 10_000;
 
 /** Models whose head takes `data.graph_features`. */
 export const GRAPH_FEATURE_MODELS = ['schnet', 'painn', 'cgcnn', 'm3gnet', 'so3net'];
 
-/** Validates a plain object (already read from YAML, overrides applied). */
-export function validateConfig(raw: unknown, source: string): RunConfig {
+/**
+ * Validates a plain object (already read from YAML, overrides applied). `overrides` (the `--set` assignments applied)
+ * make an error about a key they set name the `--set` argument instead of `source`.
+ */
+export function validateConfig(raw: unknown, source: string, overrides: readonly string[] = []): RunConfig {
   const parsed = RunSchema.safeParse(raw ?? {});
-  if (!parsed.success) failWith(parsed.error, source);
+  if (!parsed.success) failWith(parsed.error, source, [], overrides);
   if (parsed.data.data.occupancy === 'weighted' && parsed.data.data.dataset !== 'obelix') {
     // jsonl / cif_dir samples are built (and disk-cached) with the rounding rule only
     throw new InputError(`${source}: data.occupancy: 'weighted' is only implemented for data.dataset = obelix, not ${parsed.data.data.dataset}`);
@@ -163,10 +183,16 @@ export function validateConfig(raw: unknown, source: string): RunConfig {
   }
   const entry = modelEntry(parsed.data.model.name);
   if (!entry) {
-    throw new InputError(`${source}: model.name: unknown model '${parsed.data.model.name}' (valid: ${modelNames().join(', ')})`);
+    const o = overrideFor('model.name', overrides);
+    throw new InputError(`${o === undefined ? source : `--set ${o}`}: model.name: unknown model '${parsed.data.model.name}' (valid: ${modelNames().join(', ')})`);
   }
   const model = entry.schema.safeParse(parsed.data.model);
-  if (!model.success) failWith(model.error, source, ['model']);
+  if (!model.success) failWith(model.error, source, ['model'], overrides);
+  const huge = Object.entries(model.data as Record<string, unknown>).find(([, v]) => typeof v === 'number' && v > MAX_MODEL_SIZE);
+  if (huge) {
+    const o = overrideFor(`model.${huge[0]}`, overrides);
+    throw new InputError(`${o === undefined ? source : `--set ${o}`}: model.${huge[0]} = ${huge[1]}: at most ${MAX_MODEL_SIZE} (a layer that wide does not fit in memory; the paper's widths are at most 512)`);
+  }
   return { ...parsed.data, model: model.data as RunConfig['model'] };
 }
 
@@ -187,7 +213,13 @@ export function setPath(target: Record<string, unknown>, dotted: string, value: 
 export function applyOverride(target: Record<string, unknown>, assignment: string): void {
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new InputError(`--set ${assignment}: expected key.path=value`);
-  setPath(target, assignment.slice(0, eq), parseYaml(assignment.slice(eq + 1)) as unknown, `--set ${assignment}`);
+  let value: unknown;
+  try {
+    value = parseYaml(assignment.slice(eq + 1));
+  } catch (err) {
+    throw new InputError(`--set ${assignment}: the value is not valid YAML (${(err as Error).message.split('\n')[0]})`);
+  }
+  setPath(target, assignment.slice(0, eq), value, `--set ${assignment}`);
 }
 
 /** A validated copy of `config` with some key paths replaced (search trials, retraining). */
@@ -199,9 +231,15 @@ export function withValues(config: RunConfig, values: Record<string, unknown>, w
 
 export function readConfigFile(path: string): Record<string, unknown> {
   if (!existsSync(path)) throw new InputError(`config file not found: ${path}`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InputError(`${path}: cannot read the config (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(path, 'utf8'));
+    doc = parseYaml(text);
   } catch (err) {
     throw new InputError(`${path}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
   }
@@ -214,7 +252,7 @@ export function readConfigFile(path: string): Record<string, unknown> {
 export function loadConfig(path: string, overrides: string[] = []): RunConfig {
   const raw = readConfigFile(path);
   for (const o of overrides) applyOverride(raw, o);
-  return validateConfig(raw, path);
+  return validateConfig(raw, path, overrides);
 }
 
 export function configToYaml(config: RunConfig): string {

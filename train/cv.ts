@@ -5,13 +5,14 @@
  * (log10 S/cm), as in the OBELiX protocol. Folds are written to the run directory. A fold that finished is
  * reused and an interrupted one resumes, so a stopped CV loses no finished work.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../data/errors.js';
 import { readFoldsFile } from '../data/folds.js';
 import { splitEntries, type ObelixDataset } from '../data/obelix.js';
 import { readJson, testResultFile, trainerStateFile, writeFileAtomic } from './checkpoint.js';
 import type { RunConfig } from './config.js';
+import { assertSameConfig, readRecordedConfig } from './fingerprint.js';
 import { isSeededFoldKind, samplesFor, trainOnSamples, validationFolds, type Log } from './run.js';
 import type { TrainerState } from './trainer.js';
 
@@ -73,11 +74,32 @@ function prepareFolds(ds: ObelixDataset, config: RunConfig, opts: CvOptions): { 
   if (covered.size !== known.size || folds.flat().length !== known.size) {
     throw new InputError(`fold set ${name}: folds must partition the ${known.size} training CIFs (they cover ${covered.size}, listing ${folds.flat().length})`);
   }
-  writeFileAtomic(join(opts.out, 'folds.json'), `${JSON.stringify({ [name]: { folds } }, null, 1)}\n`);
+  const file = join(opts.out, 'folds.json');
+  const text = `${JSON.stringify({ [name]: { folds } }, null, 1)}\n`;
+  if (existsSync(file) && readFileSync(file, 'utf8') !== text) {
+    const before = Object.keys(readJson<Record<string, unknown>>(file)).join(', ');
+    throw new InputError(`${file}: this CV was run on other folds (${before}) than this command's (${name}); rerun with the folds it was made with, or write to another --out`);
+  }
+  writeFileAtomic(file, text);
   return { name, folds };
 }
 
 const foldMetricsFile = (out: string, f: number): string => join(out, `fold-${f}`, 'metrics.json');
+
+/** The config fold `f` of a CV is trained with: the CV's, holding out that fold. */
+function foldConfig(config: RunConfig, folds: string[][], f: number): RunConfig {
+  return { ...config, data: { ...config.data, validation: { ...(config.data.validation ?? { folds: 'kfold', k: folds.length, seed: config.seed }), fold: f } } };
+}
+
+/**
+ * A finished run (CV fold, retrained model) is only reused for a config of the same fingerprint, epochs included:
+ * its results were made with the config it recorded.
+ */
+export function assertFinishedWith(dir: string, config: RunConfig): void {
+  const recorded = readRecordedConfig(dir);
+  if (!recorded) throw new InputError(`${dir}: finished results without config.yaml, so they cannot be checked against this config; write to another --out`);
+  assertSameConfig(recorded, config, dir);
+}
 
 /**
  * Trains every fold of `which` that has not finished (an interrupted one resumes from its last epoch). Returns
@@ -86,7 +108,11 @@ const foldMetricsFile = (out: string, f: number): string => join(out, `fold-${f}
 async function trainFolds(ds: ObelixDataset, config: RunConfig, opts: CvOptions, folds: string[][], which: number[]): Promise<void> {
   const entries = splitEntries(ds, 'train', { cifOnly: true });
   const todo = which.filter((f) => !existsSync(foldMetricsFile(opts.out, f)));
-  for (const f of which) if (!todo.includes(f)) opts.log(`fold ${f + 1}/${folds.length}: finished earlier, reusing ${foldMetricsFile(opts.out, f)}`);
+  for (const f of which) {
+    if (todo.includes(f)) continue;
+    assertFinishedWith(join(opts.out, `fold-${f}`), foldConfig(config, folds, f));
+    opts.log(`fold ${f + 1}/${folds.length}: finished earlier, reusing ${foldMetricsFile(opts.out, f)}`);
+  }
   if (!todo.length) return;
   const samples = samplesFor(ds, entries, config);
   const byId = new Map(entries.map((e, i) => [e.id, samples[i]]));
@@ -95,8 +121,7 @@ async function trainFolds(ds: ObelixDataset, config: RunConfig, opts: CvOptions,
     const held = new Set(folds[f]);
     const train = entries.filter((e) => !held.has(e.id)).map((e) => byId.get(e.id)!);
     const val = folds[f].map((id) => byId.get(id)!);
-    const foldConfig: RunConfig = { ...config, data: { ...config.data, validation: { ...(config.data.validation ?? { folds: 'kfold', k: folds.length, seed: config.seed }), fold: f } } };
-    await trainOnSamples(foldConfig, train, val, { out: join(opts.out, `fold-${f}`), resume: true, log: opts.log, backend: opts.backend, onBatch: opts.onBatch });
+    await trainOnSamples(foldConfig(config, folds, f), train, val, { out: join(opts.out, `fold-${f}`), log: opts.log, backend: opts.backend, onBatch: opts.onBatch });
   }
 }
 

@@ -3,14 +3,14 @@
  * directories (config.yaml + weights.safetensors + normalizer.json) or a converted upstream checkpoint
  * (config.json + weights.safetensors). Both go through the same weight loading (strict, by name).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../data/errors.js';
 import type { Normalizer } from '../data/normalizer.js';
 import type { GraphModel, StateTensor } from '../models/model.js';
 import { findUpstreamFormat, upstreamFormatNames } from '../models/upstream.js';
 import '../models/all.js';
-import { readRun } from './checkpoint.js';
+import { readJson, readRun } from './checkpoint.js';
 import { RunSchema, validateConfig, type RunConfig } from './config.js';
 import { buildModel } from './run.js';
 import { readSafetensors } from './safetensors.js';
@@ -34,7 +34,8 @@ export function readCheckpoint(dir: string): CheckpointContents {
   if (existsSync(join(dir, 'config.yaml'))) return { ...readRun(dir), source: 'run' };
   const configPath = join(dir, 'config.json');
   if (!existsSync(configPath)) throw new InputError(`${dir}: neither a run directory (config.yaml) nor a converted checkpoint (config.json)`);
-  const raw = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+  const raw = readJson<Record<string, unknown>>(configPath);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError(`${configPath}: expected a JSON object`);
   const format = findUpstreamFormat(raw);
   if (!format) throw new InputError(`${configPath}: unrecognised checkpoint format (known: ${upstreamFormatNames().join(', ')})`);
   const spec = format.convert(raw, dir);
@@ -50,6 +51,8 @@ export function readCheckpoint(dir: string): CheckpointContents {
 
 export function loadModel(dir: string): LoadedModel {
   const c = readCheckpoint(dir);
+  const bad = [...c.weights].find(([, t]) => !t.data.every(Number.isFinite));
+  if (bad) throw new InputError(`${join(dir, 'weights.safetensors')}: tensor "${bad[0]}" holds non-finite values`);
   const model = buildModel(c.config);
   try {
     model.loadState(c.weights, { strict: true });

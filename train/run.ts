@@ -2,6 +2,8 @@
  * One training run from a resolved config: data → graphs → split → model → trainer → run directory.
  * Used by `crystal-gnn train` and, per fold and per trial, by cross-validation and search.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { InputError } from '../data/errors.js';
 import { ensureObelix, resolveDataDir } from '../data/fetch.js';
 import { groupKFold, kFoldShuffled, paperFolds, PAPER_FOLD_SETS, type PaperFoldSet } from '../data/folds.js';
@@ -12,14 +14,16 @@ import type { GraphModel } from '../models/model.js';
 import { modelEntry } from '../models/registry.js';
 import '../models/all.js';
 import { initBackend } from './backend.js';
-import { RunDirectory } from './checkpoint.js';
+import { readNormalizer, RunDirectory, toState as toStateMap, trainerStateFile } from './checkpoint.js';
+import { assertSameConfig, readRecordedConfig } from './fingerprint.js';
+import { readSafetensors } from './safetensors.js';
 import type { RunConfig } from './config.js';
 import { applyInit, checkElementTable, formatInitReport, resolveInit } from './finetune.js';
 import { genericSamples } from './pretrain.js';
 import { regressionMetrics } from './metrics.js';
 import { sampleFromCif } from './samples.js';
 import { graphFeatureSize } from '../data/graphFeatures.js';
-import { predictSamples, Trainer, type EpochRecord } from './trainer.js';
+import { predictSamples, Trainer, type EpochRecord, type Snapshot } from './trainer.js';
 
 export type Log = (line: string) => void;
 
@@ -82,12 +86,18 @@ export interface RunResult {
   bestEpoch: number;
   epochsRun: number;
   valMetrics: ReturnType<typeof regressionMetrics> | null;
+  /** The kept model's validation predictions beside their targets (empty without validation rows). */
+  valPredictions: Array<{ id: string; target: number; prediction: number }>;
   secondsPerEpoch: number;
   backend: string;
 }
 
 export interface TrainRunOptions {
   out: string;
+  /**
+   * The caller expects a run in `out` to continue (`train --resume`): refuse when there is none. Without it a run
+   * already in `out` still continues when its config matches (and is refused when not): one rule for every command.
+   */
   resume?: boolean;
   data?: string;
   log: Log;
@@ -96,6 +106,7 @@ export interface TrainRunOptions {
 }
 
 export async function runTraining(config: RunConfig, opts: TrainRunOptions): Promise<RunResult> {
+  checkExistingRun(opts.out, config, opts.resume); // before any data loads; trainOnSamples checks again, in full
   const backend = await initBackend(config.backend);
   opts.log(`backend: ${backend.description}`);
   if (config.data.dataset !== 'obelix') {
@@ -126,16 +137,14 @@ export async function trainOnSamples(
   if (init) formatInitReport(applyInit(model, init.checkpoint, config.init!, config.seed)).forEach((l) => opts.log(l));
   const trainer = new Trainer(model, config.training, normalizer, config.seed);
   try {
-    if (opts.resume && run.hasSnapshot()) {
-      trainer.restore(run.readSnapshot());
-      opts.log(`resuming ${opts.out} after epoch ${trainer.completedEpochs}`);
-    } else {
+    const keepBest = config.training.keep === 'best' && val.length > 0;
+    const resumed = continueRun(run, { config, normalizer, model, trainer, keepBest, validates: val.length > 0 }, opts);
+    if (!resumed) {
       run.writeConfig(config);
       run.writeNormalizer(normalizer);
       run.rewriteLog([]);
     }
     opts.log(`model: ${config.model.name}, ${model.countParameters()} parameters`);
-    const keepBest = config.training.keep === 'best' && val.length > 0;
     const result = await trainer.fit(train, val.length ? val : null, {
       onBatch: opts.onBatch,
       onEpochEnd: async (record, snapshot, improved) => {
@@ -148,14 +157,16 @@ export async function trainOnSamples(
       },
     });
     if (keepBest && result.bestWeights) model.loadState(result.bestWeights);
-    const valMetrics = val.length
-      ? regressionMetrics(await predictSamples(model, val, normalizer, config.training.batch_size, config.training.max_edges_per_batch), val.map((s) => s.target))
-      : null;
+    // resumed after the best epoch: the kept weights are those on disk (verified in continueRun)
+    else if (keepBest && resumed) model.loadState(toStateMap(readSafetensors(run.path('weights.safetensors'))));
+    const predicted = val.length ? await predictSamples(model, val, normalizer, config.training.batch_size, config.training.max_edges_per_batch) : null;
+    const valMetrics = predicted ? regressionMetrics(predicted, val.map((s) => s.target)) : null;
+    const valPredictions = val.map((s, i) => ({ id: s.id, target: s.target, prediction: predicted![i] }));
     const seconds = result.history.map((r) => r.seconds);
     const secondsPerEpoch = seconds.reduce((a, b) => a + b, 0) / Math.max(seconds.length, 1);
     const out: RunResult = {
       dir: opts.out, history: result.history, bestEpoch: result.bestEpoch, epochsRun: result.history.length,
-      valMetrics, secondsPerEpoch, backend: opts.backend,
+      valMetrics, valPredictions, secondsPerEpoch, backend: opts.backend,
     };
     run.writeMetrics({
       model: config.model.name, backend: opts.backend, parameters: model.countParameters(),
@@ -168,4 +179,97 @@ export async function trainOnSamples(
     trainer.dispose();
     model.dispose();
   }
+}
+
+/**
+ * The run already in `dir` may be continued with `config`: its recorded config has the same fingerprint (epochs
+ * aside), and with `resume` there is a run to continue. Returns the recorded config (null for a new directory).
+ */
+export function checkExistingRun(dir: string, config: RunConfig, resume = false): RunConfig | null {
+  const recorded = readRecordedConfig(dir);
+  if (recorded) assertSameConfig(recorded, config, dir, { resuming: true });
+  if (resume && !existsSync(trainerStateFile(dir))) {
+    throw new InputError(`--resume: ${dir} holds no run to resume (no ${trainerStateFile(dir)}); leave out --resume to start one`);
+  }
+  return recorded;
+}
+
+interface RunInProgress {
+  config: RunConfig;
+  normalizer: Normalizer;
+  model: GraphModel;
+  trainer: Trainer;
+  keepBest: boolean;
+  validates: boolean;
+}
+
+/**
+ * Continues the run already in `run.dir`, if there is one, and returns whether it did. Its recorded config must have
+ * this config's fingerprint (train/fingerprint.ts; `training.epochs` may differ), its normaliser must be the one
+ * fitted on these training rows, and the kept weights must load before any epoch is trained. A finished run (all
+ * epochs done, or stopped early) continues to a no-op that says so.
+ */
+function continueRun(run: RunDirectory, r: RunInProgress, opts: TrainRunOptions): boolean {
+  const recorded = checkExistingRun(run.dir, r.config, opts.resume);
+  if (!run.hasSnapshot()) return false;
+  if (!recorded) throw new InputError(`${run.dir}: resumable state without config.yaml, so it cannot be checked against this config; write to another --out`);
+  const saved = readNormalizer(run.path('normalizer.json'));
+  if (saved.mode !== r.normalizer.mode || saved.mean !== r.normalizer.mean || saved.std !== r.normalizer.std) {
+    throw new InputError(`${run.path('normalizer.json')}: the run started on other training rows (target mean ${saved.mean} there, ${r.normalizer.mean} here); write to another --out`);
+  }
+  const snapshot = run.readSnapshot();
+  verifyOptimizerState(run, r.model, snapshot);
+  verifyKeptWeights(run, r, snapshot, opts.log);
+  r.trainer.restore(snapshot);
+  run.rewriteLog(snapshot.state.history);
+  const s = snapshot.state;
+  const patience = r.config.training.early_stopping_patience;
+  const stoppedEarly = r.validates && patience !== null && s.badEpochs >= patience;
+  if (stoppedEarly || s.epoch >= r.config.training.epochs) {
+    const why = stoppedEarly ? `stopped early after epoch ${s.epoch}` : `all ${s.epoch} epochs done`;
+    opts.log(`${run.dir}: finished earlier (${why}); nothing to train, metrics from the kept weights (epoch ${s.bestEpoch})`);
+  } else {
+    opts.log(`resuming ${run.dir} after epoch ${s.epoch} (same config)`);
+  }
+  return true;
+}
+
+/** Every saved Adam moment belongs to a variable of this model, with its shape, and holds finite values. */
+function verifyOptimizerState(run: RunDirectory, model: GraphModel, snapshot: Snapshot): void {
+  const path = join(run.dir, 'state', 'optimizer.safetensors');
+  const variables = model.trainableVariables();
+  for (const [key, t] of snapshot.optimizer) {
+    const v = variables.get(key.slice(2));
+    if (!/^[mv]\./.test(key) || !v) throw new InputError(`${path}: "${key}" is not a moment of this model's variables`);
+    if (t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i])) {
+      throw new InputError(`${path}: "${key}" has shape [${t.shape.join(', ')}], the variable [${v.shape.join(', ')}]`);
+    }
+    if (!t.data.every(Number.isFinite)) throw new InputError(`${path}: "${key}" holds non-finite values`);
+  }
+}
+
+/**
+ * The kept weights (weights.safetensors) must load into this model before a resume trains on: a corrupt or
+ * foreign file is rewritten from the resumable state when that state holds them (the last epoch is the kept one),
+ * and refused otherwise, since the best epoch's weights are then lost.
+ */
+function verifyKeptWeights(run: RunDirectory, r: RunInProgress, snapshot: Snapshot, log: Log): void {
+  const path = run.path('weights.safetensors');
+  let problem: string | null = null;
+  try {
+    const weights = toStateMap(readSafetensors(path));
+    const bad = [...weights].find(([, t]) => !t.data.every(Number.isFinite));
+    if (bad) throw new InputError(`${path}: tensor "${bad[0]}" holds non-finite values`);
+    r.model.loadState(weights, { strict: true });
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    problem = err.message.includes(path) ? err.message : `${path}: ${err.message}`;
+  }
+  if (problem === null) return;
+  const s = snapshot.state;
+  if (r.keepBest && s.bestEpoch !== s.epoch) {
+    throw new InputError(`${problem}; the kept weights of epoch ${s.bestEpoch} cannot be rebuilt from the resumable state (epoch ${s.epoch}): train again with another --out`);
+  }
+  run.writeWeights(snapshot.weights, { model: r.config.model.name, epoch: String(s.epoch) });
+  log(`${problem}; rewritten from the resumable state (epoch ${s.epoch}, the kept one)`);
 }

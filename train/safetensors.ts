@@ -76,9 +76,11 @@ export function readSafetensorsFile(path: string): { tensors: Map<string, SafeTe
   let metadata: Record<string, string> = {};
   for (const [key, raw] of Object.entries(header)) {
     if (key === '__metadata__') {
+      if (raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) throw new InputError(`${path}: __metadata__ is not a mapping`);
       metadata = (raw ?? {}) as Record<string, string>;
       continue;
     }
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError(`${path}: tensor "${key}" has no dtype/shape/data_offsets entry`);
     const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const { dtype, shape, data_offsets: off } = info;
     if (typeof dtype !== 'string' || !(dtype in BYTES)) throw new InputError(`${path}: tensor "${key}" has unsupported dtype ${String(dtype)}`);

@@ -3,7 +3,7 @@
  * from the config's `search.space`, 5-fold CV for each, ranking by mean CV MAE, the best set retrained on the whole
  * training split and scored on the test split (CIF subset).
  *
- * Results go to an append-only JSONL file, one line per finished trial. `resume` skips the trials already there
+ * Results go to an append-only JSONL file, one line per finished trial. A rerun skips the trials already there
  * (a trial killed half-way is rerun, resuming its finished folds); `shard I/N` runs only trial indices ≡ I mod N
  * into its own file, so any scheduler can spread a search over machines; `collectSearch` merges the shards.
  */
@@ -14,8 +14,9 @@ import { RandomState } from '../data/numpyRandom.js';
 import { PythonRandom } from '../data/pythonRandom.js';
 import { splitEntries, type ObelixDataset } from '../data/obelix.js';
 import { readJson, testResultFile, writeFileAtomic } from './checkpoint.js';
-import { withValues, type RunConfig } from './config.js';
-import { runCrossValidation, type CvOptions, type FoldResult } from './cv.js';
+import { validateConfig, withValues, type RunConfig } from './config.js';
+import { assertSameConfig } from './fingerprint.js';
+import { assertFinishedWith, runCrossValidation, type CvOptions, type FoldResult } from './cv.js';
 import { regressionMetrics } from './metrics.js';
 import { samplesFor, trainOnSamples } from './run.js';
 import { loadModel } from './load.js';
@@ -111,9 +112,16 @@ function appendRecord(file: string, record: TrialRecord): void {
   appendFileSync(file, `${torn ? '\n' : ''}${JSON.stringify(record)}\n`);
 }
 
+const searchConfigFile = (dir: string): string => join(dir, 'search-config.json');
+
+/** The config a search directory's trials were run with (its search-config.json), or null when it has none. */
+export function readSearchConfig(dir: string): RunConfig | null {
+  const path = searchConfigFile(dir);
+  return existsSync(path) ? validateConfig(readJson<unknown>(path), path) : null;
+}
+
 export interface SearchOptions extends Omit<CvOptions, 'out'> {
   out: string;
-  resume?: boolean;
   shard?: Shard;
   /** Only run trials with these indices (tests, debugging). */
   only?: number[];
@@ -131,16 +139,18 @@ export async function runSearchTrials(ds: ObelixDataset, config: RunConfig, opts
   mkdirSync(opts.out, { recursive: true });
   const file = join(opts.out, shardFile(opts.shard));
   const previous = mergeRecords(readTrialRecords(opts.out));
-  if (previous.size > 0 && !opts.resume) {
-    throw new InputError(`${opts.out} already holds ${previous.size} finished trials: pass --resume to continue, or another --out`);
-  }
-  writeFileAtomic(join(opts.out, 'search-config.json'), `${JSON.stringify(config, null, 1)}\n`);
+  const recorded = readSearchConfig(opts.out);
+  if (recorded) assertSameConfig(recorded, config, searchConfigFile(opts.out));
+  else if (previous.size > 0) throw new InputError(`${opts.out} holds ${previous.size} finished trials but no search-config.json, so they cannot be checked against this config; write to another --out`);
+  if (previous.size > 0) opts.log(`${opts.out}: ${previous.size} trials finished earlier with the same config are kept`);
+  writeFileAtomic(searchConfigFile(opts.out), `${JSON.stringify(config, null, 1)}\n`);
   for (let t = 0; t < trials.length; t++) {
     if (opts.shard && t % opts.shard.count !== opts.shard.index) continue;
     if (opts.only && !opts.only.includes(t)) continue;
     if (previous.has(t)) continue;
     const params = trials[t];
-    opts.log(`trial ${t + 1}/${trials.length}: ${JSON.stringify(params)}`);
+    // 0-based like trials.jsonl, trials/trial-NNN and the summary's best_trial
+    opts.log(`trial ${t} of ${trials.length} (trial-${String(t).padStart(3, '0')}): ${JSON.stringify(params)}`);
     const trialConfig = withValues(config, params, `search trial ${t}`);
     const cv = await runCrossValidation(ds, trialConfig, { ...opts, out: join(opts.out, 'trials', `trial-${String(t).padStart(3, '0')}`) });
     const record: TrialRecord = { trial: t, params, cv_mae: cv.mae, cv_sd: cv.sd, folds: cv.folds };
@@ -165,6 +175,12 @@ export function retrainEpochs(config: RunConfig, folds: FoldResult[]): number {
   return Math.max(1, Math.floor(mean) - patience);
 }
 
+/** The config of the final model: the whole training split, `retrainEpochs` epochs, the last weights kept. */
+export function retrainConfig(config: RunConfig, folds: FoldResult[]): RunConfig {
+  const epochs = retrainEpochs(config, folds);
+  return withValues(config, { 'data.validation': null, 'training.epochs': epochs, 'training.early_stopping_patience': null, 'training.keep': 'last' }, 'retraining');
+}
+
 export interface SearchResult {
   best: TrialRecord;
   ranking: Array<Pick<TrialRecord, 'trial' | 'params' | 'cv_mae' | 'cv_sd'>>;
@@ -173,12 +189,12 @@ export interface SearchResult {
 
 /** Retrains a configuration on the whole CIF training split and scores it on the CIF test split. */
 export async function retrainAndTest(ds: ObelixDataset, config: RunConfig, folds: FoldResult[], opts: Omit<CvOptions, 'foldsFrom' | 'foldsKey'>): Promise<SearchResult['final']> {
-  const epochs = retrainEpochs(config, folds);
-  const finalConfig = withValues(config, { 'data.validation': null, 'training.epochs': epochs, 'training.early_stopping_patience': null, 'training.keep': 'last' }, 'retraining');
+  const finalConfig = retrainConfig(config, folds);
+  const epochs = finalConfig.training.epochs;
   const train = samplesFor(ds, splitEntries(ds, 'train', { cifOnly: true }), finalConfig);
   const test = samplesFor(ds, splitEntries(ds, 'test', { cifOnly: true }), finalConfig);
   opts.log(`retraining on all ${train.length} training CIFs for ${epochs} epochs`);
-  await trainOnSamples(finalConfig, train, [], { out: opts.out, resume: true, log: opts.log, backend: opts.backend, onBatch: opts.onBatch });
+  await trainOnSamples(finalConfig, train, [], { out: opts.out, log: opts.log, backend: opts.backend, onBatch: opts.onBatch });
   const { model, normalizer } = loadModel(opts.out);
   const pred = await predictSamples(model, test, normalizer, finalConfig.training.batch_size, finalConfig.training.max_edges_per_batch);
   model.dispose();
@@ -193,7 +209,10 @@ export async function retrainAndTest(ds: ObelixDataset, config: RunConfig, folds
  */
 export async function retrainAndTestOnce(ds: ObelixDataset, config: RunConfig, folds: FoldResult[], opts: Omit<CvOptions, 'foldsFrom' | 'foldsKey'>): Promise<SearchResult['final']> {
   const done = testResultFile(opts.out);
-  if (existsSync(done)) return readJson<SearchResult['final']>(done);
+  if (existsSync(done)) {
+    assertFinishedWith(opts.out, retrainConfig(config, folds));
+    return readJson<SearchResult['final']>(done);
+  }
   const final = await retrainAndTest(ds, config, folds, opts);
   writeFileAtomic(done, `${JSON.stringify(final)}\n`);
   return final;
@@ -206,7 +225,7 @@ export async function finishSearch(ds: ObelixDataset, config: RunConfig, opts: S
   const expected = opts.only ?? Array.from({ length: spec.trials }, (_, t) => t);
   const have = new Set(records.map((r) => r.trial));
   const missing = expected.filter((t) => !have.has(t));
-  if (missing.length) throw new InputError(`${opts.out}: ${missing.length} trials not finished yet (e.g. ${missing.slice(0, 5).join(', ')}); run the remaining shards or --resume`);
+  if (missing.length) throw new InputError(`${opts.out}: ${missing.length} trials not finished yet (e.g. ${missing.slice(0, 5).join(', ')}); run the remaining shards, or rerun the search into this --out`);
   const ranking = rankTrials(records.filter((r) => expected.includes(r.trial)));
   const best = ranking[0];
   opts.log(`best trial ${best.trial}: CV MAE ${best.cv_mae.toFixed(3)} ± ${best.cv_sd.toFixed(3)} ${JSON.stringify(best.params)}`);
@@ -217,8 +236,23 @@ export async function finishSearch(ds: ObelixDataset, config: RunConfig, opts: S
   return result;
 }
 
-/** Copies the trial records of several shard directories into `out` (one merged, validated trials.jsonl). */
-export function collectSearch(dirs: string[], out: string): TrialRecord[] {
+/**
+ * Copies the trial records of several shard directories into `out` (one merged, validated trials.jsonl). Every
+ * shard's search-config.json must match the first shard's, and that one the command's `config` (fingerprints,
+ * train/fingerprint.ts), so that trials run under different settings are never ranked together.
+ */
+export function collectSearch(dirs: string[], out: string, config: RunConfig): TrialRecord[] {
+  const configs = dirs.map((d) => {
+    const c = readSearchConfig(d);
+    if (!c) throw new InputError(`${d}: no search-config.json, so its trials cannot be checked against the other shards`);
+    return c;
+  });
+  configs.forEach((c, i) => {
+    if (i > 0) assertSameConfig(configs[0], c, `shard ${dirs[i]}`, { labels: [`in ${dirs[0]}`, `in ${dirs[i]}`], advice: 'collect only shards of one search' });
+  });
+  if (configs.length) assertSameConfig(configs[0], config, `shard ${dirs[0]}`, { labels: ['in the shards', 'in this command'], advice: 'collect with the config and --set/--trials the shards ran with' });
+  const recorded = readSearchConfig(out);
+  if (recorded) assertSameConfig(recorded, config, searchConfigFile(out));
   const records: TrialRecord[] = [];
   for (const d of dirs) {
     const r = readTrialRecords(d);
@@ -227,6 +261,7 @@ export function collectSearch(dirs: string[], out: string): TrialRecord[] {
   }
   const merged = [...mergeRecords(records).values()].sort((a, b) => a.trial - b.trial);
   mkdirSync(out, { recursive: true });
+  writeFileAtomic(searchConfigFile(out), `${JSON.stringify(config, null, 1)}\n`);
   writeFileAtomic(join(out, 'trials.jsonl'), merged.map((r) => `${JSON.stringify(r)}\n`).join(''));
   return merged;
 }

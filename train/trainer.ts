@@ -227,8 +227,9 @@ export class Trainer {
     const variables = this.model.trainableVariables();
     const order = train.map((_, i) => i);
     let bestWeights: Map<string, StateTensor> | null = null;
-    let stoppedEarly = false;
-    for (let epoch = this.state.epoch; epoch < this.cfg.epochs; epoch++) {
+    // a resumed run that had already stopped early trains no further epoch
+    let stoppedEarly = this.patienceExhausted(val);
+    for (let epoch = this.state.epoch; !stoppedEarly && epoch < this.cfg.epochs; epoch++) {
       const start = performance.now();
       if (this.cfg.scheduler !== 'plateau') this.state.lr = scheduledLr(this.cfg.scheduler, this.cfg.lr, epoch, this.cfg.epochs);
       this.optimizer.lr = this.state.lr;
@@ -273,16 +274,18 @@ export class Trainer {
       this.state.history.push(record);
       this.state.epoch = epoch + 1;
       await hooks.onEpochEnd?.(record, () => this.snapshot(), improved);
-      const patience = this.cfg.early_stopping_patience;
-      if (val && patience !== null && this.state.badEpochs >= patience) {
-        stoppedEarly = true;
-        break;
-      }
+      stoppedEarly = this.patienceExhausted(val);
     }
     return {
       history: this.state.history, bestEpoch: this.state.bestEpoch, bestValLoss: this.state.bestValLoss,
       stoppedEarly, bestWeights,
     };
+  }
+
+  /** Early stopping: `early_stopping_patience` epochs without a validation improvement. */
+  private patienceExhausted(val: GraphSample[] | null): boolean {
+    const patience = this.cfg.early_stopping_patience;
+    return val !== null && val.length > 0 && patience !== null && this.state.badEpochs >= patience;
   }
 
   dispose(): void {

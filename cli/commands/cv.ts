@@ -13,6 +13,7 @@ import { loadDataset } from '../../train/run.js';
 import type { ObelixDataset } from '../../data/obelix.js';
 import { logLine, progressBar } from '../progress.js';
 import { runQueued } from '../workers.js';
+import { checkOutputDir } from '../shared.js';
 
 interface CvArgs { config: string; set?: string[]; out?: string; folds?: number; 'folds-from'?: string; 'folds-key'?: string; backend?: string; data?: string; test: boolean; shard?: string; workers: number; final?: string }
 
@@ -20,14 +21,14 @@ export const cvCommand: CommandModule<object, CvArgs> = {
   command: 'cv',
   describe: 'k-fold cross-validation: per-fold kept model, mean ± population SD of fold MAEs (resumable)',
   builder: (y: Argv) => y
-    .option('config', { type: 'string', demandOption: true })
+    .option('config', { type: 'string', demandOption: true, describe: 'YAML config file' })
     .option('set', { type: 'string', array: true, describe: 'override a key: --set training.lr=3e-4' })
     .option('out', { type: 'string', describe: 'output directory (default runs/<name>-cv); rerun with the same --out to resume' })
     .option('folds', { type: 'number', describe: 'k for seeded shuffled folds (sets data.validation.folds=kfold)' })
     .option('folds-from', { type: 'string', describe: 'JSON file of fold sets by entry ID (e.g. folds.json)' })
     .option('folds-key', { type: 'string', describe: 'which fold set of --folds-from (default: the config\'s data.validation.folds)' })
     .option('test', { type: 'boolean', default: false, describe: 'then retrain on all training CIFs (floor(mean fold epochs) − patience) and score the 67 CIF test entries' })
-    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] })
+    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TF.js backend (overrides the config)' })
     .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' })
     .option('final', { type: 'string', describe: 'with --test: directory of the retrained model (default OUT/final)' })
     .option('workers', { type: 'number', default: 1, describe: 'train the folds (one process each, at most K at a time) in parallel on this machine' })
@@ -36,11 +37,13 @@ export const cvCommand: CommandModule<object, CvArgs> = {
     const sets = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];
     if (args.folds !== undefined) sets.push('data.validation.folds=kfold', `data.validation.k=${args.folds}`);
     const config = loadConfig(args.config, sets);
+    const out = args.out ?? join('runs', `${config.name ?? config.model.name}-cv`);
+    const finalDir = args.final ?? join(out, 'final');
+    checkOutputDir(out);
+    if (args.final) checkOutputDir(finalDir, '--final');
     const backend = await initBackend(config.backend);
     logLine(`backend: ${backend.description}`);
     const ds = await loadDataset(config, args.data, logLine);
-    const out = args.out ?? join('runs', `${config.name ?? config.model.name}-cv`);
-    const finalDir = args.final ?? join(out, 'final');
     const foldOpts = { foldsFrom: args['folds-from'], foldsKey: args['folds-key'] };
     if (args.shard) {
       await runShard(ds, config, parseShard(args.shard), { out, finalDir, backend: backend.name, test: args.test, ...foldOpts });

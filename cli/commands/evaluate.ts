@@ -14,6 +14,7 @@ import { loadDataset, samplesFor, trainValidationSplit } from '../../train/run.j
 import { predictSamples } from '../../train/trainer.js';
 import { InputError } from '../../data/errors.js';
 import { logLine } from '../progress.js';
+import { checkOutputFile } from '../shared.js';
 
 interface EvaluateArgs { run: string[]; out?: string; split: string; data?: string; backend: string }
 
@@ -22,11 +23,12 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
   describe: 'score a run on the OBELiX test split (CIF subset), its validation fold, or its training rows',
   builder: (y: Argv) => y
     .option('run', { type: 'string', array: true, demandOption: true, describe: 'run directory; several (or a CV directory): the ensemble of their mean prediction on the test split' })
-    .option('out', { type: 'string', describe: 'with an ensemble: write the per-entry predictions here (JSON)' })
-    .option('split', { type: 'string', choices: ['test', 'val', 'train'], default: 'test' })
+    .option('out', { type: 'string', describe: 'write the per-entry predictions here (JSON: id, target, prediction; with an ensemble also each member\'s)' })
+    .option('split', { type: 'string', choices: ['test', 'val', 'train'], default: 'test', describe: 'which rows to score: the test CIFs, the run\'s validation fold, or its training rows' })
     .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' })
-    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto' }) as Argv<EvaluateArgs>,
+    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', describe: 'TF.js backend' }) as Argv<EvaluateArgs>,
   handler: async (args) => {
+    if (args.out) checkOutputFile(args.out);
     await initBackend(args.backend as 'auto');
     const runs = args.run.flatMap(expandRunDirs);
     if (runs.length > 1) {
@@ -51,6 +53,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
     const pred = await predictSamples(model, samples, normalizer, config.training.batch_size, config.training.max_edges_per_batch);
     model.dispose();
     const m = regressionMetrics(pred, samples.map((s) => s.target));
+    if (args.out) writeFileAtomic(args.out, `${JSON.stringify(samples.map((s, i) => ({ id: s.id, target: s.target, prediction: pred[i] })))}\n`);
     console.log(JSON.stringify({ run: runs[0], split: args.split, n: m.n, mae: m.mae, rmse: m.rmse, r2: m.r2 }));
   },
 };

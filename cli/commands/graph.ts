@@ -27,8 +27,10 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
       return true;
     }) as Argv<GraphArgs>,
   handler: (args) => {
+    const files = expandCifPaths(args.files);
+    if (files.length === 0) throw new InputError(`no CIF files given (${args.files.join(', ')} holds no .cif file)`);
     let failed = 0;
-    for (const file of expandCifPaths(args.files)) {
+    for (const file of files) {
       try {
         const atoms = atomsFromCif(file, { block: args.block });
         const nl = buildNeighbors(atoms, { cutoff: args.cutoff, max_neighbors: args.knn });
@@ -41,6 +43,6 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
         failed++;
       }
     }
-    if (failed) process.exitCode = 1;
+    if (failed) process.exitCode = 2;
   },
 };

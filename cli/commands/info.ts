@@ -10,7 +10,7 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
   command: 'info',
   describe: 'print the model of a config and its parameter count',
   builder: (y: Argv) => y
-    .option('config', { type: 'string', demandOption: true })
+    .option('config', { type: 'string', demandOption: true, describe: 'YAML config file' })
     .option('set', { type: 'string', array: true, describe: 'override a key: --set model.n_atom_basis=128' }) as Argv<InfoArgs>,
   handler: async (args) => {
     const config = loadConfig(args.config, args.set ?? []);

@@ -34,9 +34,10 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
     .positional('files', { type: 'string', array: true, describe: 'CIF files or directories' })
     .option('run', { type: 'string', describe: 'run directory written by train' })
     .option('model', { type: 'string', describe: 'converted checkpoint directory (config.json + weights.safetensors) or run directory' })
-    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto' })
+    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', describe: 'TF.js backend' })
     .check((a) => {
       if (!a.run && !a.model) throw new InputError('give --run DIR or --model DIR');
+      if (a.run && a.model) throw new InputError(`give --run DIR or --model DIR, not both (--run ${a.run}, --model ${a.model})`);
       return true;
     }) as Argv<PredictArgs>,
   handler: async (args) => {
@@ -61,6 +62,6 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       console.log(JSON.stringify({ id: fileStem(file), prediction: y }));
     }
     model.dispose();
-    if (failed) process.exitCode = 1;
+    if (failed) process.exitCode = 2;
   },
 };

@@ -5,6 +5,7 @@ import { InputError } from '../../data/errors.js';
 import { loadConfig } from '../../train/config.js';
 import { runTraining } from '../../train/run.js';
 import { logLine, progressBar } from '../progress.js';
+import { checkOutputDir } from '../shared.js';
 
 interface PretrainArgs { config: string; set?: string[]; out?: string; backend?: string; resume?: boolean }
 
@@ -22,6 +23,7 @@ export const pretrainCommand: CommandModule<object, PretrainArgs> = {
     const config = loadConfig(args.config, overrides);
     if (config.data.dataset === 'obelix') throw new InputError(`${args.config}: data.dataset is obelix; pretrain needs jsonl or cif_dir (use train for OBELiX)`);
     const out = args.out ?? join('runs', config.name ?? `${config.model.name}-pretrain`);
+    checkOutputDir(out);
     const result = await runTraining(config, { out, resume: args.resume, log: logLine, onBatch: progressBar() });
     console.log(JSON.stringify({
       run: result.dir, backend: result.backend, epochs_run: result.epochsRun, best_epoch: result.bestEpoch,

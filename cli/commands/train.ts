@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadConfig } from '../../train/config.js';
 import { runTraining } from '../../train/run.js';
+import { writeRunPlots } from '../../train/report/runPlots.js';
 import { logLine, progressBar } from '../progress.js';
+import { checkOutputDir } from '../shared.js';
 
 interface TrainArgs { config: string; set?: string[]; out?: string; backend?: string; resume?: boolean; data?: string }
 
@@ -15,17 +17,21 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     .option('set', { type: 'string', array: true, describe: 'override a key: --set training.lr=3e-4' })
     .option('out', { type: 'string', describe: 'run directory (default runs/<name>)' })
     .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TF.js backend (overrides the config)' })
-    .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted run in --out from its last finished epoch' })
+    .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its last finished epoch (an error when there is none); without it a run already in --out is continued when its config matches, refused when not' })
     .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' }) as Argv<TrainArgs>,
   handler: async (args) => {
     const overrides = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];
     const config = loadConfig(args.config, overrides);
     const name = config.name ?? config.model.name;
     const out = args.out ?? join('runs', name);
+    checkOutputDir(out);
     const result = await runTraining(config, { out, resume: args.resume, data: args.data, log: logLine, onBatch: progressBar() });
     console.log(JSON.stringify({
       run: result.dir, backend: result.backend, epochs_run: result.epochsRun, best_epoch: result.bestEpoch,
       seconds_per_epoch: Number(result.secondsPerEpoch.toFixed(3)), val: result.valMetrics,
     }));
+    const plots = writeRunPlots(result.dir, name, result.history, result.valPredictions);
+    if (plots.length) logLine(`plots: ${plots.join(', ')}`);
+    if (config.data.dataset === 'obelix') logLine(`next: crystal-gnn evaluate --run ${result.dir}   (MAE, RMSE, R² of the kept model on the OBELiX test CIFs)`);
   },
 };

@@ -1,11 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '../../models/all.js';
 import { initBackend } from '../../train/backend.js';
-import { loadConfig, validateConfig, RunSchema, type RunConfig } from '../../train/config.js';
+import { loadConfig, validateConfig, withValues, RunSchema, type RunConfig } from '../../train/config.js';
 import { collectSearch, decodeIndex, drawTrials, finishSearch, readTrialRecords, retrainEpochs, runSearchTrials, spaceSize } from '../../train/search.js';
 import { miniObelix } from '../helpers/miniObelix.js';
 import { obelixDir } from '../helpers/paths.js';
@@ -76,8 +76,17 @@ test('shards + collect give exactly the unsharded search; resume neither loses n
   assert.equal(readTrialRecords(s0).map((r) => r.trial), [0, 2]);
   assert.equal(readTrialRecords(s1).map((r) => r.trial), [1]);
   const merged = mkdtempSync(join(tmpdir(), 'search-merged-'));
-  collectSearch([s0, s1], merged);
+  collectSearch([s0, s1], merged, config);
   assert.equal(summary(merged), summary(whole));
+  // a shard made with other settings, or a command with other settings, is refused naming the key
+  const s1Other = join(mkdtempSync(join(tmpdir(), 'search-s1-other-')), 's1');
+  cpSync(s1, s1Other, { recursive: true });
+  const recorded = JSON.parse(readFileSync(join(s1Other, 'search-config.json'), 'utf8')) as RunConfig;
+  writeFileSync(join(s1Other, 'search-config.json'), JSON.stringify({ ...recorded, training: { ...recorded.training, epochs: 2 } }));
+  const elsewhere = mkdtempSync(join(tmpdir(), 'search-merged-'));
+  assert.throws(() => collectSearch([s0, s1Other], elsewhere, config), /shard .*s1 was made with a different config \(training\.epochs: 1 in .*, 2 in .*s1\)/);
+  const twoEpochs = withValues(config, { 'training.epochs': 2 }, 'test');
+  assert.throws(() => collectSearch([s0, s1], elsewhere, twoEpochs), /training\.epochs: 1 in the shards, 2 in this command/);
 
   // A crash: trial 0 finished, trial 1 killed after its first fold (and its JSONL line torn).
   const crashed = mkdtempSync(join(tmpdir(), 'search-crash-'));
@@ -86,12 +95,14 @@ test('shards + collect give exactly the unsharded search; resume neither loses n
   writeFileSync(join(crashed, 'trials.jsonl'), `${lines[0]}\n`);
   appendFileSync(join(crashed, 'trials.jsonl'), lines[1].slice(0, 40));
   rmSync(join(crashed, 'trials', 'trial-001', 'fold-1'), { recursive: true, force: true });
-  await runSearchTrials(ds, config, { ...opts, out: crashed }).then(() => assert.unreachable('needs --resume'), (e: Error) => assert.match(e.message, /--resume/));
+  // another config is refused, naming the key; the same config continues (with or without --resume)
+  const otherLr = withValues(config, { 'training.lr': config.training.lr * 10 }, 'test');
+  await runSearchTrials(ds, otherLr, { ...opts, out: crashed }).then(() => assert.unreachable('another lr'), (e: Error) => assert.match(e.message, /training\.lr: 0\.001 there, 0\.01 here/));
   const log: string[] = [];
-  await runSearchTrials(ds, config, { ...opts, out: crashed, resume: true, log: (l) => log.push(l) });
+  await runSearchTrials(ds, config, { ...opts, out: crashed, log: (l) => log.push(l) });
   const ran = (label: string): boolean => log.some((l) => l.startsWith(label));
-  assert.not.ok(ran('trial 1/3:'), 'the finished trial 0 must not run again');
-  assert.ok(ran('trial 2/3:') && ran('trial 3/3:'), 'the killed trial 1 and the missing trial 2 run');
+  assert.not.ok(ran('trial 0 of 3 (trial-000):'), 'the finished trial 0 must not run again');
+  assert.ok(ran('trial 1 of 3 (trial-001):') && ran('trial 2 of 3 (trial-002):'), 'the killed trial 1 and the missing trial 2 run');
   assert.ok(ran('fold 1/2: finished earlier'), 'the killed trial keeps its finished fold');
   assert.equal(summary(crashed), summary(whole));
 });

@@ -6,7 +6,8 @@
  * Writes table2.json, table2.md and, per graph model, a parity plot of the test predictions and learning curves.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InputError } from '../../data/errors.js';
 import { paperFolds, foldsFromIds } from '../../data/folds.js';
 import { splitEntries, subsetDataset, type ObelixDataset } from '../../data/obelix.js';
@@ -87,6 +88,16 @@ function configPath(model: string, mode: Table2Options['mode'], dir: string): st
 }
 
 /**
+ * The package's own `configs/` (beside `train/` in a checkout, one level further up from `dist/train/report/`), so
+ * that `table2` finds its configs from any working directory.
+ */
+export function packageConfigDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, '..', '..', 'configs'), join(here, '..', '..', '..', 'configs')];
+  return candidates.find((d) => existsSync(join(d, 'schnet.yaml'))) ?? candidates[0];
+}
+
+/**
  * p-SchNet and p-PaiNN fine-tune our own pretraining (`configs/pretrain/<model>-bandgap.yaml`): when `init.from`
  * does not exist yet, that pretraining runs first, into `init.from` (with `--quick`: 64 structures, 1 epoch, into
  * the table's directory). Upstream checkpoints (p-CGCNN, p-M3GNet) are never produced here.
@@ -94,13 +105,13 @@ function configPath(model: string, mode: Table2Options['mode'], dir: string): st
 async function ensurePretrained(config: RunConfig, model: string, opts: Table2Options): Promise<RunConfig> {
   const from = config.init?.from;
   if (!from || existsSync(from)) return config;
-  const pretrainPath = join(opts.configDir ?? 'configs', 'pretrain', `${model.slice(2)}-bandgap.yaml`);
+  const pretrainPath = join(opts.configDir ?? packageConfigDir(), 'pretrain', `${model.slice(2)}-bandgap.yaml`);
   if (!model.startsWith('p-') || !existsSync(pretrainPath)) return config;
   let pretrain = loadConfig(pretrainPath, [`backend=${opts.backend}`]);
   if (opts.quick) pretrain = withValues(pretrain, { 'data.limit': 64, 'training.epochs': 1 }, `${pretrainPath} (--quick)`);
   const out = opts.quick ? join(opts.out, model, 'pretrain') : from;
   opts.log(`[${model}] init.from ${from} does not exist: pretraining with ${pretrainPath} into ${out} first`);
-  await runTraining(pretrain, { out, resume: true, log: (l) => opts.log(`[${model} pretrain] ${l}`) });
+  await runTraining(pretrain, { out, log: (l) => opts.log(`[${model} pretrain] ${l}`) });
   return withValues(config, { 'init.from': out }, `${pretrainPath} (pretrained here)`);
 }
 
@@ -122,7 +133,7 @@ async function runRowWorkers(ds: ObelixDataset, config: RunConfig, dir: string, 
 }
 
 async function graphRow(ds: ObelixDataset, model: string, opts: Table2Options): Promise<Table2Row> {
-  const path = configPath(model, opts.mode, opts.configDir ?? 'configs');
+  const path = configPath(model, opts.mode, opts.configDir ?? packageConfigDir());
   if (!existsSync(path)) throw new InputError(`table2: no config for ${model} (${path})`);
   let config = await ensurePretrained(loadConfig(path, [`backend=${opts.backend}`]), model, opts);
   if (opts.trials !== undefined && config.search) config = withValues(config, { 'search.trials': opts.trials }, path);
@@ -134,7 +145,7 @@ async function graphRow(ds: ObelixDataset, model: string, opts: Table2Options): 
   let test: number;
   if (opts.workers && opts.workers.count > 1 && !opts.quick) await runRowWorkers(ds, config, dir, opts, opts.workers);
   if (opts.mode === 'search' && config.search) {
-    await runSearchTrials(ds, config, { ...common, out: dir, resume: true });
+    await runSearchTrials(ds, config, { ...common, out: dir });
     const r = await finishSearch(ds, config, { ...common, out: dir });
     cv = { mae: r.best.cv_mae, sd: r.best.cv_sd, folds: r.best.folds };
     test = r.final.test_mae;
@@ -193,7 +204,7 @@ function writePlots(dir: string, model: string, testMae: number): void {
     const recs = readEpochLog(log);
     series.push({ label: `fold ${f + 1}`, xs: recs.map((r) => r.epoch), ys: recs.map((r) => r.val_mae ?? NaN) });
   }
-  if (series.length) writeFileAtomic(join(dir, 'learning-curves.svg'), lineChart(`${model}: validation MAE per epoch`, series, 'epoch', 'validation MAE (log10 S/cm)'));
+  if (series.length) writeFileAtomic(join(dir, 'learning-curves.svg'), lineChart(`${model}: validation MAE per epoch`, series, 'epoch', 'validation MAE (log10 S/cm)', { integerX: true }));
 }
 
 function baselineRows(ds: ObelixDataset, models: string[], quick: boolean, log: Log): Table2Row[] {

@@ -46,7 +46,7 @@ test('--block reads the named block; an unknown block is one error line', () => 
   assert.equal([line.num_atoms, line.num_edges], [want.sites, want.distances5.length]);
   assert.is(second.stderr, '');
   const missing = graph(join(cifDir, 'two-blocks.cif'), '--cutoff', '5', '--block', 'nope');
-  assert.is(missing.status, 1);
+  assert.is(missing.status, 2);
   assert.is(missing.stdout, '');
   assert.match(missing.stderr, /^error: .*two-blocks\.cif: no data block data_nope \(blocks: data_sm_global, data_sm_isotypic_first, data_sm_second\)\n$/);
 });

@@ -238,6 +238,32 @@ export async function finishSearch(ds: ObelixDataset, config: RunConfig, opts: S
 }
 
 /**
+ * The shard directories among `dirs` whose slice of the trials is not all finished, one phrase each (a directory
+ * that was never written, one without a finished trial, or the trials of its slice it lacks), so that a collect
+ * can name the array tasks to resubmit instead of ranking an incomplete search.
+ */
+export function unfinishedShards(dirs: string[], config: RunConfig): string[] {
+  const trials = searchSpec(config).trials;
+  const out: string[] = [];
+  for (const d of dirs) {
+    if (!existsSync(d)) {
+      out.push(`${d} does not exist (its task never ran)`);
+      continue;
+    }
+    const file = readdirSync(d).map((n) => /^trials\.shard-(\d+)-of-(\d+)\.jsonl$/.exec(n)).find((m) => m !== null);
+    const done = new Set(readTrialRecords(d).map((r) => r.trial));
+    if (!file || done.size === 0) {
+      out.push(`${d} has no finished trial`);
+      continue;
+    }
+    const [index, count] = [Number(file[1]), Number(file[2])];
+    const missing = Array.from({ length: trials }, (_, t) => t).filter((t) => t % count === index && !done.has(t));
+    if (missing.length) out.push(`${d} (shard ${index}/${count}) lacks trial${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`);
+  }
+  return out;
+}
+
+/**
  * Copies the trial records of several shard directories into `out` (one merged, validated trials.jsonl). Every
  * shard's search-config.json must match the first shard's, and that one the command's `config` (fingerprints,
  * train/fingerprint.ts), so that trials run under different settings are never ranked together.

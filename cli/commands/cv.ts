@@ -14,8 +14,9 @@ import type { ObelixDataset } from '../../data/obelix.js';
 import { logLine, progressBar } from '../progress.js';
 import { runQueued } from '../workers.js';
 import { checkOutputDir } from '../shared.js';
+import { InputError } from '../../data/errors.js';
 
-interface CvArgs { config: string; set?: string[]; out?: string; folds?: number; 'folds-from'?: string; 'folds-key'?: string; backend?: string; data?: string; test: boolean; shard?: string; workers: number; final?: string }
+interface CvArgs { config: string; set?: string[]; out?: string; folds?: number; 'folds-from'?: string; 'folds-key'?: string; backend?: string; data?: string; test: boolean; shard?: string; collect: boolean; workers: number; final?: string }
 
 export const cvCommand: CommandModule<object, CvArgs> = {
   command: 'cv',
@@ -32,7 +33,8 @@ export const cvCommand: CommandModule<object, CvArgs> = {
     .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' })
     .option('final', { type: 'string', describe: 'with --test: directory of the retrained model (default OUT/final)' })
     .option('workers', { type: 'number', default: 1, describe: 'train the folds (one process each, at most K at a time) in parallel on this machine' })
-    .option('shard', { type: 'string', describe: 'I/N: train only the jobs (folds, then the retraining) with index ≡ I (mod N), then stop' }) as Argv<CvArgs>,
+    .option('shard', { type: 'string', describe: 'I/N: train only the jobs (folds, then the retraining) with index ≡ I (mod N), then stop' })
+    .option('collect', { type: 'boolean', default: false, describe: 'score the folds the --shard jobs trained; refuse, naming them, if any job is unfinished' }) as Argv<CvArgs>,
   handler: async (args) => {
     const sets = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];
     if (args.folds !== undefined) sets.push('data.validation.folds=kfold', `data.validation.k=${args.folds}`);
@@ -48,6 +50,13 @@ export const cvCommand: CommandModule<object, CvArgs> = {
     if (args.shard) {
       await runShard(ds, config, parseShard(args.shard), { out, finalDir, backend: backend.name, test: args.test, ...foldOpts });
       return;
+    }
+    if (args.collect) {
+      const pending = pendingCvJobs(resolveFolds(ds, config, foldOpts).folds.length, config, args.test, { out, finalDir });
+      if (pending.length) {
+        const names = pending.sort((a, b) => a.job - b.job).map((j) => `${j.what === 'final' ? 'the retraining' : `fold ${j.what + 1}`} (job ${j.job} of ${j.count})`);
+        throw new InputError(`--collect: ${out}: ${names.join(', ')} not finished; resubmit the array tasks that ran them (job j runs in task j mod N), then collect again`);
+      }
     }
     if (args.workers > 1) {
       // one process per unfinished job, the longest first, as workers free up: a resumed run stays balanced

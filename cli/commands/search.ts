@@ -8,7 +8,8 @@ import type { Argv, CommandModule } from 'yargs';
 import { initBackend } from '../../train/backend.js';
 import { loadConfig } from '../../train/config.js';
 import { loadDataset } from '../../train/run.js';
-import { collectSearch, finishSearch, parseShard, runSearchTrials } from '../../train/search.js';
+import { InputError } from '../../data/errors.js';
+import { collectSearch, finishSearch, parseShard, runSearchTrials, unfinishedShards } from '../../train/search.js';
 import { logLine } from '../progress.js';
 import { runWorkers } from '../workers.js';
 import { checkOutputDir } from '../shared.js';
@@ -43,6 +44,10 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     checkOutputDir(out);
     if (args.workers > 1 && !args.shard && !args.collect) {
       await runWorkers('search', args.workers, process.argv.slice(2), { options: ['--workers'], flags: ['--finish', '--no-finish'] }, (i) => ['--shard', `${i}/${args.workers}`, '--resume', '--no-finish']);
+    }
+    if (args.collect && args.finish) {
+      const unfinished = unfinishedShards(args.collect, config);
+      if (unfinished.length) throw new InputError(`--collect: not every shard finished, so the search cannot be ranked: ${unfinished.join('; ')}; resubmit those shards (--resume keeps their finished trials), then collect again`);
     }
     const backend = await initBackend(config.backend);
     const ds = await loadDataset(config, args.data, logLine);

@@ -1,10 +1,11 @@
 /**
  * Numerical identity check of two versions of the code: the losses of the first training steps of each
  * paper-best config, on real OBELiX batches, for version A and version B in one process (bench/versions.ts).
+ * Run it before committing a refactoring: A = the last commit (HEAD), B = the working tree.
  * A refactoring that claims "behaviour unchanged" must print `equal: true` for every config (bit-identical float32
  * losses; the later steps also compare the gradients and the optimiser update, through the weights they produce).
  *
- *   node --import tsx bench/stepLosses.ts [--a main] [--b worktree] [--steps 3] [--backend wasm]
+ *   node --import tsx bench/stepLosses.ts [--a HEAD] [--b worktree] [--steps 3] [--backend wasm]
  *                                         [--configs cgcnn,schnet,painn,so3net,m3gnet]
  * Exits 1 when any config differs.
  */
@@ -15,7 +16,7 @@ import { prepareVersion, realBatches } from './versions.js';
 
 const { values: args } = parseArgs({
   options: {
-    a: { type: 'string', default: 'main' },
+    a: { type: 'string', default: 'HEAD' },
     b: { type: 'string', default: 'worktree' },
     steps: { type: 'string', default: '3' },
     backend: { type: 'string', default: 'wasm' },

@@ -29,6 +29,8 @@ export interface Version {
   firstLosses: number[];
   /** Prints the top kernels of one step (tf.profile). */
   profile: () => Promise<void>;
+  /** Kernels one training step on the first batch launches (all micro-batches, backward and update included). */
+  kernelsPerStep: () => Promise<number>;
 }
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -140,6 +142,7 @@ export async function prepareVersion(label: string, ref: string, config: RunConf
       .map((k) => `${k.name} ${(k.kernelTimeMs as number).toFixed(1)}ms ${JSON.stringify(k.inputShapes)}`);
     console.log(JSON.stringify({ profile: label, kernels: info.kernels.length, kernel_ms: Number(total.toFixed(1)), top: rows.map(([k, e]) => [k, Number(e.ms.toFixed(1)), e.n]), calls }, null, 1));
   };
-  return { label, step, firstLosses, profile };
+  const kernelsPerStep = async (): Promise<number> => (await tf.profile(() => { tf.dispose(trainStep(batches[0])); })).kernels.length;
+  return { label, step, firstLosses, profile, kernelsPerStep };
 }
 

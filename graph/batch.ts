@@ -57,6 +57,8 @@ export interface GraphBatch {
   hostNumbers: Int32Array;
   /** [N] int32 crystal index of each atom. */
   graphOfAtom: tf.Tensor1D;
+  /** Host copy of `graphOfAtom` (to name the crystal of an atom in an error). */
+  hostGraphOfAtom: Int32Array;
   /** [E] int32 centre atom i. */
   src: tf.Tensor1D;
   /** Host copy of `src` (per-atom neighbour counts without a read-back). */
@@ -165,6 +167,7 @@ export function collate(samples: GraphSample[]): GraphBatch {
     numbers: tf.tensor1d(numbers, 'int32'),
     hostNumbers: numbers,
     graphOfAtom: tf.tensor1d(graphOfAtom, 'int32'),
+    hostGraphOfAtom: graphOfAtom,
     src: tf.tensor1d(src, 'int32'),
     hostSrc: src,
     dst: tf.tensor1d(dst, 'int32'),

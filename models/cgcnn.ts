@@ -22,14 +22,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { checkAtomFeatures, loadAtomInit, type AtomFeatureTable } from '../data/atomInit.js';
+import { loadAtomInit } from '../data/atomInit.js';
 import type { GraphBatch } from '../graph/batch.js';
 import { softplus } from './layers/activations.js';
 import { BatchNorm1d } from './layers/batchNorm.js';
 import { Dense } from './layers/dense.js';
 import { Module, ModuleList } from './layers/module.js';
-import { mixEmbedding, neighbourWeight } from './layers/occupancy.js';
-import { gather, segmentSum } from './layers/ops.js';
+import { ElementTable } from './layers/elementTable.js';
+import { EdgeFlow } from './layers/flow.js';
+import { mixEmbedding } from './layers/occupancy.js';
+import { gather } from './layers/ops.js';
 import { cgcnnGaussian } from './layers/radial.js';
 import { poolAtoms, withGraphFeatures } from './layers/readout.js';
 import type { GraphModel } from './model.js';
@@ -88,15 +90,15 @@ export class ConvLayer extends Module {
    */
   apply(h: tf.Tensor2D, g: CgcnnGraph, training: boolean): tf.Tensor2D {
     const F = this.atomFeaLen;
+    // messages from the neighbour slots into the centre, each counted with its row weight
+    const flow = new EdgeFlow({ sender: g.rowNeighbor, receiver: g.rowCentre, numReceivers: h.shape[0], weights: g.rowWeights });
     const parts = [{ x: h, index: g.rowCentre }, { x: h, index: g.rowNeighbor }, { x: g.rowBond, inputGrad: false }];
     // the filter and core halves of fc_full and bn1 are evaluated apart: no [M, 2F] tensor to slice
     const halves = [this.fcFull.applyParts(parts, [0, F]), this.fcFull.applyParts(parts, [F, F])];
     const [filterIn, coreIn] = this.bn1.applyBlocks(halves, training, g.rowWeights ?? undefined);
     const filter = tf.sigmoid(filterIn);
     const core = softplus(coreIn);
-    const gatedCore = tf.mul(filter, core) as tf.Tensor2D;
-    const messages = g.rowWeights ? tf.mul(gatedCore, tf.expandDims(g.rowWeights, 1)) as tf.Tensor2D : gatedCore;
-    const summed = segmentSum(messages, g.rowCentre, h.shape[0]);
+    const summed = flow.sum(tf.mul(filter, core) as tf.Tensor2D);
     return softplus(tf.add(h, this.bn2.apply(summed, training))) as tf.Tensor2D;
   }
 
@@ -155,14 +157,15 @@ export class CGCNN extends Module implements GraphModel {
   readonly head: CgcnnHead;
   /** [maxZ + 1, 92] atom_init.json rows by atomic number (data, not a weight: upstream has no such key). */
   private readonly atomTable: tf.Tensor2D;
-  private readonly table: AtomFeatureTable;
+  /** Z → atom_init.json row (the row index is Z itself; elements without one are refused). */
+  private readonly elements: ElementTable;
   private readonly nbrFeaLen: number;
 
   /** `radius` = the graph cutoff (Å): Gaussian centres end there and padded slots sit at radius + 1. */
   constructor(readonly options: CgcnnOptions, readonly radius: number, graphFeatures = 0) {
     super();
     const table = loadAtomInit();
-    this.table = table;
+    this.elements = ElementTable.byAtomicNumber(table.present, `the atom feature table (elements 1–${table.maxZ})`, true);
     this.atomTable = tf.keep(tf.tensor2d(table.rows, [table.maxZ + 1, table.length]));
     this.nbrFeaLen = Math.round((radius - options.dmin) / options.step) + 1;
     this.representation = new CgcnnRepresentation(options, table.length, this.nbrFeaLen);
@@ -197,7 +200,7 @@ export class CGCNN extends Module implements GraphModel {
       }
     }
     const P = padAtoms.length;
-    const occupancyWeights = neighbourWeight(batch);
+    const occupancyWeights = EdgeFlow.toCentre(batch).weights;
     const weighted = occupancyWeights !== null || padCounts.some((p) => p !== 1);
     const paddedBond = tf.tile(this.gaussian(tf.tensor1d([this.radius + 1])), [P, 1]);
     return {
@@ -205,31 +208,14 @@ export class CGCNN extends Module implements GraphModel {
       rowNeighbor: tf.concat([batch.dst, tf.tensor1d(padNeighbours, 'int32')]) as tf.Tensor1D,
       rowBond: tf.concat([this.gaussian(batch.distances), paddedBond]) as tf.Tensor2D,
       // occupancy mode: a real slot counts o_j (its message and its weight in the BatchNorm statistics)
-      rowWeights: weighted ? tf.concat([tf.reshape(occupancyWeights ?? tf.onesLike(batch.distances), [-1]), tf.tensor1d(padCounts)]) as tf.Tensor1D : null,
+      rowWeights: weighted ? tf.concat([occupancyWeights ?? tf.onesLike(batch.distances), tf.tensor1d(padCounts)]) as tf.Tensor1D : null,
     };
   }
 
   /** Atom features [N, 92] looked up by atomic number; an element without a row is an InputError naming it. */
   atomFeatures(batch: GraphBatch): tf.Tensor2D {
-    for (let g = 0, start = 0; g < batch.numGraphs; start += batch.atomsPerGraph[g++]) {
-      checkAtomFeatures(this.table, batch.hostNumbers.subarray(start, start + batch.atomsPerGraph[g]), batch.ids[g]);
-    }
-    const occ = batch.occupancy;
-    if (occ) {
-      // every species of a mixture needs a row, not only the majority one checked above
-      const graphOf = new Int32Array(batch.numAtoms);
-      const starts: number[] = [];
-      for (let g = 0, start = 0; g < batch.numGraphs; start += batch.atomsPerGraph[g++]) {
-        graphOf.fill(g, start, start + batch.atomsPerGraph[g]);
-        starts.push(start);
-      }
-      occ.hostMixNumbers.forEach((z, m) => {
-        const g = graphOf[occ.hostMixNode[m]];
-        checkAtomFeatures(this.table, [z], `${batch.ids[g]}: node ${occ.hostMixNode[m] - starts[g]} (species mixture)`);
-      });
-    }
     // occupancy mode: the fixed features mix like an embedding, Σ_s w_s·row(Z_s)
-    return mixEmbedding((z) => gather(this.atomTable, z), batch);
+    return mixEmbedding((rows) => gather(this.atomTable, rows), batch, this.elements.rows(batch));
   }
 
   forward(batch: GraphBatch, training = false): tf.Tensor1D {

@@ -34,7 +34,9 @@ import { FrozenFeatureCache } from './layers/frozenFeatures.js';
 import { GatedMlp } from './layers/gatedMlp.js';
 import { Mlp } from './layers/mlp.js';
 import { Module, ModuleList } from './layers/module.js';
-import { mixEmbedding, weightMessages } from './layers/occupancy.js';
+import { ElementTable } from './layers/elementTable.js';
+import { EdgeFlow } from './layers/flow.js';
+import { mixEmbedding } from './layers/occupancy.js';
 import { gather, segmentSum } from './layers/ops.js';
 import { sphericalBesselBasis } from './layers/radial.js';
 import { withGraphFeatures } from './layers/readout.js';
@@ -125,13 +127,14 @@ export class M3GNetBlock extends Module {
     this.nodeWeight = this.child('conv.node_weight_func', new Dense(degree, dimNode, { bias: false, init: 'torch' }));
   }
 
-  apply(v: tf.Tensor2D, e: tf.Tensor2D, g: M3GNetGeometry, batch: GraphBatch): { v: tf.Tensor2D; e: tf.Tensor2D } {
+  apply(v: tf.Tensor2D, e: tf.Tensor2D, g: M3GNetGeometry, flow: EdgeFlow): { v: tf.Tensor2D; e: tf.Tensor2D } {
     // [v_src | v_dst | e]: the node columns are multiplied per atom and then gathered (Dense.applyParts)
-    const pair = (edges: tf.Tensor2D) => [{ x: v, index: batch.src }, { x: v, index: batch.dst }, { x: edges }];
+    const { sender, receiver } = flow.spec;
+    const pair = (edges: tf.Tensor2D) => [{ x: v, index: sender }, { x: v, index: receiver }, { x: edges }];
     const eNew = tf.add(e, tf.mul(this.edgeUpdate.applyParts(pair(e)), this.edgeWeight.apply(g.rbf, { inputGrad: false }))) as tf.Tensor2D;
     // The node update reads the updated edges and the old nodes, and the neighbour (destination) receives.
-    const messages = weightMessages(tf.mul(this.nodeUpdate.applyParts(pair(eNew)), this.nodeWeight.apply(g.rbf, { inputGrad: false })) as tf.Tensor2D, batch, 'src');
-    return { v: tf.add(v, segmentSum(messages, batch.dst, batch.numAtoms)) as tf.Tensor2D, e: eNew };
+    const messages = tf.mul(this.nodeUpdate.applyParts(pair(eNew)), this.nodeWeight.apply(g.rbf, { inputGrad: false })) as tf.Tensor2D;
+    return { v: tf.add(v, flow.sum(messages)) as tf.Tensor2D, e: eNew };
   }
 }
 
@@ -157,9 +160,10 @@ export class M3GNetRepresentation extends Module {
   apply(rows: { atoms: tf.Tensor1D; mixture: tf.Tensor1D | null }, g: M3GNetGeometry, batch: GraphBatch): tf.Tensor2D {
     let v = mixEmbedding((r) => this.nodeEmbedding.apply(r), batch, rows);
     let e = silu(this.edgeEmbedding.apply(g.rbf, { inputGrad: false })) as tf.Tensor2D;
+    const flow = EdgeFlow.toNeighbour(batch);
     for (let k = 0; k < this.blocks.length; k++) {
       e = this.threeBody.at(k).apply(v, e, g, batch);
-      ({ v, e } = this.blocks.at(k).apply(v, e, g, batch));
+      ({ v, e } = this.blocks.at(k).apply(v, e, g, flow));
     }
     return v;
   }
@@ -192,8 +196,8 @@ export class M3GNet extends Module implements GraphModel {
   readonly representation: M3GNetRepresentation;
   readonly head: M3GNetHead;
   readonly cutoff: number;
-  /** Z → embedding row, −1 where the element is not in `element_types`. */
-  private readonly rowOfZ = new Int32Array(119).fill(-1);
+  /** Z → embedding row (position in `element_types`). */
+  private readonly elements: ElementTable;
   /** Node features of a frozen representation, computed once per structure (layers/frozenFeatures.ts). */
   private readonly frozenFeatures = this.cache(new FrozenFeatureCache());
 
@@ -201,7 +205,7 @@ export class M3GNet extends Module implements GraphModel {
   constructor(readonly options: M3GNetOptions, graphCutoff: number, graphFeatures = 0) {
     super();
     this.cutoff = options.cutoff ?? graphCutoff;
-    options.element_types.forEach((s, i) => { this.rowOfZ[lookupElement(s)] = i; });
+    this.elements = ElementTable.fromSymbols(options.element_types, 'model.element_types');
     this.representation = new M3GNetRepresentation(options);
     this.head = new M3GNetHead(options, graphFeatures);
     // MatGL keys sit at the top level, so representation and head are grouping views over the same children.
@@ -216,23 +220,7 @@ export class M3GNet extends Module implements GraphModel {
 
   /** Embedding rows of the batch's atoms; an element outside `element_types` is an InputError naming it. */
   elementIndex(batch: GraphBatch): tf.Tensor1D {
-    return this.rows(batch.hostNumbers, (i) => i, batch, '');
-  }
-
-  /** Embedding rows of atomic numbers `zs` (entry k sits on atom `atomOf(k)`, ascending), checked as above. */
-  private rows(zs: Int32Array, atomOf: (k: number) => number, batch: GraphBatch, what: string): tf.Tensor1D {
-    const rows = new Int32Array(zs.length);
-    let g = 0;
-    let end = batch.atomsPerGraph[0];
-    for (let k = 0; k < rows.length; k++) {
-      while (atomOf(k) >= end) end += batch.atomsPerGraph[++g];
-      const z = zs[k];
-      rows[k] = this.rowOfZ[z] ?? -1;
-      if (rows[k] < 0) {
-        throw new InputError(`${batch.ids[g]}: element Z=${z}${what} is not in model.element_types (${this.options.element_types.length} elements)`);
-      }
-    }
-    return tf.tensor1d(rows, 'int32');
+    return this.elements.rows(batch).atoms;
   }
 
   geometry(batch: GraphBatch): M3GNetGeometry {
@@ -256,12 +244,7 @@ export class M3GNet extends Module implements GraphModel {
 
   forward(batch: GraphBatch): tf.Tensor1D {
     const v = this.frozenFeatures.features(this.representation, batch, () => {
-      const occ = batch.occupancy;
-      const rows = {
-        atoms: this.elementIndex(batch),
-        mixture: occ ? this.rows(occ.hostMixNumbers, (k) => occ.hostMixNode[k], batch, ' (in a species mixture)') : null,
-      };
-      return this.representation.apply(rows, this.geometry(batch), batch);
+      return this.representation.apply(this.elements.rows(batch), this.geometry(batch), batch);
     });
     return this.head.apply(v, batch);
   }

@@ -10,7 +10,7 @@
  *               [a_ss | a_vv | a_sv] = MLP([q, ‖V‖])            (Dense(2F→F), SiLU, Dense(F→3F))
  *               μ += a_vv ⊙ W;   q += a_ss + a_sv ⊙ Σ_xyz V ⊙ W
  *   y = mean_i (or Σ_i) Atomwise(q_i)
- * Messages flow from neighbour j (`dst`) into centre i (`src`); φ = 20 Gaussians on [0, r_c], f_c cosine. Å.
+ * Messages flow from neighbour j into centre i (`EdgeFlow.toCentre`, layers/flow.ts); φ = 20 Gaussians on [0, r_c], f_c cosine. Å.
  * Weight names are SchNetPack's state-dict keys (`representation.filter_net.weight`,
  * `representation.interactions.0.interatomic_context_net.0.weight`, `representation.mixing.0.mu_channel_mix.weight`).
  */
@@ -21,9 +21,9 @@ import { CosineCutoff } from './layers/cutoff.js';
 import { Dense } from './layers/dense.js';
 import { Embedding } from './layers/embedding.js';
 import { Mlp } from './layers/mlp.js';
-import { Module, ModuleList } from './layers/module.js';
-import { mixEmbedding, weightMessages } from './layers/occupancy.js';
-import { gather, segmentSum } from './layers/ops.js';
+import { Module, ModuleList, replicate } from './layers/module.js';
+import { EdgeFlow } from './layers/flow.js';
+import { mixEmbedding } from './layers/occupancy.js';
 import { pairDistances, toEdges } from './layers/pairs.js';
 import { GaussianRBF } from './layers/radial.js';
 import { AtomwiseModel } from './atomwiseModel.js';
@@ -73,16 +73,16 @@ export class PaiNNInteraction extends Module {
   }
 
   /** filters Φ_t [E, 3F]. */
-  apply(s: PaiNNFeatures, filters: tf.Tensor2D, batch: GraphBatch, geo: EdgeGeometry): PaiNNFeatures {
-    const x = weightMessages(tf.mul(filters, gather(this.context.apply(s.q) as tf.Tensor2D, batch.dst)), batch);
+  apply(s: PaiNNFeatures, filters: tf.Tensor2D, flow: EdgeFlow, geo: EdgeGeometry): PaiNNFeatures {
+    const x = tf.mul(filters, flow.from(this.context.apply(s.q) as tf.Tensor2D));
     const [dq, dmuR, dmumu] = splitLast(x, 3);
     const dmu = tf.add(
       tf.mul(tf.expandDims(dmuR, 1), tf.expandDims(geo.u, 2)),
-      tf.mul(tf.expandDims(dmumu, 1), gather(s.mu, batch.dst)),
+      tf.mul(tf.expandDims(dmumu, 1), flow.from(s.mu)),
     ) as tf.Tensor3D;
     return {
-      q: tf.add(s.q, segmentSum(dq as tf.Tensor2D, batch.src, batch.numAtoms)),
-      mu: tf.add(s.mu, segmentSum(dmu, batch.src, batch.numAtoms)),
+      q: tf.add(s.q, flow.sum(dq as tf.Tensor2D)),
+      mu: tf.add(s.mu, flow.sum(dmu)),
     };
   }
 }
@@ -128,12 +128,8 @@ export class PaiNNRepresentation extends Module {
     this.radialBasis = this.child('radial_basis', new GaussianRBF(o.n_rbf, cutoff));
     this.embedding = this.child('embedding', new Embedding(100, f));
     this.filterNet = this.child('filter_net', new Dense(o.n_rbf, (o.shared_filters ? 1 : t) * 3 * f));
-    const replicate = <M extends Module>(make: () => M): M[] => {
-      const first = make();
-      return Array.from({ length: t }, (_, k) => (o.shared_interactions || k === 0 ? first : make()));
-    };
-    this.interactions = this.child('interactions', new ModuleList(replicate(() => new PaiNNInteraction(f))));
-    this.mixing = this.child('mixing', new ModuleList(replicate(() => new PaiNNMixing(f, o.epsilon))));
+    this.interactions = this.child('interactions', new ModuleList(replicate(() => new PaiNNInteraction(f), t, o.shared_interactions)));
+    this.mixing = this.child('mixing', new ModuleList(replicate(() => new PaiNNMixing(f, o.epsilon), t, o.shared_interactions)));
   }
 
   /** Scalars q [N, F] and vectors μ [N, 3, F] after every block. */
@@ -146,12 +142,13 @@ export class PaiNNRepresentation extends Module {
     // One chunk needs no split (and tf.split into 1 has no usable gradient in TF.js 4.22).
     const chunks = this.o.shared_filters || this.o.n_interactions === 1 ? [] : tf.split(filters, this.o.n_interactions, 1);
     const geo = { u: tf.div(batch.vectors, tf.expandDims(batch.distances, 1)) as tf.Tensor2D };
+    const flow = EdgeFlow.toCentre(batch);
     let s: PaiNNFeatures = {
       q: mixEmbedding((z) => this.embedding.apply(z), batch),
       mu: tf.zeros([batch.numAtoms, 3, f]) as tf.Tensor3D,
     };
     for (let k = 0; k < this.o.n_interactions; k++) {
-      s = this.interactions.at(k).apply(s, (chunks[k] ?? filters) as tf.Tensor2D, batch, geo);
+      s = this.interactions.at(k).apply(s, (chunks[k] ?? filters) as tf.Tensor2D, flow, geo);
       s = this.mixing.at(k).apply(s);
     }
     return s;

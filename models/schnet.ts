@@ -8,7 +8,7 @@
  *   v_i  = f2out( Σ_j in2f(x)_j ⊙ W_ij ),  f2out = Dense(ssp(Dense(·)))
  *   x_i ← x_i + v_i                                          (T interaction blocks)
  *   y    = mean_i MLP(x_i)    (aggregation "avg", as OBELiX) or sum
- * Messages flow from neighbour j into centre i (`src`). Distances in Å.
+ * Messages flow from neighbour j into centre i (`EdgeFlow.toCentre`, layers/flow.ts). Distances in Å.
  * Weight names are SchNetPack's state-dict keys (`representation.interactions.0.filter_network.0.weight`,
  * `output_modules.0.outnet.0.weight`), so converted SchNetPack checkpoints load as they are.
  */
@@ -19,9 +19,9 @@ import { CosineCutoff } from './layers/cutoff.js';
 import { Dense } from './layers/dense.js';
 import { Embedding } from './layers/embedding.js';
 import { Mlp } from './layers/mlp.js';
-import { Module, ModuleList } from './layers/module.js';
-import { mixEmbedding, weightMessages } from './layers/occupancy.js';
-import { gather, segmentSum } from './layers/ops.js';
+import { Module, ModuleList, replicate } from './layers/module.js';
+import { EdgeFlow } from './layers/flow.js';
+import { mixEmbedding } from './layers/occupancy.js';
 import { pairDistances, toEdges } from './layers/pairs.js';
 import { GaussianRBF } from './layers/radial.js';
 import { AtomwiseModel } from './atomwiseModel.js';
@@ -64,10 +64,9 @@ export class SchNetInteraction extends Module {
     this.filterNetwork = this.child('filter_network', new Mlp([nRbf, nFilters, nFilters], 'ssp'));
   }
 
-  apply(x: tf.Tensor2D, batch: GraphBatch, radial: RadialFeatures): tf.Tensor2D {
+  apply(x: tf.Tensor2D, batch: GraphBatch, flow: EdgeFlow, radial: RadialFeatures): tf.Tensor2D {
     const w = toEdges(tf.mul(this.filterNetwork.apply(radial.rbf, { inputGrad: false }), radial.cutoff), batch);
-    const messages = weightMessages(tf.mul(gather(this.in2f.apply(x), batch.dst), w), batch);
-    return this.f2out.apply(segmentSum(messages, batch.src, batch.numAtoms)) as tf.Tensor2D;
+    return this.f2out.apply(flow.convolve(this.in2f.apply(x) as tf.Tensor2D, w)) as tf.Tensor2D;
   }
 }
 
@@ -84,17 +83,16 @@ export class SchNetRepresentation extends Module {
     this.radialBasis = this.child('radial_basis', new GaussianRBF(o.n_rbf, cutoff));
     this.cutoffFn = this.child('cutoff_fn', new CosineCutoff(cutoff));
     this.embedding = this.child('embedding', new Embedding(100, o.n_atom_basis));
-    const first = new SchNetInteraction(o.n_atom_basis, o.n_rbf, nFilters);
-    const blocks = Array.from({ length: o.n_interactions }, (_, t) =>
-      o.shared_interactions || t === 0 ? first : new SchNetInteraction(o.n_atom_basis, o.n_rbf, nFilters));
+    const blocks = replicate(() => new SchNetInteraction(o.n_atom_basis, o.n_rbf, nFilters), o.n_interactions, o.shared_interactions);
     this.interactions = this.child('interactions', new ModuleList(blocks));
   }
 
   /** Atom features x [N, F] after the interaction blocks. */
   apply(batch: GraphBatch): tf.Tensor2D {
     const radial = radialFeatures(batch, this.radialBasis, this.cutoffFn);
+    const flow = EdgeFlow.toCentre(batch);
     let x = mixEmbedding((z) => this.embedding.apply(z), batch);
-    for (const block of this.interactions) x = tf.add(x, block.apply(x, batch, radial));
+    for (const block of this.interactions) x = tf.add(x, block.apply(x, batch, flow, radial));
     return x;
   }
 }

@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { InputError } from '../data/errors.js';
-import { elementSymbol, lookupElement } from '../data/elements.js';
+import { lookupElement } from '../data/elements.js';
 import type { GraphBatch } from '../graph/batch.js';
 import { clebschGordan, tensorProduct, tensorProductSlices, type ClebschGordan } from './layers/clebschGordan.js';
 import { polynomialEnvelope } from './layers/cutoff.js';
@@ -24,8 +24,9 @@ import { Dense } from './layers/dense.js';
 import { Embedding } from './layers/embedding.js';
 import { Mlp } from './layers/mlp.js';
 import { Module, ModuleList } from './layers/module.js';
-import { mixEmbedding, weightMessages } from './layers/occupancy.js';
-import { gather, segmentSum } from './layers/ops.js';
+import { ElementTable } from './layers/elementTable.js';
+import { EdgeFlow } from './layers/flow.js';
+import { mixEmbedding } from './layers/occupancy.js';
 import { pairDistances, toEdges } from './layers/pairs.js';
 import { besselRbf } from './layers/radial.js';
 import { poolAtoms, withGraphFeatures } from './layers/readout.js';
@@ -81,15 +82,14 @@ export class SO3Convolution extends Module {
     this.filternet = this.child('filternet', new Mlp([nRadial, nAtomBasis * (lmax + 1)], 'silu', { init: 'torch', names: ['layers.0'] }));
   }
 
-  apply(x: tf.Tensor3D, edges: SO3Edges, batch: GraphBatch): tf.Tensor3D {
+  apply(x: tf.Tensor3D, edges: SO3Edges, batch: GraphBatch, flow: EdgeFlow): tf.Tensor3D {
     // Per-channel [E, F] slices throughout: no [E, S, F] tiles, stacks or unstacks on the edge side.
-    // occupancy mode: the filter (so the whole message, linear in it) is scaled by the neighbour's occupancy o_j
-    const filters = weightMessages(toEdges(tf.mul(this.filternet.apply(edges.radial, { inputGrad: false }), edges.envelope) as tf.Tensor2D, batch), batch);
+    const filters = toEdges(tf.mul(this.filternet.apply(edges.radial, { inputGrad: false }), edges.envelope) as tf.Tensor2D, batch);
     const w = tf.split(filters, this.lmax + 1, 1);
     const y = tf.unstack(edges.sh, 1).map((ys) => tf.expandDims(ys, 1));
     const wy = y.map((ys, s) => tf.mul(w[degreeOf(s)], ys));
-    const v = tensorProductSlices(wy, tf.unstack(gather(x, batch.dst), 1), this.cg);
-    return tf.stack(v.map((vs) => segmentSum(vs as tf.Tensor2D, batch.src, batch.numAtoms)), 1) as tf.Tensor3D;
+    const v = tensorProductSlices(wy, tf.unstack(flow.from(x), 1), this.cg);
+    return tf.stack(v.map((vs) => flow.sum(vs as tf.Tensor2D)), 1) as tf.Tensor3D;
   }
 }
 
@@ -121,21 +121,20 @@ export class SO3NetRepresentation extends Module {
   readonly mixings3: ModuleList<Dense>;
   readonly gatings: ModuleList<SO3ParametricGatedNonlinearity>;
   private readonly cg: ClebschGordan;
-  /** Z → type index (−1: not in element_types). */
-  private readonly typeOfZ: Int32Array;
-  private readonly typeTable: tf.Tensor1D;
+  /** Z → type index (position in element_types). */
+  private readonly elements: ElementTable;
 
   constructor(readonly o: SO3NetOptions, readonly cutoff: number) {
     super();
     const f = o.dim_node_embedding;
-    this.typeOfZ = new Int32Array(120).fill(-1);
+    const seen = new Set<number>();
     o.element_types.forEach((symbol, k) => {
       const z = lookupElement(symbol);
       if (z === 0) throw new InputError(`model.element_types[${k}]: "${symbol}" is not an element symbol`);
-      if (this.typeOfZ[z] !== -1) throw new InputError(`model.element_types: ${symbol} is listed twice`);
-      this.typeOfZ[z] = k;
+      if (seen.has(z)) throw new InputError(`model.element_types: ${symbol} is listed twice`);
+      seen.add(z);
     });
-    this.typeTable = tf.keep(tf.tensor1d(Array.from(this.typeOfZ, (t) => Math.max(t, 0)), 'int32'));
+    this.elements = ElementTable.fromSymbols(o.element_types, 'model.element_types');
     this.cg = clebschGordan(o.lmax);
     const linears = () => new ModuleList(Array.from({ length: o.nblocks }, () => new Dense(f, f, { bias: false, init: 'torch' })));
     this.embedding = this.child('embedding', new Embedding(o.element_types.length, f, { paddingIdx: 0 }));
@@ -146,34 +145,8 @@ export class SO3NetRepresentation extends Module {
     this.gatings = this.child('gatings', new ModuleList(Array.from({ length: o.nblocks }, () => new SO3ParametricGatedNonlinearity(f, o.lmax))));
   }
 
-  /** Fails with the crystal id and element when an atom's element is not in element_types (host copy of Z). */
-  private checkTypes(batch: GraphBatch): void {
-    const z = batch.hostNumbers;
-    const occ = batch.occupancy;
-    if (occ) {
-      // every species of a mixture needs a type, not only the majority one checked below
-      const graphOf = new Int32Array(batch.numAtoms);
-      for (let g = 0, start = 0; g < batch.numGraphs; start += batch.atomsPerGraph[g++]) graphOf.fill(g, start, start + batch.atomsPerGraph[g]);
-      occ.hostMixNumbers.forEach((zm, m) => {
-        if (!(this.typeOfZ[zm] >= 0)) {
-          throw new InputError(`${batch.ids[graphOf[occ.hostMixNode[m]]]}: element ${elementSymbol(zm)} (in a species mixture) is not in model.element_types (${this.o.element_types.join(', ')})`);
-        }
-      });
-    }
-    let atom = 0;
-    batch.atomsPerGraph.forEach((n, g) => {
-      for (let k = atom; k < atom + n; k++) {
-        if (this.typeOfZ[z[k]] === undefined || this.typeOfZ[z[k]] < 0) {
-          throw new InputError(`${batch.ids[g]}: element ${elementSymbol(z[k])} is not in model.element_types (${this.o.element_types.join(', ')})`);
-        }
-      }
-      atom += n;
-    });
-  }
-
   /** Irreducible atom features x [N, (l_max+1)², F] after every block. */
   features(batch: GraphBatch): tf.Tensor3D {
-    this.checkTypes(batch);
     const { lmax, dim_node_embedding: f } = this.o;
     const d = pairDistances(batch);
     const edges: SO3Edges = {
@@ -181,11 +154,11 @@ export class SO3NetRepresentation extends Module {
       radial: besselRbf(d, this.o.nmax, this.cutoff),
       envelope: tf.expandDims(polynomialEnvelope(d, this.cutoff), 1) as tf.Tensor2D,
     };
-    const typeOf = (zs: tf.Tensor1D): tf.Tensor1D => tf.reshape(tf.gatherND(this.typeTable, tf.reshape(zs, [-1, 1])), [-1]) as tf.Tensor1D;
-    const x0 = tf.expandDims(mixEmbedding((zs) => this.embedding.apply(typeOf(zs)), batch), 1);
+    const x0 = tf.expandDims(mixEmbedding((rows) => this.embedding.apply(rows), batch, this.elements.rows(batch)), 1);
     let x = (lmax === 0 ? x0 : tf.concat([x0, tf.zeros([batch.numAtoms, (lmax + 1) ** 2 - 1, f])], 1)) as tf.Tensor3D;
+    const flow = EdgeFlow.toCentre(batch);
     for (let b = 0; b < this.o.nblocks; b++) {
-      let y = this.so3convs.at(b).apply(x, edges, batch);
+      let y = this.so3convs.at(b).apply(x, edges, batch, flow);
       y = tf.add(y, tensorProduct(y, this.mixings1.at(b).apply(y) as tf.Tensor3D, this.cg));
       y = this.gatings.at(b).apply(this.mixings2.at(b).apply(y) as tf.Tensor3D);
       x = tf.add(x, this.mixings3.at(b).apply(y));
@@ -198,10 +171,6 @@ export class SO3NetRepresentation extends Module {
     return scalarChannel(this.features(batch));
   }
 
-  override dispose(): void {
-    super.dispose();
-    this.typeTable.dispose();
-  }
 }
 
 /** MatGL `Set2SetReadOut` wrapper (its Set2Set sits under `set2set`). */

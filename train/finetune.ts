@@ -13,8 +13,8 @@
  * the table lacks is an error naming the element.
  */
 import { InputError } from '../data/errors.js';
-import { elementSymbol, lookupElement } from '../data/elements.js';
 import type { GraphSample } from '../graph/batch.js';
+import { ElementTable } from '../models/layers/elementTable.js';
 import type { GraphModel, StateTensor } from '../models/model.js';
 import type { GraphSpec } from '../graph/spec.js';
 import { withValues, type RunConfig } from './config.js';
@@ -76,14 +76,8 @@ export function resolveInit(config: RunConfig, log: (line: string) => void = () 
 export function checkElementTable(config: RunConfig, samples: readonly GraphSample[]): void {
   const table = config.spec.element_types;
   if (!table) return;
-  const known = new Set(table.map((s) => lookupElement(s)));
-  for (const s of samples) {
-    for (const z of s.numbers) {
-      if (!known.has(z)) {
-        throw new InputError(`init: element ${elementSymbol(z)} (structure ${s.id}) is not in the pretrained model's element table (${known.size} elements); it cannot be fine-tuned on this structure`);
-      }
-    }
-  }
+  ElementTable.fromSymbols([...table], "the pretrained model's element table")
+    .check(samples, { prefix: 'init: ', suffix: '; it cannot be fine-tuned on this structure' });
 }
 
 /** Dotted model keys whose variables belong to `part` (head or representation are views over the model's children). */

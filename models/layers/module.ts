@@ -252,3 +252,12 @@ export class ModuleList<M extends Module> extends Module {
     return this.items[Symbol.iterator]();
   }
 }
+
+/**
+ * n blocks built by `make`, or one block repeated n times when `share` is set (weight sharing across interaction
+ * blocks; SchNetPack's `replicate_module`).
+ */
+export function replicate<M extends Module>(make: () => M, n: number, share: boolean): M[] {
+  const first = make();
+  return Array.from({ length: n }, (_, k) => (share || k === 0 ? first : make()));
+}

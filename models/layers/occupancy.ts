@@ -3,14 +3,16 @@
  *
  *   x⁰_i = Σ_s w_is · lookup(Z_s)     node input = occupancy-weighted mixture of its species' features  [N, F]
  *                                       (a vacancy adds nothing: Σ_s w_is = o_i ≤ 1)
- *   m_ij ← o_j · m_ij                   a message from neighbour j counts as often as j is occupied   [E]
+ *   m_ij ← o_j · m_ij                   a message from its sender j counts as often as j is occupied  [E]
+ *                                       (built into every sum of `EdgeFlow`, flow.ts)
  *   y    = Σ_i o_i y_i / Σ_i o_i        occupancy-weighted mean pooling (readout.ts `poolAtoms`)
  * On an ordered batch (no `batch.occupancy`) the lookup is the plain one and the weight is null, so ordered
  * structures give exactly the `round`-mode computation.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GraphBatch } from '../../graph/batch.js';
-import { gather, segmentSum } from './ops.js';
+import { EdgeFlow } from './flow.js';
+import { segmentSum } from './ops.js';
 
 /**
  * Σ_s w_s·lookup(Z_s) per node [N, F]; `lookup(batch.numbers)` for an ordered batch. `keys` replaces Z by other
@@ -28,21 +30,8 @@ export function mixEmbedding(
   return segmentSum(perEntry, occ.mixNode, batch.numAtoms);
 }
 
-/**
- * Occupancy o_j of each edge's sending atom as [E, 1] (broadcasts over features), or null when ordered. The sender
- * is the neighbour `dst` in the SchNetPack/CGCNN/MatGL-SO3Net convention (messages summed into `src`); M3GNet sums
- * into `dst`, so its sender is `src`.
- */
-export function neighbourWeight(batch: GraphBatch, sender: 'dst' | 'src' = 'dst'): tf.Tensor2D | null {
-  const occ = batch.occupancy;
-  if (!occ) return null;
-  return tf.expandDims(gather(occ.occupancy, batch[sender]), 1) as tf.Tensor2D;
-}
-
-/** Messages [E, …] scaled by their sender's occupancy (unchanged for an ordered batch). */
-export function weightMessages<T extends tf.Tensor>(messages: T, batch: GraphBatch, sender: 'dst' | 'src' = 'dst'): T {
-  const w = neighbourWeight(batch, sender);
-  if (!w) return messages;
-  const shaped = messages.rank === 2 ? w : tf.reshape(w, [-1, ...Array<number>(messages.rank - 1).fill(1)]);
-  return tf.mul(messages, shaped) as T;
+/** Occupancy o_j of each neighbour j (`dst`) as [E, 1], or null when ordered: `EdgeFlow.toCentre`'s message weights. */
+export function neighbourWeight(batch: GraphBatch): tf.Tensor2D | null {
+  const w = EdgeFlow.toCentre(batch).weights;
+  return w && (tf.expandDims(w, 1) as tf.Tensor2D);
 }

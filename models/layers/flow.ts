@@ -1,0 +1,77 @@
+/**
+ * The one edge-flow primitive of crystal-gnn (the idea of PyTorch Geometric's `flow`): every message-passing layer
+ * reads sender features per edge and sums edge messages into the receiving atom through an `EdgeFlow`, which fixes
+ * the direction once per forward pass and weights each message by its sender's occupancy (occupancy.ts):
+ *
+ *   from(x)_e   = x[sender_e]                                   [E, …]
+ *   sum(m)_i    = Σ_{e: receiver_e = i} w_e · m_e                [N, …],  w_e = o_{sender_e} (1 when ordered)
+ *   convolve(x, W)_i = sum(from(x) ⊙ W)_i                        the continuous-filter pattern
+ *
+ * Directions: `toCentre` (messages from neighbour j = `dst` into centre i = `src`: SchNetPack, CGCNN, MatGL's
+ * SO3Net) and `toNeighbour` (from `src` into `dst`: MatGL's M3GNet). A model picks one and never names `src`/`dst`
+ * again, so its messages cannot be weighted by one atom and summed into the other by mistake.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { GraphBatch } from '../../graph/batch.js';
+import { gather, segmentSum } from './ops.js';
+
+export interface EdgeFlowSpec {
+  /** [E] int32 sending atom (or row) of each edge. */
+  sender: tf.Tensor1D;
+  /** [E] int32 receiving atom of each edge. */
+  receiver: tf.Tensor1D;
+  /** Number of receivers N (the rows of `sum`'s output). */
+  numReceivers: number;
+  /** [E] multiplicity of each message (the sender's occupancy; CGCNN's padded slots), or null when all are 1. */
+  weights: tf.Tensor1D | null;
+}
+
+export class EdgeFlow {
+  constructor(readonly spec: EdgeFlowSpec) {}
+
+  /** Messages from neighbour j (`dst`) into centre i (`src`), weighted by o_j. */
+  static toCentre(batch: GraphBatch): EdgeFlow {
+    return EdgeFlow.along(batch, batch.dst, batch.src);
+  }
+
+  /** Messages from `src` into `dst` (MatGL's M3GNet), weighted by o_src. */
+  static toNeighbour(batch: GraphBatch): EdgeFlow {
+    return EdgeFlow.along(batch, batch.src, batch.dst);
+  }
+
+  private static along(batch: GraphBatch, sender: tf.Tensor1D, receiver: tf.Tensor1D): EdgeFlow {
+    const occ = batch.occupancy;
+    return new EdgeFlow({ sender, receiver, numReceivers: batch.numAtoms, weights: occ ? gather(occ.occupancy, sender) : null });
+  }
+
+  /** Sender features per edge: x [N, …] → [E, …]. */
+  from<T extends tf.Tensor>(x: T): T {
+    return gather(x, this.spec.sender);
+  }
+
+  /** Receiver features per edge: x [N, …] → [E, …] (inputs that read both ends, e.g. CGCNN's fc_full). */
+  at<T extends tf.Tensor>(x: T): T {
+    return gather(x, this.spec.receiver);
+  }
+
+  /** Σ of the weighted messages m [E, …] at each receiver → [N, …]. */
+  sum<T extends tf.Tensor>(messages: T): T {
+    return segmentSum(this.weigh(messages), this.spec.receiver, this.spec.numReceivers);
+  }
+
+  /** Σ_j W_ij ⊙ x_j: sender features x [N, F] times edge filters W [E, F], summed at the receiver → [N, F]. */
+  convolve(x: tf.Tensor2D, filters: tf.Tensor): tf.Tensor2D {
+    return this.sum(tf.mul(this.from(x), filters) as tf.Tensor2D);
+  }
+
+  /** The message weights as [E] (null when all are 1), for statistics that count messages (CGCNN's bn1). */
+  get weights(): tf.Tensor1D | null {
+    return this.spec.weights;
+  }
+
+  private weigh<T extends tf.Tensor>(messages: T): T {
+    const w = this.spec.weights;
+    if (!w) return messages;
+    return tf.mul(messages, tf.reshape(w, [-1, ...Array<number>(messages.rank - 1).fill(1)])) as T;
+  }
+}

@@ -2,7 +2,7 @@
 /** The `crystal-gnn` command line: each command parses its arguments and calls into data/, graph/ or train/. */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { InputError } from '../data/errors.js';
+import { DeviceError, InputError } from '../data/errors.js';
 import { cvCommand } from './commands/cv.js';
 import { dataCommand } from './commands/data.js';
 import { evaluateCommand } from './commands/evaluate.js';
@@ -42,6 +42,10 @@ main().catch((err: unknown) => {
   if (err instanceof InputError) {
     process.stderr.write(`error: ${err.message}\n`);
     process.exit(2);
+  }
+  if (err instanceof DeviceError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exit(3);
   }
   throw err;
 });

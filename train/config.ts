@@ -8,6 +8,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
 import { GRAPH_FEATURE_NAMES } from '../data/graphFeatures.js';
 import { InputError } from '../data/errors.js';
+import { BACKEND_NAMES } from './backend.js';
 import { modelEntry, modelNames } from '../models/registry.js';
 
 export const ValidationSchema = z.object({
@@ -116,7 +117,7 @@ const ModelHeader = z.object({ name: z.string() }).passthrough();
 export const RunSchema = z.object({
   name: z.string().optional(),
   seed: z.number().int().default(42),
-  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  backend: z.enum(BACKEND_NAMES).default('auto'),
   data: DataSchema.default(DataSchema.parse({})),
   graph: GraphSchema.default(GraphSchema.parse({})),
   model: ModelHeader,

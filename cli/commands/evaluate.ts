@@ -5,7 +5,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { splitEntries } from '../../data/obelix.js';
-import { initBackend } from '../../train/backend.js';
+import { BACKEND_NAMES, initBackend } from '../../train/backend.js';
 import { loadModel, readCheckpoint } from '../../train/load.js';
 import { ensemblePredict, expandRunDirs } from '../../train/ensemble.js';
 import { writeFileAtomic } from '../../train/checkpoint.js';
@@ -25,7 +25,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
     .option('out', { type: 'string', describe: 'with an ensemble: write the per-entry predictions here (JSON)' })
     .option('split', { type: 'string', choices: ['test', 'val', 'train'], default: 'test' })
     .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' })
-    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto' }) as Argv<EvaluateArgs>,
+    .option('backend', { type: 'string', choices: BACKEND_NAMES, default: 'auto' }) as Argv<EvaluateArgs>,
   handler: async (args) => {
     await initBackend(args.backend as 'auto');
     const runs = args.run.flatMap(expandRunDirs);

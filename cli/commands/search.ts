@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { initBackend } from '../../train/backend.js';
+import { BACKEND_NAMES, initBackend } from '../../train/backend.js';
 import { loadConfig } from '../../train/config.js';
 import { loadDataset } from '../../train/run.js';
 import { collectSearch, finishSearch, parseShard, runSearchTrials } from '../../train/search.js';
@@ -30,7 +30,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     .option('workers', { type: 'number', default: 1, describe: 'run K shards as parallel processes here' })
     .option('resume', { type: 'boolean', default: false, describe: 'skip trials already finished in --out' })
     .option('finish', { type: 'boolean', default: true, describe: 'rank, retrain the best and test when all trials are done' })
-    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'] })
+    .option('backend', { type: 'string', choices: BACKEND_NAMES })
     .option('folds-from', { type: 'string' })
     .option('folds-key', { type: 'string' })
     .option('data', { type: 'string' }) as Argv<SearchArgs>,

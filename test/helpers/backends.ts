@@ -21,9 +21,9 @@ function resolves(pkg: string): boolean {
   }
 }
 
-export function testBackends(): Array<'cpu' | 'wasm' | 'tensorflow'> {
+export function testBackends(): Array<'cpu' | 'wasm' | 'tensorflow' | 'webgpu'> {
   const env = process.env.CRYSTAL_GNN_TEST_BACKENDS;
-  if (env) return env.split(',').map((s) => s.trim()).filter(Boolean) as Array<'cpu' | 'wasm' | 'tensorflow'>;
+  if (env) return env.split(',').map((s) => s.trim()).filter(Boolean) as Array<'cpu' | 'wasm' | 'tensorflow' | 'webgpu'>;
   const out: Array<'cpu' | 'wasm' | 'tensorflow'> = ['cpu'];
   if (resolves('@tensorflow/tfjs-backend-wasm')) out.push('wasm');
   if (resolves('@tensorflow/tfjs-node-gpu') || resolves('@tensorflow/tfjs-node')) out.push('tensorflow');

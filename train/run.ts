@@ -12,6 +12,7 @@ import type { GraphModel } from '../models/model.js';
 import { modelEntry } from '../models/registry.js';
 import '../models/all.js';
 import { initBackend } from './backend.js';
+import { deviceEdgeCap } from './deviceLimits.js';
 import { RunDirectory } from './checkpoint.js';
 import type { RunConfig } from './config.js';
 import { applyInit, checkElementTable, formatInitReport, resolveInit } from './finetune.js';
@@ -124,6 +125,12 @@ export async function trainOnSamples(
   }
   const model = buildModel(config);
   if (init) formatInitReport(applyInit(model, init.checkpoint, config.init!, config.seed)).forEach((l) => opts.log(l));
+  const cap = await deviceEdgeCap(model, [...train, ...val]);
+  if (cap && cap.maxEdges < config.training.max_edges_per_batch) {
+    // recorded in the run's config.yaml: the micro-batches this run actually used
+    config = { ...config, training: { ...config.training, max_edges_per_batch: cap.maxEdges } };
+    opts.log(`training.max_edges_per_batch = ${cap.maxEdges}: the device binds at most ${(cap.bindingLimit / 2 ** 20).toFixed(0)} MiB per tensor and this model's widest per-edge tensor takes ${Math.round(cap.bytesPerEdge)} bytes per edge`);
+  }
   const trainer = new Trainer(model, config.training, normalizer, config.seed);
   try {
     if (opts.resume && run.hasSnapshot()) {

@@ -65,6 +65,8 @@ export class PooledBufferManager {
   numBytesAllocated = 0;
   numBytesFree = 0;
   peakBytesUsed = 0;
+  /** The largest storage buffer requested since the last `resetLargestRequest` (bytes, before bucketing). */
+  largestRequest = 0;
   private numUsedBuffers = 0;
   private numFreeBuffers = 0;
   private free = new Map<string, GPUBuffer[]>();
@@ -77,6 +79,7 @@ export class PooledBufferManager {
       throw new DeviceError(`a tensor of ${size} bytes (${(size / 2 ** 20).toFixed(1)} MiB) exceeds this WebGPU device's maxStorageBufferBindingSize of `
         + `${this.maxBinding} bytes (${(this.maxBinding / 2 ** 20).toFixed(0)} MiB), and would be computed wrong: lower training.max_edges_per_batch or the batch size`);
     }
+    if ((usage & GPUBufferUsage.STORAGE) !== 0) this.largestRequest = Math.max(this.largestRequest, size);
     const bytes = bucketSize(size, this.maxBinding);
     const key = `${bytes}_${usage}`;
     let buffer = reuse ? this.free.get(key)?.pop() : undefined;
@@ -112,6 +115,10 @@ export class PooledBufferManager {
     }
   }
 
+  resetLargestRequest(): void {
+    this.largestRequest = 0;
+  }
+
   /** Destroys every pooled buffer (the pool refills from the next step's frees). */
   trim(): void {
     for (const list of this.free.values()) for (const b of list) b.destroy();
@@ -144,6 +151,23 @@ let failure: string | null = null;
 /** Throws the recorded device failure, if any (called at step boundaries and by every host read). */
 export function checkDevice(): void {
   if (failure) throw new DeviceError(`WebGPU device failed, the run stops (results after this point would be wrong): ${failure}`);
+}
+
+/**
+ * A promise that resolves once the device has run everything submitted so far (after flushing the backend's pending
+ * commands), or null when webgpu is not the active backend. The trainer waits for the step before the last one, so
+ * JavaScript never runs more than two steps ahead of the device: freed buffers are only reclaimed once the device
+ * is done with them, and a lead of a whole epoch would hold an epoch's worth of them.
+ */
+export function deviceWorkDone(): Promise<void> | null {
+  if (!current || tf.getBackend() !== 'webgpu') return null;
+  checkDevice();
+  const backend = tf.backend() as unknown as { device: GPUDevice; commandEncoder: unknown; submitQueue(): void; endComputePassEncoder(): void };
+  if (backend.commandEncoder) {
+    backend.endComputePassEncoder();
+    backend.submitQueue();
+  }
+  return backend.device.queue.onSubmittedWorkDone().then(checkDevice);
 }
 
 /** Dawn's default directory for its runtime files; an unset `XDG_RUNTIME_DIR` makes it fail to start. */

@@ -1,6 +1,6 @@
 /**
  * A few optimiser steps of a paper-best config on real OBELiX batches (the first training CIFs in file order, the
- * config's batch size and micro-batching), printing each step's loss, the backend's GPU bytes and the process RSS.
+ * config's batch size and micro-batching, capped by the device as in training), printing each step's loss, the backend's GPU bytes and the process RSS.
  * Run it once per backend and compare the losses (webgpu against wasm: equal within 1e-4 relative):
  *
  *   memcap 6 node --import tsx bench/stepParity.ts --config configs/painn.yaml --backend webgpu [--steps 3]
@@ -12,6 +12,7 @@ import { splitEntries } from '../data/obelix.js';
 import { collate, disposeBatch, planBatches } from '../graph/batch.js';
 import { initBackend } from '../train/backend.js';
 import { loadConfig } from '../train/config.js';
+import { deviceEdgeCap } from '../train/deviceLimits.js';
 import { Adam } from '../train/optim.js';
 import { buildModel, loadDataset, samplesFor } from '../train/run.js';
 import { accumulateGradients, microBatchGradients } from '../train/trainer.js';
@@ -39,7 +40,9 @@ const variables = model.trainableVariables();
 const list = [...variables.values()];
 const nameOf = new Map(list.map((v, i) => [v.name, [...variables.keys()][i]]));
 const optimizer = new Adam({ lr: cfg.lr, weightDecay: cfg.optimizer === 'adamw' ? cfg.weight_decay : 0 });
-const plan = planBatches(samples.map((_, i) => i), samples, cfg.batch_size, cfg.max_edges_per_batch);
+const cap = await deviceEdgeCap(model, samples);
+const maxEdges = Math.min(cfg.max_edges_per_batch, cap?.maxEdges ?? Infinity);
+const plan = planBatches(samples.map((_, i) => i), samples, cfg.batch_size, maxEdges);
 const rows = [];
 for (const micro of plan.slice(0, steps)) {
   const size = micro.reduce((a, m) => a + m.length, 0);
@@ -63,4 +66,4 @@ for (const micro of plan.slice(0, steps)) {
     rss_mib: Math.round(process.memoryUsage().rss / 2 ** 20), tensors: tf.memory().numTensors,
   });
 }
-console.log(JSON.stringify({ model: config.model.name, backend: backend.description, steps: rows }));
+console.log(JSON.stringify({ model: config.model.name, backend: backend.description, max_edges: maxEdges, steps: rows }));

@@ -11,8 +11,9 @@ import type { GraphSample } from '../graph/batch.js';
 import type { GraphModel } from '../models/model.js';
 import { modelEntry } from '../models/registry.js';
 import '../models/all.js';
-import { initBackend } from './backend.js';
+import { activeBackend, initBackend } from './backend.js';
 import { deviceEdgeCap } from './deviceLimits.js';
+import { webgpuSetup } from './webgpu.js';
 import { RunDirectory } from './checkpoint.js';
 import type { RunConfig } from './config.js';
 import { applyInit, checkElementTable, formatInitReport, resolveInit } from './finetune.js';
@@ -112,6 +113,13 @@ export async function runTraining(config: RunConfig, opts: TrainRunOptions): Pro
   return trainOnSamples(config, train, val, { ...opts, backend: backend.name });
 }
 
+/** GPU bytes in use and allocated (webgpu) and the process RSS, for the epoch line: flat across epochs. */
+function memoryNote(): string {
+  const mib = (n: number) => `${Math.round(n / 2 ** 20)} MiB`;
+  const gpu = webgpuSetup()?.buffers;
+  return gpu ? `  gpu ${mib(gpu.numBytesUsed)} in use, ${mib(gpu.numBytesAllocated)} allocated  rss ${mib(process.memoryUsage().rss)}` : '';
+}
+
 /** Trains on prepared samples and writes the run directory (the part shared with CV and search). */
 export async function trainOnSamples(
   config: RunConfig, train: GraphSample[], val: GraphSample[], opts: TrainRunOptions & { backend: string },
@@ -138,6 +146,7 @@ export async function trainOnSamples(
       opts.log(`resuming ${opts.out} after epoch ${trainer.completedEpochs}`);
     } else {
       run.writeConfig(config);
+      run.writeDevice(activeBackend() ?? { name: opts.backend });
       run.writeNormalizer(normalizer);
       run.rewriteLog([]);
     }
@@ -151,7 +160,7 @@ export async function trainOnSamples(
         run.writeSnapshot(snap);
         run.appendLog(record);
         const v = record.val_mae === undefined ? '' : `  val_loss ${record.val_loss!.toFixed(4)}  val_mae ${record.val_mae.toFixed(3)}`;
-        opts.log(`epoch ${record.epoch}/${config.training.epochs}  train_loss ${record.train_loss.toFixed(4)}${v}  ${record.seconds.toFixed(1)} s`);
+        opts.log(`epoch ${record.epoch}/${config.training.epochs}  train_loss ${record.train_loss.toFixed(4)}${v}  ${record.seconds.toFixed(1)} s${memoryNote()}`);
       },
     });
     if (keepBest && result.bestWeights) model.loadState(result.bestWeights);

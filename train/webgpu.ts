@@ -49,7 +49,8 @@ const SMALLEST_BUCKETED = 4096;
 
 /** Byte size a request is rounded up to: 2^k·(1 + j/4), never above `cap` when the request itself is not. */
 export function bucketSize(size: number, cap = Infinity): number {
-  if (size <= SMALLEST_BUCKETED) return Math.ceil(size / 16) * 16;
+  // never 0: an empty tensor bound with a zero-size buffer is a validation error
+  if (size <= SMALLEST_BUCKETED) return Math.max(16, Math.ceil(size / 16) * 16);
   const octave = 2 ** Math.floor(Math.log2(size));
   const step = octave / BUCKETS_PER_OCTAVE;
   const rounded = Math.ceil(size / step) * step;

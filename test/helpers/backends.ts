@@ -51,6 +51,30 @@ export function expectNoLeak<T>(fn: () => T, label = ''): T {
   return out;
 }
 
+/**
+ * `tf.tidy` for async bodies (host reads are async on webgpu): tensors made inside are disposed at the end, except
+ * those returned. Tests run one at a time, so the engine's single scope stack is not shared with other work.
+ */
+export async function tidyAsync<T extends tf.TensorContainer | void>(fn: () => Promise<T>): Promise<T> {
+  tf.engine().startScope();
+  let out: T | undefined;
+  try {
+    out = await fn();
+    return out;
+  } finally {
+    tf.engine().endScope(out instanceof tf.Tensor ? out : undefined);
+  }
+}
+
+/** `expectNoLeak` for async bodies. */
+export async function expectNoLeakAsync<T>(fn: () => Promise<T>, label = ''): Promise<T> {
+  const before = tf.memory().numTensors;
+  const out = await fn();
+  const after = tf.memory().numTensors;
+  assert.is(after, before, `tensor leak ${label}: ${after - before} tensors`);
+  return out;
+}
+
 /** Asserts |a − b| ≤ atol + rtol·|b| elementwise, naming the first failing index. */
 export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, opts: { atol?: number; rtol?: number; label?: string } = {}): void {
   const { atol = 1e-6, rtol = 1e-5, label = '' } = opts;

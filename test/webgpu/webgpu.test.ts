@@ -14,7 +14,7 @@ import { fitNormalizer } from '../../data/normalizer.js';
 import { loadObelix } from '../../data/obelix.js';
 import { collate, disposeBatch, sampleEdges, type GraphSample } from '../../graph/batch.js';
 import type { GraphModel } from '../../models/model.js';
-import { gather, segmentSoftmax, segmentSum, sumComponents } from '../../models/layers/ops.js';
+import { checkIndexRange, gather, segmentMax, segmentSoftmax, segmentSum, sumComponents } from '../../models/layers/ops.js';
 import { initBackend } from '../../train/backend.js';
 import { loadConfig, type RunConfig } from '../../train/config.js';
 import { loadModel } from '../../train/load.js';
@@ -159,6 +159,15 @@ if (ready) {
     const before = tf.memory().numTensors;
     assert.throws(() => tf.tidy(() => tf.add(tf.ones([limit / 4 + 256]), 1)), (e: Error) => e instanceof DeviceError && /maxStorageBufferBindingSize/.test(e.message));
     assert.ok(tf.memory().numTensors - before <= 1, 'nothing else left behind');
+  });
+
+  test('index ranges: exact below 2^24 on webgpu (float32 inside its index kernels), refused above', async () => {
+    await initBackend('webgpu');
+    checkIndexRange(2 ** 24, 'ok');
+    assert.throws(() => checkIndexRange(2 ** 24 + 1, 'gather'), /exact index range of 16777216/);
+    assert.throws(() => segmentMax(tf.zeros([4097]) as tf.Tensor1D, tf.zeros([4097], 'int32') as tf.Tensor1D, 4097), /segmentMax/);
+    await initBackend('cpu');
+    checkIndexRange(2 ** 24 + 1, 'cpu is exact here');
   });
 
   // Last: a device error is sticky for the process.

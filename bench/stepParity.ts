@@ -63,6 +63,7 @@ for (const micro of plan.slice(0, steps)) {
     loss, micro_batches: micro.length, edges: micro.flat().reduce((a, i) => a + samples[i].src.length, 0),
     gpu_used_mib: gpu ? Number((gpu.numBytesUsed / 2 ** 20).toFixed(1)) : null,
     gpu_allocated_mib: gpu ? Number((gpu.numBytesAllocated / 2 ** 20).toFixed(1)) : null,
+    gpu_peak_in_use_mib: gpu ? Number((gpu.peakBytesUsed / 2 ** 20).toFixed(1)) : null,
     rss_mib: Math.round(process.memoryUsage().rss / 2 ** 20), tensors: tf.memory().numTensors,
   });
 }

@@ -7,8 +7,8 @@
  *   computes it silently wrong otherwise: PaiNN's [85070, 480] filter gave a loss of 0.031 instead of 11.3).
  * - GPU memory stays flat: the stock buffer manager pools freed buffers by exact byte size and never releases
  *   them, so batches of varying shape grow the pool without bound. `PooledBufferManager` rounds sizes up to a few
- *   buckets per power of two and destroys freed buffers beyond a free-bytes budget (the working set's high-water
- *   mark), so the device holds at most about twice a step's peak.
+ *   buckets per power of two and destroys freed buffers beyond a free-bytes budget (half the working set's
+ *   high-water mark), so the device holds at most about 1.5 times a step's peak.
  * Dawn uses Vulkan on Linux (NVIDIA/AMD drivers, or Mesa's software lavapipe) and wants `XDG_RUNTIME_DIR` set.
  */
 import { mkdirSync } from 'node:fs';
@@ -59,7 +59,7 @@ export function bucketSize(size: number, cap = Infinity): number {
 
 /**
  * Drop-in for the backend's `BufferManager` (same fields and methods). Freed buffers are pooled by bucket and
- * usage; a release that would take the pool above `max(freeFloor, peak bytes in use)` destroys the buffer instead.
+ * usage; a release that would take the pool above `max(freeFloor, peak bytes in use / 2)` destroys the buffer instead.
  */
 export class PooledBufferManager {
   numBytesUsed = 0;
@@ -103,7 +103,7 @@ export class PooledBufferManager {
     const bytes = buffer.size;
     this.numUsedBuffers--;
     this.numBytesUsed -= bytes;
-    if (reuse && this.numBytesFree + bytes <= Math.max(this.freeFloor, this.peakBytesUsed)) {
+    if (reuse && this.numBytesFree + bytes <= Math.max(this.freeFloor, this.peakBytesUsed / 2)) {
       const key = `${bytes}_${buffer.usage}`;
       const list = this.free.get(key) ?? [];
       list.push(buffer);

@@ -50,6 +50,8 @@ for (const file of files) {
   } else {
     passed += p;
     console.log(`ok   ${rel} (${p} tests, ${secs}s)`);
+    // a suite that could not run here (e.g. no WebGPU adapter) says so: repeat it where everyone looks
+    for (const line of text.split('\n').filter((l) => l.startsWith('SKIPPED '))) console.log(`     ${line}`);
   }
 }
 if (failedFiles.length) console.log(`\nfailed files:\n  ${failedFiles.join('\n  ')}`);

@@ -5,6 +5,7 @@
  *
  *   memcap 6 node --import tsx bench/stepParity.ts --config configs/painn.yaml --backend webgpu [--steps 3]
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { fitNormalizer } from '../data/normalizer.js';
@@ -28,6 +29,12 @@ const { values } = parseArgs({
 });
 
 const steps = Number(values.steps);
+
+/** Shared memory mapped by the process (Linux): where Mesa's lavapipe keeps device buffers. */
+function shmemMiB(): number | null {
+  const m = /RssShmem:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : null;
+}
 const config = loadConfig(values.config!, [`backend=${values.backend}`, ...values.set!]);
 const backend = await initBackend(config.backend);
 const ds = await loadDataset(config, undefined, () => {});
@@ -64,7 +71,7 @@ for (const micro of plan.slice(0, steps)) {
     gpu_used_mib: gpu ? Number((gpu.numBytesUsed / 2 ** 20).toFixed(1)) : null,
     gpu_allocated_mib: gpu ? Number((gpu.numBytesAllocated / 2 ** 20).toFixed(1)) : null,
     gpu_peak_in_use_mib: gpu ? Number((gpu.peakBytesUsed / 2 ** 20).toFixed(1)) : null,
-    rss_mib: Math.round(process.memoryUsage().rss / 2 ** 20), tensors: tf.memory().numTensors,
+    rss_mib: Math.round(process.memoryUsage().rss / 2 ** 20), shmem_mib: shmemMiB(), tensors: tf.memory().numTensors,
   });
 }
 console.log(JSON.stringify({ model: config.model.name, backend: backend.description, max_edges: maxEdges, steps: rows }));

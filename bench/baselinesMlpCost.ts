@@ -35,10 +35,10 @@ for (const hidden of MLP_PAPER_GRID.hidden_layer_sizes) {
   for (const bs of MLP_PAPER_GRID.batch_size) {
     const M = args.pack ? Number(args.pack) : defaultPackSize(F, hidden, bs);
     const jobs = Array.from({ length: M }, (_, m) => job(m));
-    trainMlpPack(data.train.X, data.train.y, hidden, bs, jobs, { max_iter: 1 }); // warm-up
+    await trainMlpPack(data.train.X, data.train.y, hidden, bs, jobs, { max_iter: 1 }); // warm-up
     const epochs = 4;
     const c0 = cpuSeconds();
-    trainMlpPack(data.train.X, data.train.y, hidden, bs, jobs, { max_iter: epochs });
+    await trainMlpPack(data.train.X, data.train.y, hidden, bs, jobs, { max_iter: epochs });
     const ms = ((cpuSeconds() - c0) * 1000) / epochs / M;
     total += (ms * 25 * Number(args.epochs)) / 1000;
     console.log(`${JSON.stringify(hidden).padEnd(20)} P ${String(mlpParamCount(F, hidden)).padStart(6)}  batch ${String(bs).padStart(2)}  pack ${String(M).padStart(2)}  `

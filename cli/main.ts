@@ -2,7 +2,7 @@
 /** The `crystal-gnn` command line: each command parses its arguments and calls into data/, graph/ or train/. */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { InputError } from '../data/errors.js';
+import { DeviceError, InputError } from '../data/errors.js';
 import { cvCommand } from './commands/cv.js';
 import { dataCommand } from './commands/data.js';
 import { evaluateCommand } from './commands/evaluate.js';
@@ -40,12 +40,16 @@ async function main(): Promise<void> {
 }
 
 /** One exit-code convention for every command (README, "Exit status"). */
-const EXIT_CODES = 'Exit status: 0 done; 2 bad input (a CIF, config, checkpoint, run directory, path or argument), each reported as one "error: ..." line; 1 an unexpected failure (a bug: the stack trace is printed).';
+const EXIT_CODES = 'Exit status: 0 done; 2 bad input (a CIF, config, checkpoint, run directory, path or argument), each reported as one "error: ..." line; 3 the GPU device failed or was lost (one "error: ..." line); 1 an unexpected failure (a bug: the stack trace is printed).';
 
 main().catch((err: unknown) => {
   if (err instanceof InputError) {
     process.stderr.write(`error: ${err.message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
     process.exit(2);
+  }
+  if (err instanceof DeviceError) {
+    process.stderr.write(`error: ${err.message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
+    process.exit(3);
   }
   process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exit(1);

@@ -6,3 +6,11 @@
 export class InputError extends Error {
   override name = 'InputError';
 }
+
+/**
+ * The accelerator failed (a WebGPU validation error, out-of-memory, device lost) or a tensor does not fit its
+ * limits. Results computed after it would be wrong, so the run stops; the CLI prints `error: <message>`.
+ */
+export class DeviceError extends Error {
+  override name = 'DeviceError';
+}

@@ -24,6 +24,7 @@ import { Mlp } from './layers/mlp.js';
 import { Module, ModuleList, replicate } from './layers/module.js';
 import { EdgeFlow } from './layers/flow.js';
 import { mixEmbedding } from './layers/occupancy.js';
+import { sumComponents } from './layers/ops.js';
 import { pairDistances, toEdges } from './layers/pairs.js';
 import { GaussianRBF } from './layers/radial.js';
 import { AtomwiseModel } from './atomwiseModel.js';
@@ -102,10 +103,10 @@ export class PaiNNMixing extends Module {
 
   apply(s: PaiNNFeatures): PaiNNFeatures {
     const [v, w] = splitLast(this.muChannelMix.apply(s.mu), 2);
-    const vNorm = tf.sqrt(tf.add(tf.sum(tf.square(v), 1), this.epsilon));
+    const vNorm = tf.sqrt(tf.add(sumComponents(tf.square(v)), this.epsilon));
     const [ass, avv, asv] = splitLast(this.context.apply(tf.concat([s.q, vNorm], 1)), 3);
     return {
-      q: tf.add(s.q, tf.add(ass, tf.mul(asv, tf.sum(tf.mul(v, w), 1)))),
+      q: tf.add(s.q, tf.add(ass, tf.mul(asv, sumComponents(tf.mul(v, w))))),
       mu: tf.add(s.mu, tf.mul(tf.expandDims(avv, 1), w)),
     };
   }

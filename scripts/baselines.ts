@@ -81,7 +81,7 @@ if (only.has('rf')) {
   save();
 }
 if (only.has('mlp')) {
-  const r = runMlpSearch(data, { grid: args.quick ? MLP_QUICK : MLP_PAPER_GRID, seed, log });
+  const r = await runMlpSearch(data, { grid: args.quick ? MLP_QUICK : MLP_PAPER_GRID, seed, log });
   results.mlp = r;
   rows.push(['mlp', r]);
   log(`mlp: ${r.grid.length} sets in ${r.seconds.toFixed(0)} s; best ${JSON.stringify(r.best)}`);

@@ -1,8 +1,10 @@
 /**
  * TF.js backend selection, once per process (docs/backends.md, "one backend module").
  *
- * `auto` takes the first that loads of: `@tensorflow/tfjs-node-gpu` (CUDA), `@tensorflow/tfjs-node`, the wasm
- * backend (SIMD, one thread: docs/backends.md measured it ~16x faster than `cpu` for training), then `cpu`.
+ * `auto` takes the first that loads of: `@tensorflow/tfjs-node-gpu` (CUDA), WebGPU on a hardware adapter
+ * (`webgpu.ts`: Dawn on Vulkan, NVIDIA/AMD drivers), `@tensorflow/tfjs-node`, the wasm backend (SIMD, one thread:
+ * docs/backends.md measured it ~16x faster than `cpu` for training), then `cpu`. A software WebGPU adapter (Mesa's
+ * lavapipe, SwiftShader) is used only when `webgpu` is asked for by name: it is for correctness checks, not speed.
  * The two node packages are optional and imported dynamically, so the project builds without them.
  * Model code never branches on the backend: the custom gradients in `models/layers/ops.ts` run everywhere.
  * Calling `initBackend` again is cheap: packages load once, and an already active backend is kept.
@@ -11,12 +13,16 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../data/errors.js';
+import { describeAdapter, setupWebGPU, type AdapterDescription } from './webgpu.js';
 
-export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export interface BackendInfo {
-  name: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+  name: 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
   description: string;
+  /** The WebGPU adapter (vendor, architecture, limits) when `name` is webgpu. */
+  adapter?: AdapterDescription;
 }
 
 const TFJS_NODE_HINT =
@@ -25,6 +31,7 @@ const TFJS_NODE_HINT =
 let nodePackage: Promise<'tensorflow-gpu' | 'tensorflow' | null> | null = null;
 let wasmLoaded: Promise<boolean> | null = null;
 let active: BackendInfo | null = null;
+let webgpuAdapter: AdapterDescription | null = null;
 
 /** Imports the first TensorFlow C binding that loads; a variable module name keeps tsc from resolving it. */
 function loadNodePackage(): Promise<'tensorflow-gpu' | 'tensorflow' | null> {
@@ -89,7 +96,7 @@ function loadWasm(): Promise<boolean> {
   return wasmLoaded;
 }
 
-async function activate(name: 'tensorflow' | 'wasm' | 'cpu'): Promise<boolean> {
+async function activate(name: 'tensorflow' | 'webgpu' | 'wasm' | 'cpu'): Promise<boolean> {
   if (tf.getBackend() === name && active) return true;
   try {
     if (!(await tf.setBackend(name))) return false;
@@ -109,6 +116,10 @@ async function describe(name: BackendInfo['name']): Promise<BackendInfo> {
     const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
     return { name, description: `wasm (${version}, SIMD ${simd ? 'on' : 'off'}, ${threads ? 'multi' : 'single'}-threaded)` };
   }
+  if (name === 'webgpu') {
+    const adapter = webgpuAdapter ?? undefined;
+    return { name, description: `webgpu (${version}, Dawn on ${adapter ? describeAdapter(adapter) : 'an unknown adapter'})`, adapter };
+  }
   if (name === 'cpu') return { name, description: `cpu (${version}, pure JavaScript: slow, for tests and tiny inputs)` };
   return { name, description: `${name === 'tensorflow-gpu' ? 'TensorFlow C library with CUDA' : 'TensorFlow C library'} (${version})` };
 }
@@ -119,11 +130,19 @@ async function describe(name: BackendInfo['name']): Promise<BackendInfo> {
  */
 export async function initBackend(name: BackendName = 'auto'): Promise<BackendInfo> {
   let chosen: BackendInfo['name'] | null = null;
-  if (name === 'tensorflow' || name === 'auto') {
-    const pkg = await loadNodePackage();
-    if (pkg && (await activate('tensorflow'))) chosen = pkg;
-    else if (name === 'tensorflow') throw new InputError(`backend "tensorflow": neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node loads; ${TFJS_NODE_HINT}`);
+  const pkg = name === 'tensorflow' || name === 'auto' ? await loadNodePackage() : null;
+  if (pkg === 'tensorflow-gpu' && (await activate('tensorflow'))) chosen = pkg;
+  if (!chosen && (name === 'webgpu' || name === 'auto')) {
+    const gpu = await setupWebGPU(name === 'webgpu');
+    if (gpu.ok && (await activate('webgpu'))) {
+      webgpuAdapter = gpu.setup.adapter;
+      chosen = 'webgpu';
+    } else if (name === 'webgpu') {
+      throw new InputError(`backend "webgpu": ${gpu.ok ? 'the TF.js WebGPU backend failed to initialise on the adapter' : gpu.reason}`);
+    }
   }
+  if (!chosen && pkg === 'tensorflow' && (await activate('tensorflow'))) chosen = pkg;
+  if (!chosen && name === 'tensorflow') throw new InputError(`backend "tensorflow": neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node loads; ${TFJS_NODE_HINT}`);
   if (!chosen && (name === 'wasm' || name === 'auto')) {
     if ((await loadWasm()) && (await activate('wasm'))) chosen = 'wasm';
     else if (name === 'wasm') throw new InputError('backend "wasm": @tensorflow/tfjs-backend-wasm failed to load or initialise');

@@ -94,6 +94,11 @@ export class RunDirectory {
     writeFileAtomic(this.path('metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   }
 
+  /** The backend and device the run trains on (for WebGPU: the adapter's vendor, architecture and limits). */
+  writeDevice(info: object): void {
+    writeFileAtomic(this.path('device.json'), `${JSON.stringify(info, null, 2)}\n`);
+  }
+
   appendLog(record: EpochRecord): void {
     appendFileSync(this.path('log.jsonl'), `${JSON.stringify(record)}\n`);
   }

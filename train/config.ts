@@ -11,6 +11,7 @@ import { InputError } from '../data/errors.js';
 import type { GraphSpec } from '../graph/spec.js';
 import { GraphConflict } from '../models/graphNeeds.js';
 import { graphNeeds, modelEntry, modelNames } from '../models/registry.js';
+import { BACKEND_NAMES } from './backend.js';
 
 export const ValidationSchema = z.object({
   /** A fold set of folds.json (e.g. `schnetpack_painn_schnet_seed10_254`), `kfold` for seeded shuffled folds, or `doi_kfold`
@@ -125,7 +126,7 @@ const ModelHeader = z.object({ name: z.string() }).passthrough();
 export const RunSchema = z.object({
   name: z.string().optional(),
   seed: z.number().int().default(42),
-  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  backend: z.enum(BACKEND_NAMES).default('auto'),
   data: DataSchema.default(DataSchema.parse({})),
   graph: GraphSchema.default(GraphSchema.parse({})),
   model: ModelHeader,

@@ -14,7 +14,9 @@ import type { GraphModel } from '../models/model.js';
 import { samplesFor } from '../graph/featurize.js';
 import { buildModel } from '../models/build.js';
 import { modelEntry, modelVersion } from '../models/registry.js';
-import { initBackend } from './backend.js';
+import { activeBackend, initBackend } from './backend.js';
+import { deviceEdgeCap } from './deviceLimits.js';
+import { webgpuSetup } from './webgpu.js';
 import { MODEL_VERSION_KEY, readNormalizer, RunDirectory, toState as toStateMap, trainerStateFile } from './checkpoint.js';
 import { assertSameConfig, readRecordedConfig } from './fingerprint.js';
 import { readSafetensors } from './safetensors.js';
@@ -75,6 +77,13 @@ export async function runTraining(config: RunConfig, opts: TrainRunOptions): Pro
   return trainOnSamples(config, train, val, { ...opts, backend: backend.name });
 }
 
+/** GPU bytes in use and allocated (webgpu) and the process RSS, for the epoch line: flat across epochs. */
+function memoryNote(): string {
+  const mib = (n: number) => `${Math.round(n / 2 ** 20)} MiB`;
+  const gpu = webgpuSetup()?.buffers;
+  return gpu ? `  gpu ${mib(gpu.numBytesUsed)} in use, ${mib(gpu.numBytesAllocated)} allocated  rss ${mib(process.memoryUsage().rss)}` : '';
+}
+
 /** Trains on prepared samples and writes the run directory (the part shared with CV and search). */
 export async function trainOnSamples(
   config: RunConfig, train: GraphSample[], val: GraphSample[], opts: TrainRunOptions & { backend: string },
@@ -89,12 +98,19 @@ export async function trainOnSamples(
   const model = buildModel(config);
   const version = modelVersion(modelEntry(config.model.name)!);
   if (init) formatInitReport(applyInit(model, init.checkpoint, config.init!, config.seed)).forEach((l) => opts.log(l));
+  const cap = await deviceEdgeCap(model, [...train, ...val]);
+  if (cap && cap.maxEdges < config.training.max_edges_per_batch) {
+    // recorded in the run's config.yaml: the micro-batches this run actually used
+    config = { ...config, training: { ...config.training, max_edges_per_batch: cap.maxEdges } };
+    opts.log(`training.max_edges_per_batch = ${cap.maxEdges}: the device binds at most ${(cap.bindingLimit / 2 ** 20).toFixed(0)} MiB per tensor and this model's widest per-edge tensor takes ${Math.round(cap.bytesPerEdge)} bytes per edge`);
+  }
   const trainer = new Trainer(model, config.training, normalizer, config.seed);
   try {
     const keepBest = config.training.keep === 'best' && val.length > 0;
     const resumed = continueRun(run, { config, normalizer, model, trainer, keepBest, validates: val.length > 0 }, opts);
     if (!resumed) {
       run.writeConfig(config);
+      run.writeDevice(activeBackend() ?? { name: opts.backend });
       run.writeNormalizer(normalizer);
       run.rewriteLog([]);
     }
@@ -107,7 +123,7 @@ export async function trainOnSamples(
         run.writeSnapshot(snap);
         run.appendLog(record);
         const v = record.val_mae === undefined ? '' : `  val_loss ${record.val_loss!.toFixed(4)}  val_mae ${record.val_mae.toFixed(3)}`;
-        opts.log(`epoch ${record.epoch}/${config.training.epochs}  train_loss ${record.train_loss.toFixed(4)}${v}  ${record.seconds.toFixed(1)} s`);
+        opts.log(`epoch ${record.epoch}/${config.training.epochs}  train_loss ${record.train_loss.toFixed(4)}${v}  ${record.seconds.toFixed(1)} s${memoryNote()}`);
       },
     });
     if (keepBest && result.bestWeights) model.loadState(result.bestWeights);

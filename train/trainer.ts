@@ -3,7 +3,7 @@
  * Adam/AdamW, LR schedules, clipping, early stopping on the validation loss, best/last weights, and a
  * resumable state written after every epoch.
  *
- * Hot-loop rules (they keep the CUDA backend fast and memory flat): no `dataSync` per step — batch losses
+ * Hot-loop rules (they keep the GPU backends fast and memory flat): no synchronous read (`dataSync`) anywhere — batch losses
  * stay on the device and are read once per epoch; every step runs inside `tf.tidy`, and the tensors that must
  * outlive it (accumulated gradients, loss scalars) are disposed explicitly.
  */
@@ -17,6 +17,7 @@ import type { RunConfig } from './config.js';
 import { lossSum, meanLoss } from './losses.js';
 import { regressionMetrics, type Metrics } from './metrics.js';
 import { Adam, PlateauScheduler, scheduledLr } from './optim.js';
+import { deviceWorkDone } from './webgpu.js';
 
 export type TrainingConfig = RunConfig['training'];
 
@@ -165,7 +166,7 @@ export class Trainer {
     const opt = await this.optimizer.exportState();
     return {
       state: { ...this.state, rng: this.rng.state(), plateau: this.plateau.state(), optimizerStep: opt.step },
-      weights: this.model.stateDict(),
+      weights: await this.model.stateDict(),
       optimizer: opt.tensors,
     };
   }
@@ -229,10 +230,15 @@ export class Trainer {
       if (this.cfg.shuffle) shuffleInPlace(epochOrder, this.rng);
       const plan = planBatches(epochOrder, train, this.cfg.batch_size, this.cfg.max_edges_per_batch);
       const losses: tf.Scalar[] = [];
-      plan.forEach((micro, b) => {
+      let previousStep: Promise<void> | null = null;
+      for (const [b, micro] of plan.entries()) {
         losses.push(this.step(micro.map((m) => m.map((i) => train[i])), variables, micro.reduce((a, m) => a + m.length, 0)));
         hooks.onBatch?.(epoch, b + 1, plan.length);
-      });
+        const done = deviceWorkDone();
+        await previousStep;
+        previousStep = done;
+      }
+      await previousStep;
       const stacked = tf.stack(losses);
       const lossValues = await stacked.data();
       tf.dispose([stacked, ...losses]);
@@ -253,7 +259,7 @@ export class Trainer {
           this.state.bestValLoss = v.loss;
           this.state.bestEpoch = epoch + 1;
           this.state.badEpochs = 0;
-          bestWeights = this.model.stateDict();
+          bestWeights = await this.model.stateDict();
         } else {
           this.state.badEpochs += 1;
         }

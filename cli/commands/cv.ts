@@ -5,7 +5,7 @@
  * scheduler's array job. */
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { initBackend } from '../../train/backend.js';
+import { BACKEND_NAMES, initBackend } from '../../train/backend.js';
 import { loadConfig, type RunConfig } from '../../train/config.js';
 import { cvShardJobs, pendingCvJobs, resolveFolds, runCrossValidation, trainCvFolds } from '../../train/cv.js';
 import { parseShard, retrainAndTestOnce, type Shard } from '../../train/search.js';
@@ -29,7 +29,7 @@ export const cvCommand: CommandModule<object, CvArgs> = {
     .option('folds-from', { type: 'string', describe: 'JSON file of fold sets by entry ID (e.g. folds.json)' })
     .option('folds-key', { type: 'string', describe: 'which fold set of --folds-from (default: the config\'s data.validation.folds)' })
     .option('test', { type: 'boolean', default: false, describe: 'then retrain on all training CIFs (floor(mean fold epochs) − patience) and score the 67 CIF test entries' })
-    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TF.js backend (overrides the config)' })
+    .option('backend', { type: 'string', choices: BACKEND_NAMES, describe: 'TF.js backend (overrides the config)' })
     .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' })
     .option('final', { type: 'string', describe: 'with --test: directory of the retrained model (default OUT/final)' })
     .option('workers', { type: 'number', default: 1, describe: 'train the folds (one process each, at most K at a time) in parallel on this machine' })

@@ -5,7 +5,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { splitEntries } from '../../data/obelix.js';
-import { initBackend } from '../../train/backend.js';
+import { BACKEND_NAMES, initBackend } from '../../train/backend.js';
 import { loadModel, readCheckpoint } from '../../train/load.js';
 import { ensemblePredict, expandRunDirs } from '../../train/ensemble.js';
 import { writeFileAtomic } from '../../train/checkpoint.js';
@@ -28,7 +28,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
     .option('out', { type: 'string', describe: 'write the per-entry predictions here (JSON: id, target, prediction; with an ensemble also each member\'s)' })
     .option('split', { type: 'string', choices: ['test', 'val', 'train'], default: 'test', describe: 'which rows to score: the test CIFs, the run\'s validation fold, or its training rows' })
     .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' })
-    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', describe: 'TF.js backend' }) as Argv<EvaluateArgs>,
+    .option('backend', { type: 'string', choices: BACKEND_NAMES, default: 'auto', describe: 'TF.js backend' }) as Argv<EvaluateArgs>,
   handler: async (args) => {
     if (args.out) checkOutputFile(args.out);
     await initBackend(args.backend as 'auto');

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { InputError } from '../../data/errors.js';
 import type { GraphSample } from '../../graph/batch.js';
-import { initBackend } from '../../train/backend.js';
+import { BACKEND_NAMES, initBackend } from '../../train/backend.js';
 import { loadModel } from '../../train/load.js';
 import { sampleFor } from '../../graph/featurize.js';
 import { predictSamples } from '../../train/trainer.js';
@@ -34,7 +34,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
     .positional('files', { type: 'string', array: true, describe: 'CIF files or directories' })
     .option('run', { type: 'string', describe: 'run directory written by train' })
     .option('model', { type: 'string', describe: 'converted checkpoint directory (config.json + weights.safetensors) or run directory' })
-    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', describe: 'TF.js backend' })
+    .option('backend', { type: 'string', choices: BACKEND_NAMES, default: 'auto', describe: 'TF.js backend' })
     .check((a) => {
       if (!a.run && !a.model) throw new InputError('give --run DIR or --model DIR');
       if (a.run && a.model) throw new InputError(`give --run DIR or --model DIR, not both (--run ${a.run}, --model ${a.model})`);

@@ -1,6 +1,7 @@
 /** `crystal-gnn pretrain`: train on a generic dataset (jsonl / cif_dir, e.g. mp-bandgap-36k) with a random validation split. */
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { BACKEND_NAMES } from '../../train/backend.js';
 import { InputError } from '../../data/errors.js';
 import { loadConfig } from '../../train/config.js';
 import { runTraining } from '../../train/run.js';
@@ -16,7 +17,7 @@ export const pretrainCommand: CommandModule<object, PretrainArgs> = {
     .option('config', { type: 'string', demandOption: true, describe: 'YAML config file (configs/pretrain/*.yaml)' })
     .option('set', { type: 'string', array: true, describe: 'override a key: --set data.limit=2000' })
     .option('out', { type: 'string', describe: 'run directory (default runs/<name>)' })
-    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TF.js backend (overrides the config)' })
+    .option('backend', { type: 'string', choices: BACKEND_NAMES, describe: 'TF.js backend (overrides the config)' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue an interrupted run in --out' }) as Argv<PretrainArgs>,
   handler: async (args) => {
     const overrides = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];

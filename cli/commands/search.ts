@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { initBackend } from '../../train/backend.js';
+import { BACKEND_NAMES, initBackend } from '../../train/backend.js';
 import { loadConfig } from '../../train/config.js';
 import { loadDataset } from '../../train/run.js';
 import { InputError } from '../../data/errors.js';
@@ -32,7 +32,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
     .option('workers', { type: 'number', default: 1, describe: 'run K shards as parallel processes here' })
     .option('resume', { type: 'boolean', default: false, describe: 'skip trials already finished in --out (a rerun with the same config always does; another config is refused)' })
     .option('finish', { type: 'boolean', default: true, describe: 'rank, retrain the best and test when all trials are done' })
-    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TF.js backend (overrides the config)' })
+    .option('backend', { type: 'string', choices: BACKEND_NAMES, describe: 'TF.js backend (overrides the config)' })
     .option('folds-from', { type: 'string', describe: 'JSON file of fold sets by entry ID (e.g. folds.json) for every trial\'s CV' })
     .option('folds-key', { type: 'string', describe: 'which fold set of --folds-from (default: the config\'s data.validation.folds)' })
     .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' }) as Argv<SearchArgs>,

@@ -1,6 +1,6 @@
 /** `crystal-gnn table2 [--models ...] [--mode best|search] [--trials N] [--quick]`: the OBELiX Table 2 report. */
 import type { Argv, CommandModule } from 'yargs';
-import { initBackend } from '../../train/backend.js';
+import { BACKEND_NAMES, initBackend } from '../../train/backend.js';
 import { loadObelix } from '../../data/obelix.js';
 import { BASELINES, GRAPH_MODELS, renderTable2, runTable2 } from '../../train/report/table2.js';
 import { checkOutputDir, ensureDataset } from '../shared.js';
@@ -18,7 +18,7 @@ export const table2Command: CommandModule<object, Table2Args> = {
     .option('trials', { type: 'number', describe: 'trials per model in search mode (paper: 100)' })
     .option('quick', { type: 'boolean', default: false, describe: '2 folds, 2 epochs, 3 trials, small RF grid: minutes on a laptop CPU' })
     .option('out', { type: 'string', default: 'runs/table2', describe: 'output directory (finished parts are reused)' })
-    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', describe: 'TF.js backend' })
+    .option('backend', { type: 'string', choices: BACKEND_NAMES, default: 'auto', describe: 'TF.js backend' })
     .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' })
     .option('workers', { type: 'number', default: 1, describe: 'spread each graph row\'s folds or trials over K processes here (not with --quick)' }) as Argv<Table2Args>,
   handler: async (args) => {

@@ -1,6 +1,7 @@
 /** `crystal-gnn train`: one training run from a YAML config. */
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { BACKEND_NAMES } from '../../train/backend.js';
 import { loadConfig } from '../../train/config.js';
 import { runTraining } from '../../train/run.js';
 import { writeRunPlots } from '../../train/report/runPlots.js';
@@ -16,7 +17,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     .option('config', { type: 'string', demandOption: true, describe: 'YAML config file' })
     .option('set', { type: 'string', array: true, describe: 'override a key: --set training.lr=3e-4' })
     .option('out', { type: 'string', describe: 'run directory (default runs/<name>)' })
-    .option('backend', { type: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], describe: 'TF.js backend (overrides the config)' })
+    .option('backend', { type: 'string', choices: BACKEND_NAMES, describe: 'TF.js backend (overrides the config)' })
     .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its last finished epoch (an error when there is none); without it a run already in --out is continued when its config matches, refused when not' })
     .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' }) as Argv<TrainArgs>,
   handler: async (args) => {

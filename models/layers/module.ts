@@ -82,9 +82,9 @@ export abstract class Module {
   }
 
   /** Registers non-trainable state (BatchNorm running stats, RBF centres); `initialize` restores `value`. */
-  protected buffer(name: string, value: tf.Tensor | { shape: number[]; data: ArrayLike<number> }): tf.Variable {
-    const shape = value instanceof tf.Tensor ? value.shape.slice() : value.shape;
-    const data = value instanceof tf.Tensor ? Float32Array.from(value.dataSync()) : Float32Array.from(value.data);
+  protected buffer(name: string, value: { shape: number[]; data: ArrayLike<number> }): tf.Variable {
+    const shape = value.shape;
+    const data = Float32Array.from(value.data);
     const init = fromValues(data);
     const variable = newVariable(init(shape, constructionRng), shape, false);
     return this.register(name, { variable, kind: 'buffer', torchLinear: false, init });
@@ -165,12 +165,22 @@ export abstract class Module {
     return this;
   }
 
-  /** All weights and buffers in PyTorch layout (kernels transposed to [out, in]). Reads back from the device. */
-  stateDict(): Map<string, StateTensor> {
+  /**
+   * All weights and buffers in PyTorch layout (kernels transposed to [out, in]). Reads back from the device in one
+   * transfer (every weight flattened into one tensor), asynchronously: WebGPU in Node has no synchronous read.
+   */
+  async stateDict(): Promise<Map<string, StateTensor>> {
+    const entries = [...this.namedParameters()];
     const out = new Map<string, StateTensor>();
-    for (const [k, e] of this.namedParameters()) {
+    if (entries.length === 0) return out;
+    const flat = tf.tidy(() => tf.concat(entries.map(([, e]) => tf.reshape(e.variable, [-1]))));
+    const all = (await flat.data()) as Float32Array;
+    flat.dispose();
+    let at = 0;
+    for (const [k, e] of entries) {
       const s = e.variable.shape as number[];
-      const data = e.variable.dataSync() as Float32Array;
+      const data = all.subarray(at, at + e.variable.size);
+      at += e.variable.size;
       out.set(k, { shape: torchShape(e), data: e.torchLinear ? transpose2d(data, s[0], s[1]) : Float32Array.from(data) });
     }
     return out;

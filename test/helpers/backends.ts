@@ -1,7 +1,8 @@
 /**
  * Runs a test suite once per TF.js backend that can load here: `cpu` always, `wasm` and `tensorflow` when their
- * packages resolve. `CRYSTAL_GNN_TEST_BACKENDS=cpu,wasm` narrows the list. The list is decided synchronously so
- * every suite is queued before uvu starts; each suite's `before` hook activates its backend (and fails loudly
+ * packages resolve. `CRYSTAL_GNN_TEST_BACKENDS=cpu,wasm` sets the list; `webgpu` runs only when named there
+ * (files whose reads are async: ops.test.ts), skipped visibly where no adapter exists (helpers/webgpu.ts). The
+ * list is decided at import, so every suite is queued before uvu starts; each suite's `before` hook activates its backend (and fails loudly
  * if that backend does not initialise).
  */
 import { createRequire } from 'node:module';
@@ -9,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { suite, type Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initBackend, type BackendName } from '../../train/backend.js';
+import { webgpuOrSkip } from './webgpu.js';
 
 const require = createRequire(import.meta.url);
 
@@ -21,10 +23,15 @@ function resolves(pkg: string): boolean {
   }
 }
 
-export function testBackends(): Array<'cpu' | 'wasm' | 'tensorflow'> {
-  const env = process.env.CRYSTAL_GNN_TEST_BACKENDS;
-  if (env) return env.split(',').map((s) => s.trim()).filter(Boolean) as Array<'cpu' | 'wasm' | 'tensorflow'>;
-  const out: Array<'cpu' | 'wasm' | 'tensorflow'> = ['cpu'];
+type TestBackend = 'cpu' | 'wasm' | 'tensorflow' | 'webgpu';
+
+const requested = (process.env.CRYSTAL_GNN_TEST_BACKENDS ?? '').split(',').map((s) => s.trim()).filter(Boolean) as TestBackend[];
+// webgpu is only run when asked for; without an adapter its suites are skipped visibly (or fail, in CI)
+const webgpuMissing = requested.includes('webgpu') && !(await webgpuOrSkip(process.argv[1] ?? 'this file'));
+
+export function testBackends(): TestBackend[] {
+  if (requested.length) return requested.filter((b) => b !== 'webgpu' || !webgpuMissing);
+  const out: TestBackend[] = ['cpu'];
   if (resolves('@tensorflow/tfjs-backend-wasm')) out.push('wasm');
   if (resolves('@tensorflow/tfjs-node-gpu') || resolves('@tensorflow/tfjs-node')) out.push('tensorflow');
   return out;
@@ -46,6 +53,30 @@ export function forEachBackend(title: string, define: (test: Test, backend: stri
 export function expectNoLeak<T>(fn: () => T, label = ''): T {
   const before = tf.memory().numTensors;
   const out = fn();
+  const after = tf.memory().numTensors;
+  assert.is(after, before, `tensor leak ${label}: ${after - before} tensors`);
+  return out;
+}
+
+/**
+ * `tf.tidy` for async bodies (host reads are async on webgpu): tensors made inside are disposed at the end, except
+ * those returned. Tests run one at a time, so the engine's single scope stack is not shared with other work.
+ */
+export async function tidyAsync<T extends tf.TensorContainer | void>(fn: () => Promise<T>): Promise<T> {
+  tf.engine().startScope();
+  let out: T | undefined;
+  try {
+    out = await fn();
+    return out;
+  } finally {
+    tf.engine().endScope(out instanceof tf.Tensor ? out : undefined);
+  }
+}
+
+/** `expectNoLeak` for async bodies. */
+export async function expectNoLeakAsync<T>(fn: () => Promise<T>, label = ''): Promise<T> {
+  const before = tf.memory().numTensors;
+  const out = await fn();
   const after = tf.memory().numTensors;
   assert.is(after, before, `tensor leak ${label}: ${after - before} tensors`);
   return out;

@@ -48,28 +48,58 @@ function randomDirection(sizes: number[], rng: () => number): Float64Array[] {
   return parts;
 }
 
-/** The generic check: `evaluate(θ)` returns f at a perturbed point; `theta`/`grad` are flattened per input. */
-function check(theta: Float32Array[], grad: Float32Array[], evaluate: (point: Float32Array[]) => number, opts: GradcheckOptions): GradcheckResult {
+interface Plan {
+  /** The perturbed points θ ± h·v_k, in the order +v_0, −v_0, +v_1, … */
+  points: Float32Array[][];
+  score: (values: number[]) => GradcheckResult;
+}
+
+/** The generic check, in two halves so that f can be evaluated synchronously or not: the points, then the verdict. */
+function plan(theta: Float32Array[], grad: Float32Array[], opts: GradcheckOptions): Plan {
   const { eps = 1e-3, rtol = 1e-2, atol = 1e-6, atolGrad = 1e-4, directions = 3, seed = 'gradcheck' } = opts;
   const rng = seedrandom(String(seed));
   const thetaNorm = Math.sqrt(theta.reduce((a, t) => a + t.reduce((b, x) => b + x * x, 0), 0));
   const gradNorm = Math.sqrt(grad.reduce((a, g) => a + g.reduce((b, x) => b + x * x, 0), 0));
   const h = eps * Math.max(1, thetaNorm);
-  const checks: DirectionCheck[] = [];
-  for (let k = 0; k < directions; k++) {
-    const v = randomDirection(theta.map((t) => t.length), rng);
-    const shifted = (sign: number) => theta.map((t, j) => t.map((x, i) => x + sign * h * v[j][i]));
-    const numeric = (evaluate(shifted(1)) - evaluate(shifted(-1))) / (2 * h);
-    const analytic = grad.reduce((a, g, j) => a + g.reduce((b, x, i) => b + x * v[j][i], 0), 0);
-    const error = Math.abs(numeric - analytic);
-    const tolerance = rtol * Math.max(Math.abs(numeric), Math.abs(analytic)) + atol + atolGrad * gradNorm;
-    checks.push({ numeric, analytic, error, tolerance });
-  }
-  const ok = checks.every((c) => Number.isFinite(c.analytic) && c.error <= c.tolerance);
-  const message = checks
-    .map((c, k) => `direction ${k}: numeric ${c.numeric.toExponential(6)}, analytic ${c.analytic.toExponential(6)}, error ${c.error.toExponential(2)} (tolerance ${c.tolerance.toExponential(2)})`)
-    .join('\n');
-  return { ok, checks, message };
+  const dirs = Array.from({ length: directions }, () => randomDirection(theta.map((t) => t.length), rng));
+  const shifted = (v: Float64Array[], sign: number) => theta.map((t, j) => t.map((x, i) => x + sign * h * v[j][i]));
+  const points = dirs.flatMap((v) => [shifted(v, 1), shifted(v, -1)]);
+  const score = (values: number[]): GradcheckResult => {
+    const checks: DirectionCheck[] = dirs.map((v, k) => {
+      const numeric = (values[2 * k] - values[2 * k + 1]) / (2 * h);
+      const analytic = grad.reduce((a, g, j) => a + g.reduce((b, x, i) => b + x * v[j][i], 0), 0);
+      const error = Math.abs(numeric - analytic);
+      const tolerance = rtol * Math.max(Math.abs(numeric), Math.abs(analytic)) + atol + atolGrad * gradNorm;
+      return { numeric, analytic, error, tolerance };
+    });
+    const ok = checks.every((c) => Number.isFinite(c.analytic) && c.error <= c.tolerance);
+    const message = checks
+      .map((c, k) => `direction ${k}: numeric ${c.numeric.toExponential(6)}, analytic ${c.analytic.toExponential(6)}, error ${c.error.toExponential(2)} (tolerance ${c.tolerance.toExponential(2)})`)
+      .join('\n');
+    return { ok, checks, message };
+  };
+  return { points, score };
+}
+
+function check(theta: Float32Array[], grad: Float32Array[], evaluate: (point: Float32Array[]) => number, opts: GradcheckOptions): GradcheckResult {
+  const p = plan(theta, grad, opts);
+  return p.score(p.points.map(evaluate));
+}
+
+/**
+ * `gradcheck` with asynchronous reads, for any backend (webgpu has no synchronous read in Node): f's gradient and
+ * all perturbed values are computed on the device, then read back in one transfer.
+ */
+export async function gradcheckAsync(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[], opts: GradcheckOptions = {}): Promise<GradcheckResult> {
+  const theta = (await Promise.all(xs.map((x) => x.data()))).map((d) => Float32Array.from(d));
+  const grads = tf.tidy(() => tf.grads(f as (...a: tf.Tensor[]) => tf.Scalar)(xs));
+  const grad = (await Promise.all(grads.map((g) => g.data()))).map((d) => Float32Array.from(d));
+  tf.dispose(grads);
+  const p = plan(theta, grad, opts);
+  const values = tf.tidy(() => tf.stack(p.points.map((point) => tf.reshape(f(...point.map((q, j) => tf.tensor(q, xs[j].shape, 'float32'))), []))));
+  const read = Array.from(await values.data());
+  values.dispose();
+  return p.score(read);
 }
 
 /** Checks ∇f w.r.t. the tensor inputs xs (f must return a scalar: rank 0, or any one-element tensor). */

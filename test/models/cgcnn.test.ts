@@ -100,9 +100,9 @@ function naiveCgcnn(s: State, o: CgcnnOptions, samples: GraphSample[], radius: n
 }
 
 /** Random weights, with non-trivial BatchNorm affine parameters and running statistics. */
-function randomModel(o: CgcnnOptions, radius: number, seed: number): CGCNN {
+async function randomModel(o: CgcnnOptions, radius: number, seed: number): Promise<CGCNN> {
   const model = new CGCNN(o, radius).initialize(seed);
-  const state = model.stateDict();
+  const state = (await model.stateDict());
   let k = 1;
   for (const [name, t] of state) {
     if (!name.includes('.bn')) continue;
@@ -131,11 +131,11 @@ forEachBackend('CGCNN', (test) => {
     }
   });
 
-  function checkAgainstExplicitSlots(k: number, weighted: boolean): void {
+  async function checkAgainstExplicitSlots(k: number, weighted: boolean): Promise<void> {
     const o = options({ atom_fea_len: 5, n_conv: 2, h_fea_len: 4, n_h: 2, max_num_nbr: k });
     const samples = paddedSamples(k);
-    const model = randomModel(o, 3.2, 7);
-    const state = model.stateDict();
+    const model = await randomModel(o, 3.2, 7);
+    const state = (await model.stateDict());
     const batch = collate(samples);
     const g = model.graph(batch);
     assert.is(g.rowWeights !== null, weighted, `K = ${k}: rows weighted`);
@@ -146,7 +146,7 @@ forEachBackend('CGCNN', (test) => {
       expectClose(got, want.y, { atol: 2e-5, rtol: 1e-4, label: `K = ${k}, ${training ? 'training' : 'eval'}` });
       if (training) {
         const rm = Array.from(state.get('convs.0.bn1.running_mean')!.data);
-        const after = model.stateDict().get('convs.0.bn1.running_mean')!.data;
+        const after = (await model.stateDict()).get('convs.0.bn1.running_mean')!.data;
         expectClose(after, rm.map((v, c) => 0.9 * v + 0.1 * want.bn1Mean[c]), { atol: 1e-5, rtol: 1e-4, label: `K = ${k}: bn1 running mean` });
       }
     }
@@ -154,9 +154,9 @@ forEachBackend('CGCNN', (test) => {
     model.dispose();
   }
 
-  test('conv layer gradients (weights and input features, training-mode BatchNorm) match finite differences', () => {
+  test('conv layer gradients (weights and input features, training-mode BatchNorm) match finite differences', async () => {
     const o = options({ atom_fea_len: 4, n_conv: 1, max_num_nbr: 6 });
-    const model = randomModel(o, 3.2, 3);
+    const model = await randomModel(o, 3.2, 3);
     const conv = model.representation.convs.at(0) as ConvLayer;
     const batch = collate(paddedSamples());
     const g: CgcnnGraph = model.graph(batch);
@@ -170,8 +170,8 @@ forEachBackend('CGCNN', (test) => {
     model.dispose();
   });
 
-  test('a training step leaves no tensors behind', () => {
-    const model = randomModel(options({ atom_fea_len: 4, n_conv: 2, h_fea_len: 3 }), 3.2, 1);
+  test('a training step leaves no tensors behind', async () => {
+    const model = await randomModel(options({ atom_fea_len: 4, n_conv: 2, h_fea_len: 3 }), 3.2, 1);
     const batch = collate(paddedSamples());
     const vars = [...model.trainableVariables().values()];
     expectNoLeak(() => tf.tidy(() => {
@@ -218,10 +218,10 @@ forEachBackend('CGCNN pretrained parity', (test) => {
 });
 
 forEachBackend('CGCNN structure', (test) => {
-  test('parameter counts: pretrained shape 96,641 (+1,536 running stats = 98,177 tensors in the checkpoint), defaults 80,833', () => {
+  test('parameter counts: pretrained shape 96,641 (+1,536 running stats = 98,177 tensors in the checkpoint), defaults 80,833', async () => {
     const pre = new CGCNN(options({ atom_fea_len: 64, n_conv: 4, h_fea_len: 32, n_h: 1 }), 8);
     assert.is(pre.countParameters(), 96641);
-    const all = [...pre.stateDict().values()].reduce((a, t) => a + t.data.length, 0);
+    const all = [...(await pre.stateDict()).values()].reduce((a, t) => a + t.data.length, 0);
     assert.is(all, 98177);
     pre.dispose();
     const dflt = modelEntry('cgcnn')!.build(CgcnnOptions.parse({ name: 'cgcnn' }), { cutoff: 8, seed: 1 }) as CGCNN;
@@ -229,12 +229,12 @@ forEachBackend('CGCNN structure', (test) => {
     dflt.dispose();
   });
 
-  test('state-dict keys are upstream names', () => {
+  test('state-dict keys are upstream names', async () => {
     const m = new CGCNN(options({ atom_fea_len: 4, n_conv: 2, h_fea_len: 3, n_h: 2 }), 8);
-    const keys = [...m.stateDict().keys()];
+    const keys = [...(await m.stateDict()).keys()];
     for (const k of ['embedding.weight', 'embedding.bias', 'convs.0.fc_full.weight', 'convs.1.bn1.running_mean', 'convs.1.bn2.running_var',
       'conv_to_fc.weight', 'fcs.0.weight', 'fcs.0.bias', 'fc_out.weight', 'fc_out.bias']) assert.ok(keys.includes(k), k);
-    assert.equal(m.stateDict().get('convs.0.fc_full.weight')!.shape, [8, 2 * 4 + 41]);
+    assert.equal((await m.stateDict()).get('convs.0.fc_full.weight')!.shape, [8, 2 * 4 + 41]);
     assert.is([...m.representation.namedParameters().keys()].filter((k) => k.startsWith('conv_to_fc')).length, 0);
     assert.equal([...m.head.namedParameters().keys()].sort(), ['conv_to_fc.bias', 'conv_to_fc.weight', 'fc_out.bias', 'fc_out.weight', 'fcs.0.bias', 'fcs.0.weight']);
     m.dispose();

@@ -26,11 +26,11 @@ interface Trace { denormalised_eV_per_atom: number; n_bonds: number; n_triplets:
 const trace = (): Record<string, Record<string, Trace>> => JSON.parse(readFileSync(requireShared(join(DIR, 'debug-trace.json')), 'utf8'));
 
 /** The pretrained model with one triplet convention. */
-function pretrained(convention: 'current' | 'legacy'): { model: M3GNet; predict: (file: string) => Promise<number> } {
+async function pretrained(convention: 'current' | 'legacy'): Promise<{ model: M3GNet; predict: (file: string) => Promise<number> }> {
   const loaded = loadModel(requireShared(DIR));
   const base = loaded.model as M3GNet;
   const model = new M3GNet({ ...base.options, three_body_convention: convention }, 5);
-  model.loadState(base.stateDict());
+  model.loadState((await base.stateDict()));
   base.dispose();
   const predict = async (file: string): Promise<number> => {
     const s = sampleFromCif(requireShared(join(KNOWN, `${file}.cif`)), loaded.config.spec);
@@ -41,7 +41,7 @@ function pretrained(convention: 'current' | 'legacy'): { model: M3GNet; predict:
 
 forEachBackend('M3GNet pretrained (MP-2018.6.1-Eform)', (test) => {
   test('current convention: CsCl −2.220 and unrelaxed SrTiO3 −2.240 eV/atom (numpy reference to 1e-4)', async () => {
-    const { model, predict } = pretrained('current');
+    const { model, predict } = await pretrained('current');
     const cscl = await predict('CsCl_matgl_example');
     expectClose([cscl], [trace().CsCl.current.denormalised_eV_per_atom], { atol: 1e-4, rtol: 0, label: 'CsCl' });
     assert.ok(Math.abs(cscl - -2.220) < 5e-4, `CsCl ${cscl} vs matgl's printed -2.220`);
@@ -51,7 +51,7 @@ forEachBackend('M3GNet pretrained (MP-2018.6.1-Eform)', (test) => {
   });
 
   test('legacy convention: LiFePO4 −2.5489 eV/atom; SrTiO3 a=4.5 −2.2512 (the conventions differ by 0.011)', async () => {
-    const { model, predict } = pretrained('legacy');
+    const { model, predict } = await pretrained('legacy');
     const lfp = await predict('LiFePO4_pymatgen_test');
     expectClose([lfp], [trace().LiFePO4.legacy_triplets.denormalised_eV_per_atom], { atol: 1e-4, rtol: 0, label: 'LiFePO4' });
     expectClose([await predict('SrTiO3_unrelaxed_a4.5_matgl_example')], [-2.2512], { atol: 1e-4, rtol: 0, label: 'SrTiO3 legacy' });
@@ -88,10 +88,10 @@ forEachBackend('M3GNet', (test) => {
     model.dispose();
   });
 
-  test('the two triplet conventions differ on a low-symmetry cell, and a batch equals its crystals one by one', () => {
+  test('the two triplet conventions differ on a low-symmetry cell, and a batch equals its crystals one by one', async () => {
     const a = new M3GNet(tiny(), 4).initialize(5);
     const b = new M3GNet(tiny({ three_body_convention: 'legacy' }), 4);
-    b.loadState(a.stateDict());
+    b.loadState((await a.stateDict()));
     const s1 = sampleOf(smallCrystal(), 4, 3.5);
     const s2 = sampleOf({ ...smallCrystal(), id: 'li', numbers: Int32Array.from([3, 3, 8, 8]) }, 4, 3.5);
     const run = (m: M3GNet, s: GraphSample[]): number[] => {

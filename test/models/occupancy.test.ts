@@ -130,10 +130,10 @@ for (const [name, build] of MODELS) {
     m.dispose();
   });
 
-  test(`${name}: a site split 50/50 between Li and Na acts as one species whose embedding is their average`, () => {
+  test(`${name}: a site split 50/50 between Li and Na acts as one species whose embedding is their average`, async () => {
     const m = build();
     const key = 'representation.embedding.weight';
-    const state = m.stateDict();
+    const state = (await m.stateDict());
     const table = state.get(key)!;
     const f = table.shape[1];
     for (let k = 0; k < f; k++) table.data[99 * f + k] = 0.5 * (table.data[3 * f + k] + table.data[11 * f + k]);
@@ -234,7 +234,7 @@ for (const readout of ['set2set', 'weighted_atom', 'reduce_atom'] as const) {
   });
 }
 
-test('m3gnet: ordered round = weighted; 50/50 = average embedding row; vanishing site vanishes; supercell-invariant', () => {
+test('m3gnet: ordered round = weighted; 50/50 = average embedding row; vanishing site vanishes; supercell-invariant', async () => {
   const GRAPH: GraphOptions = { cutoff: CUTOFF, threebody_cutoff: 3.5 };
   const m = new M3GNet(M3GNetOptions.parse({
     name: 'm3gnet', element_types: ['Li', 'O', 'Na', 'Cl', 'Es'], dim_node_embedding: 6, dim_edge_embedding: 5, units: 4, nblocks: 2,
@@ -242,7 +242,7 @@ test('m3gnet: ordered round = weighted; 50/50 = average embedding row; vanishing
   }), CUTOFF).initialize(3);
   const round = predict(m, [roundSample(ordered(), GRAPH)]);
   expectClose(predict(m, [forceOccupancy(weightedSample(ordered(), GRAPH))]), round, { atol: 1e-6, rtol: 1e-5 });
-  const state = m.stateDict();
+  const state = (await m.stateDict());
   const table = state.get('embedding.layer_node_embedding.weight')!;
   const f = table.shape[1];
   for (let k = 0; k < f; k++) table.data[4 * f + k] = 0.5 * (table.data[k] + table.data[2 * f + k]); // Es = (Li + Na) / 2

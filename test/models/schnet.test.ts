@@ -72,14 +72,14 @@ test('finite-difference gradients of a tiny SchNet (all weights)', () => {
   model.dispose();
 });
 
-test('save -> load gives identical predictions (run directory round trip)', () => {
+test('save -> load gives identical predictions (run directory round trip)', async () => {
   const model = tiny();
   const dir = mkdtempSync(join(tmpdir(), 'schnet-run-'));
   const run = new RunDirectory(dir);
   const config = validateConfig({ ...RunSchema.parse({ model: { name: 'schnet' } }), graph: { cutoff: 4 }, model: { name: 'schnet', n_atom_basis: 8, n_interactions: 2, n_rbf: 6 } }, 'test');
   run.writeConfig(config);
   run.writeNormalizer({ mode: 'none', mean: 0, std: 1 });
-  run.writeWeights(model.stateDict());
+  run.writeWeights((await model.stateDict()));
   const atoms = smallCrystal();
   const before = predictAtoms(model, [atoms], { cutoff: 4 });
   const loaded = loadModel(dir);
@@ -89,10 +89,11 @@ test('save -> load gives identical predictions (run directory round trip)', () =
   loaded.model.dispose();
 });
 
-test('a checkpoint of another shape is refused naming the key and both shapes', () => {
+test('a checkpoint of another shape is refused naming the key and both shapes', async () => {
   const model = new SchNet(SchNetOptions.parse({ name: 'schnet', n_atom_basis: 16, n_interactions: 3 }), 5);
   const { model: ref } = loadModel(join(referenceDir, 'schnet'));
-  assert.throws(() => model.loadState(ref.stateDict()), /representation\.embedding\.weight.*\[100, 80\].*\[100, 16\]/);
+  const refState = await ref.stateDict();
+  assert.throws(() => model.loadState(refState), /representation\.embedding\.weight.*\[100, 80\].*\[100, 16\]/);
   model.dispose();
   ref.dispose();
 });

@@ -47,9 +47,9 @@ forEachBackend('SO3Net', (test) => {
     assert.equal(config.model.element_types, expected);
   });
 
-  test('state-dict keys and shapes are MatGL\'s; the padding row is zero', () => {
+  test('state-dict keys and shapes are MatGL\'s; the padding row is zero', async () => {
     const m = tiny({ lmax: 2 });
-    const sd = m.stateDict();
+    const sd = (await m.stateDict());
     const shape = (k: string) => sd.get(k)?.shape;
     assert.equal(shape('embedding.weight'), [5, 4]);
     assert.equal(shape('so3convs.1.filternet.layers.0.weight'), [12, 3]);
@@ -62,7 +62,7 @@ forEachBackend('SO3Net', (test) => {
     assert.is(m.representation.countParameters() + m.head.countParameters(), m.countParameters());
     m.dispose();
     const w = tiny({ readout_type: 'weighted_atom' });
-    const wsd = w.stateDict();
+    const wsd = (await w.stateDict());
     assert.equal(wsd.get('readout.mlp.layers.2.weight')?.shape, [3, 3]);
     assert.equal(wsd.get('readout.weight.0.weight')?.shape, [1, 4]);
     assert.equal(wsd.get('final_layer.layers.0.weight')?.shape, [3, 3]);

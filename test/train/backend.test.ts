@@ -88,4 +88,23 @@ test('asking for tensorflow without the node packages is an InputError with the 
   assert.is(tf.getBackend(), 'wasm');
 });
 
+test('webgpu by name: the adapter is described with its limits; auto never takes a software adapter', async () => {
+  let info;
+  try {
+    info = await initBackend('webgpu');
+  } catch (e) {
+    assert.instance(e, InputError);
+    assert.match((e as Error).message, /backend "webgpu": /);
+    console.log(`webgpu unavailable here: ${(e as Error).message}`);
+    return;
+  }
+  assert.is(info.name, 'webgpu');
+  assert.ok(info.adapter && info.adapter.limits.maxStorageBufferBindingSize >= 2 ** 27, 'the adapter\'s own limits were requested');
+  assert.match(info.description, /limits: storage binding \d+ MiB/);
+  if (info.adapter.software) {
+    const auto = await initBackend('auto');
+    assert.ok(auto.name !== 'webgpu', `auto chose ${auto.name} over a software adapter`);
+  }
+});
+
 test.run();

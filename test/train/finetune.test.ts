@@ -48,13 +48,13 @@ const painn = { name: 'painn', n_atom_basis: 8, n_interactions: 2, n_rbf: 6 };
 const schnet = { name: 'schnet', n_atom_basis: 8, n_interactions: 1, n_rbf: 6 };
 
 /** A "pretrained" run directory: a seeded model of `cfg` written as a run (config, normaliser, weights). */
-function pretrainedRun(cfg: RunConfig, seed = 99): { dir: string; weights: Map<string, StateTensor> } {
+async function pretrainedRun(cfg: RunConfig, seed = 99): Promise<{ dir: string; weights: Map<string, StateTensor> }> {
   const dir = mkdtempSync(join(tmpdir(), 'pretrained-'));
   const model = buildModel(cfg).initialize(seed);
   const run = new RunDirectory(dir);
   run.writeConfig(cfg);
   run.writeNormalizer({ mode: 'mean', mean: 1, std: 1 });
-  const weights = model.stateDict();
+  const weights = (await model.stateDict());
   run.writeWeights(weights);
   model.dispose();
   return { dir, weights };
@@ -81,10 +81,10 @@ test.before(async () => {
 });
 
 test('freeze: [representation] + reset_head: representation loaded and unchanged by training, head re-initialised and trained', async () => {
-  const { dir, weights } = pretrainedRun(config(painn));
+  const { dir, weights } = await pretrainedRun(config(painn));
   const cfg = config(painn, { init: { from: dir, freeze: ['representation'], reset_head: true } });
   const { model, report } = finetuned(cfg);
-  const before = model.stateDict();
+  const before = (await model.stateDict());
   const repKeys = [...before.keys()].filter((k) => k.startsWith('representation.'));
   const headKeys = [...before.keys()].filter((k) => k.startsWith('output_modules.0.'));
   assert.ok(repKeys.length > 5 && headKeys.length === 4);
@@ -99,11 +99,11 @@ test('freeze: [representation] + reset_head: representation loaded and unchanged
   assert.match(formatInitReport(report)[0], /tensors loaded, 4 skipped, 4 re-initialised, 0 not in the checkpoint/);
   // reset_head is seeded: a second fine-tune starts from the same head
   const again = finetuned(cfg);
-  for (const k of headKeys) assert.ok(equal(again.model.stateDict().get(k)!, before.get(k)!), `${k} reproducible`);
+  for (const k of headKeys) assert.ok(equal((await again.model.stateDict()).get(k)!, before.get(k)!), `${k} reproducible`);
   again.model.dispose();
 
   await oneEpoch(model, cfg, dataset());
-  const after = model.stateDict();
+  const after = (await model.stateDict());
   for (const k of repKeys) assert.ok(equal(after.get(k)!, before.get(k)!), `frozen ${k} changed`);
   for (const k of headKeys) assert.not.ok(equal(after.get(k)!, before.get(k)!), `trained ${k} did not change`);
   model.dispose();
@@ -120,7 +120,7 @@ test('a frozen representation is computed once per structure: cached epochs trai
   ];
   for (const { arch, extra, data } of cases) {
     const features = data.features ? { data: { ...RunSchema.parse({ model: arch }).data, dataset: 'obelix', graph_features: ['z'] } } : {};
-    const { dir } = pretrainedRun(config(arch, { ...extra, ...features }));
+    const { dir } = await pretrainedRun(config(arch, { ...extra, ...features }));
     const frozen = config(arch, { ...extra, ...features, init: { from: dir, freeze: ['representation'], reset_head: true }, training: { ...config(arch).training, epochs: 3 } });
     const cached = finetuned(frozen).model;
     const plain = finetuned(frozen).model;
@@ -129,7 +129,7 @@ test('a frozen representation is computed once per structure: cached epochs trai
     const samples = dataset(7, data);
     const reloadEveryForward = plain as GraphModel & { forward: GraphModel['forward'] };
     const original = reloadEveryForward.forward.bind(plain);
-    const state = plain.stateDict();
+    const state = (await plain.stateDict());
     const representationKeys = keysOf(plain, plain.representation);
     let forwards = 0;
     reloadEveryForward.forward = (batch, training) => {
@@ -140,8 +140,8 @@ test('a frozen representation is computed once per structure: cached epochs trai
     await oneEpoch(cached, frozen, samples);
     await oneEpoch(plain, frozen, samples);
     assert.ok(forwards > 0);
-    const a = cached.stateDict();
-    const b = plain.stateDict();
+    const a = (await cached.stateDict());
+    const b = (await plain.stateDict());
     let changed = 0;
     for (const [k, v] of a) {
       assert.ok(v.data.every((x, i) => Math.abs(x - b.get(k)!.data[i]) <= 1e-6 * (1 + Math.abs(x))), `${arch.name} ${k}`);
@@ -153,9 +153,9 @@ test('a frozen representation is computed once per structure: cached epochs trai
   }
 });
 
-test('the frozen-feature cache is emptied when weights are loaded', () => {
-  const { dir } = pretrainedRun(config(schnet));
-  const other = pretrainedRun(config(schnet), 123);
+test('the frozen-feature cache is emptied when weights are loaded', async () => {
+  const { dir } = await pretrainedRun(config(schnet));
+  const other = (await pretrainedRun(config(schnet), 123));
   const cfg = config(schnet, { init: { from: dir, freeze: ['representation'], reset_head: false } });
   const { model } = finetuned(cfg);
   const samples = dataset(2);
@@ -181,22 +181,22 @@ test('the frozen-feature cache is emptied when weights are loaded', () => {
 });
 
 test('freeze: [] and reset_head: false: everything loaded, everything trains', async () => {
-  const { dir, weights } = pretrainedRun(config(painn));
+  const { dir, weights } = await pretrainedRun(config(painn));
   const cfg = config(painn, { init: { from: dir, freeze: [], reset_head: false } });
   const { model, report } = finetuned(cfg);
-  const before = model.stateDict();
+  const before = (await model.stateDict());
   for (const [k, t] of before) assert.ok(equal(t, weights.get(k)!), k);
   assert.is(report.loaded.length, before.size);
   assert.is(report.frozenParameters, 0);
   await oneEpoch(model, cfg, dataset());
-  const after = model.stateDict();
+  const after = (await model.stateDict());
   const changed = [...before.keys()].filter((k) => !equal(before.get(k)!, after.get(k)!));
   assert.ok(changed.some((k) => k.startsWith('representation.')) && changed.some((k) => k.startsWith('output_modules.')));
   model.dispose();
 });
 
-test('mismatched checkpoints are clear errors: another architecture, another width, another cutoff', () => {
-  const { dir } = pretrainedRun(config(painn));
+test('mismatched checkpoints are clear errors: another architecture, another width, another cutoff', async () => {
+  const { dir } = await pretrainedRun(config(painn));
   const init = { init: { from: dir, freeze: ['representation'], reset_head: true } };
   throwsInputError(() => resolveInit(config(schnet, init)), dir, "'painn' model", "model.name is 'schnet'");
   const wide = config({ ...painn, n_atom_basis: 16 }, init);
@@ -208,8 +208,8 @@ test('mismatched checkpoints are clear errors: another architecture, another wid
   throwsInputError(() => resolveInit(config(painn, { init: { from: join(dir, 'nope') } })), 'neither a run directory');
 });
 
-test('freezing a representation the checkpoint does not cover is refused', () => {
-  const { dir } = pretrainedRun(config(schnet));
+test('freezing a representation the checkpoint does not cover is refused', async () => {
+  const { dir } = await pretrainedRun(config(schnet));
   const cfg = config({ ...schnet, n_interactions: 2 }, { init: { from: dir, freeze: ['representation'], reset_head: true } });
   const r = resolveInit(cfg);
   const model = buildModel(r.config);
@@ -217,8 +217,8 @@ test('freezing a representation the checkpoint does not cover is refused', () =>
   model.dispose();
 });
 
-test('element table: kept from the checkpoint; an element it lacks is an error naming it', () => {
-  const { dir } = pretrainedRun(config(m3gnet, { graph: { cutoff: 3.5, threebody_cutoff: 3 } }));
+test('element table: kept from the checkpoint; an element it lacks is an error naming it', async () => {
+  const { dir } = await pretrainedRun(config(m3gnet, { graph: { cutoff: 3.5, threebody_cutoff: 3 } }));
   const cfg = config({ ...m3gnet, element_types: ['H', 'Li'] }, { graph: { cutoff: 3.5, threebody_cutoff: 3 }, init: { from: dir } });
   const lines: string[] = [];
   const r = resolveInit(cfg, (l) => lines.push(l));

@@ -165,10 +165,10 @@ function r2(pred: ArrayLike<number>, offset: number, y: readonly number[], rows:
  * job, its predictions on `evalRows`. `X` holds all rows any job refers to; `y[i]` is read only
  * for training rows. Uses the active TF.js backend.
  */
-export function trainMlpPack(
+export async function trainMlpPack(
   X: readonly (readonly number[])[], y: readonly number[], hidden: readonly number[], batchSize: number,
   jobs: readonly MlpJob[], options: MlpPackOptions = {},
-): MlpJobResult[] {
+): Promise<MlpJobResult[]> {
   const s: MlpSettings = { ...MLP_DEFAULTS, ...options };
   const F = X[0].length;
   const lay = layout(F, hidden);
@@ -228,23 +228,23 @@ export function trainMlpPack(
   };
 
   /** Predictions of parameters `p` for each member's `rowsOf` rows, read back to the host. */
-  const predictRows = (p: tf.Tensor3D[], rowsOf: (st: JobState) => readonly number[]): { data: Float32Array; width: number } => {
+  const predictRows = async (p: tf.Tensor3D[], rowsOf: (st: JobState) => readonly number[]): Promise<{ data: Float32Array; width: number }> => {
     const width = Math.max(1, ...members.map((j) => rowsOf(states[j]).length));
     const out = tf.tidy(() => {
       const acts = forward(stackRows(rowsOf, width), p);
       return acts[acts.length - 1];
     });
-    const data = out.dataSync() as Float32Array;
+    const data = (await out.data()) as Float32Array;
     out.dispose();
     return { data, width };
   };
 
   /** Records results of the members in `done` (pack rows) from the restored weights. */
-  const finalize = (done: number[]): void => {
+  const finalize = async (done: number[]): Promise<void> => {
     if (done.length === 0) return;
     const source = s.early_stopping ? best : params;
-    const { data, width } = predictRows(source, (st) => st.job.evalRows);
-    const host = options.keepParams ? source.map((t) => t.dataSync() as Float32Array) : undefined;
+    const { data, width } = await predictRows(source, (st) => st.job.evalRows);
+    const host = options.keepParams ? (await Promise.all(source.map((t) => t.data()))) as Float32Array[] : undefined;
     for (const m of done) {
       const st = states[members[m]];
       let flat: Float32Array | undefined;
@@ -334,7 +334,7 @@ export function trainMlpPack(
 
     // End of epoch: hold-out R², best-weight bookkeeping, stopping.
     if (s.early_stopping) {
-      const { data, width } = predictRows(params, (st) => st.valRows);
+      const { data, width } = await predictRows(params, (st) => st.valRows);
       const improved = new Float32Array(M);
       members.forEach((j, m) => {
         const st = states[j];
@@ -360,7 +360,7 @@ export function trainMlpPack(
       for (const j of members) if (states[j].running) states[j].epochs = epoch;
     }
     if (epoch === s.max_iter) for (const j of members) states[j].running = false;
-    finalize(members.map((j, m) => (!states[j].running && !states[j].result ? m : -1)).filter((m) => m >= 0));
+    await finalize(members.map((j, m) => (!states[j].running && !states[j].result ? m : -1)).filter((m) => m >= 0));
     options.onEpoch?.(epoch, members.filter((j) => states[j].running).length);
 
     // Drop finished models once they are at least half the pack, so they stop costing compute.
@@ -376,7 +376,7 @@ export function trainMlpPack(
       members = keep.map((m) => members[m]);
     }
   }
-  finalize(members.map((j, m) => (states[j].result ? -1 : m)).filter((m) => m >= 0));
+  await finalize(members.map((j, m) => (states[j].result ? -1 : m)).filter((m) => m >= 0));
   tf.dispose([...params, ...mom, ...vel, ...best]);
   return states.map((st) => st.result!);
 }
@@ -435,7 +435,7 @@ export interface MlpGridResult extends GridResult<MlpParams> {
  * size trained together), best by mean CV MAE, refit on all training rows (with its own internal
  * 10 % hold-out, as sklearn), test MAE on all test rows and on those with a CIF.
  */
-export function runMlpSearch(data: TabularData, opts: MlpSearchOptions = {}): Omit<BaselineResult<MlpParams>, 'grid'> & { grid: MlpGridResult[] } {
+export async function runMlpSearch(data: TabularData, opts: MlpSearchOptions = {}): Promise<Omit<BaselineResult<MlpParams>, 'grid'> & { grid: MlpGridResult[] }> {
   const start = performance.now();
   const gridSpace = opts.grid ?? MLP_PAPER_GRID;
   const seed = opts.seed ?? 0;
@@ -468,7 +468,7 @@ export function runMlpSearch(data: TabularData, opts: MlpSearchOptions = {}): Om
     let epochs = 0;
     for (let k = 0; k < jobs.length; k += size) {
       const pack = jobs.slice(k, k + size);
-      const results = trainMlpPack(X, y, hidden, bs, pack.map((j) => j.job), settings);
+      const results = await trainMlpPack(X, y, hidden, bs, pack.map((j) => j.job), settings);
       results.forEach((r, q) => {
         const { point, fold, job } = pack[q];
         foldMae[point][fold] = meanAbsoluteError(r.predictions, job.evalRows.map((row) => y[row]));
@@ -485,7 +485,7 @@ export function runMlpSearch(data: TabularData, opts: MlpSearchOptions = {}): Om
   }));
   const best = selectBest(grid);
   const testRows = data.test.y.map((_, i) => nTrain + i);
-  const [refit] = trainMlpPack(X, y, best.params.hidden_layer_sizes, best.params.batch_size, [{
+  const [refit] = await trainMlpPack(X, y, best.params.hidden_layer_sizes, best.params.batch_size, [{
     trainRows: Array.from({ length: nTrain }, (_, i) => i), evalRows: testRows,
     learningRate: best.params.learning_rate_init, seed: jobSeed(points.length, 0),
   }], settings);

@@ -207,7 +207,7 @@ function writePlots(dir: string, model: string, testMae: number): void {
   if (series.length) writeFileAtomic(join(dir, 'learning-curves.svg'), lineChart(`${model}: validation MAE per epoch`, series, 'epoch', 'validation MAE (log10 S/cm)', { integerX: true }));
 }
 
-function baselineRows(ds: ObelixDataset, models: string[], quick: boolean, log: Log): Table2Row[] {
+async function baselineRows(ds: ObelixDataset, models: string[], quick: boolean, log: Log): Promise<Table2Row[]> {
   const rows: Table2Row[] = [];
   const folds = foldsFromIds(paperFolds('rf_mlp_full_478', ds), splitEntries(ds, 'train').map((e) => e.id), 'rf_mlp_full_478');
   if (models.includes('experiment')) {
@@ -225,7 +225,7 @@ function baselineRows(ds: ObelixDataset, models: string[], quick: boolean, log: 
   }
   if (models.includes('mlp')) {
     const grid = quick ? { hidden_layer_sizes: [[64, 64]], learning_rate_init: [0.01], batch_size: [32] } : MLP_PAPER_GRID;
-    const r = runMlpSearch(obelixTabular(ds), { grid, log, ...(quick ? { max_iter: 50 } : {}) });
+    const r = await runMlpSearch(obelixTabular(ds), { grid, log, ...(quick ? { max_iter: 50 } : {}) });
     rows.push({ model: 'mlp', kind: 'baseline', cv_mae: r.cvMae, cv_sd: r.cvSd, test_mae: r.testMae, test_mae_cif: r.testMaeCif, seconds: r.seconds, detail: JSON.stringify(r.best) });
   }
   return rows;
@@ -261,7 +261,7 @@ export async function runTable2(ds: ObelixDataset, opts: Table2Options): Promise
   mkdirSync(opts.out, { recursive: true });
   const unknown = opts.models.filter((m) => !GRAPH_MODELS.includes(m) && !BASELINES.includes(m));
   if (unknown.length) throw new InputError(`table2: unknown model(s) ${unknown.join(', ')} (valid: ${[...BASELINES, ...GRAPH_MODELS].join(', ')})`);
-  const rows = baselineRows(ds, opts.models, opts.quick, opts.log);
+  const rows = await baselineRows(ds, opts.models, opts.quick, opts.log);
   const graphModels = opts.models.filter((m) => GRAPH_MODELS.includes(m));
   const graphDs = opts.quick && graphModels.length ? quickDataset(ds) : ds;
   for (const model of graphModels) rows.push(await graphRow(graphDs, model, opts));

@@ -119,9 +119,9 @@ forEachBackend('BatchNorm1d', (test) => {
     split.dispose();
   });
 
-  test('state dict keys and shapes are PyTorch BatchNorm1d', () => {
+  test('state dict keys and shapes are PyTorch BatchNorm1d', async () => {
     const bn = new BatchNorm1d(4);
-    assert.equal([...bn.stateDict().keys()], ['weight', 'bias', 'running_mean', 'running_var']);
+    assert.equal([...(await bn.stateDict()).keys()], ['weight', 'bias', 'running_mean', 'running_var']);
     assert.is(bn.countParameters(), 8, 'running stats are buffers');
     bn.dispose();
   });

@@ -49,9 +49,9 @@ forEachBackend('cutoff', (t) => {
     tf.dispose([d, edge]);
   });
 
-  t('CosineCutoff module: buffer `cutoff` [1], same values, a loaded r_c takes effect', () => {
+  t('CosineCutoff module: buffer `cutoff` [1], same values, a loaded r_c takes effect', async () => {
     const c = new CosineCutoff(5);
-    assert.equal([...c.stateDict()].map(([k, v]) => [k, v.shape, Array.from(v.data)]), [['cutoff', [1], [5]]]);
+    assert.equal([...(await c.stateDict())].map(([k, v]) => [k, v.shape, Array.from(v.data)]), [['cutoff', [1], [5]]]);
     assert.is(c.countParameters(), 0);
     expectNoLeak(() => tf.tidy(() => {
       const d = tf.tensor1d(ref.d);

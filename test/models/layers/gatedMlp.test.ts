@@ -8,9 +8,9 @@ const silu = (x: number): number => x / (1 + Math.exp(-x));
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 forEachBackend('GatedMlp', (test) => {
-  test('one bias-free layer: SiLU(x·A) ⊙ σ(x·G), hand-computed', () => {
+  test('one bias-free layer: SiLU(x·A) ⊙ σ(x·G), hand-computed', async () => {
     const m = new GatedMlp([2, 1], false);
-    assert.equal([...m.stateDict().keys()], ['layers.0.weight', 'gates.0.weight']);
+    assert.equal([...(await m.stateDict()).keys()], ['layers.0.weight', 'gates.0.weight']);
     m.loadState(new Map([
       ['layers.0.weight', { shape: [1, 2], data: Float32Array.from([0.5, -1]) }],
       ['gates.0.weight', { shape: [1, 2], data: Float32Array.from([2, 1]) }],
@@ -20,12 +20,12 @@ forEachBackend('GatedMlp', (test) => {
     m.dispose();
   });
 
-  test('three layers: MatGL key layout (layers/gates .0 .2 .4), SiLU on every value layer, σ ends the gate', () => {
+  test('three layers: MatGL key layout (layers/gates .0 .2 .4), SiLU on every value layer, σ ends the gate', async () => {
     const m = new GatedMlp([3, 4, 4, 2]).initialize(1);
-    assert.equal([...m.stateDict().keys()].filter((k) => k.endsWith('weight')),
+    assert.equal([...(await m.stateDict()).keys()].filter((k) => k.endsWith('weight')),
       ['layers.0.weight', 'layers.2.weight', 'layers.4.weight', 'gates.0.weight', 'gates.2.weight', 'gates.4.weight']);
     assert.is(m.countParameters(), 2 * (3 * 4 + 4 + 4 * 4 + 4 + 4 * 2 + 2));
-    const s = m.stateDict();
+    const s = (await m.stateDict());
     const lin = (k: string, x: number[]): number[] => {
       const w = s.get(`${k}.weight`)!, b = s.get(`${k}.bias`)!.data;
       return Array.from({ length: w.shape[0] }, (_, o) => x.reduce((a, v, i) => a + v * w.data[o * w.shape[1] + i], b[o]));

@@ -57,13 +57,13 @@ test('dotted upstream-style names, recursive and in registration order', () => {
   m.dispose();
 });
 
-test('shared weights: both names in the state, counted and optimised once', () => {
+test('shared weights: both names in the state, counted and optimised once', async () => {
   const m = new Toy(true);
   const p = m.namedParameters();
   assert.is(p.get('interactions.0.in2f.weight')!.variable, p.get('interactions.1.in2f.weight')!.variable);
   assert.is(m.countParameters(), perBlock + 1);
   assert.equal([...m.trainableVariables().keys()].filter((k) => k.startsWith('interactions.1')), []);
-  assert.is(m.stateDict().size, 13);
+  assert.is((await m.stateDict()).size, 13);
   m.dispose();
 });
 
@@ -85,14 +85,14 @@ test('names are checked', () => {
   assert.throws(() => new Dotted(), /invalid name/);
 });
 
-test('initialize(seed): reproducible by name, independent of construction order, buffers restored', () => {
+test('initialize(seed): reproducible by name, independent of construction order, buffers restored', async () => {
   const a = new Toy();
   new Dense(7, 7).dispose(); // consumes the construction stream: a and b start from different draws
   const b = new Toy();
-  const sa = a.initialize(11).stateDict();
-  const sb = b.initialize(11).stateDict();
+  const sa = (await a.initialize(11).stateDict());
+  const sb = (await b.initialize(11).stateDict());
   for (const [k, t] of sa) assert.equal(Array.from(sb.get(k)!.data), Array.from(t.data), k);
-  const sc = b.initialize(12).stateDict();
+  const sc = (await b.initialize(12).stateDict());
   assert.not.equal(Array.from(sc.get('interactions.0.in2f.weight')!.data), Array.from(sa.get('interactions.0.in2f.weight')!.data));
   // two layers with the same shape get different weights (the name is part of the seed)
   assert.not.equal(Array.from(sa.get('interactions.1.in2f.weight')!.data), Array.from(sa.get('interactions.0.in2f.weight')!.data));
@@ -103,17 +103,17 @@ test('initialize(seed): reproducible by name, independent of construction order,
 });
 
 test('initialize gives bit-identical weights on cpu and wasm', async () => {
-  const onCpu = new Toy().initialize('x').stateDict();
+  const onCpu = (await new Toy().initialize('x').stateDict());
   await initBackend('wasm');
   const m = new Toy().initialize('x');
-  for (const [k, t] of m.stateDict()) assert.equal(Array.from(t.data), Array.from(onCpu.get(k)!.data), k);
+  for (const [k, t] of (await m.stateDict())) assert.equal(Array.from(t.data), Array.from(onCpu.get(k)!.data), k);
   m.dispose();
   await initBackend('cpu');
 });
 
-test('stateDict is in torch layout and loadState(stateDict()) is the identity', () => {
+test('stateDict is in torch layout and loadState(stateDict()) is the identity', async () => {
   const m = new Toy().initialize(1);
-  const s = m.stateDict();
+  const s = (await m.stateDict());
   assert.equal(s.get('interactions.0.in2f.weight')!.shape, [4, 3]); // [out, in]
   const w = m.interactions.at(0).in2f.weight.arraySync() as number[][]; // [in, out]
   const t = s.get('interactions.0.in2f.weight')!;
@@ -121,15 +121,15 @@ test('stateDict is in torch layout and loadState(stateDict()) is the identity', 
   const n = new Toy().initialize(2);
   const report = n.loadState(s);
   assert.is(report.loaded.length, 13);
-  for (const [k, v] of n.stateDict()) assert.equal(Array.from(v.data), Array.from(s.get(k)!.data), k);
+  for (const [k, v] of (await n.stateDict())) assert.equal(Array.from(v.data), Array.from(s.get(k)!.data), k);
   m.dispose();
   n.dispose();
 });
 
-test('strict loading: missing, unexpected and mis-shaped keys are InputErrors naming the key; nothing is assigned', () => {
+test('strict loading: missing, unexpected and mis-shaped keys are InputErrors naming the key; nothing is assigned', async () => {
   const m = new Toy().initialize(1);
-  const before = m.stateDict();
-  const good = new Toy().initialize(2).stateDict();
+  const before = (await m.stateDict());
+  const good = (await new Toy().initialize(2).stateDict());
   const expectError = (state: Map<string, StateTensor>, re: RegExp, opts = {}) => {
     try {
       m.loadState(state, opts);
@@ -148,13 +148,13 @@ test('strict loading: missing, unexpected and mis-shaped keys are InputErrors na
   expectError(shaped, /"interactions\.0\.filter_network\.0\.weight": shape \[4, 20\] in the state, \[4, 2\] in the model \(PyTorch layout\)/);
   // a shape error is raised even when not strict
   expectError(shaped, /shape \[4, 20\]/, { strict: false });
-  for (const [k, v] of m.stateDict()) assert.equal(Array.from(v.data), Array.from(before.get(k)!.data), `${k} changed`);
+  for (const [k, v] of (await m.stateDict())) assert.equal(Array.from(v.data), Array.from(before.get(k)!.data), `${k} changed`);
   m.dispose();
 });
 
-test('non-strict loading reports; a prefix loads a sub-module from a whole-model state', () => {
+test('non-strict loading reports; a prefix loads a sub-module from a whole-model state', async () => {
   const m = new Toy().initialize(1);
-  const partial = new Map(new Toy().initialize(3).stateDict());
+  const partial = new Map((await new Toy().initialize(3).stateDict()));
   partial.delete('scale');
   partial.set('output_modules.0.w', { shape: [1], data: new Float32Array(1) });
   const r = m.loadState(partial, { strict: false });
@@ -164,7 +164,7 @@ test('non-strict loading reports; a prefix loads a sub-module from a whole-model
   const block = new Block();
   const rb = block.loadState(partial, { prefix: 'interactions.1.' });
   assert.is(rb.loaded.length, 5);
-  assert.equal(Array.from(block.stateDict().get('in2f.weight')!.data), Array.from(partial.get('interactions.1.in2f.weight')!.data));
+  assert.equal(Array.from((await block.stateDict()).get('in2f.weight')!.data), Array.from(partial.get('interactions.1.in2f.weight')!.data));
   m.dispose();
   block.dispose();
 });

@@ -26,16 +26,16 @@ function loaded(): Set2Set {
 }
 
 forEachBackend('Set2Set', (test) => {
-  test('parameter names and count are nn.LSTM(2D, D, 3): 28D² + 24D', () => {
+  test('parameter names and count are nn.LSTM(2D, D, 3): 28D² + 24D', async () => {
     const m = new Set2Set(64);
     assert.is(m.countParameters(), 28 * 64 * 64 + 24 * 64);
     assert.is(m.countParameters(), 116224);
-    const keys = [...m.stateDict().keys()];
+    const keys = [...(await m.stateDict()).keys()];
     assert.equal(keys.slice(0, 4), ['lstm.weight_ih_l0', 'lstm.weight_hh_l0', 'lstm.bias_ih_l0', 'lstm.bias_hh_l0']);
-    assert.equal(m.stateDict().get('lstm.weight_ih_l0')!.shape, [256, 128]);
-    assert.equal(m.stateDict().get('lstm.weight_ih_l2')!.shape, [256, 64]);
+    assert.equal((await m.stateDict()).get('lstm.weight_ih_l0')!.shape, [256, 128]);
+    assert.equal((await m.stateDict()).get('lstm.weight_ih_l2')!.shape, [256, 64]);
     const bound = 1 / Math.sqrt(64);
-    for (const t of m.stateDict().values()) assert.ok(t.data.every((v) => Math.abs(v) <= bound), 'init within U(±1/√D)');
+    for (const t of (await m.stateDict()).values()) assert.ok(t.data.every((v) => Math.abs(v) <= bound), 'init within U(±1/√D)');
     m.dispose();
   });
 

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { loadObelix } from '../../../data/obelix.js';
 import { runMedianBaseline } from '../../../train/baselines/median.js';
-import { mlpParamCount, runMlpSearch, trainMlpPack, type MlpJob } from '../../../train/baselines/mlp.js';
+import { mlpParamCount, runMlpSearch, trainMlpPack, type MlpJob, type MlpJobResult } from '../../../train/baselines/mlp.js';
 import { obelixTabular } from '../../../train/baselines/tabular.js';
 import { fixturesDir, obelixDir } from '../../helpers/paths.js';
 
@@ -27,6 +27,12 @@ const ref = JSON.parse(readFileSync(join(fixturesDir, 'baselines-sklearn.json'),
 
 const backends = ['cpu', 'wasm'];
 
+async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
+  const error = await p.then(() => null, (e: unknown) => e as Error);
+  assert.ok(error, `expected a rejection matching ${pattern}`);
+  assert.match(error!.message, pattern);
+}
+
 for (const backend of backends) {
   test(`[${backend}] same fit as sklearn MLPRegressor with the same random_state (init, hold-out, shuffles, Adam, early stop)`, async () => {
     await tf.setBackend(backend);
@@ -34,7 +40,7 @@ for (const backend of backends) {
     for (const c of ref.mlp) {
       const p = c.params;
       const before = tf.memory().numTensors;
-      const [r] = trainMlpPack(X, y, p.hidden_layer_sizes, p.batch_size,
+      const [r] = await trainMlpPack(X, y, p.hidden_layer_sizes, p.batch_size,
         [{ trainRows: first(150), evalRows: first(20, 478), learningRate: p.learning_rate_init, seed: p.random_state }],
         { max_iter: p.max_iter, n_iter_no_change: p.n_iter_no_change, early_stopping: p.early_stopping, shuffle: p.shuffle ?? true });
       assert.is(tf.memory().numTensors, before, 'no tensors leak');
@@ -55,8 +61,9 @@ test('stacked models train exactly as if each were trained alone (masks for batc
     { trainRows: first(150, 300), evalRows: first(5, 500), learningRate: 0.003, seed: 3 },
   ];
   const opts = { max_iter: 40, n_iter_no_change: 4 };
-  const together = trainMlpPack(X, y, [12, 8], 16, jobs, opts);
-  const alone = jobs.map((j) => trainMlpPack(X, y, [12, 8], 16, [j], opts)[0]);
+  const together = await trainMlpPack(X, y, [12, 8], 16, jobs, opts);
+  const alone: MlpJobResult[] = [];
+  for (const j of jobs) alone.push((await trainMlpPack(X, y, [12, 8], 16, [j], opts))[0]);
   assert.ok(new Set(together.map((r) => r.epochs)).size > 1, 'the jobs stop at different epochs');
   together.forEach((r, k) => {
     assert.is(r.epochs, alone[k].epochs, `job ${k} epochs`);
@@ -64,10 +71,10 @@ test('stacked models train exactly as if each were trained alone (masks for batc
   });
 });
 
-test('parameter count, initial weights within the Glorot bound, returned parameters', () => {
+test('parameter count, initial weights within the Glorot bound, returned parameters', async () => {
   assert.is(mlpParamCount(62, [16, 16]), 62 * 16 + 16 + 16 * 16 + 16 + 16 + 1);
   assert.is(mlpParamCount(62, [256, 256, 256, 256]), 213761);
-  const [r] = trainMlpPack(X, y, [4], 8, [{ trainRows: first(40), evalRows: [0], learningRate: 0.01, seed: 0 }],
+  const [r] = await trainMlpPack(X, y, [4], 8, [{ trainRows: first(40), evalRows: [0], learningRate: 0.01, seed: 0 }],
     { max_iter: 1, early_stopping: false, keepParams: true, alpha: 0, shuffle: false });
   assert.is(r.params!.length, 62 * 4 + 4 + 4 + 1);
   // Forward pass by hand with the returned parameters equals the returned prediction.
@@ -84,7 +91,7 @@ test('parameter count, initial weights within the Glorot bound, returned paramet
 test('small search: the MLP beats the median on CV, every grid point is scored, bad settings are rejected', async () => {
   await tf.setBackend('wasm');
   const grid = { hidden_layer_sizes: [[16, 16]], learning_rate_init: [0.01, 0.03], batch_size: [64] };
-  const r = runMlpSearch(data, { grid, max_iter: 150, n_iter_no_change: 10, seed: 1 });
+  const r = await runMlpSearch(data, { grid, max_iter: 150, n_iter_no_change: 10, seed: 1 });
   const median = runMedianBaseline(ds, data.folds);
   assert.is(r.grid.length, 2);
   assert.ok(r.grid.every((g) => g.foldMae.length === 5 && g.foldMae.every(Number.isFinite) && g.epochs >= 11));
@@ -92,8 +99,8 @@ test('small search: the MLP beats the median on CV, every grid point is scored, 
   // Small MLPs generalise badly to the test compositions: sklearn's MLPRegressor with [16, 16],
   // lr 0.01, batch 64 scores 2.36–2.93 test MAE over random_state 0…4 (median: 2.16).
   assert.ok(Number.isFinite(r.testMae) && r.testMae < 3.5, `MLP test ${r.testMae}`);
-  assert.throws(() => trainMlpPack(X, y, [0], 8, [{ trainRows: first(40), evalRows: [0], learningRate: 0.01, seed: 0 }]), /hidden_layer_sizes/);
-  assert.throws(() => trainMlpPack(X, y, [4], 8, [{ trainRows: first(5), evalRows: [0], learningRate: 0.01, seed: 0 }]), /early stopping/);
+  await rejects(trainMlpPack(X, y, [0], 8, [{ trainRows: first(40), evalRows: [0], learningRate: 0.01, seed: 0 }]), /hidden_layer_sizes/);
+  await rejects(trainMlpPack(X, y, [4], 8, [{ trainRows: first(5), evalRows: [0], learningRate: 0.01, seed: 0 }]), /early stopping/);
 });
 
 test.run();

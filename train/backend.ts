@@ -9,6 +9,7 @@
  * Model code never branches on the backend: the custom gradients in `models/layers/ops.ts` run everywhere.
  * Calling `initBackend` again is cheap: packages load once, and an already active backend is kept.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -125,6 +126,20 @@ async function describe(name: BackendInfo['name']): Promise<BackendInfo> {
 }
 
 /**
+ * Whether the machine shows a GPU to user space (NVIDIA's or a DRM render node, AMD's compute node). `auto` asks
+ * Dawn for an adapter only then: on a CPU-only host Dawn finds at most a software adapter, which `auto` would not
+ * use, and it writes driver warnings to stderr while looking.
+ */
+function gpuDeviceNodes(): boolean {
+  if (existsSync('/dev/nvidiactl') || existsSync('/dev/kfd')) return true;
+  try {
+    return readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Activates a backend and describes it. `tensorflow` needs one of the node packages (else an InputError with
  * the install hint); `wasm` and `cpu` always work here; `auto` picks the fastest available.
  */
@@ -132,7 +147,7 @@ export async function initBackend(name: BackendName = 'auto'): Promise<BackendIn
   let chosen: BackendInfo['name'] | null = null;
   const pkg = name === 'tensorflow' || name === 'auto' ? await loadNodePackage() : null;
   if (pkg === 'tensorflow-gpu' && (await activate('tensorflow'))) chosen = pkg;
-  if (!chosen && (name === 'webgpu' || name === 'auto')) {
+  if (!chosen && (name === 'webgpu' || (name === 'auto' && gpuDeviceNodes()))) {
     const gpu = await setupWebGPU(name === 'webgpu');
     if (gpu.ok && (await activate('webgpu'))) {
       webgpuAdapter = gpu.setup.adapter;

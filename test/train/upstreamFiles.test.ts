@@ -81,12 +81,12 @@ test('the CGCNN featurisation is upstream predict.py\'s, and the checkpoint\'s t
 
 test('predictions from the files as published: CGCNN efermi = upstream predict.py; M3GNet = its twin', async () => {
   const refs = JSON.parse(readFileSync(join(pretrainedDir, 'cgcnn-reference-predictions.json'), 'utf8')) as Record<string, { efermi: number }>;
-  const predict = async (model: string, ids: string[]): Promise<ArrayLike<number>> => {
+  const predict = async (model: string, ids: string[]): Promise<number[]> => {
     const m = loadModel(join(pretrainedDir, model));
     const samples = ids.map((id) => sampleFromCif(join(pretrainedDir, 'reference-cifs', `${id}.cif`), m.config.graph, NaN, m.config.data.occupancy, m.config.data.graph_features));
     const y = await predictSamples(m.model, samples, m.normalizer, 8, Number.MAX_SAFE_INTEGER);
     m.model.dispose();
-    return y;
+    return Array.from(y);
   };
   const ids = ['11b', 'y2l', '2t8'];
   const y = await predict('upstream/cgcnn/efermi.pth.tar', ids);

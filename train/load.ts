@@ -15,6 +15,7 @@ import { readRun } from './checkpoint.js';
 import { RunSchema, validateConfig, type RunConfig } from './config.js';
 import { buildModel } from './run.js';
 import { readSafetensors } from './safetensors.js';
+import { resolveDataRef } from '../data/sources.js';
 import { detectUpstreamFile, readUpstreamFile } from './upstreamFiles.js';
 
 export interface LoadedModel {
@@ -32,8 +33,8 @@ export interface CheckpointContents {
 }
 
 /** Reads config, normaliser and weights without building the model. */
-export function readCheckpoint(dir: string): CheckpointContents {
-  if (!existsSync(dir)) throw new InputError(`${dir}: no such file or directory`);
+export function readCheckpoint(ref: string): CheckpointContents {
+  const dir = resolveDataRef(ref, 'checkpoint');
   if (existsSync(join(dir, 'config.yaml'))) return { ...readRun(dir), source: 'run' };
   if (detectUpstreamFile(dir)) {
     const file = readUpstreamFile(dir);

@@ -32,6 +32,8 @@ export interface UpstreamFile {
 }
 
 /** Whitelists (beyond torch's rebuild functions, storages and OrderedDict) of each kind. */
+/** CGCNN's classification checkpoint stores best_mae_error as a numpy scalar (kept as an inert record). */
+export const CGCNN_GLOBALS = ['numpy.core.multiarray.scalar', 'numpy.dtype', '_codecs.encode'] as const;
 export const MATGL_GLOBALS = ['matgl.data.transformer.Normalizer'] as const;
 export const SCHNETPACK_GLOBALS = [
   '__builtin__.set', 'builtins.set',
@@ -83,7 +85,7 @@ function floatWeights(sd: Map<string, TorchTensor>, skipped: UpstreamFile['skipp
 }
 
 function readCgcnn(path: string): UpstreamFile {
-  const f = readTorchFile(path);
+  const f = readTorchFile(path, { allow: CGCNN_GLOBALS });
   const root = f.root;
   if (!(root instanceof Map) || !(root.get('state_dict') instanceof Map)) throw new InputError(`${path}: not a CGCNN checkpoint (no state_dict)`);
   const skipped: UpstreamFile['skipped'] = [];

@@ -1,6 +1,6 @@
 /**
- * Converted CGCNN checkpoints (txie-93/cgcnn `pre-trained/*.pth.tar` → `config.json` + `weights.safetensors`, as in
- * shared/pretrained/cgcnn-efermi/): recognised by `model` starting with "CGCNN", turned into our `cgcnn` model
+ * CGCNN checkpoints (txie-93/cgcnn `pre-trained/*.pth.tar`, converted to `config.json` + `weights.safetensors` or
+ * read directly, docs/checkpoints.md): recognised by `model` starting with "CGCNN", turned into our `cgcnn` model
  * section, the k-NN graph of upstream's `CIFData` (radius, max_num_nbr) and the standardising normaliser
  * y = out·std + mean. State-dict keys are already ours (no renaming).
  */

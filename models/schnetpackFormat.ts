@@ -1,6 +1,6 @@
 /**
  * Converted SchNetPack checkpoints (`NeuralNetworkPotential` state dicts with a `config.json` describing the
- * representation and the Atomwise head, as in shared/pretrained/schnetpack-reference/): recognised by the
+ * representation and the Atomwise head, converted or read from a `best_model`, docs/checkpoints.md): recognised by the
  * representation class named in `construction`, turned into our model section. Outputs are in the model's own
  * units (identity normaliser) unless `offsets.mean` (SchNetPack's `AddOffsets`) is given: then y = out + mean.
  */

@@ -24,10 +24,12 @@ import { splitEntries } from '../data/obelix.js';
 import type { GraphSample } from '../graph/batch.js';
 import { initBackend, type BackendName } from '../train/backend.js';
 import { loadConfig, type RunConfig } from '../train/config.js';
-import { loadDataset, samplesFor } from '../train/run.js';
+import { samplesFor } from '../graph/featurize.js';
+import { loadDataset } from '../train/run.js';
 
 type BatchModule = typeof import('../graph/batch.js');
-type RunModule = typeof import('../train/run.js');
+/** Where a version builds its models: models/build.ts, or train/run.ts before the split. */
+type BuildModule = typeof import('../models/build.js');
 type LossModule = typeof import('../train/losses.js');
 type OptimModule = typeof import('../train/optim.js');
 
@@ -61,7 +63,7 @@ async function load<T>(dir: string, path: string): Promise<T> {
 async function prepare(label: string, ref: string, config: RunConfig, batches: GraphSample[][]): Promise<Version & { firstLosses: number[]; profile: () => Promise<void> }> {
   const dir = sourceDir(ref);
   const [batchMod, runMod, lossMod, optimMod] = await Promise.all([
-    load<BatchModule>(dir, 'graph/batch.ts'), load<RunModule>(dir, 'train/run.ts'),
+    load<BatchModule>(dir, 'graph/batch.ts'), load<BuildModule>(dir, existsSync(join(dir, 'models', 'build.ts')) ? 'models/build.ts' : 'train/run.ts'),
     load<LossModule>(dir, 'train/losses.ts'), load<OptimModule>(dir, 'train/optim.ts'),
   ]);
   const t = config.training;

@@ -12,7 +12,7 @@ import { collate } from '../graph/batch.js';
 import { CGCNN, CgcnnOptions, type CgcnnGraph, type ConvLayer } from '../models/cgcnn.js';
 import { gather, segmentSum } from '../models/layers/ops.js';
 import { initBackend, type BackendName } from '../train/backend.js';
-import { sampleFromCif } from '../train/samples.js';
+import { sampleFromCif } from '../graph/featurize.js';
 import { obelixDir } from '../test/helpers/paths.js';
 
 const args = process.argv.slice(2);

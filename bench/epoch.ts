@@ -17,7 +17,9 @@ import { collate, disposeBatch, planBatches } from '../graph/batch.js';
 import { initBackend } from '../train/backend.js';
 import { loadConfig } from '../train/config.js';
 import { applyInit, resolveInit } from '../train/finetune.js';
-import { buildModel, loadDataset, samplesFor } from '../train/run.js';
+import { buildModel } from '../models/build.js';
+import { loadDataset } from '../train/run.js';
+import { samplesFor } from '../graph/featurize.js';
 import { Trainer } from '../train/trainer.js';
 
 /** PyTorch 1.13, 1 thread, same epoch (DEVELOPERS.md): SchNet paper-best 3.4 s, CGCNN 1.8 s. */

@@ -32,7 +32,10 @@ import { loadConfig, withValues, type RunConfig } from '../train/config.js';
 import { readJson } from '../train/checkpoint.js';
 import type { FoldResult } from '../train/cv.js';
 import { Adam } from '../train/optim.js';
-import { buildModel, loadDataset, samplesFor, trainValidationSplit } from '../train/run.js';
+import { buildModel } from '../models/build.js';
+import { loadDataset } from '../train/run.js';
+import { samplesFor } from '../graph/featurize.js';
+import { trainValidationSplit } from '../train/validationSplit.js';
 import { retrainEpochs } from '../train/search.js';
 import { accumulateGradients, microBatchGradients } from '../train/trainer.js';
 import {

@@ -4,7 +4,6 @@
  *   node --import tsx bench/pretrainData.ts [config.yaml] [--set key=value ...]
  * Default: configs/pretrain/painn-bandgap.yaml (cutoff 5 Å, all 36,737 structures).
  */
-import '../models/all.js';
 import { loadConfig } from '../train/config.js';
 import { genericSamples } from '../train/pretrain.js';
 

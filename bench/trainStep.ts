@@ -1,5 +1,5 @@
 /**
- * One synthetic SchNet-style interaction block trained with Adam, built from models/layers (backend-bench.md's
+ * One synthetic SchNet-style interaction block trained with Adam, built from models/layers (docs/backends.md's
  * workload): N atoms, E random directed edges, R Gaussian RBF features with a cosine cutoff, width F.
  *   h = gather(x·W_in, src);  W = Mlp[R, F, F](rbf)·f_c;  m = h ⊙ W;  agg = segmentSum(m, dst, N);
  *   out = Mlp[F, F, F](agg);  loss = mean(out²)

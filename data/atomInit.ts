@@ -2,7 +2,7 @@
  * CGCNN atom features: the fixed 92-dimensional table `atom_init.json` of txie-93/cgcnn (data/sample-regression,
  * MIT licence), shipped as `data/atom_init.json`. Keys are atomic numbers as strings ("1" … "100"), each a list of
  * 92 zeros and ones (one-hot bins of group, period, electronegativity, covalent radius, valence electrons,
- * ionisation energy, electron affinity, block and atomic volume; architectures.md §1.1).
+ * ionisation energy, electron affinity, block and atomic volume; docs/architectures.md §1.1).
  *
  * In memory: one row per atomic number, row z at offset z·length (row 0 and absent elements are zero rows,
  * flagged in `present`), so a model can look features up by Z with one gather.

@@ -1,27 +1,25 @@
 /**
  * CIF files → `Crystal` (conventional cell, symmetry-expanded, disordered sites kept), matching
- * pymatgen 2022.11.7 `Structure.from_file` site for site, in the same order.
+ * pymatgen 2022.11.7 `Structure.from_file` site for site, in the same order, for files that list
+ * their symmetry operations.
  *
- * Reads the first data block: the cell from `_cell_length_*` / `_cell_angle_*`, the symmetry
- * operations from `_symmetry_equiv_pos_as_xyz` or `_space_group_symop_operation_xyz` (identity
- * when neither is present; space-group symbols are not expanded), and the `_atom_site_*` rows.
- * Numbers may carry uncertainties ('0.123(4)' → 0.123); a missing occupancy is 1.
+ * Reads the first data block that holds a structure (a cell or atom sites; a header block before
+ * it is skipped, and a file with several says on stderr which it read; `block` picks one by name):
+ * the cell from `_cell_length_*` / `_cell_angle_*`, the symmetry operations as data/cifSymmetry.ts
+ * finds them (listed, magnetic, or from a space-group symbol or number), and the `_atom_site_*`
+ * rows. Numbers may carry uncertainties ('0.123(4)' → 0.123); a missing occupancy is 1; a
+ * coordinate written '.' (inapplicable) is 0, with a warning, as pymatgen reads it.
  */
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { type CifBlock, type CifColumn, type CifValue, cifError, parseCifBlock } from './cifBlock.js';
+import { type CifBlock, type CifColumn, type CifValue, type CifWarn, cifError, parseCifBlocks, warnOnStderr } from './cifBlock.js';
+import { readSymmetryOps } from './cifSymmetry.js';
 import { lookupElement } from './elements.js';
 import { InputError } from './errors.js';
 import { latticeFromParameters, volume } from './lattice.js';
 import type { Crystal, Matrix3 } from './structure.js';
 import { type AsymmetricSite, expandAsymmetricUnit } from './symmetryExpansion.js';
-import { identityOp, parseSymOp, type SymOp } from './symmetryOps.js';
-
-const SYMOP_TAGS = [
-  '_symmetry_equiv_pos_as_xyz',
-  '_space_group_symop_operation_xyz',
-  '_space_group_symop.operation_xyz',
-];
+import type { CellParameters } from './spaceGroups.js';
 
 function isNumberChar(c: number): boolean {
   // digits . + - e E
@@ -58,7 +56,7 @@ function single(block: CifBlock, tag: string): CifValue {
   return col.values[0];
 }
 
-function readLattice(block: CifBlock): Matrix3 {
+function readCell(block: CifBlock): { lattice: Matrix3; cell: CellParameters } {
   const src = block.source;
   const get = (tag: string): number => cifNumber(single(block, tag), tag, src);
   const [a, b, c] = ['a', 'b', 'c'].map((k) => get(`_cell_length_${k}`));
@@ -72,19 +70,7 @@ function readLattice(block: CifBlock): Matrix3 {
   if (!(volume(lattice) > 1e-6 * a * b * c)) {
     throw cifError(src, line, `cell angles ${al}, ${be}, ${ga} do not describe a 3D cell`);
   }
-  return lattice;
-}
-
-function readSymOps(block: CifBlock): SymOp[] {
-  for (const tag of SYMOP_TAGS) {
-    const col = block.columns.get(tag);
-    if (!col) continue;
-    return col.values.map((v) => {
-      if (v.missing) throw cifError(block.source, v.line, `${col.tag}: missing symmetry operation '${v.text}'`);
-      return parseSymOp(v.text, `${block.source}:${v.line}`);
-    });
-  }
-  return [identityOp()];
+  return { lattice, cell: { a, b, c, alpha: al, beta: be, gamma: ga } };
 }
 
 /**
@@ -108,7 +94,16 @@ function snapThirds(x: number): number {
   return x;
 }
 
-function readAtomSites(block: CifBlock): AsymmetricSite[] {
+/** A fractional coordinate; '.' (inapplicable, a special position in old files) reads as 0 with a warning. */
+function coordinate(v: CifValue, tag: string, source: string, warn: CifWarn): number {
+  if (v.missing && v.text === '.') {
+    warn(`${source}:${v.line}: ${tag} is '.' (inapplicable); read as 0`);
+    return 0;
+  }
+  return snapThirds(cifNumber(v, tag, source));
+}
+
+function readAtomSites(block: CifBlock, warn: CifWarn): AsymmetricSite[] {
   const src = block.source;
   const col = (tag: string): CifColumn | undefined => block.columns.get(tag);
   const fx = col('_atom_site_fract_x');
@@ -142,9 +137,9 @@ function readAtomSites(block: CifBlock): AsymmetricSite[] {
       element,
       occupancy: o === undefined || o.missing ? 1 : cifNumber(o, '_atom_site_occupancy', src),
       frac: [
-        snapThirds(cifNumber(fx.values[i], '_atom_site_fract_x', src)),
-        snapThirds(cifNumber(fy.values[i], '_atom_site_fract_y', src)),
-        snapThirds(cifNumber(fz.values[i], '_atom_site_fract_z', src)),
+        coordinate(fx.values[i], '_atom_site_fract_x', src, warn),
+        coordinate(fy.values[i], '_atom_site_fract_y', src, warn),
+        coordinate(fz.values[i], '_atom_site_fract_z', src, warn),
       ],
       line,
     });
@@ -153,15 +148,53 @@ function readAtomSites(block: CifBlock): AsymmetricSite[] {
   return rows;
 }
 
+/** How to read a CIF: which block, and where warnings go (stderr unless given). */
+export interface CifReadOptions {
+  /** Name of the data block to read (after `data_`, case-insensitive); default: the first that holds a structure. */
+  block?: string;
+  warn?: CifWarn;
+}
+
+/** Whether a block describes a structure: it has a cell or atom-site coordinates. */
+function holdsStructure(block: CifBlock): boolean {
+  for (const key of block.columns.keys()) {
+    if (key === '_cell_length_a' || key.startsWith('_atom_site_fract_') || key.startsWith('_atom_site_cartn_')) return true;
+  }
+  return false;
+}
+
+/**
+ * The block to read: the one named in `options.block`, else the first that holds a structure (the
+ * first block when none does, so its errors say what is missing). With several structures, `warn`
+ * says which one was read.
+ */
+export function selectStructureBlock(blocks: CifBlock[], source: string, options: CifReadOptions = {}): CifBlock {
+  const warn = options.warn ?? warnOnStderr;
+  if (options.block !== undefined) {
+    const want = options.block.toLowerCase();
+    const named = blocks.find((b) => b.name.toLowerCase() === want);
+    if (!named) throw new InputError(`${source}: no data block data_${options.block} (blocks: ${blocks.map((b) => `data_${b.name}`).join(', ')})`);
+    return named;
+  }
+  const structures = blocks.filter(holdsStructure);
+  if (structures.length === 0) return blocks[0];
+  if (structures.length > 1) {
+    const names = structures.map((b) => `data_${b.name}`).join(', ');
+    warn(`${source}: ${structures.length} structures (${names}); read the first, data_${structures[0].name} (line ${structures[0].line})`);
+  }
+  return structures[0];
+}
+
 /**
  * Parses CIF text into a `Crystal`. `source` is the file path: errors read `source:line: ...`, and
  * the crystal's id is its stem ('cifs/00x.cif' → '00x'). Throws `InputError` on malformed input.
  */
-export function parseCif(text: string, source: string): Crystal {
-  const block = parseCifBlock(text, source);
-  const lattice = readLattice(block);
-  const ops = readSymOps(block);
-  const rows = readAtomSites(block);
+export function parseCif(text: string, source: string, options: CifReadOptions = {}): Crystal {
+  const warn = options.warn ?? warnOnStderr;
+  const block = selectStructureBlock(parseCifBlocks(text, source, warn), source, { ...options, warn });
+  const { lattice, cell } = readCell(block);
+  const ops = readSymmetryOps(block, cell, warn);
+  const rows = readAtomSites(block, warn);
   return {
     id: basename(source, extname(source)),
     lattice,
@@ -179,6 +212,6 @@ export function readCifText(path: string): string {
 }
 
 /** Reads and parses a CIF file; see `parseCif`. */
-export function readCif(path: string): Crystal {
-  return parseCif(readCifText(path), path);
+export function readCif(path: string, options: CifReadOptions = {}): Crystal {
+  return parseCif(readCifText(path), path, options);
 }

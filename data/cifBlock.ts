@@ -1,11 +1,15 @@
 /**
- * CIF 1.1 syntax: text → the tags and values of the first `data_` block, with line numbers.
+ * CIF 1.1 syntax: text → its `data_` blocks, each with its tags, values and line numbers.
  *
  * Handles `loop_`, single- and double-quoted values (a quote closes only when followed by
  * whitespace), `;`-delimited text fields, `#` comments, and the `?` / `.` placeholders. Loop values
  * are a token stream: a row may wrap onto the next line, and only the total count must be a
  * multiple of the number of tags. The scanner walks char codes (no regexes) because every OBELiX
  * CIF goes through it on each run.
+ *
+ * One departure from CIF 1.1, for old files: a quoted value that reaches the end of its line goes
+ * on to the first matching quote followed by whitespace on a later line (with a warning), as long
+ * as no line in between starts a tag, `loop_`, `data_` or a text field; otherwise it is an error.
  */
 import { InputError } from './errors.js';
 
@@ -35,6 +39,9 @@ export interface CifColumn {
   values: CifValue[];
   loop: CifLoop | null;
 }
+
+/** Receives each warning (`source:line: message`); the CLI prints them on stderr. */
+export type CifWarn = (message: string) => void;
 
 export interface CifBlock {
   /** Block name after `data_`. */
@@ -82,14 +89,37 @@ function classify(text: string): Kind {
   return Kind.Value;
 }
 
-/** Splits CIF text into tokens; stops after the first `data_` block (at the second `data_`). */
-function tokenize(text: string, source: string): Token[] {
+/**
+ * Where a quoted value opened at `open` with quote char `q` and left open at the end of its line
+ * closes on a later line: the index of the closing quote, or -1 when a line before it starts a tag,
+ * `loop_`, `data_` or a text field, or the text ends first.
+ */
+function multiLineQuoteEnd(text: string, open: number, q: number): number {
+  const n = text.length;
+  let j = text.indexOf('\n', open);
+  while (j >= 0 && j < n) {
+    // j is a newline: look at how the next line starts
+    let k = j + 1;
+    if (text.charCodeAt(k) === 59) return -1; // ';' text field
+    while (k < n && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k++;
+    const c = text.charCodeAt(k);
+    const head = text.slice(k, k + 5).toLowerCase();
+    if (c === 95 || head === 'loop_' || head === 'data_') return -1;
+    for (; k < n && text.charCodeAt(k) !== 10; k++) {
+      if (text.charCodeAt(k) === q && (k + 1 >= n || isSpace(text.charCodeAt(k + 1)))) return k;
+    }
+    j = k < n ? k : -1;
+  }
+  return -1;
+}
+
+/** Splits CIF text into tokens, all blocks. */
+function tokenize(text: string, source: string, warn: CifWarn): Token[] {
   const tokens: Token[] = [];
   const n = text.length;
   let i = 0;
   let line = 1;
   let lineStart = 0;
-  let blocks = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 10) {
@@ -123,19 +153,30 @@ function tokenize(text: string, source: string): Token[] {
       // quoted: closes at the same quote followed by whitespace or end of input
       let j = i + 1;
       for (;;) {
-        if (j >= n || text.charCodeAt(j) === 10) throw cifError(source, line, `unterminated quoted value ${text.slice(i, j)}`);
-        if (text.charCodeAt(j) === c && (j + 1 >= n || isSpace(text.charCodeAt(j + 1)))) break;
+        if (j >= n || text.charCodeAt(j) === 10) {
+          const end = multiLineQuoteEnd(text, i, c);
+          if (end < 0) throw cifError(source, line, `unterminated quoted value ${text.slice(i, j).trimEnd()}`);
+          const startLine = line;
+          for (let k = i; k < end; k++) if (text.charCodeAt(k) === 10) line++;
+          lineStart = text.lastIndexOf('\n', end) + 1;
+          warn(`${source}:${startLine}: quoted value runs over lines ${startLine}-${line} (not allowed in CIF 1.1); read to its closing quote`);
+          tokens.push({ kind: Kind.Value, text: text.slice(i + 1, end).replace(/\r?\n[ \t]*/g, ' '), line: startLine, missing: false });
+          i = end + 1;
+          break;
+        }
+        if (text.charCodeAt(j) === c && (j + 1 >= n || isSpace(text.charCodeAt(j + 1)))) {
+          tokens.push({ kind: Kind.Value, text: text.slice(i + 1, j), line, missing: false });
+          i = j + 1;
+          break;
+        }
         j++;
       }
-      tokens.push({ kind: Kind.Value, text: text.slice(i + 1, j), line, missing: false });
-      i = j + 1;
       continue;
     }
     let j = i + 1;
     while (j < n && !isSpace(text.charCodeAt(j))) j++;
     const word = text.slice(i, j);
     const kind = classify(word);
-    if (kind === Kind.Data && ++blocks > 1) break;
     tokens.push({ kind, text: word, line, missing: kind === Kind.Value && (word === '?' || word === '.') });
     i = j;
   }
@@ -146,20 +187,27 @@ function toValue(t: Token): CifValue {
   return { text: t.text, line: t.line, missing: t.missing };
 }
 
+/** Prints a warning on stderr, where it cannot mix with the JSON lines a command prints on stdout. */
+export const warnOnStderr: CifWarn = (message) => {
+  process.stderr.write(`warning: ${message}\n`);
+};
+
 /**
- * Parses CIF text and returns its first data block. `source` (a file path) prefixes every error
+ * Parses CIF text into its data blocks, in file order. `source` (a file path) prefixes every error
  * message, together with the line: `path:12: ...`. Throws `InputError` on an empty file, text
- * outside a block, a tag without a value, a duplicated tag, or a loop whose value count is not a
- * multiple of its tag count.
+ * outside a block, a tag without a value, a tag repeated within a block, or a loop whose value
+ * count is not a multiple of its tag count. Recoverable departures from CIF 1.1 go to `warn`.
  */
-export function parseCifBlock(text: string, source: string): CifBlock {
-  const tokens = tokenize(text, source);
+export function parseCifBlocks(text: string, source: string, warn: CifWarn = warnOnStderr): CifBlock[] {
+  const tokens = tokenize(text, source, warn);
   if (tokens.length === 0) throw cifError(source, 1, 'empty CIF (no data)');
   const first = tokens[0];
   if (first.kind !== Kind.Data) {
     throw cifError(source, first.line, `expected 'data_<name>' before '${first.text}'`);
   }
-  const block: CifBlock = { name: first.text.slice(5), line: first.line, source, columns: new Map(), loops: [] };
+  const blocks: CifBlock[] = [];
+  let block = newBlock(first, source);
+  blocks.push(block);
   const addColumn = (tagToken: Token, values: CifValue[], loop: CifLoop | null): void => {
     const key = tagToken.text.toLowerCase();
     const prev = block.columns.get(key);
@@ -176,13 +224,26 @@ export function parseCifBlock(text: string, source: string): CifBlock {
       i += 2;
     } else if (t.kind === Kind.Loop) {
       i = readLoop(tokens, i, block, addColumn);
+    } else if (t.kind === Kind.Data) {
+      block = newBlock(t, source);
+      blocks.push(block);
+      i++;
     } else if (t.kind === Kind.Value) {
       throw cifError(source, t.line, `value '${t.text}' without a tag`);
     } else {
       throw cifError(source, t.line, `'${t.text}' is not supported (save frames, global blocks, stop_)`);
     }
   }
-  return block;
+  return blocks;
+}
+
+function newBlock(t: Token, source: string): CifBlock {
+  return { name: t.text.slice(5), line: t.line, source, columns: new Map(), loops: [] };
+}
+
+/** The first data block of CIF text; see `parseCifBlocks`. */
+export function parseCifBlock(text: string, source: string, warn: CifWarn = warnOnStderr): CifBlock {
+  return parseCifBlocks(text, source, warn)[0];
 }
 
 function readLoop(

@@ -1,5 +1,5 @@
 /**
- * The 62 tabular features of the OBELiX RF/MLP baselines (obelix-protocol.md §3.1):
+ * The 62 tabular features of the OBELiX RF/MLP baselines (docs/protocol.md §3.1):
  *
  *   x = [ n_el for el in E (unit-cell counts, raw) | space-group number (raw) | (p − μ_p)/σ_p for p in a,b,c,α,β,γ ]
  *

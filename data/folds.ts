@@ -1,6 +1,6 @@
 /**
  * Cross-validation folds: sklearn-compatible k-fold index generators, the five OBELiX paper fold
- * sets regenerated from their recipes (obelix-protocol.md §3.2, §4, §9), and reading fold files
+ * sets regenerated from their recipes (docs/protocol.md §3.2, §4, §9), and reading fold files
  * (`folds.json`: validation folds as lists of entry IDs).
  *
  * A fold set is a list of k validation folds, in iteration order; fold f's training rows are the
@@ -89,7 +89,7 @@ export function trainIndices(validation: readonly number[], n: number): number[]
   return Array.from({ length: n }, (_, i) => i).filter((i) => !held.has(i));
 }
 
-/** The five fold sets of folds.json (obelix-protocol.md §9). */
+/** The five fold sets of folds.json (docs/protocol.md §9). */
 export const PAPER_FOLD_SETS = [
   'rf_mlp_full_478',
   'rf_mlp_cifonly_254',

@@ -14,8 +14,8 @@
  *
  * Fixed-size encodings with no fitted scaler: a checkpoint needs only the list of names to rebuild them.
  */
-import { type CifBlock, cifError, parseCifBlock } from './cifBlock.js';
-import { cifNumber, parseCif, readCifText } from './cif.js';
+import { type CifBlock, cifError, parseCifBlocks } from './cifBlock.js';
+import { cifNumber, parseCif, readCifText, selectStructureBlock } from './cif.js';
 import { lookupElement } from './elements.js';
 import { InputError } from './errors.js';
 import type { Crystal } from './structure.js';
@@ -51,9 +51,10 @@ function optionalNumber(block: CifBlock, tags: readonly string[]): number | unde
   return undefined;
 }
 
-/** Space-group number and Z of a CIF's first data block, where present. */
+/** Space-group number and Z of the CIF's structure block (the one parseCif reads), where present. */
 export function cifGraphInfo(text: string, source: string): CifGraphInfo {
-  const block = parseCifBlock(text, source);
+  const quiet = (): void => {}; // parseCif has warned about this text already
+  const block = selectStructureBlock(parseCifBlocks(text, source, quiet), source, { warn: quiet });
   const spaceGroup = optionalNumber(block, ['_symmetry_Int_Tables_number', '_space_group_IT_number', '_space_group.IT_number']);
   const formulaUnits = optionalNumber(block, ['_cell_formula_units_Z']);
   if (spaceGroup !== undefined && !(Number.isInteger(spaceGroup) && spaceGroup >= 1 && spaceGroup <= 230)) {

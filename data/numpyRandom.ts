@@ -1,6 +1,6 @@
 /**
  * Bit-exact re-implementations of the numpy random streams the OBELiX benchmark's folds depend on
- * (obelix-protocol.md §9), so fold sets can be regenerated instead of only read from folds.json.
+ * (docs/protocol.md §9), so fold sets can be regenerated instead of only read from folds.json.
  *
  * - `RandomState`: numpy's legacy MT19937 generator (`np.random.seed`, `np.random.shuffle`,
  *   `RandomState(seed).permutation`, sklearn `KFold(shuffle=True, random_state=int)`).

@@ -1,6 +1,6 @@
 /**
  * CPython's `random.Random` (Mersenne Twister) as far as the OBELiX MatGL benchmark uses it:
- * `random.seed(42); random.sample(list(itertools.product(...)), 100)` (obelix-protocol.md §4.2).
+ * `random.seed(42); random.sample(list(itertools.product(...)), 100)` (docs/protocol.md §4.2).
  *
  * - `seed(int)`: MT19937 `init_by_array` over the little-endian 32-bit words of |seed| (one word 0 for 0).
  * - `getrandbits(k)`: ⌈k/32⌉ outputs, least significant word first; the last word keeps its top bits only.

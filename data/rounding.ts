@@ -1,13 +1,13 @@
 /**
  * Disordered `Crystal` → ordered `Atoms`: the OBELiX occupancy rounding
- * (obelix/utils.py::round_partial_occ, docs/obelix-protocol.md §2.3) and the plain conversion for
+ * (obelix/utils.py::round_partial_occ, docs/protocol.md §2.3) and the plain conversion for
  * crystals that are already ordered.
  */
-import { atomicNumber } from './elements.js';
+import { atomicNumber, elementSymbol } from './elements.js';
 import { InputError } from './errors.js';
 import { fracToCart } from './lattice.js';
 import { AMOUNT_TOLERANCE } from './pymatgenOrder.js';
-import type { Atoms, Crystal } from './structure.js';
+import type { Atoms, Crystal, Vec3 } from './structure.js';
 
 /**
  * Python 3 `round(x)` for floats: nearest integer, ties to even (0.5 → 0, 1.5 → 2, 2.5 → 2,
@@ -61,4 +61,18 @@ export function crystalToAtoms(c: Crystal): Atoms {
     frac.push(site.frac[0], site.frac[1], site.frac[2]);
   });
   return toAtoms(c, numbers, frac);
+}
+
+/** The crystal of an ordered structure: one site per atom, one species at occupancy 1, coordinates wrapped into [0, 1). */
+export function atomsToCrystal(a: Atoms): Crystal {
+  const wrap = (x: number): number => x - Math.floor(x);
+  return {
+    id: a.id,
+    lattice: a.lattice,
+    sites: Array.from(a.numbers, (z, i) => ({
+      species: [{ element: elementSymbol(z), occupancy: 1 }],
+      frac: [wrap(a.frac[3 * i]), wrap(a.frac[3 * i + 1]), wrap(a.frac[3 * i + 2])] as Vec3,
+      label: `${elementSymbol(z)}${i}`,
+    })),
+  };
 }

@@ -10,7 +10,10 @@
  * Chunk format (little-endian, every field 4-byte aligned): per sample a header of int32
  * [idBytes, N, E, P, T, flags] + float64 target, the id (UTF-8, padded to 4), then numbers i32[N], src i32[E],
  * dst i32[E], vectors f32[3E], distances f32[E], and when flagged edgePair i32[E] + pair distances f32[P]
- * (flags & 1) and triplets edgeA i32[T] + edgeB i32[T] (flags & 2). Files start with the magic 'CGG1'.
+ * (flags & 1) and triplets edgeA i32[T] + edgeB i32[T] (flags & 2); then, for occupancy-weighted samples (flags & 4),
+ * int32 M + occupancy f32[N] + mixNode i32[M] + mixNumbers i32[M] + mixWeights f32[M], and for graph-level features
+ * (flags & 8) int32 G + f32[G]. Files start with the magic 'CGG1' (flags 4 and 8 extend it: older chunks never set
+ * them, so they read as before).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,7 +47,15 @@ function sampleBytes(s: GraphSample, id: Buffer): number {
   const e = s.src.length;
   const p = s.pairs?.distances.length ?? 0;
   const t = s.triplets?.edgeA.length ?? 0;
-  return 24 + 8 + pad4(id.length) + 4 * (n + 2 * e + 3 * e + e) + (s.pairs ? 4 * (e + p) : 0) + (s.triplets ? 8 * t : 0);
+  const m = s.mixNode?.length ?? 0;
+  return 24 + 8 + pad4(id.length) + 4 * (n + 2 * e + 3 * e + e) + (s.pairs ? 4 * (e + p) : 0) + (s.triplets ? 8 * t : 0)
+    + (s.occupancy ? 4 + 4 * (n + 3 * m) : 0) + (s.graphFeatures ? 4 + 4 * s.graphFeatures.length : 0);
+}
+
+/** Flags of the optional sections a sample has. */
+function flagsOf(s: GraphSample): number {
+  if (s.occupancy && !(s.mixNode && s.mixNumbers && s.mixWeights)) throw new Error(`encodeChunk: sample '${s.id}' has occupancy without its species mixture`);
+  return (s.pairs ? 1 : 0) | (s.triplets ? 2 : 0) | (s.occupancy ? 4 : 0) | (s.graphFeatures ? 8 : 0);
 }
 
 function put(buf: Buffer, offset: number, a: Int32Array | Float32Array): number {
@@ -61,8 +72,7 @@ export function encodeChunk(samples: GraphSample[]): Buffer {
   let o = 4;
   samples.forEach((s, i) => {
     const e = s.src.length;
-    const header = [ids[i].length, s.numbers.length, e, s.pairs?.distances.length ?? 0, s.triplets?.edgeA.length ?? 0,
-      (s.pairs ? 1 : 0) | (s.triplets ? 2 : 0)];
+    const header = [ids[i].length, s.numbers.length, e, s.pairs?.distances.length ?? 0, s.triplets?.edgeA.length ?? 0, flagsOf(s)];
     for (const h of header) { buf.writeInt32LE(h, o); o += 4; }
     buf.writeDoubleLE(s.target, o); o += 8;
     ids[i].copy(buf, o); o += pad4(ids[i].length);
@@ -73,6 +83,14 @@ export function encodeChunk(samples: GraphSample[]): Buffer {
     o = put(buf, o, s.distances);
     if (s.pairs) { o = put(buf, o, s.pairs.edgePair); o = put(buf, o, s.pairs.distances); }
     if (s.triplets) { o = put(buf, o, s.triplets.edgeA); o = put(buf, o, s.triplets.edgeB); }
+    if (s.occupancy) {
+      buf.writeInt32LE(s.mixNode!.length, o); o += 4;
+      o = put(buf, o, s.occupancy); o = put(buf, o, s.mixNode!); o = put(buf, o, s.mixNumbers!); o = put(buf, o, s.mixWeights!);
+    }
+    if (s.graphFeatures) {
+      buf.writeInt32LE(s.graphFeatures.length, o); o += 4;
+      o = put(buf, o, s.graphFeatures);
+    }
   });
   return buf;
 }
@@ -93,10 +111,29 @@ export function decodeChunk(buf: Buffer, where: string, keep?: Set<string>): Gra
     o += pad4(idLen);
     const size = 4 * (n + 6 * e) + (flags & 1 ? 4 * (e + p) : 0) + (flags & 2 ? 8 * t : 0);
     if (o + size > buf.length) throw new InputError(`${where}: truncated in sample '${id}'`);
-    if (keep && !keep.has(id)) { o += size; continue; }
+    const count = (at: number): number => {
+      if (at + 4 > buf.length) throw new InputError(`${where}: truncated in sample '${id}'`);
+      return buf.readInt32LE(at);
+    };
+    // the optional sections' sizes sit at their start
+    let extra = 0;
+    const m = flags & 4 ? count(o + size) : 0;
+    if (flags & 4) extra += 4 + 4 * (n + 3 * m);
+    const g = flags & 8 ? count(o + size + extra) : 0;
+    if (flags & 8) extra += 4 + 4 * g;
+    if (o + size + extra > buf.length) throw new InputError(`${where}: truncated in sample '${id}'`);
+    if (keep && !keep.has(id)) { o += size + extra; continue; }
     const s: GraphSample = { id, target, numbers: i32(n), src: i32(e), dst: i32(e), vectors: f32(3 * e), distances: f32(e) };
     if (flags & 1) s.pairs = { edgePair: i32(e), distances: f32(p) };
     if (flags & 2) s.triplets = { edgeA: i32(t), edgeB: i32(t) };
+    if (flags & 4) {
+      o += 4;
+      Object.assign(s, { occupancy: f32(n), mixNode: i32(m), mixNumbers: i32(m), mixWeights: f32(m) });
+    }
+    if (flags & 8) {
+      o += 4;
+      s.graphFeatures = f32(g);
+    }
     out.push(s);
   }
   return out;

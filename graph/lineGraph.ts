@@ -1,5 +1,5 @@
 /**
- * M3GNet's three-body line graph (Chen & Ong 2022; MatGL `compute_3body` / `create_line_graph`, architectures.md
+ * M3GNet's three-body line graph (Chen & Ong 2022; MatGL `compute_3body` / `create_line_graph`, docs/architectures.md
  * §6.4): every ordered pair of distinct edges (e1 = i→j, e2 = i→k) that share the centre i, with both lengths
  * d ≤ r₃ (inclusive, as upstream compares float distances with `<=`). j = k is allowed when e1 and e2 reach
  * different periodic images. The triplet's contribution is later summed into e1 (the receiving edge).

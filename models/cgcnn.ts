@@ -1,6 +1,6 @@
 /**
  * CGCNN (Xie & Grossman, Phys. Rev. Lett. 120, 145301 (2018)) as in txie-93/cgcnn `cgcnn/model.py` @ f42ab23
- * (architectures.md §1):
+ * (docs/architectures.md §1):
  *
  *   h⁰_i = Linear(92 → F)(a_{Z_i})                    a = atom_init.json row of element Z_i (data/atomInit.ts)
  *   u_ij = exp(−(d_ij − μ_k)² / σ²)                    41 Gaussians, μ_k = k·0.2 Å, σ = 0.2 Å
@@ -26,7 +26,6 @@ import { checkAtomFeatures, loadAtomInit, type AtomFeatureTable } from '../data/
 import type { GraphBatch } from '../graph/batch.js';
 import { softplus } from './layers/activations.js';
 import { BatchNorm1d } from './layers/batchNorm.js';
-import { registerCgcnnFormat } from './cgcnnFormat.js';
 import { Dense } from './layers/dense.js';
 import { Module, ModuleList } from './layers/module.js';
 import { mixEmbedding, neighbourWeight } from './layers/occupancy.js';
@@ -34,7 +33,8 @@ import { gather, segmentSum } from './layers/ops.js';
 import { cgcnnGaussian } from './layers/radial.js';
 import { poolAtoms, withGraphFeatures } from './layers/readout.js';
 import type { GraphModel } from './model.js';
-import { registerModel } from './registry.js';
+import { graphAsWritten, mustEqual } from './graphNeeds.js';
+import type { ModelEntry } from './registry.js';
 
 export const CgcnnOptions = z.object({
   name: z.literal('cgcnn'),
@@ -256,10 +256,14 @@ export class CGCNN extends Module implements GraphModel {
   }
 }
 
-registerModel({
+export const cgcnnEntry: ModelEntry<typeof CgcnnOptions, CGCNN> = {
   name: 'cgcnn',
   description: 'CGCNN (Xie & Grossman 2018), upstream txie-93/cgcnn layout',
   schema: CgcnnOptions,
+  version: 1,
+  graph: (o, g) => ({
+    ...graphAsWritten(g),
+    max_neighbors: mustEqual(g, 'max_neighbors', o.max_num_nbr, 'max_num_nbr', 'CGCNN pads every atom to max_num_nbr slots of its k-NN graph'),
+  }),
   build: (o: CgcnnOptions, ctx) => new CGCNN(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
-});
-registerCgcnnFormat();
+};

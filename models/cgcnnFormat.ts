@@ -5,7 +5,7 @@
  * y = out·std + mean. State-dict keys are already ours (no renaming).
  */
 import { InputError } from '../data/errors.js';
-import { registerUpstreamFormat } from './upstream.js';
+import type { UpstreamFormat } from './upstream.js';
 
 interface CgcnnConfig {
   model?: unknown;
@@ -22,8 +22,8 @@ function need(value: unknown, key: string, where: string): number {
   return value;
 }
 
-export function registerCgcnnFormat(): void {
-  registerUpstreamFormat({
+export function cgcnnFormat(): UpstreamFormat {
+  return {
     name: 'cgcnn',
     detect: (raw) => typeof raw.model === 'string' && raw.model.startsWith('CGCNN'),
     convert: (raw, dir) => {
@@ -62,5 +62,5 @@ export function registerCgcnnFormat(): void {
       const std = need(c.normalizer?.std, 'normalizer.std', where);
       return { model, graph: { cutoff: radius, max_neighbors: maxNbr }, normalizer: { mode: 'standardize', mean, std } };
     },
-  });
+  };
 }

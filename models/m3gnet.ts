@@ -1,6 +1,6 @@
 /**
  * M3GNet (Chen & Ong, Nat. Comput. Sci. 2, 718 (2022)) as MatGL's intensive property model
- * (`matgl/models/_m3gnet.py` @ e9cde22, DGL backend, no state; architectures.md §6):
+ * (`matgl/models/_m3gnet.py` @ e9cde22, DGL backend, no state; docs/architectures.md §6):
  *
  *   v⁰_i = Embedding(element index of i)                     [N, D_n], rows = `element_types` (not Z)
  *   b_ij = √(2/r_c³)·j_l(z_ln·d̃_ij/r_c)/|j_{l+1}(z_ln)|        [E, 9], l-major, d̃ = min(d, r_c)
@@ -40,9 +40,9 @@ import { sphericalBesselBasis } from './layers/radial.js';
 import { withGraphFeatures } from './layers/readout.js';
 import { Set2Set } from './layers/set2set.js';
 import { zonalHarmonics } from './layers/sphericalHarmonics.js';
-import { registerM3gnetFormat } from './m3gnetFormat.js';
 import type { GraphModel } from './model.js';
-import { registerModel } from './registry.js';
+import { graphAsWritten, lineGraphCutoff } from './graphNeeds.js';
+import type { ModelEntry } from './registry.js';
 
 /** MatGL's DEFAULT_ELEMENTS: H … Bi, then Ac, Th, Pa, U, Np, Pu (89; no Po–Ra). */
 export const DEFAULT_ELEMENTS: readonly string[] = Object.freeze([
@@ -271,10 +271,11 @@ export class M3GNet extends Module implements GraphModel {
   }
 }
 
-registerModel({
+export const m3gnetEntry: ModelEntry<typeof M3GNetOptions, M3GNet> = {
   name: 'm3gnet',
   description: 'M3GNet (MatGL, intensive, Set2Set readout) with a three-body line graph',
   schema: M3GNetOptions,
+  version: 1,
+  graph: (o, g) => ({ ...graphAsWritten(g), threebody_cutoff: lineGraphCutoff(g, o.threebody_cutoff, g.cutoff), element_types: o.element_types }),
   build: (o: M3GNetOptions, ctx) => new M3GNet(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
-});
-registerM3gnetFormat();
+};

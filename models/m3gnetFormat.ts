@@ -7,7 +7,7 @@
  * intensive Set2Set readout, regression.
  */
 import { InputError } from '../data/errors.js';
-import { registerUpstreamFormat } from './upstream.js';
+import type { UpstreamFormat } from './upstream.js';
 
 interface M3gnetConfig {
   model_class?: string;
@@ -21,8 +21,8 @@ const REQUIRED: Record<string, unknown> = {
   readout_type: 'set2set', is_intensive: true, task_type: 'regression', ntargets: 1,
 };
 
-export function registerM3gnetFormat(): void {
-  registerUpstreamFormat({
+export function m3gnetFormat(): UpstreamFormat {
+  return {
     name: 'matgl-m3gnet',
     detect: (raw) => raw.model_class === 'matgl.models._m3gnet.M3GNet',
     convert: (raw, dir) => {
@@ -64,5 +64,5 @@ export function registerM3gnetFormat(): void {
         renameKey: (k) => (k.startsWith('model.') ? k.slice('model.'.length) : k),
       };
     },
-  });
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * PaiNN (Schütt, Unke, Gastegger, ICML 2021) as in SchNetPack 2.x (`schnetpack/representation/painn.py` @ v2.2.0),
- * with SchNetPack's `Atomwise` head (architectures.md §4).
+ * with SchNetPack's `Atomwise` head (docs/architectures.md §4).
  *
  *   q⁰_i = Embedding(Z_i) [N, F],  μ⁰_i = 0 [N, 3, F];  u_ij = r_ij / d_ij,  Φ = Dense(φ(d_ij)) · f_c(d_ij) [E, T·3F]
  *   (occupancy mode: q⁰_i = Σ_s w_is Embedding(Z_s), every message × o_j, pooling weighted by o_i; layers/occupancy.ts)
@@ -27,8 +27,8 @@ import { gather, segmentSum } from './layers/ops.js';
 import { pairDistances, toEdges } from './layers/pairs.js';
 import { GaussianRBF } from './layers/radial.js';
 import { AtomwiseModel } from './atomwiseModel.js';
-import { registerModel } from './registry.js';
-import { registerSchnetpackFormat } from './schnetpackFormat.js';
+import { graphAsWritten } from './graphNeeds.js';
+import type { ModelEntry } from './registry.js';
 
 export const PaiNNOptions = z.object({
   name: z.literal('painn'),
@@ -170,10 +170,11 @@ export class PaiNN extends AtomwiseModel<PaiNNRepresentation> {
   }
 }
 
-registerModel({
+export const painnEntry: ModelEntry<typeof PaiNNOptions, PaiNN> = {
   name: 'painn',
   description: 'PaiNN (SchNetPack 2.x) with an Atomwise head',
   schema: PaiNNOptions,
+  version: 1,
+  graph: (_o, g) => graphAsWritten(g),
   build: (o: PaiNNOptions, ctx) => new PaiNN(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
-});
-registerSchnetpackFormat('PaiNN', 'painn');
+};

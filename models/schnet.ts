@@ -25,8 +25,8 @@ import { gather, segmentSum } from './layers/ops.js';
 import { pairDistances, toEdges } from './layers/pairs.js';
 import { GaussianRBF } from './layers/radial.js';
 import { AtomwiseModel } from './atomwiseModel.js';
-import { registerModel } from './registry.js';
-import { registerSchnetpackFormat } from './schnetpackFormat.js';
+import { graphAsWritten } from './graphNeeds.js';
+import type { ModelEntry } from './registry.js';
 
 export const SchNetOptions = z.object({
   name: z.literal('schnet'),
@@ -112,10 +112,11 @@ export class SchNet extends AtomwiseModel<SchNetRepresentation> {
   }
 }
 
-registerModel({
+export const schnetEntry: ModelEntry<typeof SchNetOptions, SchNet> = {
   name: 'schnet',
   description: 'SchNet (SchNetPack 2.x) with an Atomwise head',
   schema: SchNetOptions,
+  version: 1,
+  graph: (_o, g) => graphAsWritten(g),
   build: (o: SchNetOptions, ctx) => new SchNet(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
-});
-registerSchnetpackFormat('SchNet', 'schnet');
+};

@@ -5,7 +5,7 @@
  * units (identity normaliser) unless `offsets.mean` (SchNetPack's `AddOffsets`) is given: then y = out + mean.
  */
 import { InputError } from '../data/errors.js';
-import { registerUpstreamFormat } from './upstream.js';
+import type { UpstreamFormat } from './upstream.js';
 
 interface SchnetpackConfig {
   model?: string;
@@ -16,9 +16,9 @@ interface SchnetpackConfig {
   offsets?: { mean?: number };
 }
 
-/** Registers the format for one representation class (`SchNet`, `PaiNN`, ...) mapped to our model name. */
-export function registerSchnetpackFormat(upstreamClass: string, ourName: string): void {
-  registerUpstreamFormat({
+/** The format for one representation class (`SchNet`, `PaiNN`, ...) mapped to our model name. */
+export function schnetpackFormat(upstreamClass: string, ourName: string): UpstreamFormat {
+  return {
     name: `schnetpack-${ourName}`,
     detect: (raw) => {
       const c = raw as SchnetpackConfig;
@@ -48,5 +48,5 @@ export function registerSchnetpackFormat(upstreamClass: string, ourName: string)
       if (mean !== undefined && (typeof mean !== 'number' || !Number.isFinite(mean))) throw new InputError(`${dir}/config.json: offsets.mean is not a number`);
       return { model, graph: { cutoff }, normalizer: mean === undefined ? { mode: 'none', mean: 0, std: 1 } : { mode: 'mean', mean, std: 1 } };
     },
-  });
+  };
 }

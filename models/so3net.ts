@@ -1,6 +1,6 @@
 /**
  * SO3Net as MatGL's `SO3Net` (matgl/models/_so3net.py + layers/_so3.py @ e9cde22, identical in v1.1.3), the
- * model the OBELiX benchmark trained, with the graph-level Set2Set readout (architectures.md §5.2, §5.4, §7).
+ * model the OBELiX benchmark trained, with the graph-level Set2Set readout (docs/architectures.md §5.2, §5.4, §7).
  *
  *   x⁰_i[0] = Embedding(type_i) (row 0 zero and frozen), x⁰_i[s ≥ 1] = 0           x [N, S, F], S = (l_max+1)²
  *   W_ij = Linear(ρ(d_ij)) · f(d_ij) → [E, l_max+1, F]    ρ_n = √(2/r_c)·sin(nπd/r_c)/d, f = polynomial envelope (p = 3)
@@ -32,7 +32,8 @@ import { poolAtoms, withGraphFeatures } from './layers/readout.js';
 import { Set2Set } from './layers/set2set.js';
 import { degreeOf, sphericalHarmonics } from './layers/sphericalHarmonics.js';
 import type { GraphModel } from './model.js';
-import { registerModel } from './registry.js';
+import { elementTable, graphAsWritten } from './graphNeeds.js';
+import type { ModelEntry } from './registry.js';
 
 export const SO3NetOptions = z.object({
   name: z.literal('so3net'),
@@ -293,9 +294,11 @@ export class SO3Net extends Module implements GraphModel {
   }
 }
 
-registerModel({
+export const so3netEntry: ModelEntry<typeof SO3NetOptions, SO3Net> = {
   name: 'so3net',
   description: 'SO3Net (MatGL) with a Set2Set graph readout',
   schema: SO3NetOptions,
+  version: 1,
+  graph: (o, g) => ({ ...graphAsWritten(g), element_types: elementTable(o.element_types) }),
   build: (o: SO3NetOptions, ctx) => new SO3Net(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
-});
+};

@@ -1,9 +1,12 @@
 /**
  * Checkpoints converted from upstream code (SchNetPack, CGCNN, MatGL): a directory with `config.json` and
- * `weights.safetensors` under upstream state-dict keys. Each model file registers a format that recognises its
- * config.json and turns it into our run config (model section + graph) and the target normaliser.
+ * `weights.safetensors` under upstream state-dict keys. Each known format (listed here) recognises its config.json
+ * and turns it into our run config (model section + graph) and the target normaliser.
  */
 import type { Normalizer } from '../data/normalizer.js';
+import { cgcnnFormat } from './cgcnnFormat.js';
+import { m3gnetFormat } from './m3gnetFormat.js';
+import { schnetpackFormat } from './schnetpackFormat.js';
 
 export interface UpstreamModelSpec {
   /** Our `model:` section (validated by the model's schema afterwards). */
@@ -20,11 +23,9 @@ export interface UpstreamFormat {
   convert(config: Record<string, unknown>, dir: string): UpstreamModelSpec;
 }
 
-const formats: UpstreamFormat[] = [];
-
-export function registerUpstreamFormat(f: UpstreamFormat): void {
-  formats.push(f);
-}
+const formats: readonly UpstreamFormat[] = [
+  schnetpackFormat('SchNet', 'schnet'), cgcnnFormat(), schnetpackFormat('PaiNN', 'painn'), m3gnetFormat(),
+];
 
 export function findUpstreamFormat(config: Record<string, unknown>): UpstreamFormat | undefined {
   return formats.find((f) => f.detect(config));

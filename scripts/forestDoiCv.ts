@@ -15,7 +15,7 @@ import { RandomForest, RF_OBELIX_BEST } from '../train/baselines/randomForest.js
 import { obelixTabular } from '../train/baselines/tabular.js';
 import { meanAndSd } from '../train/cv.js';
 import { regressionMetrics } from '../train/metrics.js';
-import { validationFolds } from '../train/run.js';
+import { validationFolds } from '../train/validationSplit.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({

@@ -1,8 +1,8 @@
 /**
- * TF.js backend selection, once per process (style.md §2 "one backend module").
+ * TF.js backend selection, once per process (docs/backends.md, "one backend module").
  *
  * `auto` takes the first that loads of: `@tensorflow/tfjs-node-gpu` (CUDA), `@tensorflow/tfjs-node`, the wasm
- * backend (SIMD, one thread: backend-bench.md measured it ~16x faster than `cpu` for training), then `cpu`.
+ * backend (SIMD, one thread: docs/backends.md measured it ~16x faster than `cpu` for training), then `cpu`.
  * The two node packages are optional and imported dynamically, so the project builds without them.
  * Model code never branches on the backend: the custom gradients in `models/layers/ops.ts` run everywhere.
  * Calling `initBackend` again is cheap: packages load once, and an already active backend is kept.

@@ -2,7 +2,8 @@
  * Run directories: everything needed to rebuild a model and use it, written atomically (temp + rename).
  *
  *   config.yaml          resolved config (featurisation included), enough to rebuild the model
- *   weights.safetensors  kept weights (best validation epoch, or last), PyTorch layout, upstream key names
+ *   weights.safetensors  kept weights (best validation epoch, or last), PyTorch layout, upstream key names;
+ *                        metadata: model name, epoch, model_version (models/registry.ts; absent = version 1)
  *   normalizer.json      target normaliser fitted on this run's training rows
  *   metrics.json         final metrics
  *   log.jsonl            one line per epoch
@@ -15,8 +16,9 @@ import { parse as parseYaml } from 'yaml';
 import { InputError } from '../data/errors.js';
 import type { Normalizer } from '../data/normalizer.js';
 import type { StateTensor } from '../models/model.js';
+import { atCurrentVersion, modelEntry } from '../models/registry.js';
 import { configToYaml, validateConfig, type RunConfig } from './config.js';
-import { readSafetensors, writeSafetensors } from './safetensors.js';
+import { readSafetensors, readSafetensorsFile, writeSafetensors } from './safetensors.js';
 import type { EpochRecord, Snapshot, TrainerState } from './trainer.js';
 
 /** The trainer counters of a run's resumable state (`epoch` = epochs finished). */
@@ -39,6 +41,9 @@ export function readJson<T>(path: string): T {
     throw new InputError(`${path}: not valid JSON (${(err as Error).message})`);
   }
 }
+
+/** The weights metadata key holding the model version (models/registry.ts `ModelEntry.version`). */
+export const MODEL_VERSION_KEY = 'model_version';
 
 export class RunDirectory {
   constructor(readonly dir: string) {
@@ -113,5 +118,9 @@ export function readRun(dir: string): LoadedRun {
   const weightsPath = join(dir, 'weights.safetensors');
   if (!existsSync(weightsPath)) throw new InputError(`${dir}: no weights.safetensors (did the run finish an epoch?)`);
   const config = validateConfig(parseYaml(readFileSync(configPath, 'utf8')), configPath);
-  return { config, normalizer: readJson<Normalizer>(join(dir, 'normalizer.json')), weights: toState(readSafetensors(weightsPath)) };
+  const { tensors, metadata } = readSafetensorsFile(weightsPath);
+  const stored = metadata[MODEL_VERSION_KEY] === undefined ? 1 : Number(metadata[MODEL_VERSION_KEY]);
+  if (!Number.isInteger(stored) || stored < 1) throw new InputError(`${weightsPath}: metadata ${MODEL_VERSION_KEY} = '${metadata[MODEL_VERSION_KEY]}' is not a version number`);
+  const weights = atCurrentVersion(modelEntry(config.model.name)!, stored, toState(tensors), weightsPath);
+  return { config, normalizer: readJson<Normalizer>(join(dir, 'normalizer.json')), weights };
 }

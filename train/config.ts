@@ -8,7 +8,9 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
 import { GRAPH_FEATURE_NAMES } from '../data/graphFeatures.js';
 import { InputError } from '../data/errors.js';
-import { modelEntry, modelNames } from '../models/registry.js';
+import type { GraphSpec } from '../graph/spec.js';
+import { GraphConflict } from '../models/graphNeeds.js';
+import { graphNeeds, modelEntry, modelNames } from '../models/registry.js';
 
 export const ValidationSchema = z.object({
   /** A fold set of folds.json (e.g. `schnetpack_painn_schnet_seed10_254`), `kfold` for seeded shuffled folds, or `doi_kfold`
@@ -42,18 +44,25 @@ export const DataSchema = z.object({
   validation: ValidationSchema.nullable().default(ValidationSchema.parse({})),
   /**
    * How partial occupancies become a graph: `round` is the OBELiX paper's rule; `weighted` keeps every site as a
-   * node with its species mixture and occupancy (data/occupancy.ts, models/layers/occupancy.ts).
+   * node with its species mixture and occupancy (data/occupancy.ts, models/layers/occupancy.ts). Any CIF dataset
+   * (obelix, cif_dir); jsonl structures are ordered.
    */
   occupancy: z.enum(['round', 'weighted']).default('round'),
   /**
    * Graph-level inputs read from each CIF and concatenated before the model's head (data/graphFeatures.ts):
-   * `composition` (unrounded atomic fractions), `space_group`, `z`. SchNet, PaiNN and CGCNN take them.
+   * `composition` (unrounded atomic fractions), `space_group`, `z`, `cell_composition`. Every model takes them; jsonl
+   * structures have no CIF tags, so no `space_group` or `z`.
    */
   graph_features: z.array(z.enum(GRAPH_FEATURE_NAMES)).default([]),
 }).strict();
 
+/**
+ * The neighbour graph. Keys the model determines need not be written (models/graphNeeds.ts): CGCNN's k-NN comes
+ * from `model.max_num_nbr`, M3GNet's line graph from `model.threebody_cutoff`; a written value must agree with
+ * them. The resolved graph is the config's `spec` (graph/spec.ts), which is what the code reads.
+ */
 export const GraphSchema = z.object({
-  /** Neighbour cutoff radius in Å (pymatgen convention: d ≤ cutoff). */
+  /** Neighbour cutoff radius in Å (pymatgen convention: d ≤ cutoff); M3GNet's and SO3Net's `model.cutoff` default to it. */
   cutoff: z.number().positive().max(20).default(5),
   /** k nearest neighbours within `cutoff` (CGCNN); absent = every neighbour within the cutoff. */
   max_neighbors: z.number().int().positive().optional(),
@@ -125,7 +134,12 @@ export const RunSchema = z.object({
   init: InitSchema.optional(),
 }).strict();
 
-export type RunConfig = Omit<z.infer<typeof RunSchema>, 'model'> & { model: { name: string } & Record<string, unknown> };
+/** A validated config: its sections as written (model defaults filled in) and the graph spec derived from them. */
+export type RunConfig = Omit<z.infer<typeof RunSchema>, 'model'> & {
+  model: { name: string } & Record<string, unknown>;
+  /** Derived by `validateConfig`, never written to config.yaml: what every graph reader takes. */
+  spec: GraphSpec;
+};
 
 function describeIssue(issue: z.core.$ZodIssue, prefix: string[]): string {
   const path = [...prefix, ...issue.path.map(String)];
@@ -141,25 +155,35 @@ function failWith(error: z.ZodError, source: string, prefix: string[] = []): nev
   throw new InputError(`${source}: invalid config: ${lines.join('; ')}`);
 }
 
+/** Graph-level features read from CIF tags rather than from the structure (data/graphFeatures.ts). */
+const CIF_TAG_FEATURES: readonly string[] = ['space_group', 'z'];
+
 /** Models whose head takes `data.graph_features`. */
 export const GRAPH_FEATURE_MODELS = ['schnet', 'painn', 'cgcnn', 'm3gnet', 'so3net'];
 
-/** Validates a plain object (already read from YAML, overrides applied). */
+/**
+ * Validates a plain object (already read from YAML, overrides applied) and derives its graph spec. Every rule
+ * that ties two sections together lives here, so a config that passes is one the run can honour.
+ */
 export function validateConfig(raw: unknown, source: string): RunConfig {
-  const parsed = RunSchema.safeParse(raw ?? {});
+  const parsed = RunSchema.safeParse(withoutSpec(raw ?? {}));
   if (!parsed.success) failWith(parsed.error, source);
-  if (parsed.data.data.occupancy === 'weighted' && parsed.data.data.dataset !== 'obelix') {
-    // jsonl / cif_dir samples are built (and disk-cached) with the rounding rule only
-    throw new InputError(`${source}: data.occupancy: 'weighted' is only implemented for data.dataset = obelix, not ${parsed.data.data.dataset}`);
+  const { data, training } = parsed.data;
+  if (data.occupancy === 'weighted' && data.dataset === 'jsonl') {
+    throw new InputError(`${source}: data.occupancy: 'weighted' needs partial occupancies, which data.dataset = jsonl structures (one element per site) do not have`);
   }
-  if (parsed.data.data.graph_features.length && parsed.data.data.dataset !== 'obelix') {
-    throw new InputError(`${source}: data.graph_features are read from CIF tags, so only data.dataset = obelix has them, not ${parsed.data.data.dataset}`);
+  const features = data.graph_features;
+  const fromTags = features.filter((f) => CIF_TAG_FEATURES.includes(f));
+  if (fromTags.length && data.dataset === 'jsonl') {
+    throw new InputError(`${source}: data.graph_features: ${fromTags.join(', ')} are read from CIF tags, which data.dataset = jsonl structures do not have`);
   }
-  const features = parsed.data.data.graph_features;
   const repeated = features.find((f, k) => features.indexOf(f) !== k);
   if (repeated) throw new InputError(`${source}: data.graph_features lists '${repeated}' twice`);
   if (features.length && !GRAPH_FEATURE_MODELS.includes(parsed.data.model.name)) {
     throw new InputError(`${source}: data.graph_features: model '${parsed.data.model.name}' has no input for graph-level features (supported: ${GRAPH_FEATURE_MODELS.join(', ')})`);
+  }
+  if (training.optimizer === 'adam' && training.weight_decay > 0) {
+    throw new InputError(`${source}: training.weight_decay = ${training.weight_decay} needs training.optimizer: adamw (plain Adam here has no L2 penalty)`);
   }
   const entry = modelEntry(parsed.data.model.name);
   if (!entry) {
@@ -167,7 +191,25 @@ export function validateConfig(raw: unknown, source: string): RunConfig {
   }
   const model = entry.schema.safeParse(parsed.data.model);
   if (!model.success) failWith(model.error, source, ['model']);
-  return { ...parsed.data, model: model.data as RunConfig['model'] };
+  let needs;
+  try {
+    needs = graphNeeds(entry, model.data, parsed.data.graph);
+  } catch (err) {
+    if (err instanceof GraphConflict) throw new InputError(`${source}: ${err.message}`);
+    throw err;
+  }
+  const spec: GraphSpec = Object.freeze({ ...needs, occupancy: data.occupancy, graph_features: data.graph_features });
+  return { ...parsed.data, model: model.data as RunConfig['model'], spec };
+}
+
+/**
+ * A validated config passed back in (e.g. spread with a changed section) is validated again: its old spec (the
+ * frozen object `validateConfig` made) is dropped, never read. A `spec:` written in a file is an unknown key.
+ */
+function withoutSpec(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || !('spec' in raw)) return raw;
+  const { spec, ...sections } = raw as Record<string, unknown>;
+  return typeof spec === 'object' && spec !== null && Object.isFrozen(spec) ? sections : raw;
 }
 
 /** Sets `a.b.c` in a nested object, creating sections on the way; `where` names the source in errors. */
@@ -192,7 +234,8 @@ export function applyOverride(target: Record<string, unknown>, assignment: strin
 
 /** A validated copy of `config` with some key paths replaced (search trials, retraining). */
 export function withValues(config: RunConfig, values: Record<string, unknown>, where: string): RunConfig {
-  const raw = structuredClone(config) as unknown as Record<string, unknown>;
+  const { spec: _derived, ...sections } = config;
+  const raw = structuredClone(sections) as Record<string, unknown>;
   for (const [k, v] of Object.entries(values)) setPath(raw, k, v, where);
   return validateConfig(raw, where);
 }
@@ -217,6 +260,8 @@ export function loadConfig(path: string, overrides: string[] = []): RunConfig {
   return validateConfig(raw, path);
 }
 
+/** The config's sections as YAML (the derived spec is not written: reading the file derives it again). */
 export function configToYaml(config: RunConfig): string {
-  return stringifyYaml(config);
+  const { spec: _derived, ...sections } = config;
+  return stringifyYaml(sections);
 }

@@ -12,7 +12,9 @@ import { readFoldsFile } from '../data/folds.js';
 import { splitEntries, type ObelixDataset } from '../data/obelix.js';
 import { readJson, testResultFile, trainerStateFile, writeFileAtomic } from './checkpoint.js';
 import type { RunConfig } from './config.js';
-import { isSeededFoldKind, samplesFor, trainOnSamples, validationFolds, type Log } from './run.js';
+import { isSeededFoldKind, validationFolds } from './validationSplit.js';
+import { samplesFor } from '../graph/featurize.js';
+import { trainOnSamples, type Log } from './run.js';
 import type { TrainerState } from './trainer.js';
 
 export interface FoldResult {

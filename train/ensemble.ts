@@ -8,7 +8,7 @@ import { InputError } from '../data/errors.js';
 import type { ObelixDataset, ObelixEntry } from '../data/obelix.js';
 import { loadModel } from './load.js';
 import { regressionMetrics, type Metrics } from './metrics.js';
-import { samplesFor } from './run.js';
+import { samplesFor } from '../graph/featurize.js';
 import { predictSamples } from './trainer.js';
 
 /**

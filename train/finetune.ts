@@ -16,7 +16,8 @@ import { InputError } from '../data/errors.js';
 import { elementSymbol, lookupElement } from '../data/elements.js';
 import type { GraphSample } from '../graph/batch.js';
 import type { GraphModel, StateTensor } from '../models/model.js';
-import type { RunConfig } from './config.js';
+import type { GraphSpec } from '../graph/spec.js';
+import { withValues, type RunConfig } from './config.js';
 import { readCheckpoint, type CheckpointContents } from './load.js';
 
 export type InitConfig = NonNullable<RunConfig['init']>;
@@ -39,7 +40,8 @@ export interface InitReport {
   trainableParameters: number;
 }
 
-function sameGraph(a: RunConfig['graph'], b: RunConfig['graph']): string | null {
+/** The first neighbour-graph option in which two graph specs differ, as a message; null when none does. */
+function sameGraph(a: GraphSpec, b: GraphSpec): string | null {
   for (const k of ['cutoff', 'max_neighbors', 'threebody_cutoff'] as const) {
     if (a[k] !== b[k]) return `graph.${k} = ${String(a[k])} here, ${String(b[k])} in the checkpoint`;
   }
@@ -58,7 +60,7 @@ export function resolveInit(config: RunConfig, log: (line: string) => void = () 
   if (theirs.name !== config.model.name) {
     throw new InputError(`init.from: ${init.from} holds a '${theirs.name}' model, but model.name is '${config.model.name}' (same architecture required)`);
   }
-  const graphDiff = sameGraph(config.graph, checkpoint.config.graph);
+  const graphDiff = sameGraph(config.spec, checkpoint.config.spec);
   if (graphDiff) throw new InputError(`init.from: ${init.from}: ${graphDiff}; the pretrained weights need the graph they were trained on`);
   const model = { ...config.model };
   for (const key of ELEMENT_TABLE_KEYS) {
@@ -66,14 +68,15 @@ export function resolveInit(config: RunConfig, log: (line: string) => void = () 
     if (key in model && JSON.stringify(model[key]) !== JSON.stringify(theirs[key])) log(`init: model.${key} taken from the checkpoint (${(theirs[key] as unknown[]).length} entries), not from this config`);
     model[key] = theirs[key];
   }
-  return { config: { ...config, model }, checkpoint };
+  // the element table is part of the graph spec: derive it again from the new model section
+  return { config: withValues(config, { model }, `init.from ${init.from}`), checkpoint };
 }
 
 /** Throws naming the first element (and a structure with it) that the model's element table lacks. */
 export function checkElementTable(config: RunConfig, samples: readonly GraphSample[]): void {
-  const table = config.model.element_types;
-  if (!Array.isArray(table)) return;
-  const known = new Set((table as string[]).map((s) => lookupElement(s)));
+  const table = config.spec.element_types;
+  if (!table) return;
+  const known = new Set(table.map((s) => lookupElement(s)));
   for (const s of samples) {
     for (const z of s.numbers) {
       if (!known.has(z)) {

@@ -1,4 +1,8 @@
-/** Training losses on normalised targets, averaged over the crystals of a batch. */
+/**
+ * The losses on normalised targets: on the device for training (summed over a micro-batch, differentiable) and on
+ * the host in float64 for validation (the mean over the validation set, from predictions already read back). Both
+ * are written here so the two stay one definition (test/train/losses.test.ts checks that they agree).
+ */
 import * as tf from '@tensorflow/tfjs';
 
 export type LossName = 'mse' | 'mae' | 'huber';
@@ -14,4 +18,16 @@ export function lossSum(kind: LossName, pred: tf.Tensor1D, target: tf.Tensor1D, 
     const quadratic = tf.minimum(a, huberDelta);
     return tf.sum(tf.add(tf.mul(0.5, tf.square(quadratic)), tf.mul(huberDelta, tf.sub(a, quadratic))));
   });
+}
+
+/** Mean over crystals of the same loss on the host, in float64 (validation: early stopping, plateau, best epoch). */
+export function meanLoss(kind: LossName, pred: ArrayLike<number>, target: ArrayLike<number>, huberDelta = 1): number {
+  let sum = 0;
+  for (let i = 0; i < pred.length; i++) {
+    const d = pred[i] - target[i];
+    const a = Math.abs(d);
+    const quadratic = Math.min(a, huberDelta);
+    sum += kind === 'mse' ? d * d : kind === 'mae' ? a : 0.5 * quadratic * quadratic + huberDelta * (a - quadratic);
+  }
+  return sum / pred.length;
 }

@@ -1,7 +1,8 @@
 /**
  * Samples of a generic dataset (`data.dataset: jsonl | cif_dir`, data/datasets/) for training: a seeded random
  * train/validation split, optionally of a slice (`data.limit`), with graphs built once into the on-disk cache
- * (graph/diskCache.ts) and read back chunk by chunk.
+ * (graph/diskCache.ts) and read back chunk by chunk. Samples are built as OBELiX's are (graph/featurize.ts
+ * `featurize`), so the occupancy mode and the graph-level features work here too.
  *
  * Memory decision (measured, bench/pretrainData.ts): the trainer takes in-memory sample arrays, so the selected
  * structures' graphs are all held at once. All 36,737 mp-bandgap-36k graphs at 5 Å are 33.1 M directed edges
@@ -20,7 +21,7 @@ import { join } from 'node:path';
 import type { GraphSample } from '../graph/batch.js';
 import { openOrBuildCache } from '../graph/diskCache.js';
 import type { RunConfig } from './config.js';
-import { buildNeighbors, graphKey, toSample } from './samples.js';
+import { featurize, graphKey } from '../graph/featurize.js';
 
 export type Log = (line: string) => void;
 
@@ -59,14 +60,18 @@ export async function genericSamples(config: RunConfig, log: Log): Promise<Gener
   const split = randomSplit(total, d.validation_fraction, d.split_seed, d.limit);
   const selected = new Set([...split.train, ...split.val]);
   const t0 = performance.now();
+  const spec = config.spec;
   const identity = {
-    dataset: await source.fingerprint(), graph: graphKey(config.graph),
+    dataset: await source.fingerprint(), graph: graphKey(spec),
     subset: d.limit === undefined ? 'all' : { limit: d.limit, seed: d.split_seed, fraction: d.validation_fraction },
+    // named only when not the default, so caches built before these options existed keep their key
+    occupancy: spec.occupancy === 'round' ? undefined : spec.occupancy,
+    graph_features: spec.graph_features.length ? spec.graph_features : undefined,
   };
   const cache = await openOrBuildCache(async function* () {
     let i = 0;
     for await (const r of source.records()) {
-      if (selected.has(i++)) yield toSample(r.atoms, buildNeighbors(r.atoms, config.graph), r.target, config.graph.threebody_cutoff);
+      if (selected.has(i++)) yield featurize({ atoms: r.atoms, crystal: r.crystal, cifText: r.cifText, source: `${source.name}: ${r.atoms.id}` }, spec, r.target);
     }
   }, { root: d.cache_dir, identity, log });
   const samples = cache.load();

@@ -2,78 +2,28 @@
  * One training run from a resolved config: data → graphs → split → model → trainer → run directory.
  * Used by `crystal-gnn train` and, per fold and per trial, by cross-validation and search.
  */
-import { InputError } from '../data/errors.js';
 import { ensureObelix, resolveDataDir } from '../data/fetch.js';
-import { groupKFold, kFoldShuffled, paperFolds, PAPER_FOLD_SETS, type PaperFoldSet } from '../data/folds.js';
 import { fitNormalizer, type Normalizer } from '../data/normalizer.js';
-import { loadObelix, splitEntries, type ObelixDataset, type ObelixEntry } from '../data/obelix.js';
+import { loadObelix, type ObelixDataset } from '../data/obelix.js';
 import type { GraphSample } from '../graph/batch.js';
-import type { GraphModel } from '../models/model.js';
-import { modelEntry } from '../models/registry.js';
-import '../models/all.js';
+import { samplesFor } from '../graph/featurize.js';
+import { buildModel } from '../models/build.js';
+import { modelEntry, modelVersion } from '../models/registry.js';
 import { initBackend } from './backend.js';
-import { RunDirectory } from './checkpoint.js';
+import { MODEL_VERSION_KEY, RunDirectory } from './checkpoint.js';
 import type { RunConfig } from './config.js';
 import { applyInit, checkElementTable, formatInitReport, resolveInit } from './finetune.js';
 import { genericSamples } from './pretrain.js';
 import { regressionMetrics } from './metrics.js';
-import { sampleFromCif } from './samples.js';
-import { graphFeatureSize } from '../data/graphFeatures.js';
 import { predictSamples, Trainer, type EpochRecord } from './trainer.js';
+import { trainValidationSplit } from './validationSplit.js';
 
 export type Log = (line: string) => void;
-
-export function buildModel(config: RunConfig): GraphModel {
-  const entry = modelEntry(config.model.name);
-  if (!entry) throw new InputError(`model.name: unknown model '${config.model.name}'`);
-  return entry.build(config.model, { cutoff: config.graph.cutoff, seed: config.seed, graphFeatures: graphFeatureSize(config.data.graph_features) }) as GraphModel;
-}
 
 export async function loadDataset(config: RunConfig, dataFlag: string | undefined, log: Log): Promise<ObelixDataset> {
   const dir = resolveDataDir(config.data.dir ?? dataFlag);
   await ensureObelix(dir, log);
   return loadObelix(dir);
-}
-
-/** The graph samples of some OBELiX entries under this config's graph options. */
-export function samplesFor(ds: ObelixDataset, entries: ObelixEntry[], config: RunConfig): GraphSample[] {
-  return entries.map((e) => sampleFromCif(ds.cifPath(e.id), config.graph, e.target, config.data.occupancy, config.data.graph_features));
-}
-
-/** Fold kinds drawn from `data.validation.k` and `seed` rather than read from the paper's recipes. */
-export const isSeededFoldKind = (folds: string): folds is 'kfold' | 'doi_kfold' => folds === 'kfold' || folds === 'doi_kfold';
-
-/** Validation folds (entry IDs) over the CIF training subset, as the config names them. */
-export function validationFolds(ds: ObelixDataset, v: NonNullable<RunConfig['data']['validation']>): string[][] {
-  if (isSeededFoldKind(v.folds)) {
-    const entries = splitEntries(ds, 'train', { cifOnly: true });
-    try {
-      const folds = v.folds === 'kfold' ? kFoldShuffled(entries.length, v.k, v.seed) : groupKFold(entries.map((e) => e.doi), v.k, v.seed);
-      return folds.map((f) => f.map((i) => entries[i].id));
-    } catch (err) {
-      if (err instanceof RangeError) throw new InputError(`data.validation.k = ${v.k}: ${err.message}`);
-      throw err;
-    }
-  }
-  if (!(PAPER_FOLD_SETS as readonly string[]).includes(v.folds)) {
-    throw new InputError(`data.validation.folds: unknown fold set '${v.folds}' (valid: kfold, doi_kfold, ${PAPER_FOLD_SETS.join(', ')})`);
-  }
-  return paperFolds(v.folds as PaperFoldSet, ds);
-}
-
-export interface Split {
-  train: ObelixEntry[];
-  val: ObelixEntry[];
-}
-
-export function trainValidationSplit(ds: ObelixDataset, config: RunConfig): Split {
-  const all = splitEntries(ds, 'train', { cifOnly: true });
-  const v = config.data.validation;
-  if (!v) return { train: all, val: [] };
-  const folds = validationFolds(ds, v);
-  if (v.fold >= folds.length) throw new InputError(`data.validation.fold = ${v.fold}, but there are only ${folds.length} folds`);
-  const held = new Set(folds[v.fold]);
-  return { train: all.filter((e) => !held.has(e.id)), val: all.filter((e) => held.has(e.id)) };
 }
 
 export interface RunResult {
@@ -123,6 +73,7 @@ export async function trainOnSamples(
     checkElementTable(config, [...train, ...val]);
   }
   const model = buildModel(config);
+  const version = modelVersion(modelEntry(config.model.name)!);
   if (init) formatInitReport(applyInit(model, init.checkpoint, config.init!, config.seed)).forEach((l) => opts.log(l));
   const trainer = new Trainer(model, config.training, normalizer, config.seed);
   try {
@@ -140,7 +91,7 @@ export async function trainOnSamples(
       onBatch: opts.onBatch,
       onEpochEnd: async (record, snapshot, improved) => {
         const snap = await snapshot();
-        if (!keepBest || improved) run.writeWeights(snap.weights, { model: config.model.name, epoch: String(record.epoch) });
+        if (!keepBest || improved) run.writeWeights(snap.weights, { model: config.model.name, epoch: String(record.epoch), [MODEL_VERSION_KEY]: String(version) });
         run.writeSnapshot(snap);
         run.appendLog(record);
         const v = record.val_mae === undefined ? '' : `  val_loss ${record.val_loss!.toFixed(4)}  val_mae ${record.val_mae.toFixed(3)}`;

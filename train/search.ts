@@ -17,7 +17,8 @@ import { readJson, testResultFile, writeFileAtomic } from './checkpoint.js';
 import { withValues, type RunConfig } from './config.js';
 import { runCrossValidation, type CvOptions, type FoldResult } from './cv.js';
 import { regressionMetrics } from './metrics.js';
-import { samplesFor, trainOnSamples } from './run.js';
+import { samplesFor } from '../graph/featurize.js';
+import { trainOnSamples } from './run.js';
 import { loadModel } from './load.js';
 import { predictSamples } from './trainer.js';
 

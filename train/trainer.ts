@@ -14,7 +14,7 @@ import { normalize, type Normalizer } from '../data/normalizer.js';
 import { collate, disposeBatch, planBatches, type GraphBatch, type GraphSample } from '../graph/batch.js';
 import type { GraphModel, StateTensor } from '../models/model.js';
 import type { RunConfig } from './config.js';
-import { lossSum } from './losses.js';
+import { lossSum, meanLoss } from './losses.js';
 import { regressionMetrics, type Metrics } from './metrics.js';
 import { Adam, PlateauScheduler, scheduledLr } from './optim.js';
 
@@ -140,9 +140,6 @@ export class Trainer {
     seed: number,
   ) {
     this.optimizer = new Adam({ lr: cfg.lr, weightDecay: cfg.optimizer === 'adamw' ? cfg.weight_decay : 0 });
-    if (cfg.optimizer === 'adam' && cfg.weight_decay > 0) {
-      throw new InputError(`training.weight_decay = ${cfg.weight_decay} needs optimizer: adamw (plain Adam here has no L2 penalty)`);
-    }
     this.plateau = new PlateauScheduler(cfg.plateau_factor, cfg.plateau_patience);
     this.rng = seedrandom(String(seed), { state: true });
     this.state = {
@@ -210,14 +207,9 @@ export class Trainer {
   async evaluate(samples: GraphSample[]): Promise<{ loss: number; metrics: Metrics; predictions: Float64Array }> {
     const predictions = await predictSamples(this.model, samples, this.normalizer, this.cfg.batch_size, this.cfg.max_edges_per_batch);
     const targets = samples.map((s) => s.target);
-    let loss = 0;
-    for (let i = 0; i < samples.length; i++) {
-      const d = normalize(this.normalizer, predictions[i]) - normalize(this.normalizer, targets[i]);
-      const a = Math.abs(d);
-      const q = Math.min(a, this.cfg.huber_delta);
-      loss += this.cfg.loss === 'mse' ? d * d : this.cfg.loss === 'mae' ? a : 0.5 * q * q + this.cfg.huber_delta * (a - q);
-    }
-    return { loss: loss / samples.length, metrics: regressionMetrics(predictions, targets), predictions };
+    const n = (y: number): number => normalize(this.normalizer, y);
+    const loss = meanLoss(this.cfg.loss, predictions.map(n), targets.map(n), this.cfg.huber_delta);
+    return { loss, metrics: regressionMetrics(predictions, targets), predictions };
   }
 
   async fit(train: GraphSample[], val: GraphSample[] | null, hooks: TrainerHooks = {}): Promise<FitResult> {

@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { initBackend } from '../../train/backend.js';
 import { loadConfig } from '../../train/config.js';
-import { buildModel } from '../../train/run.js';
+import { buildModel } from '../../models/build.js';
 
 interface InfoArgs { config: string; set?: string[] }
 
@@ -16,7 +16,7 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
     const config = loadConfig(args.config, args.set ?? []);
     await initBackend('cpu');
     const model = buildModel(config);
-    console.log(JSON.stringify({ model: config.model.name, parameters: model.countParameters(), options: config.model, graph: config.graph }));
+    console.log(JSON.stringify({ model: config.model.name, parameters: model.countParameters(), options: config.model, graph: config.spec }));
     model.dispose();
   },
 };

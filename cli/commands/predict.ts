@@ -6,7 +6,7 @@ import { InputError } from '../../data/errors.js';
 import type { GraphSample } from '../../graph/batch.js';
 import { initBackend } from '../../train/backend.js';
 import { loadModel } from '../../train/load.js';
-import { sampleFromCif } from '../../train/samples.js';
+import { sampleFor } from '../../graph/featurize.js';
 import { predictSamples } from '../../train/trainer.js';
 import { logLine } from '../progress.js';
 
@@ -50,7 +50,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       let sample: GraphSample;
       try {
         if (!existsSync(file)) throw new InputError(`${file}: no such file`);
-        sample = sampleFromCif(file, config.graph, NaN, config.data.occupancy, config.data.graph_features);
+        sample = sampleFor(file, config.spec);
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
         logLine(`error: ${err.message}`);

@@ -1,13 +1,13 @@
 /**
  * CGCNN's dataset convention: a directory of `<id>.cif` files plus an `id,target` CSV without a header
  * (`id_prop.csv`). A header row is accepted when its second field is not a number. CIFs go through the same
- * reader and occupancy rounding as OBELiX (train/samples.ts `atomsFromCif`).
+ * reader and occupancy rounding as OBELiX (graph/featurize.ts `atomsFromCif`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { InputError } from '../errors.js';
-import { readCif } from '../cif.js';
+import { parseCif, readCifText } from '../cif.js';
 import { roundOccupancies } from '../rounding.js';
 import type { StructureRecord } from './record.js';
 
@@ -44,8 +44,9 @@ export async function* readCifDirectory(dir: string, idPropFile = 'id_prop.csv')
   for (const row of rows) {
     const path = join(dir, `${row.id}.cif`);
     if (!existsSync(path)) throw new InputError(`${join(dir, idPropFile)}: id '${row.id}' has no CIF (${path})`);
-    const atoms = roundOccupancies(readCif(path));
-    if (atoms.numbers.length === 0) throw new InputError(`${path}: no site is left after occupancy rounding`);
-    yield { atoms: { ...atoms, id: row.id }, target: row.target };
+    const cifText = readCifText(path);
+    const crystal = parseCif(cifText, path);
+    const atoms = roundOccupancies(crystal);
+    yield { atoms: { ...atoms, id: row.id }, target: row.target, crystal: { ...crystal, id: row.id }, cifText };
   }
 }

@@ -5,12 +5,17 @@
 import { InputError } from '../errors.js';
 import { atomicNumber } from '../elements.js';
 import { fracToCart } from '../lattice.js';
-import type { Atoms, Matrix3, Vec3 } from '../structure.js';
+import type { Atoms, Crystal, Matrix3, Vec3 } from '../structure.js';
 
 export interface StructureRecord {
+  /** The ordered structure (for a CIF: its occupancies rounded as OBELiX does). */
   atoms: Atoms;
   /** Regression target in the dataset's units (e.g. band gap in eV). */
   target: number;
+  /** The structure as read, partial occupancies kept (CIF readers); absent for ordered sources. */
+  crystal?: Crystal;
+  /** The CIF text, for the graph-level features read from its tags (space group, Z). */
+  cifText?: string;
 }
 
 function vec3(v: unknown): v is Vec3 {

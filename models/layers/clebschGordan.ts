@@ -1,5 +1,5 @@
 /**
- * Real Clebsch–Gordan coefficients and the tensor product of irreducible features (architectures.md §5.1,
+ * Real Clebsch–Gordan coefficients and the tensor product of irreducible features (docs/architectures.md §5.1,
  * SchNetPack `generate_clebsch_gordan_rsh` + `SO3TensorProduct`):
  *
  *   TP(a, b)[s] = Σ_{(s₁, s₂, s, c)} c · a[s₁] ⊙ b[s₂]       (elementwise over the feature axis F)

@@ -3,7 +3,7 @@
  *
  * x [..., in] of rank ≥ 2 (e.g. [N, F] or PaiNN's [N, 3, F], flattened to 2-D for the product) → [..., out].
  * W is kept [in, out] (TF.js) and read/written [out, in] (PyTorch `Linear.weight`); names `weight`, `bias`.
- * Init (set it explicitly, architectures.md §10): `xavier` = SchNetPack `Dense` (xavier-uniform W, zero b),
+ * Init (set it explicitly, docs/architectures.md §10): `xavier` = SchNetPack `Dense` (xavier-uniform W, zero b),
  * `torch` = PyTorch `nn.Linear` (U(±1/√in) for both), or a pair of initialisers.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,7 +1,7 @@
 /**
  * Embedding table: y_i = W[z_i], W [numEmbeddings, dim] (same layout in PyTorch), z int32 [N] → [N, dim].
  *
- * `paddingIdx` reproduces `nn.Embedding(…, padding_idx=p)` (MatGL SO3Net, architectures.md §5.4): row p is
+ * `paddingIdx` reproduces `nn.Embedding(…, padding_idx=p)` (MatGL SO3Net, docs/architectures.md §5.4): row p is
  * initialised to zero and never receives a gradient, while the forward pass uses the row as stored (a loaded
  * non-zero row stays in use, as in PyTorch). Lookup goes through `ops.gather` (scatterND gradient).
  */

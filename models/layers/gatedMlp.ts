@@ -1,5 +1,5 @@
 /**
- * Gated MLP (MatGL `GatedMLP`, matgl/layers/_core.py @ e9cde22; M3GNet, architectures.md §6.5):
+ * Gated MLP (MatGL `GatedMLP`, matgl/layers/_core.py @ e9cde22; M3GNet, docs/architectures.md §6.5):
  *
  *   y = value(x) ⊙ gate(x),  value = (Linear → SiLU) × n,  gate = (Linear → SiLU) × (n − 1) → Linear → σ
  *

@@ -4,7 +4,7 @@
  * An initialiser maps a shape and a uniform random source to a Float32Array, generated in plain JS, so the
  * same seed gives bit-identical weights on cpu, wasm and CUDA. Kernels use the TF.js layout [in, out]
  * (fanIn = shape[0], fanOut = shape[1]); PyTorch's `Linear.weight` is [out, in], with the same fans.
- * Defaults of the upstream codes (architectures.md §10): SchNetPack `Dense` = xavierUniform + zeros,
+ * Defaults of the upstream codes (docs/architectures.md §10): SchNetPack `Dense` = xavierUniform + zeros,
  * PyTorch `nn.Linear` = torchLinearDefault(fanIn) for weight and bias, `nn.Embedding` = normal(0, 1).
  */
 import seedrandom from 'seedrandom';

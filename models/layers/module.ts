@@ -1,5 +1,5 @@
 /**
- * The module contract every layer and model builds on (style.md §5): weights registered once with an explicit
+ * The module contract every layer and model builds on (docs/testing.md): weights registered once with an explicit
  * initialiser, children under dotted names equal to the upstream PyTorch state-dict keys
  * (`interactions.0.filter_network.0.weight`), state IO in PyTorch layout, strict loading that names the key.
  *

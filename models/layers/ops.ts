@@ -2,7 +2,7 @@
  * Message-passing primitives: gather, segment reductions, segment softmax, matMul, column sums, bias addition, batch
  * normalisation, softplus/silu, stopGradient.
  *
- * This is the only home of custom gradients in crystal-gnn (backend-bench.md). Every backend runs the same code,
+ * This is the only home of custom gradients in crystal-gnn (docs/backends.md). Every backend runs the same code,
  * except softplus and sumRows, which take a faster form on wasm and are the plain TF.js op elsewhere:
  * - gather = `gatherND` forward, `scatterND` backward (scatterND sums duplicate rows). The stock `tf.gather`
  *   gradient needs `UnsortedSegmentSum`, which wasm lacks, and wasm's `gatherND` is ~12x faster than `gather`.

@@ -1,6 +1,6 @@
 /**
  * Set2Set readout (Vinyals et al., ICLR 2016), as DGL's `dgl.nn.pytorch.glob.Set2Set` used by MatGL's SO3Net and
- * M3GNet readouts (architectures.md §7). Per crystal b, with q*⁰ = 0 [B, 2D] and LSTM state h = c = 0:
+ * M3GNet readouts (docs/architectures.md §7). Per crystal b, with q*⁰ = 0 [B, 2D] and LSTM state h = c = 0:
  *
  *   q_b   = LSTM(q*_b; h, c)                        one step of an L-layer LSTM (input 2D, hidden D), state carried
  *   e_i   = ⟨x_i, q_{b(i)}⟩,  α_i = softmax_{i ∈ b}(e_i),  r_b = Σ_{i ∈ b} α_i x_i

@@ -1,7 +1,7 @@
 /**
  * Real spherical harmonics Y_lm of unit vectors u = (x, y, z), orthonormal on the sphere, without the
  * Condon–Shortley sign, channel order s = l² + l + m: (0,0), (1,−1), (1,0), (1,1), (2,−2), …
- * (SchNetPack `RealSphericalHarmonics` / MatGL SO3Net, architectures.md §5.1):
+ * (SchNetPack `RealSphericalHarmonics` / MatGL SO3Net, docs/architectures.md §5.1):
  *
  *   C_m + i·S_m = (x + i·y)^m,   Q_l^m(z): Q_m^m = (2m−1)!!,  Q_{m+1}^m = (2m+1)·z·Q_m^m,
  *                                Q_l^m = ((2l−1)·z·Q_{l−1}^m − (l+m−1)·Q_{l−2}^m) / (l−m)      (|u| = 1)

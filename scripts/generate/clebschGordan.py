@@ -1,5 +1,5 @@
 """Generates models/layers/generated/clebschGordan.ts: real Clebsch-Gordan coefficients for the real spherical
-harmonics of models/layers/sphericalHarmonics.ts, up to LMAX (architectures.md §5.1; the recipe of SchNetPack's
+harmonics of models/layers/sphericalHarmonics.ts, up to LMAX (docs/architectures.md §5.1; the recipe of SchNetPack's
 `generate_clebsch_gordan_rsh`, evaluated here in complex128 from sympy's exact coefficients):
 
   C[s1, s2, s] = Re Σ U[s1, a] U[s2, b] conj(U[s, c]) ⟨l_a m_a l_b m_b | l_c m_c⟩,  l_c ≤ LMAX,

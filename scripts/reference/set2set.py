@@ -1,4 +1,4 @@
-"""Reference values for test/models/layers/set2set.test.ts: DGL `Set2Set` (architectures.md §7) re-expressed with
+"""Reference values for test/models/layers/set2set.test.ts: DGL `Set2Set` (docs/architectures.md §7) re-expressed with
 torch 1.13's own `nn.LSTM` (the same module DGL wraps) and an explicit per-graph softmax, in float64.
 
 Two graphs of 3 and 5 nodes, D = 4, n_iters = 3, n_layers = 3. Also the gradient of Σ out ⊙ W_out w.r.t. the node

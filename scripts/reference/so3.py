@@ -1,6 +1,6 @@
 """Reference values for test/models/layers/sphericalHarmonics.test.ts: real spherical harmonics up to l = 3 of a
 few unit vectors, from scipy's complex Y_l^m (Condon-Shortley phase included) turned real with the complex → real
-unitary of scripts/generate/clebschGordan.py (architectures.md §5.1; no Condon-Shortley sign remains).
+unitary of scripts/generate/clebschGordan.py (docs/architectures.md §5.1; no Condon-Shortley sign remains).
 Run: /usr/bin/python3 scripts/reference/so3.py > test/fixtures/so3-ref.json"""
 import json
 import math

@@ -3,7 +3,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import '../../models/all.js';
 import { loadConfig, type RunConfig } from '../../train/config.js';
 import { projectRoot } from '../helpers/paths.js';
 

@@ -1,5 +1,5 @@
 /**
- * The paper's search spaces (configs/search/*.yaml, obelix-protocol.md §4.1–4.3): each space is upstream's (keys in
+ * The paper's search spaces (configs/search/*.yaml, docs/protocol.md §4.1–4.3): each space is upstream's (keys in
  * upstream's product order, sizes 162 / 16,384 / 5,120 / 4,800), the settings outside it are those of the paper's
  * best config, 100 draws are distinct and inside the space, and every drawn set validates and builds a model that runs.
  */
@@ -8,12 +8,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import '../../models/all.js';
 import { collate, disposeBatch } from '../../graph/batch.js';
 import { initBackend } from '../../train/backend.js';
 import { loadConfig, withValues, type RunConfig } from '../../train/config.js';
-import { buildModel } from '../../train/run.js';
-import { buildNeighbors, toSample } from '../../train/samples.js';
+import { buildModel } from '../../models/build.js';
+import { buildNeighbors, toSample } from '../../graph/featurize.js';
 import { decodeIndex, drawTrials, spaceSize, type SearchSpace, type TrialParams } from '../../train/search.js';
 import { fixturesDir, obelixDir, requireShared } from '../helpers/paths.js';
 import { smallCrystal } from '../helpers/symmetry.js';
@@ -40,7 +39,7 @@ interface Expected {
   differs: string[];
 }
 
-/** Written out from obelix-protocol.md §4.1–4.3 and upstream's config files, not read from the YAML under test. */
+/** Written out from docs/protocol.md §4.1–4.3 and upstream's config files, not read from the YAML under test. */
 const EXPECTED: Record<string, Expected> = {
   schnet: { space: schnetpackSpace, size: 162, seed: 10, sampler: 'numpy', folds: 'schnetpack_painn_schnet_seed10_254', differs: [] },
   painn: { space: schnetpackSpace, size: 162, seed: 10, sampler: 'numpy', folds: 'schnetpack_painn_schnet_seed10_254', differs: [] },
@@ -97,7 +96,7 @@ function buildAndRun(config: RunConfig, params: TrialParams, where: string): num
   const model = buildModel(trial);
   try {
     const atoms = smallCrystal();
-    const batch = collate([toSample(atoms, buildNeighbors(atoms, trial.graph), 0, trial.graph.threebody_cutoff)]);
+    const batch = collate([toSample(atoms, buildNeighbors(atoms, trial.spec), 0, trial.spec.threebody_cutoff)]);
     try {
       const y = tf.tidy(() => model.forward(batch, false));
       const out = y.dataSync();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import {
   PAPER_FOLD_SETS, foldSizes, foldsFromIds, groupKFold, kFoldContiguous, kFoldShuffled, paperFolds, readFoldsFile, trainIndices,
 } from '../../data/folds.js';
-import { validationFolds } from '../../train/run.js';
+import { validationFolds } from '../../train/validationSplit.js';
 import { InputError } from '../../data/errors.js';
 import { loadObelix, splitEntries } from '../../data/obelix.js';
 import { obelixDir } from '../helpers/paths.js';

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadObelix, splitEntries, parseConductivity, subsetDataset } from '../../data/obelix.js';
-import { atomsFromCif } from '../../train/samples.js';
+import { atomsFromCif } from '../../graph/featurize.js';
 import { QUICK_MAX_ATOMS } from '../../train/report/table2.js';
 import { InputError } from '../../data/errors.js';
 import { obelixDir } from '../helpers/paths.js';
@@ -25,7 +25,7 @@ test('release counts: 478/121 rows, 254/67 with CIF', () => {
   assert.is(splitEntries(ds, 'test', { cifOnly: true }).length, 67);
 });
 
-test('target statistics match the protocol (obelix-protocol.md §1.2)', () => {
+test('target statistics match the protocol (docs/protocol.md §1.2)', () => {
   const ds = loadObelix(obelixDir);
   const train = splitEntries(ds, 'train').map((e) => e.target);
   const trainCif = splitEntries(ds, 'train', { cifOnly: true }).map((e) => e.target);

@@ -8,7 +8,7 @@ import type { Atoms } from '../../data/structure.js';
 import type { GraphSample } from '../../graph/batch.js';
 import { cacheKey, decodeChunk, encodeChunk, openOrBuildCache } from '../../graph/diskCache.js';
 import { InputError } from '../../data/errors.js';
-import { buildNeighbors, toSample } from '../../train/samples.js';
+import { buildNeighbors, toSample } from '../../graph/featurize.js';
 
 function crystal(k: number): Atoms {
   const a = 3 + 0.1 * k;

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { lineGraph } from '../../graph/lineGraph.js';
 import { radiusGraph } from '../../graph/neighbors.js';
-import { atomsFromCif } from '../../train/samples.js';
+import { atomsFromCif } from '../../graph/featurize.js';
 import { throwsInputError } from '../helpers/inputError.js';
 import { pretrainedDir, requireShared } from '../helpers/paths.js';
 import { makeAtoms } from './atoms.js';

@@ -5,7 +5,7 @@ import type { Atoms } from '../../data/structure.js';
 import { radiusGraph } from '../../graph/neighbors.js';
 import { knnGraph } from '../../graph/knn.js';
 import { pairEdges } from '../../graph/pairs.js';
-import { atomsFromCif } from '../../train/samples.js';
+import { atomsFromCif } from '../../graph/featurize.js';
 import { obelixDir } from '../helpers/paths.js';
 import { join } from 'node:path';
 

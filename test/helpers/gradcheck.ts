@@ -1,5 +1,5 @@
 /**
- * Gradient checks by directional finite differences (style.md §4). TF.js has no float64, so instead of
+ * Gradient checks by directional finite differences (docs/testing.md). TF.js has no float64, so instead of
  * element-wise gradcheck we compare, for a few random unit directions v over all inputs together,
  *   numeric  = (f(θ + h·v) − f(θ − h·v)) / 2h      with h = eps · max(1, ‖θ‖₂)
  *   analytic = ⟨∇f(θ), v⟩                           from tf.grads / tf.variableGrads

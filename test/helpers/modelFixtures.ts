@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Atoms } from '../../data/structure.js';
 import { collate, disposeBatch, type GraphBatch } from '../../graph/batch.js';
 import type { GraphModel } from '../../models/model.js';
-import { buildNeighbors, toSample, type GraphOptions } from '../../train/samples.js';
+import { buildNeighbors, toSample, type GraphOptions } from '../../graph/featurize.js';
 
 /** A one-crystal batch with the graph built as in training. The caller disposes it (`disposeBatch`). */
 export function batchOfAtoms(atoms: Atoms, graph: GraphOptions): GraphBatch {

@@ -1,5 +1,5 @@
 /**
- * Symmetry checks for crystal models (style.md §4): a crystal is rotated (proper and improper), translated, its
+ * Symmetry checks for crystal models (docs/testing.md): a crystal is rotated (proper and improper), translated, its
  * atoms permuted, and its cell replaced by a supercell or another cell of the same lattice; then
  * - `expectInvariant`: a per-crystal (intensive) output must not change;
  * - `expectEquivariant`: per-atom features [N, C, F] must transform as f'_k = D(R)·f_{map(k)}, where D(R) [C, C]

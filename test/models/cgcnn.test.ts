@@ -11,9 +11,8 @@ import { modelEntry } from '../../models/registry.js';
 import { findUpstreamFormat } from '../../models/upstream.js';
 import { validateConfig } from '../../train/config.js';
 import { loadModel, readCheckpoint } from '../../train/load.js';
-import { buildNeighbors, sampleFromCif, toSample } from '../../train/samples.js';
+import { buildNeighbors, sampleFromCif, toSample } from '../../graph/featurize.js';
 import { predictSamples } from '../../train/trainer.js';
-import '../../models/all.js';
 import { expectClose, expectNoLeak, forEachBackend } from '../helpers/backends.js';
 import { expectGradcheck, gradcheck, gradcheckVariables } from '../helpers/gradcheck.js';
 import { throwsInputError } from '../helpers/inputError.js';
@@ -209,7 +208,7 @@ forEachBackend('CGCNN pretrained parity', (test) => {
       const dirs = key === 'efermi' ? [join(pretrainedDir, 'reference-cifs'), join(obelixDir, 'cifs')] : [join(obelixDir, 'cifs')];
       for (const cifDir of dirs) {
         const ids = Object.keys(ref);
-        const samples = ids.map((id) => sampleFromCif(requireShared(join(cifDir, `${id}.cif`)), config.graph));
+        const samples = ids.map((id) => sampleFromCif(requireShared(join(cifDir, `${id}.cif`)), config.spec));
         const y = await predictSamples(model, samples, normalizer, 3, 1e9); // batches of 3: per-crystal padding and pooling
         expectClose(y, ids.map((id) => ref[id][key]), { atol: 1e-4, rtol: 0, label: `${dir} ${cifDir}` });
       }

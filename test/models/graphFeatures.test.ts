@@ -14,8 +14,8 @@ import { SchNet, SchNetOptions } from '../../models/schnet.js';
 import { SO3Net, SO3NetOptions } from '../../models/so3net.js';
 import { initBackend } from '../../train/backend.js';
 import { validateConfig } from '../../train/config.js';
-import { buildModel } from '../../train/run.js';
-import { buildNeighbors, sampleFromCif, toSample } from '../../train/samples.js';
+import { buildModel } from '../../models/build.js';
+import { buildNeighbors, sampleFromCif, toSample } from '../../graph/featurize.js';
 import { expectClose } from '../helpers/backends.js';
 import { throwsInputError } from '../helpers/inputError.js';
 import { obelixDir, requireShared } from '../helpers/paths.js';
@@ -96,13 +96,13 @@ test('config: graph_features validated (name, repetition, model, dataset) with t
 test('OBELiX: samples carry the 103 features, buildModel sizes the head from the config', () => {
   const path = requireShared(join(obelixDir, 'cifs', '09w.cif'));
   const config = validateConfig({ model: { name: 'schnet', n_atom_basis: 8, n_interactions: 1 }, data: { graph_features: ['composition', 'space_group', 'z'] } }, 'c.yaml');
-  const s = sampleFromCif(path, config.graph, 1, 'round', config.data.graph_features);
+  const s = sampleFromCif(path, config.spec, 1, 'round', config.data.graph_features);
   assert.is(s.graphFeatures?.length, 103);
-  assert.is(sampleFromCif(path, config.graph, 1).graphFeatures, undefined, 'the cache keys on the feature list');
+  assert.is(sampleFromCif(path, config.spec, 1).graphFeatures, undefined, 'the cache keys on the feature list');
   const model = buildModel(config) as Model;
   const [y] = predict(model, [s]);
   assert.ok(Number.isFinite(y));
-  assert.throws(() => collate([s, sampleFromCif(path, config.graph, 1)]), /graph features/);
+  assert.throws(() => collate([s, sampleFromCif(path, config.spec, 1)]), /graph features/);
   model.dispose();
 });
 

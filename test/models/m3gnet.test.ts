@@ -7,9 +7,8 @@ import { collate, disposeBatch, type GraphSample } from '../../graph/batch.js';
 import { M3GNet, M3GNetOptions } from '../../models/m3gnet.js';
 import { validateConfig } from '../../train/config.js';
 import { loadModel, readCheckpoint } from '../../train/load.js';
-import { buildNeighbors, sampleFromCif, toSample } from '../../train/samples.js';
+import { buildNeighbors, sampleFromCif, toSample } from '../../graph/featurize.js';
 import { predictSamples } from '../../train/trainer.js';
-import '../../models/all.js';
 import { expectClose, expectNoLeak, forEachBackend } from '../helpers/backends.js';
 import { expectGradcheck, gradcheckVariables } from '../helpers/gradcheck.js';
 import { throwsInputError } from '../helpers/inputError.js';
@@ -34,7 +33,7 @@ function pretrained(convention: 'current' | 'legacy'): { model: M3GNet; predict:
   model.loadState(base.stateDict());
   base.dispose();
   const predict = async (file: string): Promise<number> => {
-    const s = sampleFromCif(requireShared(join(KNOWN, `${file}.cif`)), loaded.config.graph);
+    const s = sampleFromCif(requireShared(join(KNOWN, `${file}.cif`)), loaded.config.spec);
     return (await predictSamples(model, [s], loaded.normalizer, 1, 1e9))[0];
   };
   return { model, predict };

@@ -21,7 +21,7 @@ import { SO3Net, SO3NetOptions } from '../../models/so3net.js';
 import { SchNet, SchNetOptions } from '../../models/schnet.js';
 import { initBackend } from '../../train/backend.js';
 import { validateConfig } from '../../train/config.js';
-import { buildNeighbors, sampleFromCif, toSample, withOccupancy, type GraphOptions } from '../../train/samples.js';
+import { buildNeighbors, sampleFromCif, toSample, withOccupancy, type GraphOptions } from '../../graph/featurize.js';
 import { expectClose, expectNoLeak } from '../helpers/backends.js';
 import { throwsInputError } from '../helpers/inputError.js';
 import { obelixDir } from '../helpers/paths.js';

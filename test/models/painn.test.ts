@@ -7,8 +7,8 @@ import { collate, disposeBatch, type GraphBatch } from '../../graph/batch.js';
 import { PaiNN, PaiNNOptions } from '../../models/painn.js';
 import { loadConfig } from '../../train/config.js';
 import { loadModel } from '../../train/load.js';
-import { buildModel } from '../../train/run.js';
-import { sampleFromCif } from '../../train/samples.js';
+import { buildModel } from '../../models/build.js';
+import { sampleFromCif } from '../../graph/featurize.js';
 import { expectClose, expectNoLeak, forEachBackend } from '../helpers/backends.js';
 import { expectGradcheck, gradcheckVariables } from '../helpers/gradcheck.js';
 import { batchOfAtoms, withBatch as withBatchOf } from '../helpers/modelFixtures.js';
@@ -46,7 +46,7 @@ forEachBackend('PaiNN', (test, backend) => {
   test(`SchNetPack reference checkpoint: ${ids.join(', ')} within 2e-6 of the float64 outputs, one at a time and batched`, () => {
     const ref = JSON.parse(readFileSync(requireShared(join(refDir, 'reference-outputs.json')), 'utf8')) as Record<string, RefEntry>;
     const { model, config } = loadModel(join(refDir, 'painn'));
-    const samples = ids.map((id) => sampleFromCif(join(obelixDir, 'cifs', `${id}.cif`), config.graph));
+    const samples = ids.map((id) => sampleFromCif(join(obelixDir, 'cifs', `${id}.cif`), config.spec));
     const run = (ss: typeof samples) => {
       const b = collate(ss);
       const y = tf.tidy(() => model.forward(b, false));
@@ -66,7 +66,7 @@ forEachBackend('PaiNN', (test, backend) => {
       painn: { float64: { after_mixing1: { vector_frobenius: number }; final_scalar_representation_atom0_first8: number[] } };
     };
     const { model, config } = loadModel(join(refDir, 'painn'));
-    const b = collate([sampleFromCif(join(obelixDir, 'cifs', '11b.cif'), config.graph)]);
+    const b = collate([sampleFromCif(join(obelixDir, 'cifs', '11b.cif'), config.spec)]);
     expectNoLeak(() => tf.tidy(() => {
       const { q, mu } = (model as PaiNN).representation.features(b);
       assert.equal(mu.shape, [8, 3, 80]);

@@ -10,7 +10,7 @@ import { initBackend } from '../../train/backend.js';
 import { RunDirectory } from '../../train/checkpoint.js';
 import { RunSchema, validateConfig } from '../../train/config.js';
 import { loadModel } from '../../train/load.js';
-import { atomsFromCif, buildNeighbors, sampleFromCif, toSample } from '../../train/samples.js';
+import { atomsFromCif, buildNeighbors, sampleFromCif, toSample } from '../../graph/featurize.js';
 import { expectClose } from '../helpers/backends.js';
 import { gradcheckVariables, expectGradcheck } from '../helpers/gradcheck.js';
 import { obelixDir, pretrainedDir } from '../helpers/paths.js';
@@ -25,7 +25,7 @@ test.before(async () => {
   await initBackend('cpu');
 });
 
-test('parameter counts: paper best 80/3 = 93,841; defaults 128/6 = 432,769 (architectures.md §3)', () => {
+test('parameter counts: paper best 80/3 = 93,841; defaults 128/6 = 432,769 (docs/architectures.md §3)', () => {
   for (const [f, t, n] of [[80, 3, 93841], [128, 6, 432769], [128, 3, 226945]]) {
     const m = new SchNet(SchNetOptions.parse({ name: 'schnet', n_atom_basis: f, n_interactions: t }), 5);
     assert.is(m.countParameters(), n, `${f}/${t}`);
@@ -36,7 +36,7 @@ test('parameter counts: paper best 80/3 = 93,841; defaults 128/6 = 432,769 (arch
 test('upstream parity: SchNetPack 2.2.0 outputs on 4 OBELiX structures to 2e-6', () => {
   const { model, config } = loadModel(join(referenceDir, 'schnet'));
   for (const [id, ref] of Object.entries(reference)) {
-    const sample = sampleFromCif(join(obelixDir, 'cifs', `${id}.cif`), config.graph);
+    const sample = sampleFromCif(join(obelixDir, 'cifs', `${id}.cif`), config.spec);
     const batch = collate([sample]);
     const y = tf.tidy(() => model.forward(batch, false));
     const got = y.dataSync()[0];
@@ -51,7 +51,7 @@ test('batching several crystals gives each one its own prediction', () => {
   const { model, config } = loadModel(join(referenceDir, 'schnet'));
   const ids = Object.keys(reference);
   const atoms = ids.map((id) => atomsFromCif(join(obelixDir, 'cifs', `${id}.cif`)));
-  const together = predictAtoms(model, atoms, config.graph);
+  const together = predictAtoms(model, atoms, config.spec);
   expectClose(together, ids.map((id) => reference[id].schnet.float64), { atol: 2e-6, rtol: 0 });
   model.dispose();
 });
@@ -83,7 +83,7 @@ test('save -> load gives identical predictions (run directory round trip)', () =
   const atoms = smallCrystal();
   const before = predictAtoms(model, [atoms], { cutoff: 4 });
   const loaded = loadModel(dir);
-  const after = predictAtoms(loaded.model, [atoms], loaded.config.graph);
+  const after = predictAtoms(loaded.model, [atoms], loaded.config.spec);
   assert.equal(Array.from(after), Array.from(before));
   model.dispose();
   loaded.model.dispose();

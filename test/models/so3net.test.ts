@@ -11,7 +11,7 @@ import type { StateTensor } from '../../models/layers/module.js';
 import { sphericalHarmonicsAt } from '../../models/layers/sphericalHarmonics.js';
 import { SO3Net, SO3NetOptions } from '../../models/so3net.js';
 import { loadConfig } from '../../train/config.js';
-import { buildModel } from '../../train/run.js';
+import { buildModel } from '../../models/build.js';
 import { expectClose, expectNoLeak, forEachBackend } from '../helpers/backends.js';
 import { expectGradcheck, gradcheckVariables } from '../helpers/gradcheck.js';
 import { fixturesDir, obelixDir, projectRoot } from '../helpers/paths.js';

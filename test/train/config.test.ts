@@ -72,7 +72,6 @@ test('config files: missing file, bad YAML, and overrides on top of a file', () 
 });
 
 test('the shipped SchNet config is the paper best', async () => {
-  await import('../../models/all.js');
   const c = loadConfig('configs/schnet.yaml');
   assert.equal([c.graph.cutoff, c.model.n_atom_basis, c.model.n_interactions, c.training.batch_size, c.training.lr, c.training.weight_decay, c.training.optimizer],
     [5, 80, 3, 32, 1e-3, 0.01, 'adamw']);

@@ -3,7 +3,6 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import '../../models/all.js';
 import { initBackend } from '../../train/backend.js';
 import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
 import { cvShardJobs, pendingCvJobs, runCrossValidation, trainCvFolds } from '../../train/cv.js';

@@ -3,13 +3,13 @@ import * as assert from 'uvu/assert';
 import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import '../../models/all.js';
 import { splitEntries } from '../../data/obelix.js';
 import { initBackend } from '../../train/backend.js';
 import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
 import { ensemblePredict, expandRunDirs } from '../../train/ensemble.js';
 import { loadModel } from '../../train/load.js';
-import { samplesFor, trainOnSamples } from '../../train/run.js';
+import { samplesFor } from '../../graph/featurize.js';
+import { trainOnSamples } from '../../train/run.js';
 import { predictSamples } from '../../train/trainer.js';
 import { miniObelix } from '../helpers/miniObelix.js';
 

@@ -3,7 +3,6 @@ import * as assert from 'uvu/assert';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import '../../models/all.js';
 import { initBackend } from '../../train/backend.js';
 import { loadConfig, validateConfig, RunSchema, type RunConfig } from '../../train/config.js';
 import { collectSearch, decodeIndex, drawTrials, finishSearch, readTrialRecords, retrainEpochs, runSearchTrials, spaceSize } from '../../train/search.js';

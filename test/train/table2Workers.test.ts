@@ -3,7 +3,6 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import '../../models/all.js';
 import { initBackend } from '../../train/backend.js';
 import { loadConfig } from '../../train/config.js';
 import { epochSeconds, renderTable2, runTable2 } from '../../train/report/table2.js';

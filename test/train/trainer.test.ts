@@ -8,11 +8,11 @@ import { latticeFromParameters, fracToCart } from '../../data/lattice.js';
 import { fitNormalizer } from '../../data/normalizer.js';
 import type { Atoms } from '../../data/structure.js';
 import type { GraphSample } from '../../graph/batch.js';
-import '../../models/all.js';
 import { initBackend } from '../../train/backend.js';
 import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
-import { buildModel, trainOnSamples } from '../../train/run.js';
-import { buildNeighbors, toSample } from '../../train/samples.js';
+import { buildModel } from '../../models/build.js';
+import { trainOnSamples } from '../../train/run.js';
+import { buildNeighbors, toSample } from '../../graph/featurize.js';
 import { Trainer } from '../../train/trainer.js';
 
 /** Eight small random crystals with a smooth target (mean Li–X distance), graphs at 3.5 Å. */

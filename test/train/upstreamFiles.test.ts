@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { convertCheckpoint } from '../../cli/commands/checkpoint.js';
 import { initBackend } from '../../train/backend.js';
 import { loadModel, readCheckpoint, type CheckpointContents } from '../../train/load.js';
-import { sampleFromCif } from '../../train/samples.js';
+import { sampleFor } from '../../graph/featurize.js';
 import { predictSamples } from '../../train/trainer.js';
 import { readSafetensors } from '../../train/safetensors.js';
 import { readUpstreamFile } from '../../train/upstreamFiles.js';
@@ -83,7 +83,7 @@ test('predictions from the files as published: CGCNN efermi = upstream predict.p
   const refs = JSON.parse(readFileSync(join(pretrainedDir, 'cgcnn-reference-predictions.json'), 'utf8')) as Record<string, { efermi: number }>;
   const predict = async (model: string, ids: string[]): Promise<number[]> => {
     const m = loadModel(join(pretrainedDir, model));
-    const samples = ids.map((id) => sampleFromCif(join(pretrainedDir, 'reference-cifs', `${id}.cif`), m.config.graph, NaN, m.config.data.occupancy, m.config.data.graph_features));
+    const samples = ids.map((id) => sampleFor(join(pretrainedDir, 'reference-cifs', `${id}.cif`), m.config.spec));
     const y = await predictSamples(m.model, samples, m.normalizer, 8, Number.MAX_SAFE_INTEGER);
     m.model.dispose();
     return Array.from(y);

@@ -1,5 +1,5 @@
 /**
- * The "Experiment" row of Table 2 (obelix-protocol.md §1.5): how far repeated measurements of the
+ * The "Experiment" row of Table 2 (docs/protocol.md §1.5): how far repeated measurements of the
  * same material disagree. Entries are grouped by identical (Composition string, space-group
  * number); over the members of groups with ≥ 2 entries,
  *   floor = mean |log10σ − median of its group|   (OBELiX: 122 entries, 48 groups → 0.4078),

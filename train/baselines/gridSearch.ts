@@ -2,7 +2,7 @@
  * Grid search with a fixed set of CV folds, the way the OBELiX baselines use sklearn GridSearchCV:
  * every point of the grid is scored on the same folds, fold score = MAE over the fold's validation
  * rows, CV score = unweighted mean of the fold MAEs, "±" = population SD (`std_test_score`), best
- * = lowest mean, ties → the first point in `parameterGrid` order (obelix-protocol.md §3.2).
+ * = lowest mean, ties → the first point in `parameterGrid` order (docs/protocol.md §3.2).
  */
 
 /** A search space: each key lists its candidate values. */

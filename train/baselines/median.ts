@@ -1,5 +1,5 @@
 /**
- * "Median pred." baseline (obelix-protocol.md §1.5): predict the median training log10σ for every
+ * "Median pred." baseline (docs/protocol.md §1.5): predict the median training log10σ for every
  * entry. Full benchmark: median of the 478 train targets → MAE on the 121 test entries (2.1626).
  * CIF subset: median of the 254 train-with-CIF targets → MAE on the 67 test-with-CIF (2.8153) —
  * unlike RF/MLP, whose CIF number is the full model scored on the 67.

@@ -396,7 +396,7 @@ export interface MlpGrid {
 
 const rep = (w: number, n: number): number[] => Array.from({ length: n }, () => w);
 
-/** The paper's full grid: 16 · 5 · 3 = 240 sets (obelix-protocol.md §3.4). */
+/** The paper's full grid: 16 · 5 · 3 = 240 sets (docs/protocol.md §3.4). */
 export const MLP_PAPER_GRID: MlpGrid = {
   hidden_layer_sizes: [
     rep(16, 2), rep(32, 2), rep(64, 2), rep(128, 2), rep(256, 2), rep(16, 3), rep(32, 3), rep(64, 3),

@@ -1,6 +1,6 @@
 /**
  * Random-forest regression (sklearn `RandomForestRegressor` semantics) and its OBELiX grid search
- * (obelix-protocol.md §3.3): prediction = mean over trees; each tree is grown on a bootstrap sample
+ * (docs/protocol.md §3.3): prediction = mean over trees; each tree is grown on a bootstrap sample
  * (n draws with replacement, counts as weights) with per-node feature sub-sampling.
  *
  * Why not ml-random-forest: it draws one feature subset per *tree* (random subspaces), not per

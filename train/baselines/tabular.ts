@@ -1,6 +1,6 @@
 /**
  * The RF/MLP baselines' data: 62 features per entry (data/features.ts), raw log10σ targets, and
- * the CV folds as row indices into the training rows (obelix-protocol.md §3.1–3.2).
+ * the CV folds as row indices into the training rows (docs/protocol.md §3.1–3.2).
  */
 import { featurize, fitFeatureSpec, type FeatureSpec } from '../../data/features.js';
 import { foldsFromIds, paperFolds } from '../../data/folds.js';

@@ -1,5 +1,5 @@
 /**
- * The OBELiX paper's published numbers (arXiv 2502.14234, as reconstructed in obelix-protocol.md §6): Table 2
+ * The OBELiX paper's published numbers (arXiv 2502.14234, as reconstructed in docs/protocol.md §6): Table 2
  * (original ICSD CIFs) and Table 3 (the public, noised CIFs — the fair comparison for runs on the public data).
  * CV MAE ± population SD over 5 folds / test MAE, in log10(S/cm); `testCif` = RF/MLP on the 67 test entries with CIF.
  */

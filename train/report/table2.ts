@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { InputError } from '../../data/errors.js';
 import { paperFolds, foldsFromIds } from '../../data/folds.js';
 import { splitEntries, subsetDataset, type ObelixDataset } from '../../data/obelix.js';
-import { atomsFromCif } from '../samples.js';
+import { atomsFromCif } from '../../graph/featurize.js';
 import { experimentalFloor } from '../baselines/experimentalFloor.js';
 import { runMedianBaseline } from '../baselines/median.js';
 import { MLP_PAPER_GRID, runMlpSearch } from '../baselines/mlp.js';

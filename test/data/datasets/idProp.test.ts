@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { readCifDirectory, readIdProp } from '../../../data/datasets/idProp.js';
 import type { StructureRecord } from '../../../data/datasets/record.js';
 import { InputError } from '../../../data/errors.js';
-import { atomsFromCif } from '../../../train/samples.js';
+import { atomsFromCif } from '../../../graph/featurize.js';
 import { throwsInputError } from '../../helpers/inputError.js';
 import { obelixDir } from '../../helpers/paths.js';
 

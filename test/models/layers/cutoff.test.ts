@@ -13,7 +13,7 @@ const ref = JSON.parse(readFileSync(join(fixturesDir, 'layers-ref.json'), 'utf8'
 };
 
 forEachBackend('cutoff', (t) => {
-  t('architectures.md §9 values', () => {
+  t('docs/architectures.md §9 values', () => {
     expectNoLeak(() => tf.tidy(() => {
       expectClose(cosineCutoff(tf.tensor1d([2.5, 4.0]), 5).dataSync(), [0.5, 0.0954915], { atol: 1e-6, rtol: 0 });
       expectClose(polynomialEnvelope(tf.tensor1d([2.5, 4.0]), 5).dataSync(), [0.5, 0.05792], { atol: 1e-6, rtol: 0 });

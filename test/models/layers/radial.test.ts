@@ -17,13 +17,13 @@ const ref = JSON.parse(readFileSync(join(fixturesDir, 'layers-ref.json'), 'utf8'
 };
 const rc = ref.cutoff;
 
-test('spherical Bessel roots equal scipy brentq roots (and architectures.md §6.2)', () => {
+test('spherical Bessel roots equal scipy brentq roots (and docs/architectures.md §6.2)', () => {
   for (let l = 0; l < 4; l++) expectClose(sphericalBesselRoots(l, 4), ref.sbf_roots[l], { atol: 1e-12, rtol: 0, label: `l=${l}` });
   expectClose(sphericalBesselRoots(2, 3), [5.763459, 9.095011, 12.322941], { atol: 1e-6, rtol: 0 });
 });
 
 forEachBackend('radial', (t) => {
-  t('architectures.md §9 values', () => {
+  t('docs/architectures.md §9 values', () => {
     expectNoLeak(() => tf.tidy(() => {
       const g = new GaussianRBF(20, 5);
       assert.ok(Math.abs(g.widths.dataSync()[0] - 0.263158) < 1e-6);

@@ -9,7 +9,7 @@ import { fixturesDir } from '../../helpers/paths.js';
 
 const ref = JSON.parse(readFileSync(join(fixturesDir, 'so3-ref.json'), 'utf8')) as { lmax: number; vectors: number[][]; values: number[][] };
 
-// architectures.md §9: Y of (0.36, 0.48, 0.8) for l ≤ 2.
+// docs/architectures.md §9: Y of (0.36, 0.48, 0.8) for l ≤ 2.
 const DOC = [0.282095, 0.234529, 0.390882, 0.175897, 0.188792, 0.419539, 0.290160, 0.314654, -0.055064];
 
 forEachBackend('sphericalHarmonics', (test) => {

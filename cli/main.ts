@@ -3,6 +3,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DeviceError, InputError } from '../data/errors.js';
+import { checkpointCommand } from './commands/checkpoint.js';
 import { cvCommand } from './commands/cv.js';
 import { dataCommand } from './commands/data.js';
 import { evaluateCommand } from './commands/evaluate.js';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
     .command(searchCommand)
     .command(table2Command)
     .command(infoCommand)
+    .command(checkpointCommand)
     .demandCommand(1, 'name a command (see --help)')
     .strict()
     .recommendCommands()

@@ -52,6 +52,11 @@ export const CgcnnOptions = z.object({
   /** Gaussian centres dmin, dmin + step, …, radius (the graph cutoff); width σ = step. */
   dmin: z.number().min(0).default(0),
   step: z.number().positive().default(0.2),
+  /**
+   * Upstream's binary classification head (`--task classification`): fc_out gives 2 logits and the output is the
+   * class-1 probability, softmax(logits)[1], as upstream predict.py writes it. Absent = regression.
+   */
+  classification: z.boolean().optional(),
 }).strict();
 export type CgcnnOptions = z.infer<typeof CgcnnOptions>;
 
@@ -132,6 +137,7 @@ export class CgcnnHead extends Module {
   readonly convToFc: Dense;
   readonly fcs: ModuleList<Dense>;
   readonly fcOut: Dense;
+  private readonly classification: boolean;
 
   /** `graphFeatures` (G): graph-level inputs appended to the pooled crystal vector before `conv_to_fc`. */
   constructor(o: CgcnnOptions, readonly graphFeatures = 0) {
@@ -139,14 +145,17 @@ export class CgcnnHead extends Module {
     const H = o.h_fea_len;
     this.convToFc = this.child('conv_to_fc', new Dense(o.atom_fea_len + graphFeatures, H, { init: 'torch' }));
     this.fcs = this.child('fcs', new ModuleList(Array.from({ length: o.n_h - 1 }, () => new Dense(H, H, { init: 'torch' }))));
-    this.fcOut = this.child('fc_out', new Dense(H, 1, { init: 'torch' }));
+    this.fcOut = this.child('fc_out', new Dense(H, o.classification ? 2 : 1, { init: 'torch' }));
+    this.classification = o.classification === true;
   }
 
   apply(h: tf.Tensor2D, batch: GraphBatch): tf.Tensor1D {
     const crystal = withGraphFeatures(softplus(poolAtoms(h, batch, 'mean')) as tf.Tensor2D, batch, this.graphFeatures, 'graphs');
     let x = softplus(this.convToFc.apply(crystal));
     for (const fc of this.fcs) x = softplus(fc.apply(x));
-    return tf.reshape(this.fcOut.apply(x), [-1]) as tf.Tensor1D;
+    const out = this.fcOut.apply(x);
+    if (this.classification) return tf.reshape(tf.slice(tf.softmax(out), [0, 1], [-1, 1]), [-1]) as tf.Tensor1D;
+    return tf.reshape(out, [-1]) as tf.Tensor1D;
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * Converted CGCNN checkpoints (txie-93/cgcnn `pre-trained/*.pth.tar` → `config.json` + `weights.safetensors`, as in
- * shared/pretrained/cgcnn-efermi/): recognised by `model` starting with "CGCNN", turned into our `cgcnn` model
+ * CGCNN checkpoints (txie-93/cgcnn `pre-trained/*.pth.tar`, converted to `config.json` + `weights.safetensors` or
+ * read directly, docs/checkpoints.md): recognised by `model` starting with "CGCNN", turned into our `cgcnn` model
  * section, the k-NN graph of upstream's `CIFData` (radius, max_num_nbr) and the standardising normaliser
  * y = out·std + mean. State-dict keys are already ours (no renaming).
  */
@@ -31,7 +31,6 @@ export function cgcnnFormat(): UpstreamFormat {
       const where = `${dir}/config.json`;
       const a = c.architecture ?? {};
       const f = c.featurization ?? {};
-      if (a.classification) throw new InputError(`${where}: architecture.classification = true is not supported (regression only)`);
       if ((a.orig_atom_fea_len ?? 92) !== 92) throw new InputError(`${where}: architecture.orig_atom_fea_len must be 92 (atom_init.json)`);
       const radius = need(f.radius, 'featurization.radius', where);
       const step = need(f.step, 'featurization.step', where);
@@ -53,7 +52,12 @@ export function cgcnnFormat(): UpstreamFormat {
         max_num_nbr: maxNbr,
         dmin,
         step,
+        ...(a.classification ? { classification: true } : {}),
       };
+      if (a.classification) {
+        // the class-1 probability is the output itself (upstream predict.py: exp(log_softmax)[:, 1])
+        return { model, graph: { cutoff: radius, max_neighbors: maxNbr }, normalizer: { mode: 'none', mean: 0, std: 1 } };
+      }
       const mean = need(c.normalizer?.mean, 'normalizer.mean', where);
       const std = need(c.normalizer?.std, 'normalizer.std', where);
       return { model, graph: { cutoff: radius, max_neighbors: maxNbr }, normalizer: { mode: 'standardize', mean, std } };

@@ -15,7 +15,7 @@
  * Triplets (e1 = i→j receives, e2 = i→k) come from the line graph (`graph.threebody_cutoff`, graph/lineGraph.ts),
  * f₃ = polynomial envelope (p = 3) on r₃ = `threebody_cutoff`. `three_body_convention`: `current` (MatGL since
  * 2023-08-28, default) takes r_k and the gating atom from the other edge e2; `legacy` from e1 itself, which is what
- * the MP-2018.6.1-Eform weights were trained with (shared/pretrained/m3gnet-mp-2018.6.1-eform/README.md).
+ * the MP-2018.6.1-Eform weights were trained with (docs/checkpoints.md; MatGL pretrained_models/M3GNet-MP-2018.6.1-Eform).
  * The graph must contain every edge ≤ `cutoff` and every triplet ≤ `threebody_cutoff` (extra ones contribute 0).
  * Weight names are MatGL's state-dict keys without the `model.` wrapper prefix. Å in; output in target units.
  * Occupancy mode (layers/occupancy.ts): v⁰ mixes the species' embeddings, node messages are scaled by the sender's

@@ -1,6 +1,6 @@
 /**
  * Converted MatGL M3GNet checkpoints (`state.pt` of a `TransformedTargetModel` → `config.json` + `weights.safetensors`,
- * as in shared/pretrained/m3gnet-mp-2018.6.1-eform/): recognised by `model_class`, turned into our `m3gnet` model
+ * as `crystal-gnn checkpoint convert` writes them, docs/checkpoints.md): recognised by `model_class`, turned into our `m3gnet` model
  * section (constructor arguments and the resolved element list), the radius graph plus line graph, and the target
  * normaliser y = out·std + mean. Stored keys carry the wrapper prefix `model.`, which is stripped.
  * Only what OBELiX and the Eform model use is accepted: spherical-Bessel basis without smoothing or φ, no state,

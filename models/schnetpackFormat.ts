@@ -1,8 +1,8 @@
 /**
  * Converted SchNetPack checkpoints (`NeuralNetworkPotential` state dicts with a `config.json` describing the
- * representation and the Atomwise head, as in shared/pretrained/schnetpack-reference/): recognised by the
- * representation class named in `construction`, turned into our model section. No post-processors are stored,
- * so outputs are in the model's own units (identity normaliser).
+ * representation and the Atomwise head, converted or read from a `best_model`, docs/checkpoints.md): recognised by the
+ * representation class named in `construction`, turned into our model section. Outputs are in the model's own
+ * units (identity normaliser) unless `offsets.mean` (SchNetPack's `AddOffsets`) is given: then y = out + mean.
  */
 import { InputError } from '../data/errors.js';
 import type { UpstreamFormat } from './upstream.js';
@@ -12,6 +12,8 @@ interface SchnetpackConfig {
   construction?: string[];
   representation_args?: Record<string, unknown> & { radial_basis?: { n_rbf?: number; cutoff?: number } };
   atomwise_args?: { aggregation_mode?: string; n_layers?: number; n_hidden?: unknown };
+  /** The `AddOffsets` post-processor's mean (a `best_model` read directly); absent: no post-processor. */
+  offsets?: { mean?: number };
 }
 
 /** The format for one representation class (`SchNet`, `PaiNN`, ...) mapped to our model name. */
@@ -42,7 +44,9 @@ export function schnetpackFormat(upstreamClass: string, ourName: string): Upstre
       for (const key of ['n_filters', 'shared_interactions', 'shared_filters']) {
         if (rep[key] !== undefined && rep[key] !== null) model[key] = rep[key];
       }
-      return { model, graph: { cutoff }, normalizer: { mode: 'none', mean: 0, std: 1 } };
+      const mean = c.offsets?.mean;
+      if (mean !== undefined && (typeof mean !== 'number' || !Number.isFinite(mean))) throw new InputError(`${dir}/config.json: offsets.mean is not a number`);
+      return { model, graph: { cutoff }, normalizer: mean === undefined ? { mode: 'none', mean: 0, std: 1 } : { mode: 'mean', mean, std: 1 } };
     },
   };
 }

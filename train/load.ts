@@ -1,7 +1,8 @@
 /**
- * Loading a model for prediction or fine-tuning from either of the two checkpoint kinds: one of our run
- * directories (config.yaml + weights.safetensors + normalizer.json) or a converted upstream checkpoint
- * (config.json + weights.safetensors). Both go through the same weight loading (strict, by name).
+ * Loading a model for prediction or fine-tuning from any checkpoint kind: one of our run directories
+ * (config.yaml + weights.safetensors + normalizer.json), a converted upstream checkpoint (config.json +
+ * weights.safetensors), or an upstream file read directly (CGCNN .pth.tar, MatGL folder, SchNetPack best_model;
+ * train/upstreamFiles.ts). All go through the same weight loading (strict, by name).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,8 @@ import { readJson, readRun } from './checkpoint.js';
 import { RunSchema, validateConfig, type RunConfig } from './config.js';
 import { buildModel } from '../models/build.js';
 import { readSafetensors } from './safetensors.js';
+import { resolveDataRef } from '../data/sources.js';
+import { detectUpstreamFile, readUpstreamFile } from './upstreamFiles.js';
 
 export interface LoadedModel {
   config: RunConfig;
@@ -29,22 +32,34 @@ export interface CheckpointContents {
 }
 
 /** Reads config, normaliser and weights without building the model. */
-export function readCheckpoint(dir: string): CheckpointContents {
+export function readCheckpoint(ref: string): CheckpointContents {
+  const dir = resolveDataRef(ref, 'checkpoint');
   if (existsSync(join(dir, 'config.yaml'))) return { ...readRun(dir), source: 'run' };
+  if (detectUpstreamFile(dir)) {
+    const file = readUpstreamFile(dir);
+    const stored = new Map([...file.weights].map(([k, t]) => [k, { shape: t.shape, data: t.toFloat32() }]));
+    return fromUpstreamConfig(file.config, dir, dir, stored);
+  }
   const configPath = join(dir, 'config.json');
-  if (!existsSync(configPath)) throw new InputError(`${dir}: neither a run directory (config.yaml) nor a converted checkpoint (config.json)`);
+  if (!existsSync(configPath)) throw new InputError(`${dir}: neither a run directory (config.yaml), a converted checkpoint (config.json), a CGCNN .pth.tar, a MatGL model folder nor a SchNetPack best_model`);
   const raw = readJson<Record<string, unknown>>(configPath);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError(`${configPath}: expected a JSON object`);
-  const format = findUpstreamFormat(raw);
-  if (!format) throw new InputError(`${configPath}: unrecognised checkpoint format (known: ${upstreamFormatNames().join(', ')})`);
-  const spec = format.convert(raw, dir);
-  const base = RunSchema.parse({ model: spec.model });
-  const config = validateConfig({ ...base, graph: spec.graph, model: spec.model, data: { ...base.data, validation: null } }, configPath);
-  const rename = spec.renameKey ?? ((k: string) => k);
   const weightsPath = join(dir, 'weights.safetensors');
   if (!existsSync(weightsPath)) throw new InputError(`${dir}: missing weights.safetensors`);
+  const stored = new Map([...readSafetensors(weightsPath)].map(([k, t]) => [k, { shape: t.shape, data: t.data }]));
+  return fromUpstreamConfig(raw, dir, configPath, stored);
+}
+
+/** An upstream `config.json` (read or synthesised) and its stored tensors → our config, normaliser and keys. */
+function fromUpstreamConfig(raw: Record<string, unknown>, dir: string, where: string, stored: Map<string, StateTensor>): CheckpointContents {
+  const format = findUpstreamFormat(raw);
+  if (!format) throw new InputError(`${where}: unrecognised checkpoint format (known: ${upstreamFormatNames().join(', ')})`);
+  const spec = format.convert(raw, dir);
+  const base = RunSchema.parse({ model: spec.model });
+  const config = validateConfig({ ...base, graph: spec.graph, model: spec.model, data: { ...base.data, validation: null } }, where);
+  const rename = spec.renameKey ?? ((k: string) => k);
   const weights = new Map<string, StateTensor>();
-  for (const [k, t] of readSafetensors(weightsPath)) weights.set(rename(k), { shape: t.shape, data: t.data });
+  for (const [k, t] of stored) weights.set(rename(k), t);
   return { config, normalizer: spec.normalizer, weights, source: 'upstream' };
 }
 

@@ -16,6 +16,7 @@ import { createGunzip } from 'node:zlib';
 import { InputError } from '../data/errors.js';
 import { cifDirSource, jsonlSource, randomSplit, type DatasetSource } from '../data/datasets/source.js';
 import { readIdProp } from '../data/datasets/idProp.js';
+import { resolveDataRef } from '../data/sources.js';
 import { join } from 'node:path';
 import type { GraphSample } from '../graph/batch.js';
 import { openOrBuildCache } from '../graph/diskCache.js';
@@ -26,16 +27,18 @@ export type Log = (line: string) => void;
 
 export function datasetSource(data: RunConfig['data']): DatasetSource {
   if (!data.path) throw new InputError(`data.path: required for data.dataset = ${data.dataset}`);
-  if (data.dataset === 'jsonl') return jsonlSource(data.path, data.target_key);
-  if (data.dataset === 'cif_dir') return cifDirSource(data.path, data.id_prop);
+  const path = resolveDataRef(data.path, 'data.path');
+  if (data.dataset === 'jsonl') return jsonlSource(path, data.target_key);
+  if (data.dataset === 'cif_dir') return cifDirSource(path, data.id_prop);
   throw new InputError(`data.dataset = ${data.dataset} is not a generic dataset`);
 }
 
 /** Number of records without parsing structures (non-empty lines / id_prop rows). */
 async function countRecords(data: RunConfig['data']): Promise<number> {
-  if (data.dataset === 'cif_dir') return readIdProp(join(data.path!, data.id_prop)).length;
-  const file = createReadStream(data.path!);
-  const lines = createInterface({ input: data.path!.endsWith('.gz') ? file.pipe(createGunzip()) : file, crlfDelay: Infinity });
+  const path = resolveDataRef(data.path!, 'data.path');
+  if (data.dataset === 'cif_dir') return readIdProp(join(path, data.id_prop)).length;
+  const file = createReadStream(path);
+  const lines = createInterface({ input: path.endsWith('.gz') ? file.pipe(createGunzip()) : file, crlfDelay: Infinity });
   let n = 0;
   for await (const line of lines) if (line.trim()) n++;
   return n;

@@ -2,9 +2,10 @@
 import type { Argv, CommandModule } from 'yargs';
 import { copyObelix, fetchObelix, resolveDataDir } from '../../data/fetch.js';
 import { loadObelix, splitEntries, type ObelixEntry } from '../../data/obelix.js';
+import { fetchSource, SOURCES } from '../../data/sources.js';
 import { ensureDataset } from '../shared.js';
 
-interface FetchArgs { dest?: string; from?: string; data?: string }
+interface FetchArgs { source: string; dest?: string; from?: string; data?: string }
 interface InfoArgs { data?: string }
 
 function stats(values: number[]): { n: number; mean: number; sd: number; median: number; min: number; max: number } {
@@ -24,14 +25,20 @@ function elementsOf(entries: ObelixEntry[]): string[] {
 }
 
 const fetchCmd: CommandModule<object, FetchArgs> = {
-  command: 'fetch',
-  describe: 'download the pinned OBELiX release (checksummed), or copy a local one with --from',
+  command: 'fetch [source]',
+  describe: 'download a pinned source (checksummed): OBELiX, or a checkpoint / pretraining set of the p- rows; --from copies a local one',
   builder: (y: Argv) => y
+    .positional('source', { type: 'string', default: 'obelix', choices: ['obelix', ...SOURCES.map((s) => s.name), 'all'],
+      describe: `obelix (default), ${SOURCES.map((s) => s.name).join(', ')}, or all (every source but obelix); named sources go to CRYSTAL_GNN_CACHE or ~/.cache/crystal-gnn` })
     .option('dest', { type: 'string', describe: 'target directory (default: --data, CRYSTAL_GNN_DATA or ~/.cache/crystal-gnn/obelix)' })
     .option('from', { type: 'string', describe: 'copy from a local OBELiX directory instead of downloading' }) as Argv<FetchArgs>,
   handler: async (args) => {
     const dest = args.dest ?? resolveDataDir(args.data);
     const log = (l: string): void => { process.stderr.write(`${l}\n`); };
+    if (args.source !== 'obelix') {
+      for (const s of args.source === 'all' ? SOURCES.map((x) => x.name) : [args.source]) await fetchSource(s, { from: args.from, log });
+      return;
+    }
     if (args.from) copyObelix(args.from, dest, log);
     else await fetchObelix(dest, log);
   },

@@ -29,11 +29,11 @@ export const fileStem = (p: string): string => basename(p).replace(/\.cif$/i, ''
 
 export const predictCommand: CommandModule<object, PredictArgs> = {
   command: 'predict [files..]',
-  describe: 'predict with a run directory or a converted upstream checkpoint',
+  describe: 'predict with a run directory or an upstream checkpoint (converted or as published)',
   builder: (y: Argv) => y
     .positional('files', { type: 'string', array: true, describe: 'CIF files or directories' })
     .option('run', { type: 'string', describe: 'run directory written by train' })
-    .option('model', { type: 'string', describe: 'converted checkpoint directory (config.json + weights.safetensors) or run directory' })
+    .option('model', { type: 'string', describe: 'run directory, converted folder (config.json + weights.safetensors), CGCNN .pth.tar, MatGL model folder or SchNetPack best_model' })
     .option('backend', { type: 'string', choices: BACKEND_NAMES, default: 'auto', describe: 'TF.js backend' })
     .check((a) => {
       if (!a.run && !a.model) throw new InputError('give --run DIR or --model DIR');

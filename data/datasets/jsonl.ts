@@ -1,7 +1,7 @@
 /**
  * Structures as (optionally gzipped) JSON Lines, one object per line:
  * `{"id", "lattice": [[Å]×3]×3 rows a,b,c, "species": [symbol], "frac_coords": [[f]×3], "target": number}`
- * (the layout of shared/pretrain-data/mp-bandgap-36k). Read as a stream (node:zlib + readline): memory holds
+ * (the layout of the mp-bandgap-36k pretraining set, docs/pretraining.md). Read as a stream (node:zlib + readline): memory holds
  * one line at a time. `targetKey` picks another numeric field as the target (e.g. `formation_energy_per_atom_eV`).
  */
 import { createReadStream } from 'node:fs';

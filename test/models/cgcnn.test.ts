@@ -252,7 +252,10 @@ forEachBackend('CGCNN structure', (test) => {
     const format = findUpstreamFormat(raw)!;
     assert.is(format.name, 'cgcnn');
     const arch = raw.architecture as Record<string, unknown>;
-    throwsInputError(() => format.convert({ ...raw, architecture: { ...arch, classification: true } }, 'd'), 'd/config.json', 'classification');
+    // classification checkpoints (semi-metal-classification.pth.tar): 2-logit head, class-1 probability, no normaliser
+    const cls = format.convert({ ...raw, architecture: { ...arch, classification: true } }, 'd');
+    assert.is(cls.model.classification, true);
+    assert.equal(cls.normalizer, { mode: 'none', mean: 0, std: 1 });
     throwsInputError(() => format.convert({ ...raw, architecture: { ...arch, nbr_fea_len: 40 } }, 'd'), 'nbr_fea_len = 40', '41 Gaussians');
     throwsInputError(() => format.convert({ ...raw, normalizer: {} }, 'd'), 'normalizer.mean');
     const m = new CGCNN(options({ atom_fea_len: 4, n_conv: 1 }), 8);

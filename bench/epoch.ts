@@ -76,18 +76,23 @@ if (values.profile) {
 
 const trainer = new Trainer(model, config.training, normalizer, config.seed);
 const times: number[] = [];
-await trainer.fit(samples, null, {
-  onEpochEnd: async (record) => { times.push(record.seconds); },
-});
-const steady = times.length > 1 ? Math.min(...times.slice(1)) : times[0];
 const torch = TORCH_SECONDS[config.model.name];
-const result = JSON.stringify({
-  model: config.model.name, backend: backend.name, adapter: adapter ? describeAdapter(adapter) : null, software_adapter: adapter?.software ?? null,
-  max_edges_per_batch: config.training.max_edges_per_batch, structures: samples.length, edges, graph_seconds: Number(graphSeconds.toFixed(2)),
-  epoch_seconds: times.map((t) => Number(t.toFixed(2))), steady_epoch_seconds: Number(steady.toFixed(2)),
-  first_to_steady: Number((times[0] / steady).toFixed(1)), trainable_parameters: model.countParameters(true),
-  torch_1core_seconds: torch ?? null, ratio_to_torch: torch ? Number((steady / torch).toFixed(2)) : null,
-  tensors_after: tf.memory().numTensors,
+/** The result after the epochs so far (`--out` is rewritten after each one, so a run stopped by a time limit still reports). */
+function result(): string {
+  const steady = times.length > 1 ? Math.min(...times.slice(1)) : times[0];
+  return JSON.stringify({
+    model: config.model.name, backend: backend.name, adapter: adapter ? describeAdapter(adapter) : null, software_adapter: adapter?.software ?? null,
+    max_edges_per_batch: config.training.max_edges_per_batch, structures: samples.length, edges, graph_seconds: Number(graphSeconds.toFixed(2)),
+    epoch_seconds: times.map((t) => Number(t.toFixed(2))), steady_epoch_seconds: times.length > 1 ? Number(steady.toFixed(2)) : null,
+    first_to_steady: Number((times[0] / steady).toFixed(1)), trainable_parameters: model.countParameters(true),
+    torch_1core_seconds: torch ?? null, ratio_to_torch: torch ? Number((steady / torch).toFixed(2)) : null,
+    tensors_after: tf.memory().numTensors,
+  });
+}
+await trainer.fit(samples, null, {
+  onEpochEnd: async (record) => {
+    times.push(record.seconds);
+    if (values.out) writeFileSync(values.out, `${result()}\n`);
+  },
 });
-console.log(result);
-if (values.out) writeFileSync(values.out, `${result}\n`);
+console.log(result());

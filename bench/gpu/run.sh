@@ -9,11 +9,12 @@
 #   --allow-software  accept any adapter, lavapipe included (the end-to-end test on a machine without a GPU)
 #   --epochs N        epochs per run, the first one a warm-up (default 3)
 #   --structures N    train on the first N training CIFs only (a few steps per epoch; default all 254)
-#   --budget S        wall-clock limit per run in seconds (default 75: 7 runs stay under 8 minutes)
+#   --budget S        wall-clock limit per run in seconds (default 75)
+#   --total S         wall-clock limit of the whole script (default 450: under 8 minutes); later runs get what is left
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 
-usage() { sed -n '7,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '7,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "error: $*" >&2; exit 2; }
 
 OUTDIR=""
@@ -21,6 +22,7 @@ ALLOW_SOFTWARE=0
 EPOCHS=3
 STRUCTURES=""
 BUDGET=75
+TOTAL=450
 MODELS="schnet cgcnn painn so3net m3gnet"
 BUNDLE=$REPO/bench/gpu/bundle
 positive() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 needs a positive integer, got '$2'"; }
@@ -30,6 +32,7 @@ while (($#)); do
     --epochs) (($# > 1)) || die "--epochs needs a value"; positive --epochs "$2"; EPOCHS=$2; shift ;;
     --structures) (($# > 1)) || die "--structures needs a value"; positive --structures "$2"; STRUCTURES=$2; shift ;;
     --budget) (($# > 1)) || die "--budget needs a value"; positive --budget "$2"; BUDGET=$2; shift ;;
+    --total) (($# > 1)) || die "--total needs a value"; positive --total "$2"; TOTAL=$2; shift ;;
     --models) (($# > 1)) || die "--models needs a value"; MODELS=$2; shift ;;
     --bundle) (($# > 1)) || die "--bundle needs a value"; BUNDLE=$2; shift ;;
     -h|--help) usage ;;
@@ -44,11 +47,11 @@ for m in $MODELS; do
 done
 [[ -f $BUNDLE/node.xz && -f $BUNDLE/app.tar.xz ]] || die "$BUNDLE: no bundle (build it with bash bench/gpu/bundle.sh)"
 if [[ ${RUN_SH_DRY_RUN:-} == 1 ]]; then  # argument handling only (test/benchGpuBundle.test.ts)
-  echo "outdir=$OUTDIR allow_software=$ALLOW_SOFTWARE epochs=$EPOCHS structures=${STRUCTURES:-all} budget=$BUDGET models=$MODELS"
+  echo "outdir=$OUTDIR allow_software=$ALLOW_SOFTWARE epochs=$EPOCHS structures=${STRUCTURES:-all} budget=$BUDGET total=$TOTAL models=$MODELS"
   exit 0
 fi
 
-START=$(date +%s)
+START=$SECONDS
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/crystal-gnn-gpu.XXXXXX")
@@ -106,19 +109,23 @@ SUBSET=()
 # record one run: kind model command...; a run past the budget or failing is recorded, the others still run
 record() {
   local kind=$1 model=$2; shift 2
-  local t0=$SECONDS state=ok
-  timeout --kill-after=10 "$BUDGET" "$@" > "$OUTDIR/$kind-$model.log" 2>&1 || { [[ $? == 124 || $? == 137 ]] && state=timeout || state=failed; }
+  local t0=$SECONDS state=ok rc=0
+  local left=$((TOTAL - (SECONDS - START) - 15))  # 15 s kept for the kill grace and the summary
+  local limit=$((left < BUDGET ? left : BUDGET))
+  if ((limit < 5)); then
+    printf '%s\t%s\t%s\t%s\n' "$kind" "$model" "skipped" 0 >> "$OUTDIR/status.tsv"
+    echo "$kind $model: skipped (the $TOTAL s total is spent)"
+    return
+  fi
+  timeout --kill-after=10 "$limit" "$@" > "$OUTDIR/$kind-$model.log" 2>&1 || rc=$?
+  if ((rc == 124 || rc == 137)); then state=timeout; elif ((rc != 0)); then state=failed; fi
   [[ -s $OUTDIR/$kind-$model.json ]] || [[ $state != ok ]] || state=failed
   printf '%s\t%s\t%s\t%s\n' "$kind" "$model" "$state" "$((SECONDS - t0))" >> "$OUTDIR/status.tsv"
   echo "$kind $model: $state ($((SECONDS - t0)) s)"
 }
 
 cd "$APP"
-for m in $MODELS; do
-  record webgpu "$m" "$NODE" dist/bench/epoch.js --config "configs/$m.yaml" --backend webgpu --epochs "$EPOCHS" \
-    "${SUBSET[@]}" --out "$OUTDIR/webgpu-$m.json"
-done
-
+# the PyTorch anchor first: seconds on CUDA, and the webgpu runs then share what is left of the total
 TORCH=none
 if command -v python3 >/dev/null && python3 -c 'import torch' 2>/dev/null; then
   TORCH=$(python3 -c 'import torch; print("cuda" if torch.cuda.is_available() else "cpu")')
@@ -131,8 +138,13 @@ else
   echo "no PyTorch here: the anchor is skipped"
 fi
 
+for m in $MODELS; do
+  record webgpu "$m" "$NODE" dist/bench/epoch.js --config "configs/$m.yaml" --backend webgpu --epochs "$EPOCHS" \
+    "${SUBSET[@]}" --out "$OUTDIR/webgpu-$m.json"
+done
+
 cat > "$OUTDIR/meta.json" <<EOF
-{"date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)", "host": "$(hostname)", "commit": "$(cat "$BUNDLE/COMMIT" 2>/dev/null)", "node": "$("$NODE" --version)", "torch_device": "$TORCH", "settings": "epochs $EPOCHS (first is warm-up), structures ${STRUCTURES:-all 254 training CIFs}, budget ${BUDGET} s per run, allow_software $ALLOW_SOFTWARE", "total_seconds": $(($(date +%s) - START))}
+{"date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)", "host": "$(hostname)", "commit": "$(cat "$BUNDLE/COMMIT" 2>/dev/null)", "node": "$("$NODE" --version)", "torch_device": "$TORCH", "settings": "epochs $EPOCHS (first is warm-up), structures ${STRUCTURES:-all 254 training CIFs}, budget ${BUDGET} s per run, total ${TOTAL} s, allow_software $ALLOW_SOFTWARE", "total_seconds": $((SECONDS - START))}
 EOF
 "$NODE" dist/bench/gpu/summarize.js "$OUTDIR"
 grep -q $'\tok\t' "$OUTDIR/status.tsv" || { echo "error: no run succeeded (see $OUTDIR/*.log)" >&2; exit 1; }

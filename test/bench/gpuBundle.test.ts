@@ -56,12 +56,13 @@ test('run.sh: arguments parsed, bad ones refused with one error line', () => {
     writeFileSync(join(bundle, 'app.tar.xz'), '');
     const ok = run(['out', '--allow-software', '--structures', '8', '--epochs', '2', '--models', 'schnet cgcnn'], bundle);
     assert.is(ok.status, 0, ok.err);
-    assert.is(ok.out.trim(), 'outdir=out allow_software=1 epochs=2 structures=8 budget=75 models=schnet cgcnn');
+    assert.is(ok.out.trim(), 'outdir=out allow_software=1 epochs=2 structures=8 budget=75 total=450 models=schnet cgcnn');
     assert.match(run(['out'], bundle).out, 'allow_software=0 epochs=3 structures=all');
     const bad: Array<[string[], string]> = [
       [[], 'usage'],
       [['out', '--epochs', '0'], '--epochs needs a positive integer'],
       [['out', '--budget'], '--budget needs a value'],
+      [['out', '--total', 'x'], '--total needs a positive integer'],
       [['out', '--frobnicate'], 'unknown option --frobnicate'],
       [['out', 'other'], 'one OUTDIR only'],
       [['out', '--models', 'schnet dimenet'], "unknown model 'dimenet'"],

@@ -42,7 +42,10 @@ const MUTANTS: Mutant[] = [
   { id: 'symop-minus-sign', file: 'data/symmetryOps.ts', from: 'if (c === 45) sign = -1;', to: 'if (c === 45) sign = 1;', tests: ['test/data/symmetryOps.test.ts', 'test/data/cif.test.ts'] },
   { id: 'segment-softmax-grad', file: 'models/layers/ops.ts', from: 'return tf.mul(a, tf.sub(dy, weighted));', to: 'return tf.mul(a, dy);', tests: ['test/models/layers/ops.test.ts'] },
   { id: 'cosine-cutoff-half', file: 'models/layers/cutoff.ts', from: 'tf.mul(tf.add(tf.cos(tf.div(tf.mul(d, Math.PI), cutoff)), 1), 0.5)', to: 'tf.add(tf.cos(tf.div(tf.mul(d, Math.PI), cutoff)), 1)', tests: ['test/models/layers/cutoff.test.ts'] },
-  { id: 'painn-message-direction', file: 'models/painn.ts', from: 'gather(this.context.apply(s.q) as tf.Tensor2D, batch.dst)', to: 'gather(this.context.apply(s.q) as tf.Tensor2D, batch.src)', tests: ['test/models/painn.test.ts'] },
+  // PaiNN's messages now only go through EdgeFlow (layers/flow.ts), so the direction slip is made there: the centre
+  // gathers its own features instead of its neighbour's. (Swapping toCentre for toNeighbour in painn.ts is an
+  // equivalent mutant: it flips every edge vector, and PaiNN's outputs are invariant to that global parity.)
+  { id: 'painn-message-direction', file: 'models/layers/flow.ts', from: 'return EdgeFlow.along(batch, batch.dst, batch.src);', to: 'return EdgeFlow.along(batch, batch.src, batch.src);', tests: ['test/models/painn.test.ts'] },
   { id: 'batchnorm-grad', file: 'models/layers/ops.ts', from: ': tf.sub(scaled, tf.add(tf.mul(c, tf.mul(k1, rowShare)), tf.mul(k2, rowShare)));', to: ': tf.sub(scaled, tf.mul(c, tf.mul(k1, rowShare)));', tests: ['test/models/layers/batchNorm.test.ts'] },
   { id: 'adam-bias1', file: 'train/optim.ts', from: 'const c1 = 1 - this.beta1 ** t;', to: 'const c1 = 1 - this.beta1;', tests: [OPTIM] },
   { id: 'early-stop-patience', file: 'train/trainer.ts', from: 'this.state.badEpochs >= patience', to: 'this.state.badEpochs > patience', tests: [TRAINER] },

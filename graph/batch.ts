@@ -65,6 +65,8 @@ export interface GraphBatch {
   hostSrc: Int32Array;
   /** [E] int32 neighbour atom j. */
   dst: tf.Tensor1D;
+  /** Host copy of `dst` (edge rows for fused kernels, `edgeRows`). */
+  hostDst: Int32Array;
   /** [E,3] float32 r_ij in Å. */
   vectors: tf.Tensor2D;
   /** [E] float32 |r_ij| in Å. */
@@ -171,6 +173,7 @@ export function collate(samples: GraphSample[]): GraphBatch {
     src: tf.tensor1d(src, 'int32'),
     hostSrc: src,
     dst: tf.tensor1d(dst, 'int32'),
+    hostDst: dst,
     vectors: tf.tensor2d(vectors, [numEdges, 3]),
     distances: tf.tensor1d(distances),
     inverseAtomCounts: tf.tensor1d(inverse),
@@ -246,7 +249,45 @@ function collateOccupancy(samples: GraphSample[]): NonNullable<GraphBatch['occup
   };
 }
 
+/**
+ * The edges grouped by one end, CSR-style: the edges of atom i are `order[rowStart[i] .. rowStart[i+1])`, in
+ * ascending edge id (a stable counting sort), so a kernel that sums them per atom is deterministic without atomics.
+ */
+export interface EdgeRows {
+  /** [N + 1] int32 offsets into `order`. */
+  rowStart: tf.Tensor1D;
+  /** [E] int32 edge ids grouped by atom. */
+  order: tf.Tensor1D;
+}
+
+const edgeRowCache = new WeakMap<GraphBatch, Partial<Record<'src' | 'dst', EdgeRows>>>();
+
+/** The batch's edges grouped by `src` or `dst`, built on the host at first use and kept until `disposeBatch`. */
+export function edgeRows(b: GraphBatch, end: 'src' | 'dst'): EdgeRows {
+  const cached = edgeRowCache.get(b) ?? {};
+  edgeRowCache.set(b, cached);
+  const hit = cached[end];
+  if (hit) return hit;
+  const rows = groupEdges(end === 'src' ? b.hostSrc : b.hostDst, b.numAtoms);
+  cached[end] = rows;
+  return rows;
+}
+
+/** Edges grouped by atom, given each edge's atom `atoms` [E] in [0, numAtoms): kept tensors the caller disposes. */
+export function groupEdges(atoms: Int32Array, numAtoms: number): EdgeRows {
+  const rowStart = new Int32Array(numAtoms + 1);
+  for (const i of atoms) rowStart[i + 1]++;
+  for (let i = 0; i < numAtoms; i++) rowStart[i + 1] += rowStart[i];
+  const next = rowStart.slice(0, numAtoms);
+  const order = new Int32Array(atoms.length);
+  atoms.forEach((i, e) => (order[next[i]++] = e));
+  return { rowStart: tf.keep(tf.tensor1d(rowStart, 'int32')), order: tf.keep(tf.tensor1d(order, 'int32')) };
+}
+
 export function disposeBatch(b: GraphBatch): void {
+  const rows = edgeRowCache.get(b);
+  if (rows) for (const r of Object.values(rows)) tf.dispose([r.rowStart, r.order]);
+  edgeRowCache.delete(b);
   tf.dispose([b.numbers, b.graphOfAtom, b.src, b.dst, b.vectors, b.distances, b.inverseAtomCounts, b.targets]);
   if (b.triplets) tf.dispose([b.triplets.edgeA, b.triplets.edgeB]);
   if (b.pairs) tf.dispose([b.pairs.edgePair, b.pairs.distances]);

@@ -5,14 +5,16 @@
  *
  *   from(x)_e   = x[sender_e]                                   [E, …]
  *   sum(m)_i    = Σ_{e: receiver_e = i} w_e · m_e                [N, …],  w_e = o_{sender_e} (1 when ordered)
- *   convolve(x, W)_i = sum(from(x) ⊙ W)_i                        the continuous-filter pattern
+ *   convolve(x, W)_i = sum(from(x) ⊙ W)_i                        the continuous-filter pattern (one fused kernel
+ *                                                                on webgpu: models/layers/fused.ts)
  *
  * Directions: `toCentre` (messages from neighbour j = `dst` into centre i = `src`: SchNetPack, CGCNN, MatGL's
  * SO3Net) and `toNeighbour` (from `src` into `dst`: MatGL's M3GNet). A model picks one and never names `src`/`dst`
  * again, so its messages cannot be weighted by one atom and summed into the other by mistake.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { GraphBatch } from '../../graph/batch.js';
+import { edgeRows, type EdgeRows, type GraphBatch } from '../../graph/batch.js';
+import { fusedConvolve } from './fused.js';
 import { gather, segmentSum } from './ops.js';
 
 export interface EdgeFlowSpec {
@@ -24,6 +26,8 @@ export interface EdgeFlowSpec {
   numReceivers: number;
   /** [E] multiplicity of each message (the sender's occupancy; CGCNN's padded slots), or null when all are 1. */
   weights: tf.Tensor1D | null;
+  /** Edges grouped by receiver and by sender (built on the host at first use) for fused kernels; null if unknown. */
+  rows?: { byReceiver: () => EdgeRows; bySender: () => EdgeRows } | null;
 }
 
 export class EdgeFlow {
@@ -31,17 +35,19 @@ export class EdgeFlow {
 
   /** Messages from neighbour j (`dst`) into centre i (`src`), weighted by o_j. */
   static toCentre(batch: GraphBatch): EdgeFlow {
-    return EdgeFlow.along(batch, batch.dst, batch.src);
+    return EdgeFlow.along(batch, 'dst', 'src');
   }
 
   /** Messages from `src` into `dst` (MatGL's M3GNet), weighted by o_src. */
   static toNeighbour(batch: GraphBatch): EdgeFlow {
-    return EdgeFlow.along(batch, batch.src, batch.dst);
+    return EdgeFlow.along(batch, 'src', 'dst');
   }
 
-  private static along(batch: GraphBatch, sender: tf.Tensor1D, receiver: tf.Tensor1D): EdgeFlow {
+  private static along(batch: GraphBatch, from: 'src' | 'dst', to: 'src' | 'dst'): EdgeFlow {
+    const [sender, receiver] = [batch[from], batch[to]];
     const occ = batch.occupancy;
-    return new EdgeFlow({ sender, receiver, numReceivers: batch.numAtoms, weights: occ ? gather(occ.occupancy, sender) : null });
+    const rows = { byReceiver: () => edgeRows(batch, to), bySender: () => edgeRows(batch, from) };
+    return new EdgeFlow({ sender, receiver, numReceivers: batch.numAtoms, weights: occ ? gather(occ.occupancy, sender) : null, rows });
   }
 
   /** Sender features per edge: x [N, …] → [E, …]. */
@@ -61,6 +67,9 @@ export class EdgeFlow {
 
   /** Σ_j W_ij ⊙ x_j: sender features x [N, F] times edge filters W [E, F], summed at the receiver → [N, F]. */
   convolve(x: tf.Tensor2D, filters: tf.Tensor): tf.Tensor2D {
+    const { sender, receiver, numReceivers, weights, rows } = this.spec;
+    const fused = fusedConvolve(x, filters, { sender, receiver, numReceivers, weights, rows: rows ?? null });
+    if (fused) return fused;
     return this.sum(tf.mul(this.from(x), filters) as tf.Tensor2D);
   }
 

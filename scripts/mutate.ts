@@ -45,7 +45,7 @@ const MUTANTS: Mutant[] = [
   // PaiNN's messages now only go through EdgeFlow (layers/flow.ts), so the direction slip is made there: the centre
   // gathers its own features instead of its neighbour's. (Swapping toCentre for toNeighbour in painn.ts is an
   // equivalent mutant: it flips every edge vector, and PaiNN's outputs are invariant to that global parity.)
-  { id: 'painn-message-direction', file: 'models/layers/flow.ts', from: 'return EdgeFlow.along(batch, batch.dst, batch.src);', to: 'return EdgeFlow.along(batch, batch.src, batch.src);', tests: ['test/models/painn.test.ts'] },
+  { id: 'painn-message-direction', file: 'models/layers/flow.ts', from: "return EdgeFlow.along(batch, 'dst', 'src');", to: "return EdgeFlow.along(batch, 'src', 'src');", tests: ['test/models/painn.test.ts'] },
   { id: 'batchnorm-grad', file: 'models/layers/ops.ts', from: ': tf.sub(scaled, tf.add(tf.mul(c, tf.mul(k1, rowShare)), tf.mul(k2, rowShare)));', to: ': tf.sub(scaled, tf.mul(c, tf.mul(k1, rowShare)));', tests: ['test/models/layers/batchNorm.test.ts'] },
   { id: 'adam-bias1', file: 'train/optim.ts', from: 'const c1 = 1 - this.beta1 ** t;', to: 'const c1 = 1 - this.beta1;', tests: [OPTIM] },
   { id: 'early-stop-patience', file: 'train/trainer.ts', from: 'this.state.badEpochs >= patience', to: 'this.state.badEpochs > patience', tests: [TRAINER] },

@@ -64,6 +64,12 @@ const TrainerStateSchema = z.object({
   history: z.array(z.object({ epoch: count, train_loss: z.number() }).passthrough()),
 }).passthrough();
 
+/** Refuses weights holding NaN or ±Inf, naming the file and the first such tensor. */
+export function assertFiniteWeights(weights: ReadonlyMap<string, StateTensor>, path: string): void {
+  const bad = [...weights].find(([, t]) => !t.data.every(Number.isFinite));
+  if (bad) throw new InputError(`${path}: tensor "${bad[0]}" holds non-finite values`);
+}
+
 export class RunDirectory {
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });

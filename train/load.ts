@@ -10,7 +10,7 @@ import { InputError } from '../data/errors.js';
 import type { Normalizer } from '../data/normalizer.js';
 import type { GraphModel, StateTensor } from '../models/model.js';
 import { findUpstreamFormat, upstreamFormatNames } from '../models/upstream.js';
-import { readJson, readRun } from './checkpoint.js';
+import { assertFiniteWeights, readJson, readRun } from './checkpoint.js';
 import { RunSchema, validateConfig, type RunConfig } from './config.js';
 import { buildModel } from '../models/build.js';
 import { readSafetensors } from './safetensors.js';
@@ -65,8 +65,7 @@ function fromUpstreamConfig(raw: Record<string, unknown>, dir: string, where: st
 
 export function loadModel(dir: string): LoadedModel {
   const c = readCheckpoint(dir);
-  const bad = [...c.weights].find(([, t]) => !t.data.every(Number.isFinite));
-  if (bad) throw new InputError(`${join(dir, 'weights.safetensors')}: tensor "${bad[0]}" holds non-finite values`);
+  assertFiniteWeights(c.weights, join(dir, 'weights.safetensors'));
   const model = buildModel(c.config);
   try {
     model.loadState(c.weights, { strict: true });

@@ -17,9 +17,8 @@ import { modelEntry, modelVersion } from '../models/registry.js';
 import { activeBackend, initBackend } from './backend.js';
 import { deviceEdgeCap } from './deviceLimits.js';
 import { webgpuSetup } from './webgpu.js';
-import { MODEL_VERSION_KEY, readNormalizer, RunDirectory, toState as toStateMap, trainerStateFile } from './checkpoint.js';
+import { assertFiniteWeights, MODEL_VERSION_KEY, readNormalizer, RunDirectory, trainerStateFile } from './checkpoint.js';
 import { assertSameConfig, readRecordedConfig } from './fingerprint.js';
-import { readSafetensors } from './safetensors.js';
 import type { RunConfig } from './config.js';
 import { applyInit, checkElementTable, formatInitReport, resolveInit } from './finetune.js';
 import { genericSamples } from './pretrain.js';
@@ -96,7 +95,6 @@ export async function trainOnSamples(
     checkElementTable(config, [...train, ...val]);
   }
   const model = buildModel(config);
-  const version = modelVersion(modelEntry(config.model.name)!);
   if (init) formatInitReport(applyInit(model, init.checkpoint, config.init!, config.seed)).forEach((l) => opts.log(l));
   const cap = await deviceEdgeCap(model, [...train, ...val]);
   if (cap && cap.maxEdges < config.training.max_edges_per_batch) {
@@ -119,7 +117,7 @@ export async function trainOnSamples(
       onBatch: opts.onBatch,
       onEpochEnd: async (record, snapshot, improved) => {
         const snap = await snapshot();
-        if (!keepBest || improved) run.writeWeights(snap.weights, { model: config.model.name, epoch: String(record.epoch), [MODEL_VERSION_KEY]: String(version) });
+        if (!keepBest || improved) run.writeWeights(snap.weights, keptWeightsMetadata(config, record.epoch));
         run.writeSnapshot(snap);
         run.appendLog(record);
         const v = record.val_mae === undefined ? '' : `  val_loss ${record.val_loss!.toFixed(4)}  val_mae ${record.val_mae.toFixed(3)}`;
@@ -219,6 +217,11 @@ function verifyOptimizerState(run: RunDirectory, model: GraphModel, snapshot: Sn
   }
 }
 
+/** What weights.safetensors records beside the tensors: the model, its epoch and the model's version. */
+function keptWeightsMetadata(config: RunConfig, epoch: number): Record<string, string> {
+  return { model: config.model.name, epoch: String(epoch), [MODEL_VERSION_KEY]: String(modelVersion(modelEntry(config.model.name)!)) };
+}
+
 /**
  * The kept weights (weights.safetensors) must load into this model before a resume trains on: a corrupt or
  * foreign file is rewritten from the resumable state when that state holds them (the last epoch is the kept one),
@@ -228,9 +231,8 @@ function verifyKeptWeights(run: RunDirectory, r: RunInProgress, snapshot: Snapsh
   const path = run.path('weights.safetensors');
   let problem: string | null = null;
   try {
-    const weights = toStateMap(readSafetensors(path));
-    const bad = [...weights].find(([, t]) => !t.data.every(Number.isFinite));
-    if (bad) throw new InputError(`${path}: tensor "${bad[0]}" holds non-finite values`);
+    const weights = run.readWeights();
+    assertFiniteWeights(weights, path);
     r.model.loadState(weights, { strict: true });
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
@@ -241,6 +243,6 @@ function verifyKeptWeights(run: RunDirectory, r: RunInProgress, snapshot: Snapsh
   if (r.keepBest && s.bestEpoch !== s.epoch) {
     throw new InputError(`${problem}; the kept weights of epoch ${s.bestEpoch} cannot be rebuilt from the resumable state (epoch ${s.epoch}): train again with another --out`);
   }
-  run.writeWeights(snapshot.weights, { model: r.config.model.name, epoch: String(s.epoch) });
+  run.writeWeights(snapshot.weights, keptWeightsMetadata(r.config, s.epoch));
   log(`${problem}; rewritten from the resumable state (epoch ${s.epoch}, the kept one)`);
 }

@@ -1,6 +1,6 @@
 /** `crystal-gnn info --config FILE`: the model a config builds and its parameter count. */
 import type { Argv, CommandModule } from 'yargs';
-import { BACKEND_NAMES, initBackend } from '../../train/backend.js';
+import { initBackend } from '../../train/backend.js';
 import { loadConfig } from '../../train/config.js';
 import { buildModel } from '../../models/build.js';
 

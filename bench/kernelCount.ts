@@ -3,7 +3,7 @@
  * micro-batches) of each paper-best config, for two versions of the code on one backend: the dispatch count that
  * dominates a GPU step at OBELiX's size (docs/performance.md). Prints a markdown table.
  *
- *   node --import tsx bench/kernelCount.ts [--a HEAD] [--b worktree] [--backend wasm]
+ *   node --import tsx bench/kernelCount.ts [--a HEAD] [--b worktree] [--backend wasm]   (webgpu: GPU dispatches too)
  *                                          [--configs cgcnn,schnet,painn,so3net,m3gnet]
  */
 import { parseArgs } from 'node:util';
@@ -21,16 +21,20 @@ const { values: args } = parseArgs({
 });
 
 const backend = await initBackend(args.backend as BackendName);
-console.log(`| config (${backend.name}) | kernels/step ${args.a} | kernels/step ${args.b} | ratio |`);
-console.log('|---|---:|---:|---:|');
+const gpu = backend.name === 'webgpu';
+console.log(`| config (${backend.name}) | kernels/step ${args.a} | kernels/step ${args.b} | ratio |${gpu ? ` dispatches/step ${args.a} | dispatches/step ${args.b} | ratio |` : ''}`);
+console.log(`|---|---:|---:|---:|${gpu ? '---:|---:|---:|' : ''}`);
 for (const name of args.configs!.split(',')) {
   const config = loadConfig(`configs/${name}.yaml`, [`backend=${args.backend}`, 'data.validation=null']);
   const batches = await realBatches(config, 1);
   const counts: number[] = [];
+  const dispatches: number[] = [];
   for (const [label, ref] of [['A', args.a!], ['B', args.b!]]) {
     const version = await prepareVersion(label, ref, config, batches);
     await version.step(); // warm-up: a first call may launch extra kernels (weight initialisation, packing)
     counts.push(await version.kernelsPerStep());
+    dispatches.push((await version.dispatchesPerStep()) ?? NaN);
   }
-  console.log(`| ${name} | ${counts[0]} | ${counts[1]} | ${(counts[1] / counts[0]).toFixed(3)} |`);
+  const dispatchCells = gpu ? ` ${dispatches[0]} | ${dispatches[1]} | ${(dispatches[1] / dispatches[0]).toFixed(3)} |` : '';
+  console.log(`| ${name} | ${counts[0]} | ${counts[1]} | ${(counts[1] / counts[0]).toFixed(3)} |${dispatchCells}`);
 }

@@ -15,6 +15,7 @@ import type { GraphSample } from '../graph/batch.js';
 import type { RunConfig } from '../train/config.js';
 import { samplesFor } from '../graph/featurize.js';
 import { loadDataset } from '../train/run.js';
+import { webgpuSetup } from '../train/webgpu.js';
 
 type BatchModule = typeof import('../graph/batch.js');
 /** Where a version builds its models: models/build.ts, or train/run.ts before the split. */
@@ -33,6 +34,8 @@ export interface Version {
   profile: () => Promise<void>;
   /** Kernels one training step on the first batch launches (all micro-batches, backward and update included). */
   kernelsPerStep: () => Promise<number>;
+  /** GPU dispatches of that step on webgpu (tf.profile's kernels less the no-op ones: reshapes, identities), else null. */
+  dispatchesPerStep: () => Promise<number | null>;
 }
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -145,6 +148,15 @@ export async function prepareVersion(label: string, ref: string, config: RunConf
     console.log(JSON.stringify({ profile: label, kernels: info.kernels.length, kernel_ms: Number(total.toFixed(1)), top: rows.map(([k, e]) => [k, Number(e.ms.toFixed(1)), e.n]), calls }, null, 1));
   };
   const kernelsPerStep = async (): Promise<number> => (await tf.profile(() => { tf.dispose(trainStep(batches[0])); })).kernels.length;
-  return { label, step, firstLosses, profile, kernelsPerStep };
+  const dispatchesPerStep = async (): Promise<number | null> => {
+    const counter = webgpuSetup()?.dispatches;
+    if (!counter || tf.getBackend() !== 'webgpu') return null;
+    const before = counter.count;
+    const loss = trainStep(batches[0]);
+    await loss.data();
+    loss.dispose();
+    return counter.count - before;
+  };
+  return { label, step, firstLosses, profile, kernelsPerStep, dispatchesPerStep };
 }
 

@@ -183,6 +183,8 @@ export interface WebGPUSetup {
   adapter: AdapterDescription;
   /** The registered backend's buffer manager (GPU bytes in use, allocated, pooled). */
   buffers: PooledBufferManager;
+  /** Compute dispatches recorded so far (the GPU cost that fused kernels lower; tf.profile also lists no-op kernels). */
+  dispatches: { count: number };
 }
 
 export type WebGPUResult = { ok: true; setup: WebGPUSetup } | { ok: false; reason: string };
@@ -250,6 +252,7 @@ async function createBackend(): Promise<WebGPUResult> {
     if (!destroyed) failure ??= `device lost (${lost.reason}): ${lost.message}`;
   });
   const buffers = new PooledBufferManager(device, limits.maxStorageBufferBindingSize);
+  const dispatches = { count: 0 };
   const Base = backendModule.WebGPUBackend;
   class GuardedWebGPUBackend extends Base {
     // Pooled buffers can be longer than the tensor: keep only its own elements (the backend caches what it read).
@@ -274,8 +277,15 @@ async function createBackend(): Promise<WebGPUResult> {
     const backend = new GuardedWebGPUBackend(device, info);
     backend.bufferManager.dispose();
     (backend as unknown as { bufferManager: PooledBufferManager }).bufferManager = buffers;
+    // recordAndSubmit (private in the typings) encodes exactly one dispatch per GPU program that runs
+    const inner = backend as unknown as { recordAndSubmit: (...args: unknown[]) => void };
+    const record = inner.recordAndSubmit.bind(backend);
+    inner.recordAndSubmit = (...args: unknown[]) => {
+      dispatches.count += 1;
+      record(...args);
+    };
     return backend;
   }, 0);
-  current = { adapter: description, buffers };
+  current = { adapter: description, buffers, dispatches };
   return { ok: true, setup: current };
 }

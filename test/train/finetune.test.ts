@@ -14,6 +14,7 @@ import { RunDirectory } from '../../train/checkpoint.js';
 import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
 import { applyInit, checkElementTable, formatInitReport, keysOf, resolveInit } from '../../train/finetune.js';
 import { buildModel } from '../../models/build.js';
+import { FrozenFeatureModel } from '../../models/frozenFeatures.js';
 import { buildNeighbors, toSample } from '../../graph/featurize.js';
 import { Trainer } from '../../train/trainer.js';
 import { throwsInputError } from '../helpers/inputError.js';
@@ -64,10 +65,9 @@ function equal(a: StateTensor, b: StateTensor): boolean {
   return a.data.length === b.data.length && a.data.every((v, i) => v === b.data[i]);
 }
 
-function finetuned(cfg: RunConfig): { model: GraphModel; report: ReturnType<typeof applyInit> } {
+function finetuned(cfg: RunConfig): ReturnType<typeof applyInit> {
   const r = resolveInit(cfg);
-  const model = buildModel(r.config);
-  return { model, report: applyInit(model, r.checkpoint, r.config.init!, r.config.seed) };
+  return applyInit(buildModel(r.config), r.checkpoint, r.config.init!, r.config.seed);
 }
 
 async function oneEpoch(model: GraphModel, cfg: RunConfig, samples: GraphSample[]): Promise<void> {
@@ -246,6 +246,34 @@ test('p-CGCNN from the converted efermi checkpoint: embedding and convs 0–2 lo
   const m2 = buildModel(r.config);
   throwsInputError(() => applyInit(m2, r.checkpoint, r.config.init!, 1), '"conv_to_fc.weight": shape [32, 64] in the state, [64, 64] in the model');
   m2.dispose();
+});
+
+test('freeze: [representation] wraps the model: a cached batch runs the head alone; CGCNN (batch statistics) is not wrapped', async () => {
+  const { dir } = await pretrainedRun(config(schnet));
+  const { model } = finetuned(config(schnet, { init: { from: dir, freeze: ['representation'], reset_head: true } }));
+  assert.ok(model instanceof FrozenFeatureModel);
+  const inner = (model as FrozenFeatureModel).inner;
+  let computed = 0;
+  const features = inner.features.bind(inner);
+  inner.features = (batch) => (computed++, features(batch));
+  const batch = collate(dataset(3));
+  const wrapped: GraphModel = model;
+  const first = tf.tidy(() => Array.from(wrapped.forward(batch, true).dataSync()));
+  const second = tf.tidy(() => Array.from(wrapped.forward(batch, true).dataSync()));
+  const direct = tf.tidy(() => Array.from(inner.forward(batch, true).dataSync()));
+  disposeBatch(batch);
+  assert.is(computed, 2, 'the wrapper computed the features once, the unwrapped forward once more');
+  assert.equal(second, first);
+  assert.equal(direct, first);
+  model.dispose();
+
+  const cgcnn = { name: 'cgcnn', atom_fea_len: 8, n_conv: 1, h_fea_len: 8, n_h: 1, max_num_nbr: 12 };
+  const graph = { cutoff: 8, max_neighbors: 12 };
+  const pre = await pretrainedRun(config(cgcnn, { graph }));
+  const frozenCgcnn = finetuned(config(cgcnn, { graph, init: { from: pre.dir, freeze: ['representation'], reset_head: true } }));
+  assert.not.ok(frozenCgcnn.model instanceof FrozenFeatureModel);
+  assert.ok(frozenCgcnn.report.frozenParameters > 0);
+  frozenCgcnn.model.dispose();
 });
 
 test.run();

@@ -4,7 +4,7 @@
  * SchNetPack's state dict: `representation.*` and `output_modules.0.outnet.*`. SchNet, PaiNN (and any other
  * SchNetPack representation) are this class with their own representation.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { GraphBatch } from '../graph/batch.js';
 import { Module } from './layers/module.js';
 import { Atomwise, type Aggregation } from './layers/readout.js';

@@ -23,7 +23,10 @@ import { pretrainedDir } from '../helpers/paths.js';
 /** `threebody`: with the line graph (M3GNet); `features`: that many graph-level inputs per crystal. */
 function dataset(n = 6, o: { threebody?: number; features?: number } = {}): GraphSample[] {
   let seed = 7;
-  const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const rnd = (): number => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
   return Array.from({ length: n }, (_, k) => {
     const a = 3.3 + rnd();
     const lattice = latticeFromParameters(a, a + rnd(), a + 0.4 * rnd(), 88 + 5 * rnd(), 90, 92 + 5 * rnd());
@@ -255,7 +258,10 @@ test('freeze: [representation] wraps the model: a cached batch runs the head alo
   const inner = (model as FrozenFeatureModel).inner;
   let computed = 0;
   const features = inner.features.bind(inner);
-  inner.features = (batch) => (computed++, features(batch));
+  inner.features = (batch) => {
+    computed++;
+    return features(batch);
+  };
   const batch = collate(dataset(3));
   const wrapped: GraphModel = model;
   const first = tf.tidy(() => Array.from(wrapped.forward(batch, true).dataSync()));

@@ -7,6 +7,8 @@
  *   sum(m)_i    = Σ_{e: receiver_e = i} w_e · m_e                [N, …],  w_e = o_{sender_e} (1 when ordered)
  *   convolve(x, W)_i = sum(from(x) ⊙ W)_i                        the continuous-filter pattern (one fused kernel
  *                                                                on webgpu: models/layers/fused.ts)
+ *   equivariantMessage(c, Φ, μ, u)                               PaiNN's scalar and vector message sums (one fused
+ *                                                                kernel on webgpu: models/layers/fusedPainn.ts)
  *
  * Directions: `toCentre` (messages from neighbour j = `dst` into centre i = `src`: SchNetPack, CGCNN, MatGL's
  * SO3Net) and `toNeighbour` (from `src` into `dst`: MatGL's M3GNet). A model picks one and never names `src`/`dst`
@@ -15,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { edgeRows, type EdgeRows, type GraphBatch } from '../../graph/batch.js';
 import { fusedConvolve } from './fused.js';
+import { fusedPainnMessage } from './fusedPainn.js';
 import { gather, segmentSum } from './ops.js';
 
 export interface EdgeFlowSpec {
@@ -71,6 +74,23 @@ export class EdgeFlow {
     const fused = fusedConvolve(x, filters, { sender, receiver, numReceivers, weights, rows: rows ?? null });
     if (fused) return fused;
     return this.sum(tf.mul(this.from(x), filters) as tf.Tensor2D);
+  }
+
+  /**
+   * PaiNN's message (models/painn.ts): with [Φˢ | Φᴿ | Φᵘ] = filters ⊙ from(context) split in three F-wide parts,
+   * scalar = sum(Φˢ) [N, F] and vector = sum(Φᴿ · u + Φᵘ ⊙ from(μ)) [N, 3, F]. context [N, 3F], filters [E, 3F],
+   * mu [N, 3, F], u [E, 3] unit vectors.
+   */
+  equivariantMessage(context: tf.Tensor2D, filters: tf.Tensor2D, mu: tf.Tensor3D, u: tf.Tensor2D): { scalar: tf.Tensor2D; vector: tf.Tensor3D } {
+    const { sender, receiver, numReceivers, weights, rows } = this.spec;
+    const fused = fusedPainnMessage(context, filters, mu, u, { sender, receiver, numReceivers, weights, rows: rows ?? null });
+    if (fused) return fused;
+    const [scalar, radial, vectorial] = tf.split(tf.mul(filters, this.from(context)), 3, 1);
+    const vector = tf.add(
+      tf.mul(tf.expandDims(radial, 1), tf.expandDims(u, 2)),
+      tf.mul(tf.expandDims(vectorial, 1), this.from(mu)),
+    ) as tf.Tensor3D;
+    return { scalar: this.sum(scalar as tf.Tensor2D), vector: this.sum(vector) };
   }
 
   /** The message weights as [E] (null when all are 1), for statistics that count messages (CGCNN's bn1). */

@@ -21,47 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FusedFlow } from './fused.js';
-
-/** The parts of tfjs-backend-webgpu's WebGPUProgram that these programs set (backend_webgpu.ts runWebGPUProgram). */
-interface Program {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  variableNames: string[];
-  workgroupSize: [number, number, number];
-  size: boolean;
-  uniforms: string;
-  getUserCode(): string;
-}
-interface WebGPUKernelBackend {
-  runWebGPUProgram(program: Program, inputs: tf.TensorInfo[], dtype: 'float32', uniforms: { type: 'int32'; data: number[] }[]): tf.TensorInfo;
-}
-
-const WORKGROUP = 64;
-
-/** One thread per output element; `F` (features) is a uniform, `index` the flat output index. */
-function program(outputShape: number[], shaderKey: string, variableNames: string[], body: string): Program {
-  return {
-    outputShape,
-    shaderKey,
-    dispatchLayout: { x: outputShape.map((_, i) => i) },
-    dispatch: [Math.ceil(outputShape.reduce((a, b) => a * b, 1) / WORKGROUP), 1, 1],
-    variableNames,
-    workgroupSize: [WORKGROUP, 1, 1],
-    size: true,
-    uniforms: 'features : i32,',
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          let F = uniforms.features;
-          ${body}
-        }
-      }`,
-  };
-}
-
-const weightOf = (weighted: boolean) => (weighted ? ' * edgeWeight[e]' : '');
+import { named, program, runProgram, weightOf, type Program } from './fusedProgram.js';
 
 /** Δq [rows, F]: Σ over the receiver's edges of Φˢ_e ⊙ cˢ_sender · w_e. */
 function scalarMessage(rows: number, F: number, weighted: boolean): Program {
@@ -174,11 +134,6 @@ const DIRECTION_GRAD = 'CrystalGnnPainnDirectionGrad';
 
 type Inputs = Record<string, tf.TensorInfo>;
 
-function runProgram(backend: unknown, p: Program, inputs: (tf.TensorInfo | undefined)[], features: number): tf.TensorInfo {
-  const present = inputs.filter((t): t is tf.TensorInfo => t !== undefined);
-  return (backend as WebGPUKernelBackend).runWebGPUProgram(p, present, 'float32', [{ type: 'int32', data: [features] }]);
-}
-
 /** Features F of the context C [N, 3F]. */
 const featuresOf = (C: tf.TensorInfo) => C.shape[1] / 3;
 
@@ -217,12 +172,6 @@ for (const [kernelName, func] of kernels) {
 /** Inputs of the message kernel; TF.js clones what a gradient saves, so an absent weight needs its own kernel name. */
 const MESSAGE_INPUTS = ['C', 'W', 'M', 'U', 'senderOf', 'receiverOf', 'receiverStart', 'receiverOrder', 'senderStart', 'senderOrder'] as const;
 type MessageInput = (typeof MESSAGE_INPUTS)[number] | 'edgeWeight';
-
-function named(values: Partial<Record<string, tf.Tensor | null>>): tf.NamedTensorMap {
-  const out: tf.NamedTensorMap = {};
-  for (const [k, v] of Object.entries(values)) if (v) out[k] = v;
-  return out;
-}
 
 for (const weighted of [false, true]) {
   const inputNames: MessageInput[] = [...MESSAGE_INPUTS, ...(weighted ? (['edgeWeight'] as const) : [])];

@@ -5,6 +5,7 @@
  *
  *   node --import tsx bench/kernelCount.ts [--a HEAD] [--b worktree] [--backend wasm]   (webgpu: GPU dispatches too)
  *                                          [--configs cgcnn,schnet,painn,so3net,m3gnet]
+ *                                          [--set training.batch_size=8 ...]   (config overrides, e.g. a smaller batch)
  */
 import { parseArgs } from 'node:util';
 import { initBackend, type BackendName } from '../train/backend.js';
@@ -17,6 +18,7 @@ const { values: args } = parseArgs({
     b: { type: 'string', default: 'worktree' },
     backend: { type: 'string', default: 'wasm' },
     configs: { type: 'string', default: 'cgcnn,schnet,painn,so3net,m3gnet' },
+    set: { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -25,7 +27,7 @@ const gpu = backend.name === 'webgpu';
 console.log(`| config (${backend.name}) | kernels/step ${args.a} | kernels/step ${args.b} | ratio |${gpu ? ` dispatches/step ${args.a} | dispatches/step ${args.b} | ratio |` : ''}`);
 console.log(`|---|---:|---:|---:|${gpu ? '---:|---:|---:|' : ''}`);
 for (const name of args.configs!.split(',')) {
-  const config = loadConfig(`configs/${name}.yaml`, [`backend=${args.backend}`, 'data.validation=null']);
+  const config = loadConfig(`configs/${name}.yaml`, [`backend=${args.backend}`, 'data.validation=null', ...args.set!]);
   const batches = await realBatches(config, 1);
   const counts: number[] = [];
   const dispatches: number[] = [];

@@ -73,17 +73,12 @@ export class PaiNNInteraction extends Module {
     this.context = this.child('interatomic_context_net', new Mlp([nAtomBasis, nAtomBasis, 3 * nAtomBasis], 'silu'));
   }
 
-  /** filters Φ_t [E, 3F]. */
+  /** filters Φ_t [E, 3F]; the message sums Σ_j Δq_ij and Σ_j Δμ_ij come from `EdgeFlow.equivariantMessage`. */
   apply(s: PaiNNFeatures, filters: tf.Tensor2D, flow: EdgeFlow, geo: EdgeGeometry): PaiNNFeatures {
-    const x = tf.mul(filters, flow.from(this.context.apply(s.q) as tf.Tensor2D));
-    const [dq, dmuR, dmumu] = splitLast(x, 3);
-    const dmu = tf.add(
-      tf.mul(tf.expandDims(dmuR, 1), tf.expandDims(geo.u, 2)),
-      tf.mul(tf.expandDims(dmumu, 1), flow.from(s.mu)),
-    ) as tf.Tensor3D;
+    const message = flow.equivariantMessage(this.context.apply(s.q) as tf.Tensor2D, filters, s.mu, geo.u);
     return {
-      q: tf.add(s.q, flow.sum(dq as tf.Tensor2D)),
-      mu: tf.add(s.mu, flow.sum(dmu)),
+      q: tf.add(s.q, message.scalar),
+      mu: tf.add(s.mu, message.vector),
     };
   }
 }

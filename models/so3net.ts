@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { InputError } from '../data/errors.js';
 import { lookupElement } from '../data/elements.js';
 import type { GraphBatch } from '../graph/batch.js';
-import { clebschGordan, tensorProduct, tensorProductSlices, type ClebschGordan } from './layers/clebschGordan.js';
+import { clebschGordan, tensorProduct, type ClebschGordan } from './layers/clebschGordan.js';
 import { polynomialEnvelope } from './layers/cutoff.js';
 import { Dense } from './layers/dense.js';
 import { Embedding } from './layers/embedding.js';
@@ -31,7 +31,7 @@ import { pairDistances, toEdges } from './layers/pairs.js';
 import { besselRbf } from './layers/radial.js';
 import { poolAtoms, withGraphFeatures } from './layers/readout.js';
 import { Set2Set } from './layers/set2set.js';
-import { degreeOf, sphericalHarmonics } from './layers/sphericalHarmonics.js';
+import { sphericalHarmonics } from './layers/sphericalHarmonics.js';
 import type { GraphModel } from './model.js';
 import { elementTable, graphAsWritten } from './graphNeeds.js';
 import type { ModelEntry } from './registry.js';
@@ -72,7 +72,7 @@ export interface SO3Edges {
   envelope: tf.Tensor2D;
 }
 
-/** y_i[s] = Σ_j Σ_(s₁,s₂→s) C · W_ij[l(s₁)] Y_ij[s₁] · x_j[s₂]. */
+/** y_i[s] = Σ_j Σ_(s₁,s₂→s) C · W_ij[l(s₁)] Y_ij[s₁] · x_j[s₂] (`EdgeFlow.tensorProductConvolve`). */
 export class SO3Convolution extends Module {
   static override className = 'SO3Convolution';
   private readonly filternet: Mlp;
@@ -83,13 +83,8 @@ export class SO3Convolution extends Module {
   }
 
   apply(x: tf.Tensor3D, edges: SO3Edges, batch: GraphBatch, flow: EdgeFlow): tf.Tensor3D {
-    // Per-channel [E, F] slices throughout: no [E, S, F] tiles, stacks or unstacks on the edge side.
     const filters = toEdges(tf.mul(this.filternet.apply(edges.radial, { inputGrad: false }), edges.envelope) as tf.Tensor2D, batch);
-    const w = tf.split(filters, this.lmax + 1, 1);
-    const y = tf.unstack(edges.sh, 1).map((ys) => tf.expandDims(ys, 1));
-    const wy = y.map((ys, s) => tf.mul(w[degreeOf(s)], ys));
-    const v = tensorProductSlices(wy, tf.unstack(flow.from(x), 1), this.cg);
-    return tf.stack(v.map((vs) => flow.sum(vs as tf.Tensor2D)), 1) as tf.Tensor3D;
+    return flow.tensorProductConvolve(x, filters, edges.sh, this.cg);
   }
 }
 

@@ -46,6 +46,8 @@ const MUTANTS: Mutant[] = [
   // gathers its own features instead of its neighbour's. (Swapping toCentre for toNeighbour in painn.ts is an
   // equivalent mutant: it flips every edge vector, and PaiNN's outputs are invariant to that global parity.)
   { id: 'painn-message-direction', file: 'models/layers/flow.ts', from: "return EdgeFlow.along(batch, 'dst', 'src');", to: "return EdgeFlow.along(batch, 'src', 'src');", tests: ['test/models/painn.test.ts'] },
+  // The fused webgpu PaiNN message with u reversed in its radial term only (lavapipe runs the test; it skips without an adapter).
+  { id: 'painn-fused-radial-direction', file: 'models/layers/fusedPainn.ts', from: '* C[j * 3 * F + F + f] * U[e * 3 + x];', to: '* C[j * 3 * F + F + f] * -U[e * 3 + x];', tests: ['test/webgpu/fusedPainn.test.ts'] },
   { id: 'batchnorm-grad', file: 'models/layers/ops.ts', from: ': tf.sub(scaled, tf.add(tf.mul(c, tf.mul(k1, rowShare)), tf.mul(k2, rowShare)));', to: ': tf.sub(scaled, tf.mul(c, tf.mul(k1, rowShare)));', tests: ['test/models/layers/batchNorm.test.ts'] },
   { id: 'adam-bias1', file: 'train/optim.ts', from: 'const c1 = 1 - this.beta1 ** t;', to: 'const c1 = 1 - this.beta1;', tests: [OPTIM] },
   { id: 'early-stop-patience', file: 'train/trainer.ts', from: 'this.state.badEpochs >= patience', to: 'this.state.badEpochs > patience', tests: [TRAINER] },

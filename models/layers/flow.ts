@@ -7,6 +7,10 @@
  *   sum(m)_i    = Σ_{e: receiver_e = i} w_e · m_e                [N, …],  w_e = o_{sender_e} (1 when ordered)
  *   convolve(x, W)_i = sum(from(x) ⊙ W)_i                        the continuous-filter pattern (one fused kernel
  *                                                                on webgpu: models/layers/fused.ts)
+ *   equivariantMessage(c, Φ, μ, u)                               PaiNN's scalar and vector message sums (one fused
+ *                                                                kernel on webgpu: models/layers/fusedPainn.ts)
+ *   tensorProductConvolve(x, W, Y)_i = sum(TP(W ⊙ Y, from(x)))_i  SO3Net's convolution (one fused kernel on webgpu:
+ *                                                                models/layers/fusedSo3.ts)
  *
  * Directions: `toCentre` (messages from neighbour j = `dst` into centre i = `src`: SchNetPack, CGCNN, MatGL's
  * SO3Net) and `toNeighbour` (from `src` into `dst`: MatGL's M3GNet). A model picks one and never names `src`/`dst`
@@ -15,6 +19,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { edgeRows, type EdgeRows, type GraphBatch } from '../../graph/batch.js';
 import { fusedConvolve } from './fused.js';
+import { fusedPainnMessage } from './fusedPainn.js';
+import { fusedSo3Convolve } from './fusedSo3.js';
+import { tensorProductSlices, type ClebschGordan } from './clebschGordan.js';
+import { degreeOf } from './sphericalHarmonics.js';
 import { gather, segmentSum } from './ops.js';
 
 export interface EdgeFlowSpec {
@@ -71,6 +79,40 @@ export class EdgeFlow {
     const fused = fusedConvolve(x, filters, { sender, receiver, numReceivers, weights, rows: rows ?? null });
     if (fused) return fused;
     return this.sum(tf.mul(this.from(x), filters) as tf.Tensor2D);
+  }
+
+  /**
+   * PaiNN's message (models/painn.ts): with [Φˢ | Φᴿ | Φᵘ] = filters ⊙ from(context) split in three F-wide parts,
+   * scalar = sum(Φˢ) [N, F] and vector = sum(Φᴿ · u + Φᵘ ⊙ from(μ)) [N, 3, F]. context [N, 3F], filters [E, 3F],
+   * mu [N, 3, F], u [E, 3] unit vectors.
+   */
+  equivariantMessage(context: tf.Tensor2D, filters: tf.Tensor2D, mu: tf.Tensor3D, u: tf.Tensor2D): { scalar: tf.Tensor2D; vector: tf.Tensor3D } {
+    const { sender, receiver, numReceivers, weights, rows } = this.spec;
+    const fused = fusedPainnMessage(context, filters, mu, u, { sender, receiver, numReceivers, weights, rows: rows ?? null });
+    if (fused) return fused;
+    const [scalar, radial, vectorial] = tf.split(tf.mul(filters, this.from(context)), 3, 1);
+    const vector = tf.add(
+      tf.mul(tf.expandDims(radial, 1), tf.expandDims(u, 2)),
+      tf.mul(tf.expandDims(vectorial, 1), this.from(mu)),
+    ) as tf.Tensor3D;
+    return { scalar: this.sum(scalar as tf.Tensor2D), vector: this.sum(vector) };
+  }
+
+  /**
+   * SO3Net's convolution: y_i[s] = sum(Σ_(s₁, s₂ → s, c) c · W[l(s₁)] Y[s₁] ⊙ from(x)[s₂])_i, the Clebsch–Gordan
+   * product (clebschGordan.ts) of the filtered harmonics with the sender's features. x [N, S, F], filters
+   * [E, (l_max+1)F] (one F-wide block per degree), harmonics [E, S] → [N, S, F].
+   */
+  tensorProductConvolve(x: tf.Tensor3D, filters: tf.Tensor2D, harmonics: tf.Tensor2D, cg: ClebschGordan): tf.Tensor3D {
+    const { sender, receiver, numReceivers, weights, rows } = this.spec;
+    const fused = fusedSo3Convolve(x, filters, harmonics, cg, { sender, receiver, numReceivers, weights, rows: rows ?? null });
+    if (fused) return fused;
+    // Per-channel [E, F] slices throughout: no [E, S, F] tiles, stacks or unstacks on the edge side.
+    const w = tf.split(filters, cg.lmax + 1, 1);
+    const y = tf.unstack(harmonics, 1).map((ys) => tf.expandDims(ys, 1));
+    const wy = y.map((ys, s) => tf.mul(w[degreeOf(s)], ys));
+    const v = tensorProductSlices(wy, tf.unstack(this.from(x), 1), cg);
+    return tf.stack(v.map((vs) => this.sum(vs as tf.Tensor2D)), 1) as tf.Tensor3D;
   }
 
   /** The message weights as [E] (null when all are 1), for statistics that count messages (CGCNN's bn1). */

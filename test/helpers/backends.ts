@@ -2,9 +2,9 @@
  * Runs a test suite once per TF.js backend that can load here: `cpu` always, `wasm` and `tensorflow` when their
  * packages resolve. `CRYSTAL_GNN_TEST_BACKENDS=cpu,wasm` sets the list; `webgpu` runs only when named there,
  * skipped visibly where no adapter exists (helpers/webgpu.ts). Tests read tensors asynchronously (`await t.data()`),
- * since webgpu has no synchronous read in Node (docs/testing.md). The
- * list is decided at import, so every suite is queued before uvu starts; each suite's `before` hook activates its backend (and fails loudly
- * if that backend does not initialise).
+ * since webgpu has no synchronous read in Node (docs/testing.md). The list is decided at import, so every suite is
+ * queued before uvu starts; each suite's `before` hook activates its backend (and fails loudly if that backend does
+ * not initialise).
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';

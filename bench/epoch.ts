@@ -6,7 +6,7 @@
  *   node --import tsx bench/epoch.ts [--config configs/schnet.yaml] [--backend wasm] [--epochs 2] [--profile]
  * `--profile` prints the kernels that take the most time in one optimiser step. A config with `init` (fine-tuning)
  * starts from its checkpoint as `train` does; with `freeze: [representation]` the first epoch computes and caches the
- * frozen features (models/layers/frozenFeatures.ts) and `first_to_steady` is what the cache saves per epoch:
+ * frozen features (models/frozenFeatures.ts) and `first_to_steady` is what the cache saves per epoch:
  *   node --import tsx bench/epoch.ts --config configs/occupancy/p-m3gnet.yaml --epochs 3
  * `--structures N` trains on the first N training CIFs only (a few steps per epoch: the GPU bundle's smoke test on a
  * software adapter, bench/gpu/run.sh); `--out FILE` also writes the result line there. On webgpu the micro-batches are
@@ -52,8 +52,8 @@ const samples = samplesFor(ds, splitEntries(ds, 'train', { cifOnly: true }).slic
 const graphSeconds = (performance.now() - t0) / 1000;
 const edges = samples.reduce((a, s) => a + s.src.length, 0);
 const init = config.init ? resolveInit(config) : null;
-const model = buildModel(init ? init.config : config);
-if (init) applyInit(model, init.checkpoint, init.config.init!, config.seed);
+const built = buildModel(init ? init.config : config);
+const model = init ? applyInit(built, init.checkpoint, init.config.init!, config.seed).model : built;
 const normalizer = fitNormalizer(samples.map((s) => s.target), config.training.target_normalization);
 const cap = await deviceEdgeCap(model, samples);
 if (cap && cap.maxEdges < config.training.max_edges_per_batch) config = { ...config, training: { ...config.training, max_edges_per_batch: cap.maxEdges } };

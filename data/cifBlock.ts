@@ -53,7 +53,7 @@ export interface CifBlock {
   loops: CifLoop[];
 }
 
-const enum Kind {
+enum Kind {
   Value,
   Tag,
   Loop,

@@ -45,7 +45,7 @@ export interface CifGraphInfo {
 function optionalNumber(block: CifBlock, tags: readonly string[]): number | undefined {
   for (const tag of tags) {
     const col = block.columns.get(tag.toLowerCase());
-    if (!col || col.values.length !== 1 || col.values[0].missing) continue;
+    if (col?.values.length !== 1 || col.values[0].missing) continue;
     return cifNumber(col.values[0], col.tag, block.source);
   }
   return undefined;

@@ -4,19 +4,18 @@
  * SchNetPack's state dict: `representation.*` and `output_modules.0.outnet.*`. SchNet, PaiNN (and any other
  * SchNetPack representation) are this class with their own representation.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { GraphBatch } from '../graph/batch.js';
-import { FrozenFeatureCache } from './layers/frozenFeatures.js';
 import { Module } from './layers/module.js';
 import { Atomwise, type Aggregation } from './layers/readout.js';
-import type { GraphModel } from './model.js';
+import type { FeatureModel } from './model.js';
 
 export interface AtomRepresentation extends Module {
   /** Scalar atom features x [N, F]. */
   apply(batch: GraphBatch): tf.Tensor2D;
 }
 
-export class AtomwiseModel<R extends AtomRepresentation> extends Module implements GraphModel {
+export class AtomwiseModel<R extends AtomRepresentation> extends Module implements FeatureModel {
   static override className = 'NeuralNetworkPotential';
   readonly representation: R;
   readonly head: Atomwise;
@@ -28,11 +27,12 @@ export class AtomwiseModel<R extends AtomRepresentation> extends Module implemen
     this.head = this.child('output_modules.0', new Atomwise(nAtomBasis, aggregation, 2, graphFeatures));
   }
 
-  /** Atom features of a frozen representation, computed once per structure (layers/frozenFeatures.ts). */
-  private readonly frozenFeatures = this.cache(new FrozenFeatureCache());
+  features(batch: GraphBatch): tf.Tensor2D {
+    return this.representation.apply(batch);
+  }
 
   forward(batch: GraphBatch): tf.Tensor1D {
-    return this.head.apply(this.frozenFeatures.features(this.representation, batch, () => this.representation.apply(batch)), batch);
+    return this.head.apply(this.features(batch), batch);
   }
 
   override getConfig(): Record<string, unknown> {

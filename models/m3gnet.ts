@@ -30,7 +30,6 @@ import { silu } from './layers/activations.js';
 import { polynomialEnvelope } from './layers/cutoff.js';
 import { Dense } from './layers/dense.js';
 import { Embedding } from './layers/embedding.js';
-import { FrozenFeatureCache } from './layers/frozenFeatures.js';
 import { GatedMlp } from './layers/gatedMlp.js';
 import { Mlp } from './layers/mlp.js';
 import { Module, ModuleList } from './layers/module.js';
@@ -42,7 +41,7 @@ import { sphericalBesselBasis } from './layers/radial.js';
 import { withGraphFeatures } from './layers/readout.js';
 import { Set2Set } from './layers/set2set.js';
 import { zonalHarmonics } from './layers/sphericalHarmonics.js';
-import type { GraphModel } from './model.js';
+import type { FeatureModel } from './model.js';
 import { graphAsWritten, lineGraphCutoff } from './graphNeeds.js';
 import type { ModelEntry } from './registry.js';
 
@@ -190,7 +189,7 @@ export class M3GNetHead extends Module {
   }
 }
 
-export class M3GNet extends Module implements GraphModel {
+export class M3GNet extends Module implements FeatureModel {
   static override className = 'M3GNet';
   readonly kind = 'm3gnet';
   readonly representation: M3GNetRepresentation;
@@ -198,8 +197,6 @@ export class M3GNet extends Module implements GraphModel {
   readonly cutoff: number;
   /** Z → embedding row (position in `element_types`). */
   private readonly elements: ElementTable;
-  /** Node features of a frozen representation, computed once per structure (layers/frozenFeatures.ts). */
-  private readonly frozenFeatures = this.cache(new FrozenFeatureCache());
 
   /** `graphCutoff` (Å) is the basis cutoff unless `options.cutoff` is given; `graphFeatures` as `M3GNetHead`. */
   constructor(readonly options: M3GNetOptions, graphCutoff: number, graphFeatures = 0) {
@@ -242,11 +239,12 @@ export class M3GNet extends Module implements GraphModel {
     return { rbf, tripletBasis, gateEdge, receiver: edgeA };
   }
 
+  features(batch: GraphBatch): tf.Tensor2D {
+    return this.representation.apply(this.elements.rows(batch), this.geometry(batch), batch);
+  }
+
   forward(batch: GraphBatch): tf.Tensor1D {
-    const v = this.frozenFeatures.features(this.representation, batch, () => {
-      return this.representation.apply(this.elements.rows(batch), this.geometry(batch), batch);
-    });
-    return this.head.apply(v, batch);
+    return this.head.apply(this.features(batch), batch);
   }
 
   override getConfig(): Record<string, unknown> {

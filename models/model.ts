@@ -17,3 +17,18 @@ export interface GraphModel extends Module {
   /** Per-crystal predictions [B], in the model's (normalised) output units. */
   forward(batch: GraphBatch, training: boolean): tf.Tensor1D;
 }
+
+/**
+ * A model whose forward is `head.apply(features(batch), batch)`, where each crystal's rows of the features depend on
+ * that crystal alone (no batch statistics in the representation). Its features can be cached per crystal while the
+ * representation is frozen (models/frozenFeatures.ts). CGCNN is not one: its BatchNorm normalises over the batch.
+ */
+export interface FeatureModel extends GraphModel {
+  readonly head: Module & { apply(features: tf.Tensor2D, batch: GraphBatch): tf.Tensor1D };
+  /** The representation's per-atom output [N, F]. */
+  features(batch: GraphBatch): tf.Tensor2D;
+}
+
+export function isFeatureModel(model: GraphModel): model is FeatureModel {
+  return 'features' in model && typeof model.features === 'function';
+}

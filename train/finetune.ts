@@ -3,7 +3,9 @@
  * directories or a converted upstream checkpoint (train/load.ts `readCheckpoint`) into a model of the same
  * architecture; `reset_head` re-initialises the head (seeded, by weight name) instead of loading it;
  * `freeze: [representation]` excludes the representation from the optimiser (`setTrainable(false)`, so AdamW
- * neither updates nor decays it, as `requires_grad = False` upstream).
+ * neither updates nor decays it, as `requires_grad = False` upstream), and where the representation's features are
+ * per crystal (`FeatureModel`: every model but CGCNN, whose BatchNorm normalises over the batch) the model is wrapped
+ * so that they are computed once per crystal (models/frozenFeatures.ts).
  *
  * Rules. The checkpoint must hold the same model kind and the same graph (cutoff, k-NN, three-body cutoff): a
  * representation trained on another neighbourhood would silently compute something else. A tensor present in
@@ -15,7 +17,8 @@
 import { InputError } from '../data/errors.js';
 import type { GraphSample } from '../graph/batch.js';
 import { ElementTable } from '../models/layers/elementTable.js';
-import type { GraphModel, StateTensor } from '../models/model.js';
+import { FrozenFeatureModel } from '../models/frozenFeatures.js';
+import { isFeatureModel, type GraphModel, type StateTensor } from '../models/model.js';
 import type { GraphSpec } from '../graph/spec.js';
 import { withValues, type RunConfig } from './config.js';
 import { readCheckpoint, type CheckpointContents } from './load.js';
@@ -87,8 +90,11 @@ export function keysOf(model: GraphModel, part: GraphModel['head']): Set<string>
   return new Set([...model.namedParameters()].filter(([, e]) => vars.has(e.variable)).map(([k]) => k));
 }
 
-/** Loads, resets and freezes as `init` says; returns what happened to every tensor. */
-export function applyInit(model: GraphModel, checkpoint: CheckpointContents, init: InitConfig, seed: number): InitReport {
+/**
+ * Loads, resets and freezes as `init` says; returns the model to train (`model`, or the frozen-feature wrapper around
+ * it) and what happened to every tensor.
+ */
+export function applyInit(model: GraphModel, checkpoint: CheckpointContents, init: InitConfig, seed: number): { model: GraphModel; report: InitReport } {
   const headKeys = keysOf(model, model.head);
   const state = new Map<string, StateTensor>();
   const skipped: string[] = [];
@@ -117,15 +123,19 @@ export function applyInit(model: GraphModel, checkpoint: CheckpointContents, ini
     model.representation.setTrainable(false);
   }
   const trainable = model.countParameters(true);
+  const frozenFeatures = init.freeze.includes('representation') && isFeatureModel(model);
   return {
-    from: init.from,
-    source: checkpoint.source,
-    loaded: report.loaded,
-    skipped: [...skipped, ...report.unexpected],
-    reinitialized,
-    notInCheckpoint: report.missing.filter((k) => !(init.reset_head && headKeys.has(k))),
-    frozenParameters: model.countParameters() - trainable,
-    trainableParameters: trainable,
+    model: frozenFeatures ? new FrozenFeatureModel(model) : model,
+    report: {
+      from: init.from,
+      source: checkpoint.source,
+      loaded: report.loaded,
+      skipped: [...skipped, ...report.unexpected],
+      reinitialized,
+      notInCheckpoint: report.missing.filter((k) => !(init.reset_head && headKeys.has(k))),
+      frozenParameters: model.countParameters() - trainable,
+      trainableParameters: trainable,
+    },
   };
 }
 

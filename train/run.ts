@@ -94,8 +94,12 @@ export async function trainOnSamples(
     config = init.config;
     checkElementTable(config, [...train, ...val]);
   }
-  const model = buildModel(config);
-  if (init) formatInitReport(applyInit(model, init.checkpoint, config.init!, config.seed)).forEach((l) => opts.log(l));
+  let model = buildModel(config);
+  if (init) {
+    const applied = applyInit(model, init.checkpoint, config.init!, config.seed);
+    model = applied.model;
+    formatInitReport(applied.report).forEach((l) => opts.log(l));
+  }
   const cap = await deviceEdgeCap(model, [...train, ...val]);
   if (cap && cap.maxEdges < config.training.max_edges_per_batch) {
     // recorded in the run's config.yaml: the micro-batches this run actually used

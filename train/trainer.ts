@@ -251,7 +251,7 @@ export class Trainer {
       trainLoss /= train.length;
       const record: EpochRecord = { epoch: epoch + 1, lr: this.state.lr, train_loss: trainLoss, seconds: 0 };
       let improved = false;
-      if (val && val.length) {
+      if (val?.length) {
         const v = await this.evaluate(val);
         Object.assign(record, { val_loss: v.loss, val_mae: v.metrics.mae, val_rmse: v.metrics.rmse, val_r2: v.metrics.r2 });
         improved = v.loss < this.state.bestValLoss - this.cfg.min_delta;

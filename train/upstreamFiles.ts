@@ -171,7 +171,7 @@ function readSchnetpack(path: string): UpstreamFile {
   const repClass = rep?.className.split('.').pop();
   if (!rep || (repClass !== 'SchNet' && repClass !== 'PaiNN')) throw new InputError(`${path}: representation ${rep?.className ?? '(none)'} is not supported (SchNet, PaiNN)`);
   const head = child(child(root, 'output_modules'), '0');
-  if (!head || !head.className.endsWith('.Atomwise') || child(child(root, 'output_modules'), '1')) throw new InputError(`${path}: only one Atomwise output module is supported`);
+  if (!head?.className.endsWith('.Atomwise') || child(child(root, 'output_modules'), '1')) throw new InputError(`${path}: only one Atomwise output module is supported`);
   const all = moduleStateDict(root);
   const skipped: UpstreamFile['skipped'] = [];
   const weights = new Map<string, TorchTensor>();

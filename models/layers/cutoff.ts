@@ -53,7 +53,11 @@ function envelopeQuotient(p: number): number[] {
   for (let k = 0; k < 3; k++) {
     // P = (1 − x)·Q  ⇔  q_i = c_i + q_{i−1}; the last partial sum is the (zero) remainder
     const q: number[] = [];
-    c.reduce((acc, v) => (q.push(acc + v), acc + v), 0);
+    let acc = 0;
+    for (const v of c) {
+      acc += v;
+      q.push(acc);
+    }
     c = q.slice(0, -1);
   }
   return c;

@@ -62,7 +62,6 @@ export abstract class Module {
   static className = 'Module';
   private readonly own = new Map<string, ParamEntry>();
   private readonly children = new Map<string, Module>();
-  private readonly caches: Array<{ clear(): void }> = [];
 
   /** `static className` of the concrete class (survives minification, unlike `constructor.name`). */
   get className(): string {
@@ -88,12 +87,6 @@ export abstract class Module {
     const init = fromValues(data);
     const variable = newVariable(init(shape, constructionRng), shape, false);
     return this.register(name, { variable, kind: 'buffer', torchLinear: false, init });
-  }
-
-  /** Registers something computed from this module's weights, emptied whenever they are loaded or re-initialised. */
-  protected cache<C extends { clear(): void }>(c: C): C {
-    this.caches.push(c);
-    return c;
   }
 
   /** Registers a sub-module under `name` (may contain dots, e.g. `layers.0`) and returns it. */
@@ -157,7 +150,6 @@ export abstract class Module {
 
   /** Redraws every weight from seedrandom(`${seed}:${dotted name}`) and restores buffers to their initial values. */
   initialize(seed: number | string): this {
-    for (const c of this.caches) c.clear();
     for (const [k, e] of this.namedParameters()) {
       const shape = e.variable.shape as number[];
       tf.tidy(() => e.variable.assign(tf.tensor(e.init(shape, makeRng(`${seed}:${k}`)), shape, 'float32')));
@@ -193,7 +185,6 @@ export abstract class Module {
    * or unexpected keys throw when `strict` (default true).
    */
   loadState(state: Map<string, StateTensor>, opts: { strict?: boolean; prefix?: string } = {}): LoadReport {
-    for (const c of this.caches) c.clear();
     const strict = opts.strict ?? true;
     const prefix = opts.prefix ?? '';
     const expected = this.namedParameters();

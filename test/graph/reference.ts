@@ -72,5 +72,8 @@ export function compareSummary(g: NeighborList, n: number, ref: DistanceSummary,
 /** Per-centre distance rows of a list grouped by centre (`counts[i]` edges for centre i). */
 export function rowsByCentre(distances: Float64Array, counts: Int32Array): number[][] {
   let start = 0;
-  return Array.from(counts, (c) => Array.from(distances.subarray(start, (start += c))));
+  return Array.from(counts, (c) => {
+    start += c;
+    return Array.from(distances.subarray(start - c, start));
+  });
 }

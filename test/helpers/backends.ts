@@ -71,6 +71,7 @@ export function expectNoLeak<T>(fn: () => T, label = ''): T {
  * `tf.tidy` for async bodies (host reads are async on webgpu): tensors made inside are disposed at the end, except
  * those returned. Tests run one at a time, so the engine's single scope stack is not shared with other work.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: `void` lets the body return nothing, as tf.tidy's does
 export async function tidyAsync<T extends tf.TensorContainer | void>(fn: () => Promise<T>): Promise<T> {
   tf.engine().startScope();
   let out: T | undefined;

@@ -278,9 +278,11 @@ export function runDamages(seed = 21): RunDamage[] {
   }
   const cases = configCases(30, seed + 1);
   cases.forEach((c, k) => out.push({ name: `config.yaml replaced by fuzz config ${k}`, apply: (d) => writeFileSync(join(d, 'config.yaml'), c.text) }));
-  for (const [key, v] of [['mean', 'x'], ['mean', null], ['std', 0], ['std', -1], ['std', 1e309], ['mode', 'median'], ['extra', 1], ['mean', [1]]] as const) {
+  for (const [key, v] of [['mean', 'x'], ['mean', null], ['std', 0], ['std', -1], ['mode', 'median'], ['extra', 1], ['mean', [1]]] as const) {
     out.push({ name: `normalizer.json ${key} = ${JSON.stringify(v)}`, apply: editJson('normalizer.json', (n) => { n[key] = v; }) });
   }
+  // JSON.stringify writes an overflowing number as null, so this one is written as text (JSON.parse reads Infinity)
+  out.push({ name: 'normalizer.json std = 1e309', apply: (d) => { const path = join(d, 'normalizer.json'); writeFileSync(path, readFileSync(path, 'utf8').replace(/"std":[^,}]*/, '"std":1e309')); } });
   for (const [key, v] of [['epoch', -1], ['epoch', 1.5], ['epoch', '2'], ['epoch', 1e9], ['epoch', 0], ['history', {}], ['history', [{}]], ['history', []], ['bestEpoch', 99], ['badEpochs', -3], ['rng', null], ['optimizerStep', -1], ['lr', 'x'], ['plateau', 5]] as const) {
     out.push({ name: `state/trainer.json ${key} = ${JSON.stringify(v)}`, apply: editJson('state/trainer.json', (s) => { s[key] = v; }) });
   }

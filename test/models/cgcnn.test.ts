@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { loadAtomInit } from '../../data/atomInit.js';
 import type { Atoms } from '../../data/structure.js';
 import { collate, disposeBatch, type GraphSample } from '../../graph/batch.js';
-import { CGCNN, CgcnnOptions, ConvLayer, type CgcnnGraph } from '../../models/cgcnn.js';
+import { CGCNN, CgcnnOptions, type ConvLayer, type CgcnnGraph } from '../../models/cgcnn.js';
 import type { StateTensor } from '../../models/layers/module.js';
 import { modelEntry } from '../../models/registry.js';
 import { findUpstreamFormat } from '../../models/upstream.js';

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { fracToCart, latticeFromParameters } from '../../data/lattice.js';
 import { fitNormalizer } from '../../data/normalizer.js';
 import type { Atoms } from '../../data/structure.js';
-import * as tf from '@tensorflow/tfjs';
 import { collate, disposeBatch, type GraphSample } from '../../graph/batch.js';
 import type { GraphModel, StateTensor } from '../../models/model.js';
 import { initBackend } from '../../train/backend.js';
@@ -14,6 +13,7 @@ import { RunDirectory } from '../../train/checkpoint.js';
 import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
 import { applyInit, checkElementTable, formatInitReport, keysOf, resolveInit } from '../../train/finetune.js';
 import { buildModel } from '../../models/build.js';
+import { FrozenFeatureModel } from '../../models/frozenFeatures.js';
 import { buildNeighbors, toSample } from '../../graph/featurize.js';
 import { Trainer } from '../../train/trainer.js';
 import { throwsInputError } from '../helpers/inputError.js';
@@ -23,7 +23,10 @@ import { tidyAsync } from '../helpers/backends.js';
 /** `threebody`: with the line graph (M3GNet); `features`: that many graph-level inputs per crystal. */
 function dataset(n = 6, o: { threebody?: number; features?: number } = {}): GraphSample[] {
   let seed = 7;
-  const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const rnd = (): number => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
   return Array.from({ length: n }, (_, k) => {
     const a = 3.3 + rnd();
     const lattice = latticeFromParameters(a, a + rnd(), a + 0.4 * rnd(), 88 + 5 * rnd(), 90, 92 + 5 * rnd());
@@ -65,10 +68,9 @@ function equal(a: StateTensor, b: StateTensor): boolean {
   return a.data.length === b.data.length && a.data.every((v, i) => v === b.data[i]);
 }
 
-function finetuned(cfg: RunConfig): { model: GraphModel; report: ReturnType<typeof applyInit> } {
+function finetuned(cfg: RunConfig): ReturnType<typeof applyInit> {
   const r = resolveInit(cfg);
-  const model = buildModel(r.config);
-  return { model, report: applyInit(model, r.checkpoint, r.config.init!, r.config.seed) };
+  return applyInit(buildModel(r.config), r.checkpoint, r.config.init!, r.config.seed);
 }
 
 async function oneEpoch(model: GraphModel, cfg: RunConfig, samples: GraphSample[]): Promise<void> {
@@ -247,6 +249,37 @@ test('p-CGCNN from the converted efermi checkpoint: embedding and convs 0–2 lo
   const m2 = buildModel(r.config);
   throwsInputError(() => applyInit(m2, r.checkpoint, r.config.init!, 1), '"conv_to_fc.weight": shape [32, 64] in the state, [64, 64] in the model');
   m2.dispose();
+});
+
+test('freeze: [representation] wraps the model: a cached batch runs the head alone; CGCNN (batch statistics) is not wrapped', async () => {
+  const { dir } = await pretrainedRun(config(schnet));
+  const { model } = finetuned(config(schnet, { init: { from: dir, freeze: ['representation'], reset_head: true } }));
+  assert.ok(model instanceof FrozenFeatureModel);
+  const inner = (model as FrozenFeatureModel).inner;
+  let computed = 0;
+  const features = inner.features.bind(inner);
+  inner.features = (batch) => {
+    computed++;
+    return features(batch);
+  };
+  const batch = collate(dataset(3));
+  const wrapped: GraphModel = model;
+  const first = await tidyAsync(async () => Array.from(await wrapped.forward(batch, true).data()));
+  const second = await tidyAsync(async () => Array.from(await wrapped.forward(batch, true).data()));
+  const direct = await tidyAsync(async () => Array.from(await inner.forward(batch, true).data()));
+  disposeBatch(batch);
+  assert.is(computed, 2, 'the wrapper computed the features once, the unwrapped forward once more');
+  assert.equal(second, first);
+  assert.equal(direct, first);
+  model.dispose();
+
+  const cgcnn = { name: 'cgcnn', atom_fea_len: 8, n_conv: 1, h_fea_len: 8, n_h: 1, max_num_nbr: 12 };
+  const graph = { cutoff: 8, max_neighbors: 12 };
+  const pre = await pretrainedRun(config(cgcnn, { graph }));
+  const frozenCgcnn = finetuned(config(cgcnn, { graph, init: { from: pre.dir, freeze: ['representation'], reset_head: true } }));
+  assert.not.ok(frozenCgcnn.model instanceof FrozenFeatureModel);
+  assert.ok(frozenCgcnn.report.frozenParameters > 0);
+  frozenCgcnn.model.dispose();
 });
 
 test.run();

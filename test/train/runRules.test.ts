@@ -28,7 +28,10 @@ test.before(async () => {
 /** Eight small random crystals (Li, O and one more element) with a smooth target, graphs at 3.5 Å. */
 function crystals(): GraphSample[] {
   let seed = 3;
-  const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const rnd = (): number => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
   return Array.from({ length: 8 }, (_, k) => {
     const a = 3.2 + rnd();
     const lattice = latticeFromParameters(a, a + rnd(), a + 0.5 * rnd(), 90, 90, 90);

@@ -20,7 +20,10 @@ import { Trainer } from '../../train/trainer.js';
 function dataset(graph: { cutoff: number; max_neighbors?: number } = { cutoff: 3.5 }): GraphSample[] {
   const out: GraphSample[] = [];
   let seed = 1;
-  const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const rnd = (): number => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
   for (let k = 0; k < 8; k++) {
     const a = 3.2 + rnd();
     const lattice = latticeFromParameters(a, a + rnd(), a + 0.5 * rnd(), 85 + 10 * rnd(), 90, 95 + 10 * rnd());

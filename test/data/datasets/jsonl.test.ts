@@ -13,7 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'jsonl-test-'));
 
 function writeGz(name: string, lines: string[]): string {
   const path = join(dir, name);
-  writeFileSync(path, gzipSync(lines.join('\n') + '\n'));
+  writeFileSync(path, gzipSync(`${lines.join('\n')}\n`));
   return path;
 }
 

@@ -27,7 +27,10 @@ test('bootstrap weights: weighted node means and a weighted best split', () => {
   assert.is(stump.value[0], 1.5);
   // Depth-1 trees equal a brute-force weighted least-squares stump on random data.
   let seed = 12345;
-  const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rand = (): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
   for (let rep = 0; rep < 30; rep++) {
     const n = 12;
     const X = Array.from({ length: n }, () => [Math.floor(rand() * 8)]);
@@ -41,7 +44,7 @@ test('bootstrap weights: weighted node means and a weighted best split', () => {
       const t = (xs[k] + xs[k + 1]) / 2;
       let sse = 0;
       for (const side of [true, false]) {
-        const idx = X.map((r, i) => i).filter((i) => w[i] > 0 && (X[i][0] <= t) === side);
+        const idx = X.map((_r, i) => i).filter((i) => w[i] > 0 && (X[i][0] <= t) === side);
         const W = idx.reduce((a, i) => a + w[i], 0);
         const m = idx.reduce((a, i) => a + w[i] * y[i], 0) / W;
         sse += idx.reduce((a, i) => a + w[i] * (y[i] - m) ** 2, 0);

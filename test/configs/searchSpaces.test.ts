@@ -90,7 +90,7 @@ function comparable(c: RunConfig, differs: string[]): Record<string, unknown> {
 }
 
 /** Builds the model of one drawn set, runs it on a 4-atom crystal (graph as in training); returns its parameter count. */
-function buildAndRun(config: RunConfig, params: TrialParams, where: string): number {
+async function buildAndRun(config: RunConfig, params: TrialParams, where: string): Promise<number> {
   const trial = withValues(config, params, where);
   for (const [k, v] of Object.entries(params)) assert.equal(getPath(trial, k), v, `${where}: ${k} kept after validation`);
   const model = buildModel(trial);
@@ -99,7 +99,7 @@ function buildAndRun(config: RunConfig, params: TrialParams, where: string): num
     const batch = collate([toSample(atoms, buildNeighbors(atoms, trial.spec), 0, trial.spec.threebody_cutoff)]);
     try {
       const y = tf.tidy(() => model.forward(batch, false));
-      const out = y.dataSync();
+      const out = await y.data();
       y.dispose();
       assert.is(out.length, 1, where);
       assert.ok(Number.isFinite(out[0]), `${where}: finite prediction`);
@@ -127,7 +127,7 @@ for (const [model, exp] of Object.entries(EXPECTED)) {
     assert.equal(comparable(c, exp.differs), comparable(loadConfig(`configs/${model}.yaml`), exp.differs));
   });
 
-  test(`${model}: 100 distinct draws inside the space; the first five and both corner sets build and run`, () => {
+  test(`${model}: 100 distinct draws inside the space; the first five and both corner sets build and run`, async () => {
     const c = searchConfig(model);
     const space = c.search!.space;
     const draw = drawTrials(space, c.search!.trials, c.search!.seed, c.search!.sampler);
@@ -137,10 +137,10 @@ for (const [model, exp] of Object.entries(EXPECTED)) {
       assert.equal(Object.keys(d), Object.keys(space));
       for (const [k, v] of Object.entries(d)) assert.ok(space[k].includes(v as never), `${k} = ${String(v)} is in the space`);
     }
-    draw.slice(0, 5).forEach((d, i) => assert.ok(buildAndRun(c, d, `${model} trial ${i}`) > 0));
+    for (const [i, d] of draw.slice(0, 5).entries()) assert.ok((await buildAndRun(c, d, `${model} trial ${i}`)) > 0);
     // index 0 takes every key's first value, the last index every key's last value
-    const first = buildAndRun(c, decodeIndex(space, 0), `${model} first corner`);
-    const last = buildAndRun(c, decodeIndex(space, spaceSize(space) - 1), `${model} last corner`);
+    const first = await buildAndRun(c, decodeIndex(space, 0), `${model} first corner`);
+    const last = await buildAndRun(c, decodeIndex(space, spaceSize(space) - 1), `${model} last corner`);
     assert.ok(first > 0 && last > 0);
   });
 }

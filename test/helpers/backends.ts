@@ -1,9 +1,10 @@
 /**
  * Runs a test suite once per TF.js backend that can load here: `cpu` always, `wasm` and `tensorflow` when their
- * packages resolve. `CRYSTAL_GNN_TEST_BACKENDS=cpu,wasm` sets the list; `webgpu` runs only when named there
- * (files whose reads are async: ops.test.ts), skipped visibly where no adapter exists (helpers/webgpu.ts). The
- * list is decided at import, so every suite is queued before uvu starts; each suite's `before` hook activates its backend (and fails loudly
- * if that backend does not initialise).
+ * packages resolve. `CRYSTAL_GNN_TEST_BACKENDS=cpu,wasm` sets the list; `webgpu` runs only when named there,
+ * skipped visibly where no adapter exists (helpers/webgpu.ts). Tests read tensors asynchronously (`await t.data()`),
+ * since webgpu has no synchronous read in Node (docs/testing.md). The list is decided at import, so every suite is
+ * queued before uvu starts; each suite's `before` hook activates its backend (and fails loudly if that backend does
+ * not initialise).
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
@@ -23,23 +24,31 @@ function resolves(pkg: string): boolean {
   }
 }
 
-type TestBackend = 'cpu' | 'wasm' | 'tensorflow' | 'webgpu';
+export type TestBackend = 'cpu' | 'wasm' | 'tensorflow' | 'webgpu';
 
 const requested = (process.env.CRYSTAL_GNN_TEST_BACKENDS ?? '').split(',').map((s) => s.trim()).filter(Boolean) as TestBackend[];
 // webgpu is only run when asked for; without an adapter its suites are skipped visibly (or fail, in CI)
 const webgpuMissing = requested.includes('webgpu') && !(await webgpuOrSkip(process.argv[1] ?? 'this file'));
 
-export function testBackends(): TestBackend[] {
+/**
+ * The backends to test: the requested list, else `defaults` when given (files whose cpu run already covers what the
+ * other CPU backends would add run once by default), else every backend that loads here.
+ */
+export function testBackends(defaults?: TestBackend[]): TestBackend[] {
   if (requested.length) return requested.filter((b) => b !== 'webgpu' || !webgpuMissing);
+  if (defaults) return defaults;
   const out: TestBackend[] = ['cpu'];
   if (resolves('@tensorflow/tfjs-backend-wasm')) out.push('wasm');
   if (resolves('@tensorflow/tfjs-node-gpu') || resolves('@tensorflow/tfjs-node')) out.push('tensorflow');
   return out;
 }
 
-/** Defines and runs `title [backend]` for each backend; `define` adds tests to the given suite. */
-export function forEachBackend(title: string, define: (test: Test, backend: string) => void): void {
-  for (const backend of testBackends()) {
+/**
+ * Defines and runs `title [backend]` for each backend; `define` adds tests to the given suite. `opts.defaults` sets
+ * the backends used when CRYSTAL_GNN_TEST_BACKENDS is not set (see testBackends).
+ */
+export function forEachBackend(title: string, define: (test: Test, backend: string) => void, opts: { defaults?: TestBackend[] } = {}): void {
+  for (const backend of testBackends(opts.defaults)) {
     const test = suite(`${title} [${backend}]`);
     test.before(async () => {
       await initBackend(backend as BackendName);
@@ -81,6 +90,17 @@ export async function expectNoLeakAsync<T>(fn: () => Promise<T>, label = ''): Pr
   const after = tf.memory().numTensors;
   assert.is(after, before, `tensor leak ${label}: ${after - before} tensors`);
   return out;
+}
+
+/** `assert.throws` for async code: `p` must reject with a message matching `pattern`. */
+export async function expectRejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    assert.match((e as Error).message, pattern);
+    return;
+  }
+  assert.unreachable(`expected a rejection matching ${pattern}`);
 }
 
 /** Asserts |a − b| ≤ atol + rtol·|b| elementwise, naming the first failing index. */

@@ -54,7 +54,7 @@ interface Plan {
   score: (values: number[]) => GradcheckResult;
 }
 
-/** The generic check, in two halves so that f can be evaluated synchronously or not: the points, then the verdict. */
+/** The generic check, in two halves: the points to evaluate, then the verdict from their values. */
 function plan(theta: Float32Array[], grad: Float32Array[], opts: GradcheckOptions): Plan {
   const { eps = 1e-3, rtol = 1e-2, atol = 1e-6, atolGrad = 1e-4, directions = 3, seed = 'gradcheck' } = opts;
   const rng = seedrandom(String(seed));
@@ -81,16 +81,12 @@ function plan(theta: Float32Array[], grad: Float32Array[], opts: GradcheckOption
   return { points, score };
 }
 
-function check(theta: Float32Array[], grad: Float32Array[], evaluate: (point: Float32Array[]) => number, opts: GradcheckOptions): GradcheckResult {
-  const p = plan(theta, grad, opts);
-  return p.score(p.points.map(evaluate));
-}
-
 /**
- * `gradcheck` with asynchronous reads, for any backend (webgpu has no synchronous read in Node): f's gradient and
- * all perturbed values are computed on the device, then read back in one transfer.
+ * Checks ∇f w.r.t. the tensor inputs xs (f must return a scalar: rank 0, or any one-element tensor). Reads are
+ * asynchronous, so it runs on any backend (webgpu has no synchronous read in Node): f's gradient and all perturbed
+ * values are computed on the device, then read back in one transfer.
  */
-export async function gradcheckAsync(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[], opts: GradcheckOptions = {}): Promise<GradcheckResult> {
+export async function gradcheck(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[], opts: GradcheckOptions = {}): Promise<GradcheckResult> {
   const theta = (await Promise.all(xs.map((x) => x.data()))).map((d) => Float32Array.from(d));
   const grads = tf.tidy(() => tf.grads(f as (...a: tf.Tensor[]) => tf.Scalar)(xs));
   const grad = (await Promise.all(grads.map((g) => g.data()))).map((d) => Float32Array.from(d));
@@ -102,29 +98,26 @@ export async function gradcheckAsync(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: t
   return p.score(read);
 }
 
-/** Checks ∇f w.r.t. the tensor inputs xs (f must return a scalar: rank 0, or any one-element tensor). */
-export function gradcheck(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[], opts: GradcheckOptions = {}): GradcheckResult {
-  const theta = xs.map((x) => Float32Array.from(x.dataSync()));
-  const grad = tf.tidy(() => tf.grads(f as (...a: tf.Tensor[]) => tf.Scalar)(xs).map((g) => Float32Array.from(g.dataSync())));
-  const evaluate = (point: Float32Array[]): number =>
-    tf.tidy(() => f(...point.map((p, j) => tf.tensor(p, xs[j].shape, 'float32'))).dataSync()[0]);
-  return check(theta, grad, evaluate, opts);
-}
-
-/** Checks ∇loss w.r.t. variables (module weights), restoring their values afterwards. */
-export function gradcheckVariables(loss: () => tf.Tensor, vars: tf.Variable[], opts: GradcheckOptions = {}): GradcheckResult {
-  const theta = vars.map((v) => Float32Array.from(v.dataSync()));
-  const grad = tf.tidy(() => {
-    const { grads } = tf.variableGrads(loss as () => tf.Scalar, vars);
-    return vars.map((v) => Float32Array.from(grads[v.name].dataSync()));
+/** Checks ∇loss w.r.t. variables (module weights), restoring their values afterwards. Reads are asynchronous. */
+export async function gradcheckVariables(loss: () => tf.Tensor, vars: tf.Variable[], opts: GradcheckOptions = {}): Promise<GradcheckResult> {
+  const theta = (await Promise.all(vars.map((v) => v.data()))).map((d) => Float32Array.from(d));
+  const grads = tf.tidy(() => {
+    const { grads: byName } = tf.variableGrads(loss as () => tf.Scalar, vars);
+    return vars.map((v) => byName[v.name]);
   });
+  const grad = (await Promise.all(grads.map((g) => g.data()))).map((d) => Float32Array.from(d));
+  tf.dispose(grads);
   const assign = (point: Float32Array[]) => vars.forEach((v, j) => tf.tidy(() => v.assign(tf.tensor(point[j], v.shape, 'float32'))));
-  const evaluate = (point: Float32Array[]): number => {
-    assign(point);
-    return tf.tidy(() => loss().dataSync()[0]);
-  };
+  const p = plan(theta, grad, opts);
   try {
-    return check(theta, grad, evaluate, opts);
+    const values: number[] = [];
+    for (const point of p.points) {
+      assign(point);
+      const value = tf.tidy(() => tf.reshape(loss(), []));
+      values.push((await value.data())[0]);
+      value.dispose();
+    }
+    return p.score(values);
   } finally {
     assign(theta);
   }

@@ -10,22 +10,24 @@ export function batchOfAtoms(atoms: Atoms, graph: GraphOptions): GraphBatch {
   return collate([toSample(atoms, buildNeighbors(atoms, graph), NaN)]);
 }
 
-/** Runs `f` on a one-crystal batch and disposes the batch afterwards, whatever `f` does. */
-export function withBatch<T>(atoms: Atoms, graph: GraphOptions, f: (b: GraphBatch) => T): T {
+/** Runs `f` on a one-crystal batch and disposes the batch once `f` (sync or async) is done, whatever it does. */
+export async function withBatch<T>(atoms: Atoms, graph: GraphOptions, f: (b: GraphBatch) => T | Promise<T>): Promise<T> {
   const b = batchOfAtoms(atoms, graph);
   try {
-    return f(b);
+    return await f(b);
   } finally {
     disposeBatch(b);
   }
 }
 
 /** Per-crystal predictions of `model` for each structure (eval mode), graphs built with `graph`. */
-export function predictAtoms(model: GraphModel, structures: Atoms[], graph: GraphOptions): Float32Array {
+export async function predictAtoms(model: GraphModel, structures: Atoms[], graph: GraphOptions): Promise<Float32Array> {
   const batch = collate(structures.map((a) => toSample(a, buildNeighbors(a, graph), 0)));
   const y = tf.tidy(() => model.forward(batch, false));
-  const out = y.dataSync() as Float32Array;
-  y.dispose();
-  disposeBatch(batch);
-  return out;
+  try {
+    return (await y.data()) as Float32Array;
+  } finally {
+    y.dispose();
+    disposeBatch(batch);
+  }
 }

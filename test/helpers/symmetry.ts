@@ -156,14 +156,17 @@ function fail(kind: string, err: number, rtol: number, what: string): never {
   throw new Error(`${what} under ${kind}: relative error ${err.toExponential(2)} > ${rtol.toExponential(1)}`);
 }
 
-/** predict(atoms) → per-crystal numbers (any length) that every transform must leave unchanged. */
-export function expectInvariant(predict: (atoms: Atoms) => ArrayLike<number>, atoms: Atoms, opts: SymmetryOptions = {}): void {
+/**
+ * predict(atoms) → per-crystal numbers (any length) that every transform must leave unchanged. `predict` may be
+ * async (tensor reads are, on webgpu); the check then resolves or rejects.
+ */
+export async function expectInvariant(predict: (atoms: Atoms) => ArrayLike<number> | Promise<ArrayLike<number>>, atoms: Atoms, opts: SymmetryOptions = {}): Promise<void> {
   const rtol = opts.rtol ?? 1e-5;
-  const ref = Array.from(predict(atoms));
+  const ref = Array.from(await predict(atoms));
   const scale = maxAbs(ref);
   if (!(scale > 0) || ref.some((v) => !Number.isFinite(v))) throw new Error(`invariance check: reference output is zero or not finite (${ref.slice(0, 4).join(', ')})`);
   for (const t of symmetryTransforms(atoms, opts)) {
-    const got = predict(t.atoms);
+    const got = await predict(t.atoms);
     if (got.length !== ref.length) throw new Error(`invariance under ${t.kind}: ${got.length} outputs, expected ${ref.length}`);
     let err = 0;
     for (let i = 0; i < ref.length; i++) err = Math.max(err, Math.abs(got[i] - ref[i]));
@@ -180,21 +183,21 @@ export interface EquivariantFeatures {
 
 /**
  * features(atoms) → per-atom [N, C, F]; channelMatrix(R) → D(R) [C][C] acting on the channel axis. Checks
- * f'[k, c, :] = Σ_c' D[c][c'] · f[map(k), c', :] for every transform.
+ * f'[k, c, :] = Σ_c' D[c][c'] · f[map(k), c', :] for every transform. `features` may be async, as in expectInvariant.
  */
-export function expectEquivariant(
-  features: (atoms: Atoms) => EquivariantFeatures,
+export async function expectEquivariant(
+  features: (atoms: Atoms) => EquivariantFeatures | Promise<EquivariantFeatures>,
   channelMatrix: (r: Matrix3) => number[][],
   atoms: Atoms,
   opts: SymmetryOptions = {},
-): void {
+): Promise<void> {
   const rtol = opts.rtol ?? 1e-5;
-  const ref = features(atoms);
+  const ref = await features(atoms);
   const { channels: c, features: f } = ref;
   const scale = maxAbs(ref.data);
   if (!(scale > 0)) throw new Error('equivariance check: reference features are all zero');
   for (const t of symmetryTransforms(atoms, opts)) {
-    const got = features(t.atoms);
+    const got = await features(t.atoms);
     if (got.data.length !== t.atomMap.length * c * f) throw new Error(`equivariance under ${t.kind}: ${got.data.length} values, expected ${t.atomMap.length * c * f}`);
     const d = channelMatrix(t.rotation);
     let err = 0;

@@ -13,7 +13,7 @@ import { validateConfig } from '../../train/config.js';
 import { loadModel, readCheckpoint } from '../../train/load.js';
 import { buildNeighbors, sampleFromCif, toSample } from '../../graph/featurize.js';
 import { predictSamples } from '../../train/trainer.js';
-import { expectClose, expectNoLeak, forEachBackend } from '../helpers/backends.js';
+import { expectClose, expectNoLeak, forEachBackend, tidyAsync } from '../helpers/backends.js';
 import { expectGradcheck, gradcheck, gradcheckVariables } from '../helpers/gradcheck.js';
 import { throwsInputError } from '../helpers/inputError.js';
 import { obelixDir, pretrainedDir, requireShared } from '../helpers/paths.js';
@@ -102,7 +102,7 @@ function naiveCgcnn(s: State, o: CgcnnOptions, samples: GraphSample[], radius: n
 /** Random weights, with non-trivial BatchNorm affine parameters and running statistics. */
 async function randomModel(o: CgcnnOptions, radius: number, seed: number): Promise<CGCNN> {
   const model = new CGCNN(o, radius).initialize(seed);
-  const state = (await model.stateDict());
+  const state = await model.stateDict();
   let k = 1;
   for (const [name, t] of state) {
     if (!name.includes('.bn')) continue;
@@ -121,13 +121,13 @@ function paddedSamples(k = 6): GraphSample[] {
 }
 
 forEachBackend('CGCNN', (test) => {
-  test('padded neighbour slots: eval and training forward equal an explicit-slot float64 implementation', () => {
+  test('padded neighbour slots: eval and training forward equal an explicit-slot float64 implementation', async () => {
     const counts = paddedSamples(100).flatMap((s) => Array.from(s.numbers, (_, i) => s.src.filter((c) => c === i).length));
     const fewest = Math.min(...counts);
     assert.ok(fewest >= 1 && counts.some((c) => c >= 6) && counts.some((c) => c < 6), `need padded and full atoms, got counts ${counts}`);
     // K = 6: padded rows weigh up to 6 − m_i; K = fewest + 1: padded rows weigh 1 (unweighted); K = fewest: no padding
     for (const [k, weighted] of [[6, true], [fewest + 1, false], [fewest, false]] as const) {
-      checkAgainstExplicitSlots(k, weighted);
+      await checkAgainstExplicitSlots(k, weighted);
     }
   });
 
@@ -135,14 +135,14 @@ forEachBackend('CGCNN', (test) => {
     const o = options({ atom_fea_len: 5, n_conv: 2, h_fea_len: 4, n_h: 2, max_num_nbr: k });
     const samples = paddedSamples(k);
     const model = await randomModel(o, 3.2, 7);
-    const state = (await model.stateDict());
+    const state = await model.stateDict();
     const batch = collate(samples);
     const g = model.graph(batch);
     assert.is(g.rowWeights !== null, weighted, `K = ${k}: rows weighted`);
     tf.dispose(Object.values(g));
     for (const training of [false, true]) {
       const want = naiveCgcnn(state, o, samples, 3.2, training);
-      const got = tf.tidy(() => model.forward(batch, training).dataSync());
+      const got = await tidyAsync(async () => (await model.forward(batch, training).data()));
       expectClose(got, want.y, { atol: 2e-5, rtol: 1e-4, label: `K = ${k}, ${training ? 'training' : 'eval'}` });
       if (training) {
         const rm = Array.from(state.get('convs.0.bn1.running_mean')!.data);
@@ -163,8 +163,8 @@ forEachBackend('CGCNN', (test) => {
     const h = tf.randomNormal([batch.numAtoms, 4], 0, 1, 'float32', 5) as tf.Tensor2D;
     const probe = tf.randomNormal([batch.numAtoms, 4], 0, 1, 'float32', 6);
     const loss = (x: tf.Tensor2D): tf.Scalar => tf.sum(tf.mul(conv.apply(x, g, true), probe));
-    expectGradcheck(gradcheck((x) => loss(x as tf.Tensor2D), [h], { directions: 4 }), 'input');
-    expectGradcheck(gradcheckVariables(() => loss(h), [...conv.trainableVariables().values()], { directions: 4 }), 'weights');
+    expectGradcheck(await gradcheck((x) => loss(x as tf.Tensor2D), [h], { directions: 4 }), 'input');
+    expectGradcheck(await gradcheckVariables(() => loss(h), [...conv.trainableVariables().values()], { directions: 4 }), 'weights');
     tf.dispose([h, probe, ...Object.values(g)]);
     disposeBatch(batch);
     model.dispose();
@@ -181,17 +181,17 @@ forEachBackend('CGCNN', (test) => {
     model.dispose();
   });
 
-  test('invariance: rotations, reflections, translations, permutations, supercells (pretrained efermi weights)', () => {
+  test('invariance: rotations, reflections, translations, permutations, supercells (pretrained efermi weights)', async () => {
     const { model } = loadModel(requireShared(join(pretrainedDir, 'cgcnn-efermi')));
-    const predict = (atoms: Atoms): number[] => {
+    const predict = async (atoms: Atoms): Promise<number[]> => {
       const batch = collate([sampleOf(atoms, 8, 12)]);
-      const y = tf.tidy(() => Array.from(model.forward(batch, false).dataSync()));
+      const y = await tidyAsync(async () => Array.from(await model.forward(batch, false).data()));
       disposeBatch(batch);
       return y;
     };
     // Every atom of this cell has ≥ 12 neighbours within 8 Å, so no padded slot (whose neighbour, "atom 0",
     // would depend on the atom order) is involved; a k-NN tie at the 12th neighbour does not occur here either.
-    expectInvariant(predict, smallCrystal(), { rtol: 2e-5 });
+    await expectInvariant(predict, smallCrystal(), { rtol: 2e-5 });
     model.dispose();
   });
 });

@@ -1,5 +1,4 @@
 /** Graph-level features before the head (`data.graph_features`): SchNet, PaiNN (Atomwise head), CGCNN, M3GNet and SO3Net. */
-import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
@@ -12,11 +11,10 @@ import type { GraphModel } from '../../models/model.js';
 import { PaiNN, PaiNNOptions } from '../../models/painn.js';
 import { SchNet, SchNetOptions } from '../../models/schnet.js';
 import { SO3Net, SO3NetOptions } from '../../models/so3net.js';
-import { initBackend } from '../../train/backend.js';
 import { validateConfig } from '../../train/config.js';
 import { buildModel } from '../../models/build.js';
 import { buildNeighbors, sampleFromCif, toSample } from '../../graph/featurize.js';
-import { expectClose } from '../helpers/backends.js';
+import { expectClose, expectRejects, forEachBackend } from '../helpers/backends.js';
 import { throwsInputError } from '../helpers/inputError.js';
 import { obelixDir, requireShared } from '../helpers/paths.js';
 
@@ -48,10 +46,13 @@ const crystalB = (cutoff: number, g?: number[]): GraphSample => sample('b', [11,
 const G_A = [0.2, -1, 0.5, 0, 3];
 const G_B = [1, 0.3, -0.7, 2, 0];
 
-function predict(model: Model, samples: GraphSample[]): Float32Array {
+async function predict(model: Model, samples: GraphSample[]): Promise<Float32Array> {
   const batch = collate(samples);
   try {
-    return tf.tidy(() => model.forward(batch, false)).dataSync() as Float32Array;
+    const y = tf.tidy(() => model.forward(batch, false));
+    const out = (await y.data()) as Float32Array;
+    y.dispose();
+    return out;
   } finally {
     disposeBatch(batch);
   }
@@ -59,51 +60,47 @@ function predict(model: Model, samples: GraphSample[]): Float32Array {
 
 const numWeights = (m: Model): number => m.countParameters();
 
-test.before(async () => {
-  await initBackend('cpu');
-});
+forEachBackend('graph features', (test) => {
+  for (const [name, cutoff, make, head] of MODELS) {
+    test(`${name}: each crystal reads its own graph features (batched = alone), and they change the prediction`, async () => {
+      const model = make(G);
+      const [aAlone] = await predict(model, [crystalA(cutoff, G_A)]);
+      const [bAlone] = await predict(model, [crystalB(cutoff, G_B)]);
+      const both = await predict(model, [crystalB(cutoff, G_B), crystalA(cutoff, G_A)]);
+      expectClose(both, [bAlone, aAlone], { atol: 1e-5, label: name });
+      const [aOther] = await predict(model, [crystalA(cutoff, G_B)]);
+      assert.ok(Math.abs(aOther - aAlone) > 1e-4, `${name}: features ignored (${aOther} vs ${aAlone})`);
+      model.dispose();
+    });
 
-for (const [name, cutoff, make, head] of MODELS) {
-  test(`${name}: each crystal reads its own graph features (batched = alone), and they change the prediction`, () => {
-    const model = make(G);
-    const [aAlone] = predict(model, [crystalA(cutoff, G_A)]);
-    const [bAlone] = predict(model, [crystalB(cutoff, G_B)]);
-    const both = predict(model, [crystalB(cutoff, G_B), crystalA(cutoff, G_A)]);
-    expectClose(both, [bAlone, aAlone], { atol: 1e-5, label: name });
-    const [aOther] = predict(model, [crystalA(cutoff, G_B)]);
-    assert.ok(Math.abs(aOther - aAlone) > 1e-4, `${name}: features ignored (${aOther} vs ${aAlone})`);
+    test(`${name}: the head's first layer grows by exactly G inputs; without features the model is unchanged`, async () => {
+      const plain = make(0);
+      const withG = make(G);
+      assert.is(numWeights(withG) - numWeights(plain), G * head);
+      await expectRejects(predict(withG, [crystalA(cutoff)]), /graph-level features/);
+      plain.dispose();
+      withG.dispose();
+    });
+  }
+
+  test('config: graph_features validated (name, repetition, model, dataset) with the key in the message', () => {
+    const base = { model: { name: 'schnet' }, data: { graph_features: ['composition', 'z'] } };
+    assert.equal(validateConfig(base, 'c.yaml').data.graph_features, ['composition', 'z']);
+    throwsInputError(() => validateConfig({ ...base, data: { graph_features: ['density'] } }, 'c.yaml'), 'c.yaml', 'data.graph_features');
+    throwsInputError(() => validateConfig({ ...base, data: { graph_features: ['z', 'z'] } }, 'c.yaml'), 'data.graph_features', "'z' twice");
+    throwsInputError(() => validateConfig({ ...base, data: { ...base.data, dataset: 'jsonl', path: 'x.jsonl' } }, 'c.yaml'), 'data.graph_features', 'jsonl');
+  });
+
+  test('OBELiX: samples carry the 103 features, buildModel sizes the head from the config', async () => {
+    const path = requireShared(join(obelixDir, 'cifs', '09w.cif'));
+    const config = validateConfig({ model: { name: 'schnet', n_atom_basis: 8, n_interactions: 1 }, data: { graph_features: ['composition', 'space_group', 'z'] } }, 'c.yaml');
+    const s = sampleFromCif(path, config.spec, 1, 'round', config.data.graph_features);
+    assert.is(s.graphFeatures?.length, 103);
+    assert.is(sampleFromCif(path, config.spec, 1).graphFeatures, undefined, 'the cache keys on the feature list');
+    const model = buildModel(config) as Model;
+    const [y] = await predict(model, [s]);
+    assert.ok(Number.isFinite(y));
+    assert.throws(() => collate([s, sampleFromCif(path, config.spec, 1)]), /graph features/);
     model.dispose();
   });
-
-  test(`${name}: the head's first layer grows by exactly G inputs; without features the model is unchanged`, () => {
-    const plain = make(0);
-    const withG = make(G);
-    assert.is(numWeights(withG) - numWeights(plain), G * head);
-    assert.throws(() => predict(withG, [crystalA(cutoff)]), /graph-level features/);
-    plain.dispose();
-    withG.dispose();
-  });
-}
-
-test('config: graph_features validated (name, repetition, model, dataset) with the key in the message', () => {
-  const base = { model: { name: 'schnet' }, data: { graph_features: ['composition', 'z'] } };
-  assert.equal(validateConfig(base, 'c.yaml').data.graph_features, ['composition', 'z']);
-  throwsInputError(() => validateConfig({ ...base, data: { graph_features: ['density'] } }, 'c.yaml'), 'c.yaml', 'data.graph_features');
-  throwsInputError(() => validateConfig({ ...base, data: { graph_features: ['z', 'z'] } }, 'c.yaml'), 'data.graph_features', "'z' twice");
-  throwsInputError(() => validateConfig({ ...base, data: { ...base.data, dataset: 'jsonl', path: 'x.jsonl' } }, 'c.yaml'), 'data.graph_features', 'jsonl');
-});
-
-test('OBELiX: samples carry the 103 features, buildModel sizes the head from the config', () => {
-  const path = requireShared(join(obelixDir, 'cifs', '09w.cif'));
-  const config = validateConfig({ model: { name: 'schnet', n_atom_basis: 8, n_interactions: 1 }, data: { graph_features: ['composition', 'space_group', 'z'] } }, 'c.yaml');
-  const s = sampleFromCif(path, config.spec, 1, 'round', config.data.graph_features);
-  assert.is(s.graphFeatures?.length, 103);
-  assert.is(sampleFromCif(path, config.spec, 1).graphFeatures, undefined, 'the cache keys on the feature list');
-  const model = buildModel(config) as Model;
-  const [y] = predict(model, [s]);
-  assert.ok(Number.isFinite(y));
-  assert.throws(() => collate([s, sampleFromCif(path, config.spec, 1)]), /graph features/);
-  model.dispose();
-});
-
-test.run();
+}, { defaults: ['cpu'] });

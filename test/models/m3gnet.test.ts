@@ -9,7 +9,7 @@ import { validateConfig } from '../../train/config.js';
 import { loadModel, readCheckpoint } from '../../train/load.js';
 import { buildNeighbors, sampleFromCif, toSample } from '../../graph/featurize.js';
 import { predictSamples } from '../../train/trainer.js';
-import { expectClose, expectNoLeak, forEachBackend } from '../helpers/backends.js';
+import { expectClose, expectNoLeak, forEachBackend, tidyAsync } from '../helpers/backends.js';
 import { expectGradcheck, gradcheckVariables } from '../helpers/gradcheck.js';
 import { throwsInputError } from '../helpers/inputError.js';
 import { pretrainedDir, requireShared } from '../helpers/paths.js';
@@ -30,7 +30,7 @@ async function pretrained(convention: 'current' | 'legacy'): Promise<{ model: M3
   const loaded = loadModel(requireShared(DIR));
   const base = loaded.model as M3GNet;
   const model = new M3GNet({ ...base.options, three_body_convention: convention }, 5);
-  model.loadState((await base.stateDict()));
+  model.loadState(await base.stateDict());
   base.dispose();
   const predict = async (file: string): Promise<number> => {
     const s = sampleFromCif(requireShared(join(KNOWN, `${file}.cif`)), loaded.config.spec);
@@ -60,13 +60,13 @@ forEachBackend('M3GNet pretrained (MP-2018.6.1-Eform)', (test) => {
 });
 
 forEachBackend('M3GNet', (test) => {
-  test('weight gradients of the whole model (three-body, gated MLPs, Set2Set) match finite differences', () => {
+  test('weight gradients of the whole model (three-body, gated MLPs, Set2Set) match finite differences', async () => {
     const model = new M3GNet(tiny(), 4).initialize(3);
     const batch = collate([sampleOf(smallCrystal(), 4, 3.5)]);
     assert.ok(batch.triplets!.edgeA.shape[0] > 0);
     const probe = tf.scalar(1.3);
     const vars = [...model.representation.threeBody.at(0).trainableVariables().values(), ...model.representation.blocks.at(1).trainableVariables().values()];
-    const result = gradcheckVariables(() => tf.mul(tf.sum(model.forward(batch)), probe) as tf.Scalar, vars, { directions: 4 });
+    const result = await gradcheckVariables(() => tf.mul(tf.sum(model.forward(batch)), probe) as tf.Scalar, vars, { directions: 4 });
     expectGradcheck(result, 'm3gnet');
     expectNoLeak(() => tf.tidy(() => {
       tf.variableGrads(() => tf.sum(model.forward(batch)) as tf.Scalar, [...model.trainableVariables().values()]);
@@ -76,44 +76,44 @@ forEachBackend('M3GNet', (test) => {
     model.dispose();
   });
 
-  test('invariance: rotations, reflections, translations, permutations, supercells', () => {
+  test('invariance: rotations, reflections, translations, permutations, supercells', async () => {
     const model = new M3GNet(tiny(), 4).initialize(11);
-    const predict = (atoms: Atoms): number[] => {
+    const predict = async (atoms: Atoms): Promise<number[]> => {
       const batch = collate([sampleOf(atoms, 4, 3.5)]);
-      const y = tf.tidy(() => Array.from(model.forward(batch).dataSync()));
+      const y = await tidyAsync(async () => Array.from(await model.forward(batch).data()));
       disposeBatch(batch);
       return y;
     };
-    expectInvariant(predict, smallCrystal(), { rtol: 2e-5 });
+    await expectInvariant(predict, smallCrystal(), { rtol: 2e-5 });
     model.dispose();
   });
 
   test('the two triplet conventions differ on a low-symmetry cell, and a batch equals its crystals one by one', async () => {
     const a = new M3GNet(tiny(), 4).initialize(5);
     const b = new M3GNet(tiny({ three_body_convention: 'legacy' }), 4);
-    b.loadState((await a.stateDict()));
+    b.loadState(await a.stateDict());
     const s1 = sampleOf(smallCrystal(), 4, 3.5);
     const s2 = sampleOf({ ...smallCrystal(), id: 'li', numbers: Int32Array.from([3, 3, 8, 8]) }, 4, 3.5);
-    const run = (m: M3GNet, s: GraphSample[]): number[] => {
+    const run = async (m: M3GNet, s: GraphSample[]): Promise<number[]> => {
       const batch = collate(s);
-      const y = tf.tidy(() => Array.from(m.forward(batch).dataSync()));
+      const y = await tidyAsync(async () => Array.from(await m.forward(batch).data()));
       disposeBatch(batch);
       return y;
     };
-    const both = run(a, [s1, s2]);
-    expectClose(both, [...run(a, [s1]), ...run(a, [s2])], { atol: 1e-5, rtol: 1e-4 });
+    const both = await run(a, [s1, s2]);
+    expectClose(both, [...(await run(a, [s1])), ...(await run(a, [s2]))], { atol: 1e-5, rtol: 1e-4 });
     // Compare the three-body updates themselves: downstream, the tiny random network squashes them.
-    const update = (m: M3GNet): number[] => {
+    const update = async (m: M3GNet): Promise<number[]> => {
       const batch = collate([s1]);
-      const v = tf.tidy(() => {
+      const v = await tidyAsync(async () => {
         const vIn = m.representation.nodeEmbedding.apply(m.elementIndex(batch));
         const e = tf.zeros([batch.numEdges, 5]) as tf.Tensor2D;
-        return Array.from(m.representation.threeBody.at(0).apply(vIn, e, m.geometry(batch), batch).dataSync());
+        return Array.from(await m.representation.threeBody.at(0).apply(vIn, e, m.geometry(batch), batch).data());
       });
       disposeBatch(batch);
       return v;
     };
-    const [ua, ub] = [update(a), update(b)];
+    const [ua, ub] = [await update(a), await update(b)];
     const scale = Math.max(...ua.map(Math.abs));
     const gap = Math.max(...ua.map((x, i) => Math.abs(x - ub[i])));
     assert.ok(scale > 0 && gap > 0.05 * scale, `legacy and current three-body updates agree on a generic cell (max |Δ| = ${gap}, max |u| = ${scale})`);

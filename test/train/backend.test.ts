@@ -34,7 +34,7 @@ test('idempotent: a repeated call keeps the backend and its tensors', async () =
   const x = tf.tensor1d([1, 2]);
   const b = await initBackend('wasm');
   assert.is(b, a);
-  assert.equal(Array.from(x.dataSync()), [1, 2]);
+  assert.equal(Array.from(await x.data()), [1, 2]);
   x.dispose();
 });
 

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { fracToCart, latticeFromParameters } from '../../data/lattice.js';
 import { fitNormalizer } from '../../data/normalizer.js';
 import type { Atoms } from '../../data/structure.js';
-import * as tf from '@tensorflow/tfjs';
 import { collate, disposeBatch, type GraphSample } from '../../graph/batch.js';
 import type { GraphModel, StateTensor } from '../../models/model.js';
 import { initBackend } from '../../train/backend.js';
@@ -19,6 +18,7 @@ import { buildNeighbors, toSample } from '../../graph/featurize.js';
 import { Trainer } from '../../train/trainer.js';
 import { throwsInputError } from '../helpers/inputError.js';
 import { pretrainedDir } from '../helpers/paths.js';
+import { tidyAsync } from '../helpers/backends.js';
 
 /** `threebody`: with the line graph (M3GNet); `features`: that many graph-level inputs per crystal. */
 function dataset(n = 6, o: { threebody?: number; features?: number } = {}): GraphSample[] {
@@ -58,7 +58,7 @@ async function pretrainedRun(cfg: RunConfig, seed = 99): Promise<{ dir: string; 
   const run = new RunDirectory(dir);
   run.writeConfig(cfg);
   run.writeNormalizer({ mode: 'mean', mean: 1, std: 1 });
-  const weights = (await model.stateDict());
+  const weights = await model.stateDict();
   run.writeWeights(weights);
   model.dispose();
   return { dir, weights };
@@ -87,7 +87,7 @@ test('freeze: [representation] + reset_head: representation loaded and unchanged
   const { dir, weights } = await pretrainedRun(config(painn));
   const cfg = config(painn, { init: { from: dir, freeze: ['representation'], reset_head: true } });
   const { model, report } = finetuned(cfg);
-  const before = (await model.stateDict());
+  const before = await model.stateDict();
   const repKeys = [...before.keys()].filter((k) => k.startsWith('representation.'));
   const headKeys = [...before.keys()].filter((k) => k.startsWith('output_modules.0.'));
   assert.ok(repKeys.length > 5 && headKeys.length === 4);
@@ -106,7 +106,7 @@ test('freeze: [representation] + reset_head: representation loaded and unchanged
   again.model.dispose();
 
   await oneEpoch(model, cfg, dataset());
-  const after = (await model.stateDict());
+  const after = await model.stateDict();
   for (const k of repKeys) assert.ok(equal(after.get(k)!, before.get(k)!), `frozen ${k} changed`);
   for (const k of headKeys) assert.not.ok(equal(after.get(k)!, before.get(k)!), `trained ${k} did not change`);
   model.dispose();
@@ -132,7 +132,7 @@ test('a frozen representation is computed once per structure: cached epochs trai
     const samples = dataset(7, data);
     const reloadEveryForward = plain as GraphModel & { forward: GraphModel['forward'] };
     const original = reloadEveryForward.forward.bind(plain);
-    const state = (await plain.stateDict());
+    const state = await plain.stateDict();
     const representationKeys = keysOf(plain, plain.representation);
     let forwards = 0;
     reloadEveryForward.forward = (batch, training) => {
@@ -143,8 +143,8 @@ test('a frozen representation is computed once per structure: cached epochs trai
     await oneEpoch(cached, frozen, samples);
     await oneEpoch(plain, frozen, samples);
     assert.ok(forwards > 0);
-    const a = (await cached.stateDict());
-    const b = (await plain.stateDict());
+    const a = await cached.stateDict();
+    const b = await plain.stateDict();
     let changed = 0;
     for (const [k, v] of a) {
       assert.ok(v.data.every((x, i) => Math.abs(x - b.get(k)!.data[i]) <= 1e-6 * (1 + Math.abs(x))), `${arch.name} ${k}`);
@@ -158,24 +158,24 @@ test('a frozen representation is computed once per structure: cached epochs trai
 
 test('the frozen-feature cache is emptied when weights are loaded', async () => {
   const { dir } = await pretrainedRun(config(schnet));
-  const other = (await pretrainedRun(config(schnet), 123));
+  const other = await pretrainedRun(config(schnet), 123);
   const cfg = config(schnet, { init: { from: dir, freeze: ['representation'], reset_head: false } });
   const { model } = finetuned(cfg);
   const samples = dataset(2);
-  const predict = (): number[] => {
+  const predict = async (): Promise<number[]> => {
     const batch = collate(samples);
-    const y = tf.tidy(() => Array.from(model.forward(batch, false).dataSync()));
+    const y = await tidyAsync(async () => Array.from(await model.forward(batch, false).data()));
     disposeBatch(batch);
     return y;
   };
-  const first = predict();
-  assert.equal(predict(), first, 'cached forward = first forward');
+  const first = await predict();
+  assert.equal(await predict(), first, 'cached forward = first forward');
   model.loadState(other.weights);
-  const reloaded = predict();
+  const reloaded = await predict();
   const fresh = buildModel(config(schnet));
   fresh.loadState(other.weights);
   const batch = collate(samples);
-  const expected = tf.tidy(() => Array.from(fresh.forward(batch, false).dataSync()));
+  const expected = await tidyAsync(async () => Array.from(await fresh.forward(batch, false).data()));
   disposeBatch(batch);
   assert.not.equal(reloaded, first);
   reloaded.forEach((y, i) => assert.ok(Math.abs(y - expected[i]) < 1e-5, `${y} vs ${expected[i]}`));
@@ -187,12 +187,12 @@ test('freeze: [] and reset_head: false: everything loaded, everything trains', a
   const { dir, weights } = await pretrainedRun(config(painn));
   const cfg = config(painn, { init: { from: dir, freeze: [], reset_head: false } });
   const { model, report } = finetuned(cfg);
-  const before = (await model.stateDict());
+  const before = await model.stateDict();
   for (const [k, t] of before) assert.ok(equal(t, weights.get(k)!), k);
   assert.is(report.loaded.length, before.size);
   assert.is(report.frozenParameters, 0);
   await oneEpoch(model, cfg, dataset());
-  const after = (await model.stateDict());
+  const after = await model.stateDict();
   const changed = [...before.keys()].filter((k) => !equal(before.get(k)!, after.get(k)!));
   assert.ok(changed.some((k) => k.startsWith('representation.')) && changed.some((k) => k.startsWith('output_modules.')));
   model.dispose();
@@ -264,9 +264,9 @@ test('freeze: [representation] wraps the model: a cached batch runs the head alo
   };
   const batch = collate(dataset(3));
   const wrapped: GraphModel = model;
-  const first = tf.tidy(() => Array.from(wrapped.forward(batch, true).dataSync()));
-  const second = tf.tidy(() => Array.from(wrapped.forward(batch, true).dataSync()));
-  const direct = tf.tidy(() => Array.from(inner.forward(batch, true).dataSync()));
+  const first = await tidyAsync(async () => Array.from(await wrapped.forward(batch, true).data()));
+  const second = await tidyAsync(async () => Array.from(await wrapped.forward(batch, true).data()));
+  const direct = await tidyAsync(async () => Array.from(await inner.forward(batch, true).data()));
   disposeBatch(batch);
   assert.is(computed, 2, 'the wrapper computed the features once, the unwrapped forward once more');
   assert.equal(second, first);

@@ -7,7 +7,7 @@ import { Adam, PlateauScheduler, scheduledLr } from '../../train/optim.js';
 // gradients g_t = [0.5, 0.25] * t for t = 1..3, lr 0.1.
 import ref from '../fixtures/optim-ref.json' with { type: 'json' };
 
-function run(weightDecay: number): number[] {
+async function run(weightDecay: number): Promise<number[]> {
   tf.setBackend('cpu');
   const p = tf.variable(tf.tensor1d([1.0, -2.0]));
   const opt = new Adam({ lr: 0.1, weightDecay });
@@ -16,26 +16,26 @@ function run(weightDecay: number): number[] {
     opt.apply(new Map([['p', p]]), new Map([['p', g]]));
     g.dispose();
   }
-  const out = Array.from(p.dataSync());
+  const out = Array.from(await p.data());
   opt.dispose();
   p.dispose();
   return out;
 }
 
-test('Adam matches torch.optim.Adam', () => {
-  const got = run(0);
+test('Adam matches torch.optim.Adam', async () => {
+  const got = await run(0);
   ref.adam.forEach((v: number, i: number) => assert.ok(Math.abs(got[i] - v) < 1e-6, `${got} vs ${ref.adam}`));
 });
 
-test('AdamW matches torch.optim.AdamW (decoupled decay)', () => {
-  const got = run(0.1);
+test('AdamW matches torch.optim.AdamW (decoupled decay)', async () => {
+  const got = await run(0.1);
   ref.adamw.forEach((v: number, i: number) => assert.ok(Math.abs(got[i] - v) < 1e-6, `${got} vs ${ref.adamw}`));
   // and it differs from plain Adam, so the decay is really applied
   assert.ok(Math.abs(got[0] - ref.adam[0]) > 1e-3);
 });
 
 /** Two steps on one scalar parameter θ₀ = 1 with gradients 2 then −1 (lr 0.1, β₁ 0.9, β₂ 0.999). */
-function twoSteps(opts: { weightDecay?: number; eps?: number }): number[] {
+async function twoSteps(opts: { weightDecay?: number; eps?: number }): Promise<number[]> {
   tf.setBackend('cpu');
   const p = tf.variable(tf.tensor1d([1]));
   const opt = new Adam({ lr: 0.1, ...opts });
@@ -44,25 +44,25 @@ function twoSteps(opts: { weightDecay?: number; eps?: number }): number[] {
     const g = tf.tensor1d([grad]);
     opt.apply(new Map([['p', p]]), new Map([['p', g]]));
     g.dispose();
-    out.push(p.dataSync()[0]);
+    out.push((await p.data())[0]);
   }
   opt.dispose();
   p.dispose();
   return out;
 }
 
-test('Adam and AdamW by hand: two steps, bias correction and decoupled decay written out', () => {
+test('Adam and AdamW by hand: two steps, bias correction and decoupled decay written out', async () => {
   // step 1: m = 0.1·2 = 0.2, v = 0.001·4 = 0.004; m̂ = 0.2/(1−0.9) = 2, v̂ = 0.004/(1−0.999) = 4 → θ₁ = 1 − 0.1·2/2 = 0.9
   // step 2: m = 0.9·0.2 − 0.1 = 0.08, v = 0.999·0.004 + 0.001 = 0.004996;
   //         m̂ = 0.08/(1−0.81) = 8/19, v̂ = 0.004996/(1−0.998001) = 4996/1999 → θ₂ = θ₁ − 0.1·(8/19)/√(4996/1999)
   const second = 0.1 * (8 / 19) / Math.sqrt(4996 / 1999);
   const near = (got: number[], want: number[], what: string): void =>
     want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) < 1e-6, `${what}: step ${i + 1}: ${got[i]} vs ${w}`));
-  near(twoSteps({}), [0.9, 0.9 - second], 'Adam');
+  near(await twoSteps({}), [0.9, 0.9 - second], 'Adam');
   // AdamW, weight decay 0.5: θ ← θ(1 − 0.1·0.5) − step, i.e. ×0.95 before each step
-  near(twoSteps({ weightDecay: 0.5 }), [0.95 - 0.1, (0.95 - 0.1) * 0.95 - second], 'AdamW');
+  near(await twoSteps({ weightDecay: 0.5 }), [0.95 - 0.1, (0.95 - 0.1) * 0.95 - second], 'AdamW');
   // ε = 1 outside the square root: step 1 is 0.1·2/(√4 + 1) (inside it would be 0.1·2/√5)
-  near(twoSteps({ eps: 1 }), [1 - 0.2 / 3], 'Adam, ε = 1');
+  near(await twoSteps({ eps: 1 }), [1 - 0.2 / 3], 'Adam, ε = 1');
 });
 
 test('optimizer leaks no tensors across steps', () => {

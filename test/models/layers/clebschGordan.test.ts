@@ -3,7 +3,7 @@ import seedrandom from 'seedrandom';
 import * as assert from 'uvu/assert';
 import { clebschGordan, tensorProduct } from '../../../models/layers/clebschGordan.js';
 import { numChannels, sphericalHarmonicsAt } from '../../../models/layers/sphericalHarmonics.js';
-import { expectClose, expectNoLeak, forEachBackend } from '../../helpers/backends.js';
+import { expectClose, expectNoLeakAsync, forEachBackend, tidyAsync } from '../../helpers/backends.js';
 import { expectGradcheck, gradcheck } from '../../helpers/gradcheck.js';
 import { randomRotation, sphericalChannelMatrix } from '../../helpers/symmetry.js';
 
@@ -30,7 +30,7 @@ forEachBackend('clebschGordan', (test) => {
     assert.throws(() => clebschGordan(4), /l_max/);
   });
 
-  test('tensor product, l_max 1: the closed form TP₀ = a₀b₀ − a·b/√3, TP_m = a₀b_m + a_m b₀', () => {
+  test('tensor product, l_max 1: the closed form TP₀ = a₀b₀ − a·b/√3, TP_m = a₀b_m + a_m b₀', async () => {
     const n = 3, f = 2;
     const a = randn(n * 4 * f), b = randn(n * 4 * f);
     const want: number[] = [];
@@ -40,35 +40,35 @@ forEachBackend('clebschGordan', (test) => {
         want.push(s === 0 ? A(0, x) * B(0, x) - (A(1, x) * B(1, x) + A(2, x) * B(2, x) + A(3, x) * B(3, x)) / S3 : A(0, x) * B(s, x) + A(s, x) * B(0, x));
       }
     }
-    expectNoLeak(() => tf.tidy(() => {
+    await expectNoLeakAsync(() => tidyAsync(async () => {
       const got = tensorProduct(tf.tensor3d(a, [n, 4, f]), tf.tensor3d(b, [n, 4, f]), clebschGordan(1));
-      expectClose(got.dataSync(), want, { atol: 1e-6, rtol: 0 });
+      expectClose(await got.data(), want, { atol: 1e-6, rtol: 0 });
     }));
   });
 
-  test('tensor product is equivariant: TP(Da, Db) = D·TP(a, b) for proper and improper rotations, l_max 2 and 3', () => {
+  test('tensor product is equivariant: TP(Da, Db) = D·TP(a, b) for proper and improper rotations, l_max 2 and 3', async () => {
     for (const lmax of [2, 3]) {
       const s = numChannels(lmax), n = 2, f = 3;
       const cg = clebschGordan(lmax);
       const dOf = sphericalChannelMatrix((u) => sphericalHarmonicsAt(u, lmax));
       for (const improper of [false, true]) {
         const d = dOf(randomRotation(rng, improper));
-        tf.tidy(() => {
+        await tidyAsync(async () => {
           // D acting on axis 1: [N, S, F] → [S, N·F], D·x, back.
           const rot = (x: tf.Tensor3D) => tf.transpose(tf.reshape(tf.matMul(tf.tensor2d(d), tf.reshape(tf.transpose(x, [1, 0, 2]), [s, n * f])), [s, n, f]), [1, 0, 2]) as tf.Tensor3D;
           const a = tf.tensor3d(randn(n * s * f), [n, s, f]), b = tf.tensor3d(randn(n * s * f), [n, s, f]);
-          const lhs = tensorProduct(rot(a), rot(b), cg).dataSync();
-          const rhs = rot(tensorProduct(a, b, cg)).dataSync();
+          const lhs = await tensorProduct(rot(a), rot(b), cg).data();
+          const rhs = await rot(tensorProduct(a, b, cg)).data();
           expectClose(lhs, rhs, { atol: 2e-5, rtol: 0, label: `l_max ${lmax}, improper ${improper}` });
         });
       }
     }
   });
 
-  test('gradient of the tensor product (finite differences)', () => {
+  test('gradient of the tensor product (finite differences)', async () => {
     const a = tf.tensor3d(randn(2 * 9 * 2), [2, 9, 2]), b = tf.tensor3d(randn(2 * 9 * 2), [2, 9, 2]);
     const w = tf.tensor3d(randn(2 * 9 * 2), [2, 9, 2]);
-    expectGradcheck(gradcheck((x, y) => tf.sum(tf.mul(tensorProduct(x as tf.Tensor3D, y as tf.Tensor3D, clebschGordan(2)), w)) as tf.Scalar, [a, b]));
+    expectGradcheck(await gradcheck((x, y) => tf.sum(tf.mul(tensorProduct(x as tf.Tensor3D, y as tf.Tensor3D, clebschGordan(2)), w)) as tf.Scalar, [a, b]));
     tf.dispose([a, b, w]);
   });
 });

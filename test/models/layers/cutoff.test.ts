@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CosineCutoff, cosineCutoff, polynomialEnvelope } from '../../../models/layers/cutoff.js';
-import { expectClose, expectNoLeak, forEachBackend } from '../../helpers/backends.js';
+import { expectClose, expectNoLeakAsync, forEachBackend, tidyAsync } from '../../helpers/backends.js';
 import { expectGradcheck, gradcheck } from '../../helpers/gradcheck.js';
 import { fixturesDir } from '../../helpers/paths.js';
 
@@ -13,36 +13,36 @@ const ref = JSON.parse(readFileSync(join(fixturesDir, 'layers-ref.json'), 'utf8'
 };
 
 forEachBackend('cutoff', (t) => {
-  t('docs/architectures.md §9 values', () => {
-    expectNoLeak(() => tf.tidy(() => {
-      expectClose(cosineCutoff(tf.tensor1d([2.5, 4.0]), 5).dataSync(), [0.5, 0.0954915], { atol: 1e-6, rtol: 0 });
-      expectClose(polynomialEnvelope(tf.tensor1d([2.5, 4.0]), 5).dataSync(), [0.5, 0.05792], { atol: 1e-6, rtol: 0 });
+  t('docs/architectures.md §9 values', async () => {
+    await expectNoLeakAsync(() => tidyAsync(async () => {
+      expectClose(await cosineCutoff(tf.tensor1d([2.5, 4.0]), 5).data(), [0.5, 0.0954915], { atol: 1e-6, rtol: 0 });
+      expectClose(await polynomialEnvelope(tf.tensor1d([2.5, 4.0]), 5).data(), [0.5, 0.05792], { atol: 1e-6, rtol: 0 });
     }));
   });
 
-  t('float64 reference on a grid, exactly 0 at and beyond r_c', () => {
-    expectNoLeak(() => tf.tidy(() => {
+  t('float64 reference on a grid, exactly 0 at and beyond r_c', async () => {
+    await expectNoLeakAsync(() => tidyAsync(async () => {
       const d = tf.tensor1d(ref.d);
-      const cos = cosineCutoff(d, ref.cutoff).dataSync();
+      const cos = await cosineCutoff(d, ref.cutoff).data();
       expectClose(cos, ref.cosine, { atol: 1e-6, rtol: 1e-6, label: 'cosine' });
-      expectClose(polynomialEnvelope(d, ref.cutoff).dataSync(), ref.poly3, { atol: 1e-6, rtol: 1e-6, label: 'p=3' });
-      expectClose(polynomialEnvelope(d, ref.cutoff, 5).dataSync(), ref.poly5, { atol: 1e-6, rtol: 1e-6, label: 'p=5' });
+      expectClose(await polynomialEnvelope(d, ref.cutoff).data(), ref.poly3, { atol: 1e-6, rtol: 1e-6, label: 'p=3' });
+      expectClose(await polynomialEnvelope(d, ref.cutoff, 5).data(), ref.poly5, { atol: 1e-6, rtol: 1e-6, label: 'p=5' });
       const outside = ref.d.map((v, i) => [v, i] as const).filter(([v]) => v >= ref.cutoff).map(([, i]) => i);
       assert.ok(outside.length === 2);
       for (const i of outside) {
         assert.is(cos[i], 0);
-        assert.is(polynomialEnvelope(d, ref.cutoff).dataSync()[i], 0);
+        assert.is((await polynomialEnvelope(d, ref.cutoff).data())[i], 0);
       }
     }));
   });
 
-  t('gradients by finite differences inside, finite and zero at r_c and beyond', () => {
+  t('gradients by finite differences inside, finite and zero at r_c and beyond', async () => {
     const d = tf.tensor1d([0.5, 1.7, 3.1, 4.6]);
-    expectGradcheck(gradcheck((x) => tf.sum(tf.square(cosineCutoff(x as tf.Tensor1D, 5))), [d]), 'cosine');
-    expectGradcheck(gradcheck((x) => tf.sum(tf.square(polynomialEnvelope(x as tf.Tensor1D, 5))), [d]), 'poly');
+    expectGradcheck(await gradcheck((x) => tf.sum(tf.square(cosineCutoff(x as tf.Tensor1D, 5))), [d]), 'cosine');
+    expectGradcheck(await gradcheck((x) => tf.sum(tf.square(polynomialEnvelope(x as tf.Tensor1D, 5))), [d]), 'poly');
     const edge = tf.tensor1d([4.999, 5, 7]);
     for (const f of [(x: tf.Tensor) => cosineCutoff(x as tf.Tensor1D, 5), (x: tf.Tensor) => polynomialEnvelope(x as tf.Tensor1D, 5)]) {
-      const g = tf.grad((x: tf.Tensor) => tf.sum(f(x)))(edge).dataSync();
+      const g = await tf.grad((x: tf.Tensor) => tf.sum(f(x)))(edge).data();
       assert.ok(g.every(Number.isFinite), `${g}`);
       assert.ok(Math.abs(g[0]) < 1e-2 && g[2] === 0, `${g}`);
     }
@@ -53,11 +53,11 @@ forEachBackend('cutoff', (t) => {
     const c = new CosineCutoff(5);
     assert.equal([...(await c.stateDict())].map(([k, v]) => [k, v.shape, Array.from(v.data)]), [['cutoff', [1], [5]]]);
     assert.is(c.countParameters(), 0);
-    expectNoLeak(() => tf.tidy(() => {
+    await expectNoLeakAsync(() => tidyAsync(async () => {
       const d = tf.tensor1d(ref.d);
-      expectClose(c.apply(d).dataSync(), ref.cosine, { atol: 1e-6, rtol: 1e-6 });
+      expectClose(await c.apply(d).data(), ref.cosine, { atol: 1e-6, rtol: 1e-6 });
       c.loadState(new Map([['cutoff', { shape: [1], data: Float32Array.from([2.5]) }]]));
-      expectClose(c.apply(tf.tensor1d([1.25, 2.5])).dataSync(), [0.5, 0], { atol: 1e-7 });
+      expectClose(await c.apply(tf.tensor1d([1.25, 2.5])).data(), [0.5, 0], { atol: 1e-7 });
     }));
     c.dispose();
   });

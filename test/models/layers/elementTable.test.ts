@@ -11,12 +11,12 @@ const sample = (id: string, numbers: number[], mix?: { node: number[]; z: number
   ...(mix ? { occupancy: new Float32Array(numbers.length).fill(1), mixNode: new Int32Array(mix.node), mixNumbers: new Int32Array(mix.z), mixWeights: new Float32Array(mix.w) } : {}),
 });
 
-test('rows: positions in element_types for atoms and mixture entries; errors name crystal, element and site', () => {
+test('rows: positions in element_types for atoms and mixture entries; errors name crystal, element and site', async () => {
   const table = ElementTable.fromSymbols(['O', 'Li', 'Na'], 'model.element_types');
   const batch = collate([sample('a', [3, 8]), sample('b', [8, 3, 3], { node: [0, 1, 1, 2], z: [8, 3, 11, 3], w: [1, 0.5, 0.5, 1] })]);
   const rows = table.rows(batch);
-  assert.equal(Array.from(rows.atoms.dataSync()), [1, 0, 0, 1, 1]);
-  assert.equal(Array.from(rows.mixture!.dataSync()), [1, 0, 0, 1, 2, 1]); // ordered crystal a: its own species at weight 1
+  assert.equal(Array.from(await rows.atoms.data()), [1, 0, 0, 1, 1]);
+  assert.equal(Array.from(await rows.mixture!.data()), [1, 0, 0, 1, 2, 1]); // ordered crystal a: its own species at weight 1
   tf.dispose([rows.atoms, rows.mixture!]);
   disposeBatch(batch);
   const withS = collate([sample('a', [3]), sample('c', [8, 16])]);

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Mlp } from '../../../models/layers/mlp.js';
 import type { StateTensor } from '../../../models/layers/module.js';
-import { expectClose, expectNoLeak, forEachBackend } from '../../helpers/backends.js';
+import { expectClose, expectNoLeakAsync, forEachBackend, tidyAsync } from '../../helpers/backends.js';
 import { expectGradcheck, gradcheckVariables } from '../../helpers/gradcheck.js';
 import { fixturesDir } from '../../helpers/paths.js';
 
@@ -17,17 +17,17 @@ const toState = (s: Record<string, { shape: number[]; data: number[] }>) =>
   new Map<string, StateTensor>(Object.entries(s).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }]));
 
 forEachBackend('Mlp', (t) => {
-  t('stride 2 matches a torch Sequential(Linear, SiLU, Linear) state dict and outputs', () => {
+  t('stride 2 matches a torch Sequential(Linear, SiLU, Linear) state dict and outputs', async () => {
     const m = new Mlp([3, 4, 2], 'silu', { stride: 2, init: 'torch' });
     assert.equal([...m.namedParameters().keys()], ['0.weight', '0.bias', '2.weight', '2.bias']);
-    expectNoLeak(() => tf.tidy(() => {
+    await expectNoLeakAsync(() => tidyAsync(async () => {
       m.loadState(toState(ref.sequential.state));
-      expectClose(m.apply(tf.tensor2d(ref.sequential.x)).dataSync(), ref.sequential.y.flat(), { atol: 1e-6, rtol: 1e-6 });
+      expectClose(await m.apply(tf.tensor2d(ref.sequential.x)).data(), ref.sequential.y.flat(), { atol: 1e-6, rtol: 1e-6 });
     }));
     m.dispose();
   });
 
-  t('activation between layers only, unless activateLast', () => {
+  t('activation between layers only, unless activateLast', async () => {
     const lin = new Mlp([2, 2, 2], 'relu');
     const act = new Mlp([2, 2, 2], 'relu', { activateLast: true });
     const state = new Map<string, StateTensor>([
@@ -38,20 +38,20 @@ forEachBackend('Mlp', (t) => {
     ]);
     lin.loadState(state);
     act.loadState(state);
-    expectNoLeak(() => tf.tidy(() => {
+    await expectNoLeakAsync(() => tidyAsync(async () => {
       const x = tf.tensor2d([[2, -3]]);
       // relu(x·I) = [2, 0]; then ·diag(−1, 1) = [−2, 0]; activateLast clips to [0, 0]
-      assert.equal(Array.from(lin.apply(x).dataSync()), [-2, 0]);
-      assert.equal(Array.from(act.apply(x).dataSync()), [0, 0]);
+      assert.equal(Array.from(await lin.apply(x).data()), [-2, 0]);
+      assert.equal(Array.from(await act.apply(x).data()), [0, 0]);
     }));
     lin.dispose();
     act.dispose();
   });
 
-  t('weight gradients match finite differences (first layer with inputGrad: false)', () => {
+  t('weight gradients match finite differences (first layer with inputGrad: false)', async () => {
     const m = new Mlp([3, 5, 2], 'ssp').initialize(9);
     const x = tf.randomNormal([6, 3], 0, 1, 'float32', 7);
-    expectGradcheck(gradcheckVariables(() => tf.sum(tf.square(m.apply(x, { inputGrad: false }))), [...m.trainableVariables().values()]));
+    expectGradcheck(await gradcheckVariables(() => tf.sum(tf.square(m.apply(x, { inputGrad: false }))), [...m.trainableVariables().values()]));
     x.dispose();
     m.dispose();
   });

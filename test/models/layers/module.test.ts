@@ -89,10 +89,10 @@ test('initialize(seed): reproducible by name, independent of construction order,
   const a = new Toy();
   new Dense(7, 7).dispose(); // consumes the construction stream: a and b start from different draws
   const b = new Toy();
-  const sa = (await a.initialize(11).stateDict());
-  const sb = (await b.initialize(11).stateDict());
+  const sa = await a.initialize(11).stateDict();
+  const sb = await b.initialize(11).stateDict();
   for (const [k, t] of sa) assert.equal(Array.from(sb.get(k)!.data), Array.from(t.data), k);
-  const sc = (await b.initialize(12).stateDict());
+  const sc = await b.initialize(12).stateDict();
   assert.not.equal(Array.from(sc.get('interactions.0.in2f.weight')!.data), Array.from(sa.get('interactions.0.in2f.weight')!.data));
   // two layers with the same shape get different weights (the name is part of the seed)
   assert.not.equal(Array.from(sa.get('interactions.1.in2f.weight')!.data), Array.from(sa.get('interactions.0.in2f.weight')!.data));
@@ -103,7 +103,7 @@ test('initialize(seed): reproducible by name, independent of construction order,
 });
 
 test('initialize gives bit-identical weights on cpu and wasm', async () => {
-  const onCpu = (await new Toy().initialize('x').stateDict());
+  const onCpu = await new Toy().initialize('x').stateDict();
   await initBackend('wasm');
   const m = new Toy().initialize('x');
   for (const [k, t] of (await m.stateDict())) assert.equal(Array.from(t.data), Array.from(onCpu.get(k)!.data), k);
@@ -113,9 +113,9 @@ test('initialize gives bit-identical weights on cpu and wasm', async () => {
 
 test('stateDict is in torch layout and loadState(stateDict()) is the identity', async () => {
   const m = new Toy().initialize(1);
-  const s = (await m.stateDict());
+  const s = await m.stateDict();
   assert.equal(s.get('interactions.0.in2f.weight')!.shape, [4, 3]); // [out, in]
-  const w = m.interactions.at(0).in2f.weight.arraySync() as number[][]; // [in, out]
+  const w = (await m.interactions.at(0).in2f.weight.array()) as number[][]; // [in, out]
   const t = s.get('interactions.0.in2f.weight')!;
   assert.is(t.data[2 * 3 + 1], w[1][2]); // torch[o=2][i=1] = tf[i=1][o=2]
   const n = new Toy().initialize(2);
@@ -128,8 +128,8 @@ test('stateDict is in torch layout and loadState(stateDict()) is the identity', 
 
 test('strict loading: missing, unexpected and mis-shaped keys are InputErrors naming the key; nothing is assigned', async () => {
   const m = new Toy().initialize(1);
-  const before = (await m.stateDict());
-  const good = (await new Toy().initialize(2).stateDict());
+  const before = await m.stateDict();
+  const good = await new Toy().initialize(2).stateDict();
   const expectError = (state: Map<string, StateTensor>, re: RegExp, opts = {}) => {
     try {
       m.loadState(state, opts);

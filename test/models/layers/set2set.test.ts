@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as assert from 'uvu/assert';
 import { Set2Set } from '../../../models/layers/set2set.js';
 import type { StateTensor } from '../../../models/layers/module.js';
-import { expectClose, expectNoLeak, forEachBackend } from '../../helpers/backends.js';
+import { expectClose, expectNoLeakAsync, forEachBackend, tidyAsync } from '../../helpers/backends.js';
 import { expectGradcheck, gradcheck, gradcheckVariables } from '../../helpers/gradcheck.js';
 import { fixturesDir } from '../../helpers/paths.js';
 
@@ -39,42 +39,42 @@ forEachBackend('Set2Set', (test) => {
     m.dispose();
   });
 
-  test('matches torch nn.LSTM + per-graph softmax (float64 reference) and its input gradient', () => {
+  test('matches torch nn.LSTM + per-graph softmax (float64 reference) and its input gradient', async () => {
     const m = loaded();
-    expectNoLeak(() => tf.tidy(() => {
+    await expectNoLeakAsync(() => tidyAsync(async () => {
       const x = tf.tensor2d(ref.x, [N, ref.dim]);
       const batch = { graphOfAtom: tf.tensor1d(graphIds, 'int32'), numGraphs: B };
       const out = m.apply(x, batch);
       assert.equal(out.shape, [B, 2 * ref.dim]);
-      expectClose(out.dataSync(), ref.out, { atol: 2e-6, rtol: 1e-5, label: 'out' });
+      expectClose(await out.data(), ref.out, { atol: 2e-6, rtol: 1e-5, label: 'out' });
       const w = tf.tensor2d(ref.w_out, [B, 2 * ref.dim]);
       const g = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(m.apply(xx as tf.Tensor2D, batch), w)))(x);
-      expectClose(g.dataSync(), ref.grad_x, { atol: 2e-6, rtol: 1e-4, label: 'grad x' });
+      expectClose(await g.data(), ref.grad_x, { atol: 2e-6, rtol: 1e-4, label: 'grad x' });
     }));
     m.dispose();
   });
 
-  test('each crystal is read out on its own: permuting atoms within and order of crystals', () => {
+  test('each crystal is read out on its own: permuting atoms within and order of crystals', async () => {
     const m = loaded();
-    tf.tidy(() => {
+    await tidyAsync(async () => {
       const x = tf.tensor2d(ref.x, [N, ref.dim]);
-      const full = m.apply(x, { graphOfAtom: tf.tensor1d(graphIds, 'int32'), numGraphs: B }).arraySync();
+      const full = await m.apply(x, { graphOfAtom: tf.tensor1d(graphIds, 'int32'), numGraphs: B }).array();
       // crystal 1 alone, its atoms reversed
       const rows = Array.from({ length: ref.sizes[1] }, (_, k) => N - 1 - k);
-      const alone = m.apply(tf.gather(x, rows) as tf.Tensor2D, { graphOfAtom: tf.zeros([rows.length], 'int32') as tf.Tensor1D, numGraphs: 1 }).arraySync();
+      const alone = await m.apply(tf.gather(x, rows) as tf.Tensor2D, { graphOfAtom: tf.zeros([rows.length], 'int32') as tf.Tensor1D, numGraphs: 1 }).array();
       expectClose(alone[0], full[1], { atol: 1e-6, label: 'crystal 1 alone' });
     });
     m.dispose();
   });
 
-  test('gradient check of the LSTM weights and the input (finite differences)', () => {
+  test('gradient check of the LSTM weights and the input (finite differences)', async () => {
     const m = loaded();
     const x = tf.tensor2d(ref.x, [N, ref.dim]);
     const batch = { graphOfAtom: tf.tensor1d(graphIds, 'int32'), numGraphs: B };
     const w = tf.tensor2d(ref.w_out, [B, 2 * ref.dim]);
     const loss = () => tf.sum(tf.mul(m.apply(x, batch), w)) as tf.Scalar;
-    expectGradcheck(gradcheckVariables(loss, [...m.trainableVariables().values()], { directions: 3 }), 'weights');
-    expectGradcheck(gradcheck((xx) => tf.sum(tf.mul(m.apply(xx as tf.Tensor2D, batch), w)) as tf.Scalar, [x]), 'input');
+    expectGradcheck(await gradcheckVariables(loss, [...m.trainableVariables().values()], { directions: 3 }), 'weights');
+    expectGradcheck(await gradcheck((xx) => tf.sum(tf.mul(m.apply(xx as tf.Tensor2D, batch), w)) as tf.Scalar, [x]), 'input');
     tf.dispose([x, batch.graphOfAtom, w]);
     m.dispose();
   });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as assert from 'uvu/assert';
 import { degreeOf, numChannels, sphericalHarmonics, sphericalHarmonicsAt, zonalCoefficients, zonalHarmonics } from '../../../models/layers/sphericalHarmonics.js';
-import { expectClose, expectNoLeak, forEachBackend } from '../../helpers/backends.js';
+import { expectClose, expectNoLeakAsync, forEachBackend, tidyAsync } from '../../helpers/backends.js';
 import { expectGradcheck, gradcheck } from '../../helpers/gradcheck.js';
 import { fixturesDir } from '../../helpers/paths.js';
 
@@ -26,14 +26,14 @@ forEachBackend('sphericalHarmonics', (test) => {
     expectClose(sphericalHarmonicsAt([0.6, 0, 0.8], 1), [1 / (2 * Math.sqrt(Math.PI)), 0, 0.8 * c, 0.6 * c], { atol: 1e-15, rtol: 0 });
   });
 
-  test('tensor version equals the reference (float32), lmax 1 is a prefix of lmax 3', () => {
-    expectNoLeak(() => tf.tidy(() => {
+  test('tensor version equals the reference (float32), lmax 1 is a prefix of lmax 3', async () => {
+    await expectNoLeakAsync(() => tidyAsync(async () => {
       const u = tf.tensor2d(ref.vectors);
       const y3 = sphericalHarmonics(u, 3);
       assert.equal(y3.shape, [ref.vectors.length, 16]);
-      expectClose(y3.dataSync(), ref.values.flat(), { atol: 2e-6, rtol: 0 });
-      expectClose(sphericalHarmonics(u, 1).dataSync(), ref.values.flatMap((r) => r.slice(0, 4)), { atol: 2e-6, rtol: 0 });
-      expectClose(sphericalHarmonics(u, 0).dataSync(), ref.values.map((r) => r[0]), { atol: 1e-7, rtol: 0 });
+      expectClose(await y3.data(), ref.values.flat(), { atol: 2e-6, rtol: 0 });
+      expectClose(await sphericalHarmonics(u, 1).data(), ref.values.flatMap((r) => r.slice(0, 4)), { atol: 2e-6, rtol: 0 });
+      expectClose(await sphericalHarmonics(u, 0).data(), ref.values.map((r) => r[0]), { atol: 1e-7, rtol: 0 });
     }));
   });
 
@@ -48,27 +48,27 @@ forEachBackend('sphericalHarmonics', (test) => {
     expectClose(gram, Array.from({ length: s * s }, (_, k) => (k % (s + 1) === 0 ? 1 : 0)), { atol: 2e-3, rtol: 0 });
   });
 
-  test('gradient w.r.t. the vectors (finite differences)', () => {
+  test('gradient w.r.t. the vectors (finite differences)', async () => {
     const u = tf.tensor2d(ref.vectors.slice(0, 4));
     const w = tf.tensor2d(Array.from({ length: 4 * 16 }, (_, k) => Math.sin(k)), [4, 16]);
-    expectGradcheck(gradcheck((x) => tf.sum(tf.mul(sphericalHarmonics(x as tf.Tensor2D, 3), w)) as tf.Scalar, [u]));
+    expectGradcheck(await gradcheck((x) => tf.sum(tf.mul(sphericalHarmonics(x as tf.Tensor2D, 3), w)) as tf.Scalar, [u]));
     tf.dispose([u, w]);
   });
 
-  test('zonal harmonics: Y_l0(cos θ) as polynomials equal the general Y at (0, 0, cos θ); Y_20 = √(5/16π)(3z² − 1)', () => {
+  test('zonal harmonics: Y_l0(cos θ) as polynomials equal the general Y at (0, 0, cos θ); Y_20 = √(5/16π)(3z² − 1)', async () => {
     const c = zonalCoefficients(3);
     expectClose(c.map((row) => row[2]), [-Math.sqrt(5 / (16 * Math.PI)), 0, 3 * Math.sqrt(5 / (16 * Math.PI)), 0], { atol: 1e-15, rtol: 0, label: 'Y_20' });
     const cosines = [-1, -0.73, -0.2, 0, 0.31, 0.999, 1];
     const zonal = zonalHarmonics(tf.tensor1d(cosines), 3);
     const full = sphericalHarmonics(tf.tensor2d(cosines.flatMap((z) => [Math.sqrt(1 - z * z), 0, z]), [cosines.length, 3]), 3);
     const m0 = tf.gather(full, [0, 2, 6, 12], 1);
-    expectClose(zonal.dataSync(), m0.dataSync(), { atol: 2e-6, rtol: 0, label: 'l ≤ 3' });
-    expectClose(zonal.dataSync(), cosines.flatMap((z) => [0, 1, 2, 3].map((l) => sphericalHarmonicsAt([0, 0, z], 3)[l * l + l])), { atol: 2e-6, rtol: 0 });
+    expectClose(await zonal.data(), await m0.data(), { atol: 2e-6, rtol: 0, label: 'l ≤ 3' });
+    expectClose(await zonal.data(), cosines.flatMap((z) => [0, 1, 2, 3].map((l) => sphericalHarmonicsAt([0, 0, z], 3)[l * l + l])), { atol: 2e-6, rtol: 0 });
     tf.dispose([zonal, full, m0]);
     for (const lmax of [0, 1]) {
       const low = zonalHarmonics(tf.tensor1d(cosines), lmax);
       assert.equal(low.shape, [cosines.length, lmax + 1]);
-      expectClose(low.dataSync(), cosines.flatMap((z) => [0, 1].slice(0, lmax + 1).map((l) => sphericalHarmonicsAt([0, 0, z], 1)[l * l + l])), { atol: 2e-6, rtol: 0, label: `l ≤ ${lmax}` });
+      expectClose(await low.data(), cosines.flatMap((z) => [0, 1].slice(0, lmax + 1).map((l) => sphericalHarmonicsAt([0, 0, z], 1)[l * l + l])), { atol: 2e-6, rtol: 0, label: `l ≤ ${lmax}` });
       low.dispose();
     }
   });

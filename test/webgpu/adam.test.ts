@@ -2,13 +2,22 @@
  * The fused Adam/AdamW update (train/fusedAdam.ts), both on webgpu: the hand-computed two steps of
  * test/train/optim.test.ts (bias correction, decoupled decay, ε outside the root), a float64 host reference and the
  * composed ops over several steps with a changing learning rate and a clip scale, the exported moments, resume in
- * either direction between the two forms, two dispatches per weight and no leaked tensors.
+ * either direction between the two forms, a Trainer run resumed on webgpu and on cpu from a fused snapshot, two
+ * dispatches per weight and no leaked tensors.
  * Skipped, visibly, where no adapter exists (test/helpers/webgpu.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { latticeFromParameters, fracToCart } from '../../data/lattice.js';
+import { fitNormalizer } from '../../data/normalizer.js';
+import type { GraphSample } from '../../graph/batch.js';
+import { buildNeighbors, toSample } from '../../graph/featurize.js';
+import { buildModel } from '../../models/build.js';
+import { initBackend } from '../../train/backend.js';
+import { RunSchema, validateConfig } from '../../train/config.js';
 import { Adam, type AdamOptions } from '../../train/optim.js';
+import { Trainer, type Snapshot } from '../../train/trainer.js';
 import { expectClose } from '../helpers/backends.js';
 import { webgpuOrSkip } from '../helpers/webgpu.js';
 
@@ -131,6 +140,56 @@ if (ready) {
       assert.is(resumed.step, 6);
       for (const name of Object.keys(SHAPES)) close(resumed.weights.get(name)!, straight.weights.get(name)!, `${name}, ${first ? 'fused' : 'composed'} then ${second ? 'fused' : 'composed'}`);
       for (const [key, { data }] of straight.state) close(resumed.state.get(key)!.data, data, key);
+    }
+  });
+
+  /** Six small crystals (Li, O, and one more element), graphs within 3.5 Å, a smooth target. */
+  const crystals = (): GraphSample[] => Array.from({ length: 6 }, (_, k) => {
+    const a = 3.3 + 0.15 * k;
+    const lattice = latticeFromParameters(a, a + 0.3, a + 0.1, 88 + k, 90, 97 - k);
+    const frac = Float64Array.from(wave(9, k).map((x) => (x + 1.2) / 2.5));
+    const atoms = { id: `c${k}`, lattice, numbers: Int32Array.from([3, 8, 3 + (k % 3) * 5]), frac, cart: fracToCart(lattice, frac) };
+    return toSample(atoms, buildNeighbors(atoms, { cutoff: 3.5 }), -3 + a + 0.2 * (k % 3));
+  });
+
+  test('Trainer (AdamW, clipping): the epoch-2 snapshot of a fused run resumes to the same end on webgpu and on cpu', async () => {
+    const base = RunSchema.parse({ model: { name: 'schnet' } });
+    const config = validateConfig({
+      ...base, backend: 'webgpu', graph: { cutoff: 3.5 },
+      model: { name: 'schnet', n_atom_basis: 8, n_interactions: 1, n_rbf: 6 },
+      training: { ...base.training, batch_size: 3, epochs: 4, early_stopping_patience: null, optimizer: 'adamw', weight_decay: 0.01, lr: 0.01, grad_clip: 0.5 },
+    }, 'test');
+    const samples = crystals();
+    const normalizer = fitNormalizer(samples.map((s) => s.target), 'mean');
+    const fit = async (from: Snapshot | null): Promise<{ losses: number[]; weights: Map<string, Float32Array>; atEpoch2: Snapshot | null }> => {
+      const model = buildModel(config);
+      const trainer = new Trainer(model, config.training, normalizer, config.seed);
+      if (from) trainer.restore(from);
+      // a copy: a snapshot shares the live history array (the run directory writes it out at once)
+      let atEpoch2: Snapshot | null = null;
+      const r = await trainer.fit(samples, null, { onEpochEnd: async (rec, snapshot) => { if (rec.epoch === 2) atEpoch2 = structuredClone(await snapshot()); } });
+      const weights = new Map([...(await model.stateDict())].map(([k, t]) => [k, Float32Array.from(t.data)]));
+      trainer.dispose();
+      model.dispose();
+      return { losses: r.history.map((h) => h.train_loss), weights, atEpoch2 };
+    };
+    const straight = await fit(null);
+    const snapshot = straight.atEpoch2!;
+    // the checkpoint format of the composed form: m.<name> and v.<name>, one value per weight value
+    const moments = [...snapshot.optimizer.keys()].filter((k) => k.startsWith('m.')).map((k) => k.slice(2));
+    assert.ok(moments.length > 5, `moments of ${moments.length} weights`);
+    for (const name of moments) {
+      const size = snapshot.weights.get(name)!.data.length;
+      assert.is(snapshot.optimizer.get(`m.${name}`)!.data.length, size, `m.${name}`);
+      assert.is(snapshot.optimizer.get(`v.${name}`)?.data.length, size, `v.${name}`);
+    }
+    const onWebgpu = await fit(snapshot);
+    await initBackend('cpu');
+    const onCpu = await fit(snapshot);
+    await initBackend('webgpu');
+    for (const [label, resumed, rtol] of [['webgpu', onWebgpu, 1e-5], ['cpu', onCpu, 1e-4]] as const) {
+      expectClose(resumed.losses, straight.losses, { rtol, atol: 0, label: `${label} losses` });
+      for (const [name, w] of straight.weights) expectClose(resumed.weights.get(name)!, w, { rtol, atol: 1e-6, label: `${label} ${name}` });
     }
   });
 

@@ -105,7 +105,7 @@ export class Adam {
   private packedState(name: string, like: tf.Variable): { state: tf.Variable; shape: number[] } {
     let p = this.packed.get(name);
     if (!p) {
-      p = { state: tf.variable(tf.zeros([2 * like.size]), false), shape: like.shape };
+      p = { state: tf.tidy(() => tf.variable(tf.zeros([2 * like.size]), false)), shape: like.shape };
       this.packed.set(name, p);
     }
     return p;

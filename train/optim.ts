@@ -6,8 +6,11 @@
  *   AdamW (decoupled):  θ ← θ(1 − lr·wd) − lr·m̂/(√v̂ + ε)          (torch.optim.AdamW)
  *   Adam:               θ ← θ − lr·m̂/(√v̂ + ε)                       (torch.optim.Adam, weight_decay 0)
  * ε sits outside the square root after bias correction, as in PyTorch; `tf.train.adam` differs there.
+ * On webgpu the same update runs as two fused kernels per weight (train/fusedAdam.ts) over the moments packed as
+ * [m; v]; checkpoints still hold `m.<name>` and `v.<name>`, so a run resumes on any backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedAdamAvailable, fusedAdamUpdate } from './fusedAdam.js';
 
 export interface AdamOptions {
   lr: number;
@@ -16,6 +19,8 @@ export interface AdamOptions {
   eps?: number;
   /** Decoupled weight decay (AdamW); 0 gives plain Adam. */
   weightDecay?: number;
+  /** The fused webgpu update; default: where the active backend has it. false composes the ops (tests compare). */
+  fused?: boolean;
 }
 
 export interface OptimizerState {
@@ -32,8 +37,11 @@ export class Adam {
   readonly eps: number;
   readonly weightDecay: number;
   step = 0;
+  readonly fused: boolean;
   private readonly m = new Map<string, tf.Variable>();
   private readonly v = new Map<string, tf.Variable>();
+  /** The fused form's moments, [m; v] flattened into one tensor per weight, with the weight's shape. */
+  private readonly packed = new Map<string, { state: tf.Variable; shape: number[] }>();
 
   constructor(opts: AdamOptions) {
     this.lr = opts.lr;
@@ -41,20 +49,39 @@ export class Adam {
     this.beta2 = opts.beta2 ?? 0.999;
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0;
+    this.fused = opts.fused ?? fusedAdamAvailable();
+    if (this.fused && !fusedAdamAvailable()) throw new Error(`the fused Adam update needs the webgpu backend, not ${tf.getBackend()}`);
   }
 
-  /** Applies one update; `grads` maps a variable's name to its gradient (same shape). */
-  apply(variables: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>): void {
+  /**
+   * Applies one update; `grads` maps a variable's name to its gradient (same shape). `gradScale`, a scalar on
+   * device (gradient clipping's factor), multiplies every gradient first.
+   */
+  apply(variables: Map<string, tf.Variable>, grads: Map<string, tf.Tensor>, gradScale: tf.Scalar | null = null): void {
     this.step += 1;
     const t = this.step;
     const c1 = 1 - this.beta1 ** t;
     const c2 = 1 - this.beta2 ** t;
     const stepSize = this.lr / c1;
     const decay = 1 - this.lr * this.weightDecay;
-    tf.tidy(() => {
+    if (this.fused) {
+      const scalars = { beta1: this.beta1, beta2: this.beta2, eps: this.eps, stepSize, sqrtBias2: Math.sqrt(c2), decay };
       for (const [name, variable] of variables) {
         const g = grads.get(name);
         if (!g) continue;
+        const { state } = this.packedState(name, variable);
+        const next = fusedAdamUpdate(variable, state, g, scalars, gradScale);
+        variable.assign(next.weight);
+        state.assign(next.state);
+        tf.dispose([next.weight, next.state]);
+      }
+      return;
+    }
+    tf.tidy(() => {
+      for (const [name, variable] of variables) {
+        const unscaled = grads.get(name);
+        if (!unscaled) continue;
+        const g = gradScale ? tf.mul(unscaled, gradScale) : unscaled;
         const m = this.moment(this.m, name, variable);
         const v = this.moment(this.v, name, variable);
         m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
@@ -75,11 +102,26 @@ export class Adam {
     return s;
   }
 
-  /** Moments as plain arrays (for resumable checkpoints). */
+  private packedState(name: string, like: tf.Variable): { state: tf.Variable; shape: number[] } {
+    let p = this.packed.get(name);
+    if (!p) {
+      p = { state: tf.tidy(() => tf.variable(tf.zeros([2 * like.size]), false)), shape: like.shape };
+      this.packed.set(name, p);
+    }
+    return p;
+  }
+
+  /** Moments as plain arrays (for resumable checkpoints): `m.<name>` and `v.<name>`, the weight's shape, either form. */
   async exportState(): Promise<{ step: number; tensors: Map<string, { shape: number[]; data: Float32Array }> }> {
     const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const [prefix, store] of [['m', this.m], ['v', this.v]] as const) {
       for (const [name, t] of store) tensors.set(`${prefix}.${name}`, { shape: t.shape, data: (await t.data()) as Float32Array });
+    }
+    for (const [name, { state, shape }] of this.packed) {
+      const data = (await state.data()) as Float32Array;
+      const n = data.length / 2;
+      tensors.set(`m.${name}`, { shape, data: data.slice(0, n) });
+      tensors.set(`v.${name}`, { shape, data: data.slice(n) });
     }
     return { step: this.step, tensors };
   }
@@ -89,6 +131,17 @@ export class Adam {
     for (const [key, value] of tensors) {
       const prefix = key.slice(0, 2);
       const name = key.slice(2);
+      if (this.fused) {
+        if (prefix !== 'm.') continue;
+        const v = tensors.get(`v.${name}`);
+        if (!v || v.data.length !== value.data.length) throw new Error(`optimizer state has m.${name} without a matching v.${name}`);
+        const data = new Float32Array(2 * value.data.length);
+        data.set(value.data);
+        data.set(v.data, value.data.length);
+        this.packed.get(name)?.state.dispose();
+        this.packed.set(name, { state: tf.variable(tf.tensor1d(data), false), shape: value.shape });
+        continue;
+      }
       const store = prefix === 'm.' ? this.m : prefix === 'v.' ? this.v : null;
       if (!store) continue;
       store.get(name)?.dispose();
@@ -97,9 +150,10 @@ export class Adam {
   }
 
   dispose(): void {
-    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+    for (const t of [...this.m.values(), ...this.v.values(), ...[...this.packed.values()].map((p) => p.state)]) t.dispose();
     this.m.clear();
     this.v.clear();
+    this.packed.clear();
   }
 }
 

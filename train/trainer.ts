@@ -188,19 +188,14 @@ export class Trainer {
       acc = accumulateGradients(acc, grads, nameOf);
     }
     const gradients = acc!;
-    if (this.cfg.grad_clip !== null) {
-      const clipped = tf.tidy(() => {
-        const norm = tf.sqrt(tf.addN([...gradients.values()].map((g) => tf.sum(tf.square(g)))));
-        const scale = tf.minimum(1, tf.div(this.cfg.grad_clip!, tf.add(norm, 1e-6)));
-        return Object.fromEntries([...gradients].map(([k, g]) => [k, tf.mul(g, scale)])) as Record<string, tf.Tensor>;
-      });
-      for (const [k, g] of Object.entries(clipped)) {
-        gradients.get(k)!.dispose();
-        gradients.set(k, g);
-      }
-    }
-    this.optimizer.apply(variables, gradients);
+    // Clipping's factor multiplies each gradient inside the update (one kernel fewer per weight on webgpu).
+    const clipScale = this.cfg.grad_clip === null ? null : tf.tidy(() => {
+      const norm = tf.sqrt(tf.addN([...gradients.values()].map((g) => tf.sum(tf.square(g)))));
+      return tf.minimum(1, tf.div(this.cfg.grad_clip!, tf.add(norm, 1e-6))) as tf.Scalar;
+    });
+    this.optimizer.apply(variables, gradients, clipScale);
     for (const g of gradients.values()) g.dispose();
+    clipScale?.dispose();
     return total;
   }
 

@@ -138,7 +138,7 @@ if (ready) {
     });
   }
 
-  test('memory is flat across epochs: GPU bytes allocated and in use equal after epochs 2 and 3, no tensor growth', async () => {
+  test('memory is flat across epochs: GPU bytes in use equal after epochs 2 and 3, no tensor growth, the pool bounded', async () => {
     await initBackend('webgpu');
     const config = loadConfig(join(projectRoot, 'configs', 'painn.yaml'), ['training.batch_size=3']);
     const samples = smallest(config);
@@ -147,7 +147,10 @@ if (ready) {
     const gpu = webgpuSetup()!.buffers;
     const seen: Array<[number, number, number]> = [];
     await trainer.fit(samples, null, { onEpochEnd: async () => { seen.push([gpu.numBytesAllocated, gpu.numBytesUsed, tf.memory().numTensors]); } });
-    assert.equal(seen[2], seen[1], `allocated, in use, tensors per epoch: ${JSON.stringify(seen)}`);
+    // Bytes allocated = in use + pooled. The pool sits at its cap and destroys the release that would pass it, so
+    // which buffers it holds (a few KB either way) depends on the order of the epoch's frees, not on growth; growth
+    // shows in the bytes in use, the tensor count, or the bound below.
+    assert.equal(seen[2].slice(1), seen[1].slice(1), `allocated, in use, tensors per epoch: ${JSON.stringify(seen)}`);
     assert.ok(gpu.numBytesAllocated <= 1.5 * gpu.peakBytesUsed + 64 * 2 ** 20, `pool bounded by the peak working set: ${gpu.numBytesAllocated} allocated, peak ${gpu.peakBytesUsed}`);
     trainer.dispose();
     model.dispose();

@@ -72,13 +72,14 @@ forEachBackend('SO3Net', (test) => {
   test('matches an independent float64 numpy SO3Net (l_max 2, two blocks, Set2Set) loaded by MatGL key', async () => {
     const m = new SO3Net(SO3NetOptions.parse(ref.options), CUTOFF);
     m.loadState(new Map<string, StateTensor>(Object.entries(ref.state).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }])));
-    await withBatch(smallCrystal(), async (b) => {
+    // the batch is made and disposed inside the leak check: on webgpu the fused convolution caches its edge order on it
+    await expectNoLeakAsync(() => withBatch(smallCrystal(), async (b) => {
       assert.is(b.numEdges, ref.n_edges);
-      await expectNoLeakAsync(() => tidyAsync(async () => {
+      await tidyAsync(async () => {
         expectClose(await m.representation.features(b).data(), ref.features, { atol: 2e-5, rtol: 1e-4, label: 'features' });
         expectClose(await m.forward(b).data(), [ref.output], { atol: 2e-6, rtol: 0, label: 'output' });
-      }));
-    });
+      });
+    }));
     m.dispose();
   });
 

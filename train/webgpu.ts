@@ -53,6 +53,8 @@ const BUCKETS_PER_OCTAVE = 4;
  * training run stops allocating once it has seen its largest batch, and nothing is destroyed.
  */
 const POOL_SHARE_OF_PEAK = 2;
+/** Requests below this take only a pooled buffer of their own bucket (Dawn sub-allocates small buffers itself). */
+const SMALLEST_SHARED = 2 ** 20;
 const SMALLEST_BUCKETED = 4096;
 
 /** Byte size a request is rounded up to: 2^k·(1 + j/4), never above `cap` when the request itself is not. */
@@ -125,7 +127,8 @@ export class PooledBufferManager {
   }
 
   /**
-   * The smallest pooled buffer of this usage that holds `bytes` and is at most twice as large (bucket sizes only):
+   * The smallest pooled buffer of this usage that holds `bytes` and is at most twice as large (bucket sizes only;
+   * requests under `SMALLEST_SHARED` only their own bucket):
    * equal-sized frees are rare when every batch has another edge count, and a near fit spares a new allocation.
    */
   private takeFree(bytes: number, usage: GPUBufferUsageFlags): GPUBuffer | undefined {
@@ -133,7 +136,7 @@ export class PooledBufferManager {
     for (let b = bytes; b <= 2 * bytes && !(storage && b > this.maxBinding); b = bucketSize(b + 1)) {
       const buffer = this.free.get(`${b}_${usage}`)?.pop();
       if (buffer) return buffer;
-      if (bytes <= SMALLEST_BUCKETED) break;
+      if (bytes < SMALLEST_SHARED) break;
     }
     return undefined;
   }

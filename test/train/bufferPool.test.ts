@@ -35,8 +35,8 @@ function step(pool: PooledBufferManager, edges: number): void {
   for (const b of held) pool.releaseBuffer(b);
 }
 
-/** Edge counts of a shuffled epoch: every batch another size, between 30% and 100% of the largest. */
-function epochSizes(seed: number, n = 40, largest = 60_000): number[] {
+/** Edge counts of a shuffled epoch: every batch another size, between 30% and 100% of the largest (every tensor above 1 MiB). */
+function epochSizes(seed: number, n = 40, largest = 600_000): number[] {
   let s = seed;
   const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   return Array.from({ length: n }, (_, i) => (i === 0 ? largest : Math.round(largest * (0.3 + 0.7 * rand()))));

@@ -52,8 +52,14 @@ const optimizer = new Adam({ lr: cfg.lr, weightDecay: cfg.optimizer === 'adamw' 
 const cap = await deviceEdgeCap(model, samples);
 const maxEdges = Math.min(cfg.max_edges_per_batch, cap?.maxEdges ?? Infinity);
 const plan = planBatches(samples.map((_, i) => i), samples, cfg.batch_size, maxEdges);
+/** Compute pipelines compiled so far by the webgpu backend (keyed by shader variant), else null. */
+function pipelines(): number | null {
+  const cache = (tf.backend() as unknown as { pipelineCache?: object }).pipelineCache;
+  return cache ? Object.keys(cache).length : null;
+}
 const rows = [];
 for (const micro of plan.slice(0, steps)) {
+  const started = Date.now();
   const size = micro.reduce((a, m) => a + m.length, 0);
   let acc: Map<string, tf.Tensor> | null = null;
   let loss = 0;
@@ -64,6 +70,7 @@ for (const micro of plan.slice(0, steps)) {
     loss += (await value.data())[0];
     value.dispose();
     acc = accumulateGradients(acc, grads, nameOf);
+    console.error(`  micro-batch ${members.length} crystals: ${((Date.now() - started) / 1000).toFixed(1)} s into the step, ${pipelines()} pipelines`);
   }
   optimizer.apply(variables, acc!);
   tf.dispose([...acc!.values()]);
@@ -74,6 +81,8 @@ for (const micro of plan.slice(0, steps)) {
     gpu_allocated_mib: gpu ? Number((gpu.numBytesAllocated / 2 ** 20).toFixed(1)) : null,
     gpu_peak_in_use_mib: gpu ? Number((gpu.peakBytesUsed / 2 ** 20).toFixed(1)) : null,
     rss_mib: Math.round(process.memoryUsage().rss / 2 ** 20), shmem_mib: shmemMiB(), tensors: tf.memory().numTensors,
+    seconds: Math.round((Date.now() - started) / 100) / 10, pipelines: pipelines(),
   });
+  console.error(JSON.stringify(rows.at(-1)));
 }
 console.log(JSON.stringify({ model: config.model.name, backend: backend.description, max_edges: maxEdges, steps: rows }));

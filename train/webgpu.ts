@@ -7,8 +7,9 @@
  *   computes it silently wrong otherwise: PaiNN's [85070, 480] filter gave a loss of 0.031 instead of 11.3).
  * - GPU memory stays flat: the stock buffer manager pools freed buffers by exact byte size and never releases
  *   them, so batches of varying shape grow the pool without bound. `PooledBufferManager` rounds sizes up to a few
- *   buckets per power of two and destroys freed buffers beyond a free-bytes budget (half the working set's
- *   high-water mark), so the device holds at most about 1.5 times a step's peak.
+ *   buckets per power of two, hands a request the smallest pooled buffer of up to twice its size, and destroys freed
+ *   buffers only beyond a free-bytes budget (twice the working set's high-water mark), which training does not reach:
+ *   after its largest batch a run makes no new buffer and destroys none (lavapipe keeps a destroyed buffer's memory).
  * Dawn uses Vulkan on Linux (NVIDIA/AMD drivers, or Mesa's software lavapipe) and wants `XDG_RUNTIME_DIR` set.
  */
 import { mkdirSync } from 'node:fs';
@@ -45,6 +46,15 @@ export function describeAdapter(a: AdapterDescription): string {
 }
 
 const BUCKETS_PER_OCTAVE = 4;
+/**
+ * The pool keeps freed buffers up to this multiple of the peak bytes in use before it destroys any. Generous on
+ * purpose: Mesa's lavapipe never gives a destroyed buffer's memory back (docs/webgpu.md, memory on lavapipe), so
+ * destroying and re-creating at other sizes only grows the process; with reuse of buffers up to twice the request a
+ * training run stops allocating once it has seen its largest batch, and nothing is destroyed.
+ */
+const POOL_SHARE_OF_PEAK = 2;
+/** Requests below this take only a pooled buffer of their own bucket (Dawn sub-allocates small buffers itself). */
+const SMALLEST_SHARED = 2 ** 20;
 const SMALLEST_BUCKETED = 4096;
 
 /** Byte size a request is rounded up to: 2^k·(1 + j/4), never above `cap` when the request itself is not. */
@@ -59,7 +69,8 @@ export function bucketSize(size: number, cap = Infinity): number {
 
 /**
  * Drop-in for the backend's `BufferManager` (same fields and methods). Freed buffers are pooled by bucket and
- * usage; a release that would take the pool above `max(freeFloor, peak bytes in use / 2)` destroys the buffer instead.
+ * usage; a request takes the smallest pooled buffer that fits and is at most twice its bucket; a release that would
+ * take the pool above `max(freeFloor, POOL_SHARE_OF_PEAK x peak bytes in use)` destroys the buffer instead.
  */
 export class PooledBufferManager {
   numBytesUsed = 0;
@@ -82,18 +93,17 @@ export class PooledBufferManager {
     }
     if ((usage & GPUBufferUsage.STORAGE) !== 0) this.largestRequest = Math.max(this.largestRequest, size);
     const bytes = bucketSize(size, this.maxBinding);
-    const key = `${bytes}_${usage}`;
-    let buffer = reuse ? this.free.get(key)?.pop() : undefined;
+    let buffer = reuse ? this.takeFree(bytes, usage) : undefined;
     if (buffer) {
       this.numFreeBuffers--;
-      this.numBytesFree -= bytes;
+      this.numBytesFree -= buffer.size;
     } else {
       buffer = this.device.createBuffer({ size: bytes, usage, mappedAtCreation });
       this.numBytesAllocated += bytes;
     }
     this.used.add(buffer);
     this.numUsedBuffers++;
-    this.numBytesUsed += bytes;
+    this.numBytesUsed += buffer.size;
     this.peakBytesUsed = Math.max(this.peakBytesUsed, this.numBytesUsed);
     return buffer;
   }
@@ -103,7 +113,7 @@ export class PooledBufferManager {
     const bytes = buffer.size;
     this.numUsedBuffers--;
     this.numBytesUsed -= bytes;
-    if (reuse && this.numBytesFree + bytes <= Math.max(this.freeFloor, this.peakBytesUsed / 2)) {
+    if (reuse && this.numBytesFree + bytes <= Math.max(this.freeFloor, POOL_SHARE_OF_PEAK * this.peakBytesUsed)) {
       const key = `${bytes}_${buffer.usage}`;
       const list = this.free.get(key) ?? [];
       list.push(buffer);
@@ -114,6 +124,21 @@ export class PooledBufferManager {
       buffer.destroy();
       this.numBytesAllocated -= bytes;
     }
+  }
+
+  /**
+   * The smallest pooled buffer of this usage that holds `bytes` and is at most twice as large (bucket sizes only;
+   * requests under `SMALLEST_SHARED` only their own bucket):
+   * equal-sized frees are rare when every batch has another edge count, and a near fit spares a new allocation.
+   */
+  private takeFree(bytes: number, usage: GPUBufferUsageFlags): GPUBuffer | undefined {
+    const storage = (usage & GPUBufferUsage.STORAGE) !== 0;
+    for (let b = bytes; b <= 2 * bytes && !(storage && b > this.maxBinding); b = bucketSize(b + 1)) {
+      const buffer = this.free.get(`${b}_${usage}`)?.pop();
+      if (buffer) return buffer;
+      if (bytes < SMALLEST_SHARED) break;
+    }
+    return undefined;
   }
 
   resetLargestRequest(): void {

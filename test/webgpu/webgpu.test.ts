@@ -138,20 +138,19 @@ if (ready) {
     });
   }
 
-  test('memory is flat across epochs: GPU bytes in use equal after epochs 2 and 3, no tensor growth, the pool bounded', async () => {
+  test('memory is flat across epochs: GPU bytes allocated and in use, tensors and their bytes equal after epochs 2 to 4', async () => {
     await initBackend('webgpu');
     const config = loadConfig(join(projectRoot, 'configs', 'painn.yaml'), ['training.batch_size=3']);
     const samples = smallest(config);
     const model = buildModel(config);
-    const trainer = new Trainer(model, { ...config.training, epochs: 3, early_stopping_patience: null }, fitNormalizer(samples.map((s) => s.target), 'mean'), 1);
+    const trainer = new Trainer(model, { ...config.training, epochs: 4, early_stopping_patience: null }, fitNormalizer(samples.map((s) => s.target), 'mean'), 1);
     const gpu = webgpuSetup()!.buffers;
-    const seen: Array<[number, number, number]> = [];
-    await trainer.fit(samples, null, { onEpochEnd: async () => { seen.push([gpu.numBytesAllocated, gpu.numBytesUsed, tf.memory().numTensors]); } });
-    // Bytes allocated = in use + pooled. The pool sits at its cap and destroys the release that would pass it, so
-    // which buffers it holds (a few KB either way) depends on the order of the epoch's frees, not on growth; growth
-    // shows in the bytes in use, the tensor count, or the bound below.
-    assert.equal(seen[2].slice(1), seen[1].slice(1), `allocated, in use, tensors per epoch: ${JSON.stringify(seen)}`);
-    assert.ok(gpu.numBytesAllocated <= 1.5 * gpu.peakBytesUsed + 64 * 2 ** 20, `pool bounded by the peak working set: ${gpu.numBytesAllocated} allocated, peak ${gpu.peakBytesUsed}`);
+    const seen: Array<[number, number, number, number]> = [];
+    await trainer.fit(samples, null, { onEpochEnd: async () => { seen.push([gpu.numBytesAllocated, gpu.numBytesUsed, tf.memory().numTensors, tf.memory().numBytes]); } });
+    // at an epoch's end the upload staging buffers still in flight (a few KiB, destroyed on submit) count as allocated
+    for (const k of [2, 3]) assert.ok(Math.abs(seen[k][0] - seen[1][0]) <= 64 * 1024, `allocated per epoch: ${JSON.stringify(seen)}`);
+    for (const k of [2, 3]) assert.equal(seen[k].slice(1), seen[1].slice(1), `in use, tensors and their bytes per epoch: ${JSON.stringify(seen)}`);
+    assert.ok(gpu.numBytesAllocated <= 2 * gpu.peakBytesUsed + 64 * 2 ** 20, `pool bounded by twice the peak working set: ${gpu.numBytesAllocated} allocated, peak ${gpu.peakBytesUsed}`);
     trainer.dispose();
     model.dispose();
   });

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Dense } from '../../models/layers/dense.js';
+import { GatedMlp } from '../../models/layers/gatedMlp.js';
 import { fusedDense, type FusedActivation, type FusedPart } from '../../models/layers/fusedDense.js';
 import { gather } from '../../models/layers/ops.js';
 import { expectClose } from '../helpers/backends.js';
@@ -182,6 +183,24 @@ if (ready) {
     expectClose(await y.data(), await expected.data(), { rtol: 1e-5, atol: 1e-6 });
     tf.dispose([h, bond, centre, neighbour, y, a, expected]);
     layer.dispose();
+  });
+
+  test('GatedMlp on webgpu: the gate\'s sigmoid in its last layer\'s kernel, values of the composed form', async () => {
+    const gated = new GatedMlp([5, 7, 3]);
+    const x = tf.tensor2d(wave(9 * 5, 0.4), [9, 5]);
+    const profile = await tf.profile(() => {
+      tf.dispose(gated.apply(x));
+    });
+    assert.equal(profile.kernels.map((k) => k.name).filter((n) => n), ['CrystalGnnDense', 'CrystalGnnDense', 'CrystalGnnDense', 'CrystalGnnDense', 'Multiply']);
+    const y = gated.apply(x);
+    const silu = (z: tf.Tensor) => tf.mul(z, tf.sigmoid(z));
+    const layer = (h: tf.Tensor, d: Dense) => tf.add(tf.matMul(h as tf.Tensor2D, d.weight), d.bias!);
+    const [l0, l1] = gated.layers.layers;
+    const [g0, g1] = gated.gates.layers;
+    const expected = tf.mul(silu(layer(silu(layer(x, l0)), l1)), tf.sigmoid(layer(silu(layer(x, g0)), g1)));
+    expectClose(await y.data(), await expected.data(), { rtol: 1e-5, atol: 1e-6 });
+    tf.dispose([x, y, expected]);
+    gated.dispose();
   });
 }
 

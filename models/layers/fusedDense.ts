@@ -310,34 +310,32 @@ export function fusedDense(
   layout.numX = xs.length;
   layout.numIndex = indices.length;
   if (!fitsDevice(layout, rows)) return null;
-  // only inputs that get a gradient go through customGrad; data inputs and indices are read from the closure
+  // only inputs that get a gradient go through customGrad; data inputs and indices are saved for the backward
+  // (an intermediate data input, e.g. an embedding's gathered rows, is disposed with the forward scope otherwise)
   const gradX = xs.filter((x, i) => parts.some((p, k) => layout.parts[k].x === i && p.inputGrad));
-  const named = (x: tf.Tensor[]): Record<string, tf.Tensor> => {
-    const m: Record<string, tf.Tensor> = {};
-    xs.forEach((orig, i) => { m[`X${i}`] = gradX.includes(orig) ? x[gradX.indexOf(orig)] : orig; });
-    indices.forEach((t, i) => { m[`I${i}`] = t; });
-    return m;
-  };
   const f = tf.customGrad(((...args: unknown[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const tensors = args as tf.Tensor[];
-    const xIn = tensors.slice(0, gradX.length);
     const w = tensors[gradX.length];
     const b = bias ? tensors[gradX.length + 1] : null;
-    const read = { ...named(xIn), W: w, ...(b ? { Bias: b } : {}) };
-    save([...xIn, w, ...(b ? [b] : [])]);
-    const value = run('forward', layout, read, rows);
+    const xIn = xs.map((x) => (gradX.includes(x) ? tensors[gradX.indexOf(x)] : x));
+    save([...xIn, ...indices, w, ...(b ? [b] : [])]);
+    const named = (x: tf.Tensor[], idx: tf.Tensor[]): Record<string, tf.Tensor> =>
+      Object.fromEntries([...x.map((t, i) => [`X${i}`, t]), ...idx.map((t, i) => [`I${i}`, t])]);
+    const value = run('forward', layout, { ...named(xIn, indices), W: w, ...(b ? { Bias: b } : {}) }, rows);
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const inputs = { ...named(saved.slice(0, gradX.length)), W: saved[gradX.length], ...(b ? { Bias: saved[gradX.length + 1] } : {}) };
+      const xSaved = saved.slice(0, xs.length);
+      const idxSaved = saved.slice(xs.length, xs.length + indices.length);
+      const wSaved = saved[xs.length + indices.length];
+      const inputs = { ...named(xSaved, idxSaved), W: wSaved, ...(b ? { Bias: saved[xs.length + indices.length + 1] } : {}) };
       const dz = activation ? run('dz', layout, { ...inputs, DY: dy }, rows) : dy;
       const dW = run('dw', layout, { ...inputs, DZ: dz }, rows);
       const dxs = gradX.map((x) => {
         let sum: tf.Tensor | null = null;
         for (const [k, p] of layout.parts.entries()) {
           if (xs[p.x] !== x || !parts[k].inputGrad) continue;
-          const rowsGrad = run('dx', layout, { DZ: dz, W: inputs.W }, rows, k);
-          const index = parts[k].index;
-          const term = index ? tf.scatterND(tf.reshape(index, [-1, 1]), rowsGrad, x.shape) : rowsGrad;
+          const rowsGrad = run('dx', layout, { DZ: dz, W: wSaved }, rows, k);
+          const term = p.index >= 0 ? tf.scatterND(tf.reshape(idxSaved[p.index], [-1, 1]), rowsGrad, x.shape) : rowsGrad;
           sum = sum ? tf.add(sum, term) : term;
         }
         return sum!;

@@ -185,6 +185,39 @@ if (ready) {
     layer.dispose();
   });
 
+  test('Dense on webgpu: a data input computed inside the differentiated function survives to the backward', async () => {
+    const layer = new Dense(6, 4, { activation: 'softplus' });
+    const x = tf.tensor2d(wave(5 * 6, 0.9), [5, 6]);
+    const h = tf.tensor2d(wave(3 * 2, 0.2), [3, 2]);
+    const index = tf.tensor1d([0, 2, 1, 1, 2], 'int32');
+    const loss = () => tf.sum(tf.add(
+      layer.apply(tf.mul(x, 2), { inputGrad: false }),
+      layer.applyParts([{ x: tf.mul(h, 3) as tf.Tensor2D, index }, { x: tf.sub(tf.slice(x, [0, 0], [5, 4]), 1) as tf.Tensor2D, inputGrad: false }]),
+    )) as tf.Scalar;
+    // submit after every dispatch, so that a disposed tensor's buffer is gone before the backward (with the default
+    // batch of 15 the pending disposal hides a missing save in a graph this small)
+    const submitBatch = tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE');
+    tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 1);
+    let result: ReturnType<typeof tf.variableGrads>;
+    try {
+      result = tf.variableGrads(loss, [layer.weight, layer.bias!]);
+    } finally {
+      tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', submitBatch);
+    }
+    const { value, grads } = result;
+    const x2 = tf.mul(x, 2);
+    const a = tf.concat([tf.gather(tf.mul(h, 3), index), tf.sub(tf.slice(x, [0, 0], [5, 4]), 1)], 1);
+    const expected = tf.variableGrads(() => tf.sum(tf.add(
+      tf.softplus(tf.add(tf.matMul(x2, layer.weight), layer.bias!)), tf.softplus(tf.add(tf.matMul(a, layer.weight), layer.bias!)),
+    )) as tf.Scalar, [layer.weight, layer.bias!]);
+    expectClose([await value.data()].flatMap((v) => [...v]), [...await expected.value.data()], { rtol: 1e-5 });
+    for (const name of Object.keys(expected.grads)) {
+      expectClose(await grads[name].data(), await expected.grads[name].data(), { rtol: 1e-5, atol: 1e-6, label: name });
+    }
+    tf.dispose([x, h, index, value, x2, a, expected.value, ...Object.values(grads), ...Object.values(expected.grads)]);
+    layer.dispose();
+  });
+
   test('GatedMlp on webgpu: the gate\'s sigmoid in its last layer\'s kernel, values of the composed form', async () => {
     const gated = new GatedMlp([5, 7, 3]);
     const x = tf.tensor2d(wave(9 * 5, 0.4), [9, 5]);

@@ -32,7 +32,7 @@ export interface FusedPart {
 
 const TILE = 16;
 
-/** WGSL for the activation a(z) and its derivative a'(z), both of f32 (softplus as in docs/architectures.md). */
+/** WGSL for the activation a(z) and its derivative a'(z) of an f32 z (the names of models/layers/activations.ts). */
 const ACTIVATIONS: Record<FusedActivation, { value: string; derivative: string }> = {
   // ln(1 + eᶻ), returning z above and eᶻ below the range where the sum still changes in float32
   softplus: { value: 'softplusOf(z)', derivative: 'sigmoidOf(z)' },

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../../data/errors.js';
+import type { FusedActivation } from './fusedDense.js';
 import { silu as fastSilu, softplus as fastSoftplus } from './ops.js';
 
 export type Activation = (x: tf.Tensor) => tf.Tensor;
@@ -21,6 +22,16 @@ export const sigmoid: Activation = (x) => tf.sigmoid(x);
 export const tanh: Activation = (x) => tf.tanh(x);
 export const relu: Activation = (x) => tf.relu(x);
 export const identity: Activation = (x) => x;
+
+/** The activations a fused dense kernel evaluates itself (models/layers/fusedDense.ts); identity is no activation. */
+const FUSED = new Map<Activation, FusedActivation | null>([
+  [softplus, 'softplus'], [ssp, 'ssp'], [silu, 'silu'], [sigmoid, 'sigmoid'], [tanh, 'tanh'], [relu, 'relu'], [identity, null],
+]);
+
+/** `a`'s fused form: its kernel name, null for identity, undefined for an activation without one. */
+export function fusedActivation(a: Activation): FusedActivation | null | undefined {
+  return FUSED.get(a);
+}
 
 const BY_NAME = {
   ssp,

@@ -7,7 +7,8 @@
  * `torch` = PyTorch `nn.Linear` (U(±1/√in) for both), or a pair of initialisers.
  */
 import * as tf from '@tensorflow/tfjs';
-import { activation as lookupActivation, type Activation, type ActivationName } from './activations.js';
+import { fusedActivation, activation as lookupActivation, type Activation, type ActivationName } from './activations.js';
+import { fusedDense, type FusedActivation, type FusedPart } from './fusedDense.js';
 import { torchLinearDefault, xavierUniform, zeros, type Initializer } from './initializers.js';
 import { Module } from './module.js';
 import { addBias, gather, matMul } from './ops.js';
@@ -36,6 +37,8 @@ export interface InputPart {
 export interface ApplyOptions {
   /** false: the input is data (an RBF expansion), so no gradient w.r.t. it is computed (`matMul` `gradA`). */
   inputGrad?: boolean;
+  /** Applied to the output after the layer's own activation (the sigmoid of a gated MLP's gate). */
+  then?: Activation;
 }
 
 function initPair(init: DenseInit, fanIn: number): { weight: Initializer; bias: Initializer } {
@@ -49,6 +52,8 @@ export class Dense extends Module {
   readonly weight: tf.Variable;
   readonly bias: tf.Variable | null;
   private readonly act: Activation | null;
+  /** The activation as a fused kernel evaluates it (null: none); undefined when it has no fused form. */
+  private readonly fusedAct: FusedActivation | null | undefined;
 
   constructor(
     readonly inFeatures: number,
@@ -61,6 +66,15 @@ export class Dense extends Module {
     this.bias = opts.bias === false ? null : this.param('bias', [outFeatures], init.bias);
     const a = opts.activation ?? null;
     this.act = typeof a === 'string' ? lookupActivation(a) : a;
+    this.fusedAct = this.act ? fusedActivation(this.act) : null;
+  }
+
+  /** The fused kernel's result (webgpu), or null where the caller composes the ops. */
+  private fused(parts: FusedPart[], columns: [number, number], then?: Activation): tf.Tensor2D | null {
+    // one activation per kernel: `then` is fused only onto a layer without its own
+    const act = then ? (this.act ? undefined : fusedActivation(then)) : this.fusedAct;
+    if (act === undefined) return null;
+    return fusedDense(parts, this.weight as tf.Variable<tf.Rank.R2>, this.bias as tf.Variable<tf.Rank.R1> | null, columns, act);
   }
 
   apply(x: tf.Tensor, opts: ApplyOptions = {}): tf.Tensor {
@@ -69,9 +83,12 @@ export class Dense extends Module {
       throw new Error(`Dense(${this.inFeatures} → ${this.outFeatures}): input must be [..., ${this.inFeatures}], got [${x.shape.join(', ')}]`);
     }
     const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, inner]) as tf.Tensor2D;
+    const fused = this.fused([{ x: x2, index: null, inputGrad: opts.inputGrad ?? true }], [0, this.outFeatures], opts.then);
+    if (fused) return x.rank === 2 ? fused : tf.reshape(fused, [...x.shape.slice(0, -1), this.outFeatures]);
     const product = matMul(x2, this.weight as tf.Variable<tf.Rank.R2>, { gradA: opts.inputGrad ?? true });
     let y: tf.Tensor = this.bias ? addBias(product, this.bias as tf.Variable<tf.Rank.R1>) : product;
     if (this.act) y = this.act(y);
+    if (opts.then) y = opts.then(y);
     return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
   }
 
@@ -81,8 +98,10 @@ export class Dense extends Module {
    * the gathered rows (E edges), and neither the [E, Σ widths] input nor its gradient is ever built. The bias is
    * added to the first gathered part's product (N rows) before its gather, which is the same sum.
    * `columns: [start, size]` evaluates only those output columns (W and b sliced, not the [E, out] result).
+   * On webgpu one fused kernel reads the parts (gathered rows included) and the column window in place instead
+   * (models/layers/fusedDense.ts): its product runs on the gathered rows, fewer dispatches for more arithmetic.
    */
-  applyParts(parts: InputPart[], columns: [number, number] = [0, this.outFeatures]): tf.Tensor2D {
+  applyParts(parts: InputPart[], columns: [number, number] = [0, this.outFeatures], then?: Activation): tf.Tensor2D {
     const width = parts.reduce((a, p) => a + p.x.shape[1], 0);
     if (width !== this.inFeatures) {
       throw new Error(`Dense(${this.inFeatures} → ${this.outFeatures}): parts of widths [${parts.map((p) => p.x.shape[1]).join(', ')}] do not add up to ${this.inFeatures}`);
@@ -91,6 +110,8 @@ export class Dense extends Module {
     if (start < 0 || size <= 0 || start + size > this.outFeatures) {
       throw new Error(`Dense(${this.inFeatures} → ${this.outFeatures}): output columns [${start}, ${start + size}) out of range`);
     }
+    const fused = this.fused(parts.map((p) => ({ x: p.x, index: p.index ?? null, inputGrad: p.inputGrad ?? true })), columns, then);
+    if (fused) return fused;
     const bias = this.bias ? (size === this.outFeatures ? this.bias : tf.slice(this.bias, [start], [size])) as tf.Tensor1D : null;
     // the bias joins the first gathered part's product, on its N rows, rather than the E gathered rows
     const biasPart = bias ? parts.findIndex((p) => p.index) : -1;
@@ -105,7 +126,8 @@ export class Dense extends Module {
       y = y ? tf.add(y, term) : term;
     }
     if (bias && biasPart < 0) y = addBias(y as tf.Tensor2D, bias);
-    return (this.act ? this.act(y!) : y!) as tf.Tensor2D;
+    const activated = this.act ? this.act(y!) : y!;
+    return (then ? then(activated) : activated) as tf.Tensor2D;
   }
 
   override getConfig(): Record<string, unknown> {

@@ -8,6 +8,7 @@
  * `nn.Linear` init. x [M, in] → [M, out].
  */
 import * as tf from '@tensorflow/tfjs';
+import { sigmoid } from './activations.js';
 import type { ApplyOptions, InputPart } from './dense.js';
 import { Mlp } from './mlp.js';
 import { Module } from './module.js';
@@ -23,13 +24,14 @@ export class GatedMlp extends Module {
     this.gates = this.child('gates', new Mlp(sizes, 'silu', { stride: 2, bias, init: 'torch' }));
   }
 
+  /** The gate's sigmoid is applied by its last layer (`then`: one fused kernel on webgpu, tf.sigmoid elsewhere). */
   apply(x: tf.Tensor2D, opts: ApplyOptions = {}): tf.Tensor2D {
-    return tf.mul(this.layers.apply(x, opts), tf.sigmoid(this.gates.apply(x, opts))) as tf.Tensor2D;
+    return tf.mul(this.layers.apply(x, opts), this.gates.apply(x, { ...opts, then: sigmoid })) as tf.Tensor2D;
   }
 
   /** The gated MLP on a concatenated input given as parts (see `Dense.applyParts`). */
   applyParts(parts: InputPart[]): tf.Tensor2D {
-    return tf.mul(this.layers.applyParts(parts), tf.sigmoid(this.gates.applyParts(parts))) as tf.Tensor2D;
+    return tf.mul(this.layers.applyParts(parts), this.gates.applyParts(parts, sigmoid)) as tf.Tensor2D;
   }
 
   override getConfig(): Record<string, unknown> {

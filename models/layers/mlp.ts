@@ -47,14 +47,19 @@ export class Mlp extends Module {
     }
   }
 
-  /** `inputGrad: false` marks the input as data for the first layer (see `Dense.apply`). */
+  /**
+   * `inputGrad: false` marks the input as data for the first layer, `then` is applied after the last (see
+   * `Dense.apply`).
+   */
   apply(x: tf.Tensor, opts: ApplyOptions = {}): tf.Tensor {
-    return this.layers.reduce((h, layer, k) => layer.apply(h, k === 0 ? opts : {}), x);
+    const last = this.layers.length - 1;
+    return this.layers.reduce((h, layer, k) => layer.apply(h, { inputGrad: k === 0 ? opts.inputGrad : undefined, then: k === last ? opts.then : undefined }), x);
   }
 
-  /** The MLP on a concatenated input given as parts (see `Dense.applyParts`). */
-  applyParts(parts: InputPart[]): tf.Tensor {
-    return this.layers.slice(1).reduce((h: tf.Tensor, layer) => layer.apply(h), this.layers[0].applyParts(parts));
+  /** The MLP on a concatenated input given as parts (see `Dense.applyParts`); `then` after the last layer. */
+  applyParts(parts: InputPart[], then?: Activation): tf.Tensor {
+    const last = this.layers.length - 1;
+    return this.layers.slice(1).reduce((h: tf.Tensor, layer, k) => layer.apply(h, { then: k + 1 === last ? then : undefined }), this.layers[0].applyParts(parts, undefined, last === 0 ? then : undefined));
   }
 
   override getConfig(): Record<string, unknown> {

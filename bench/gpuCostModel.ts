@@ -51,7 +51,7 @@ export function kernelBytes(k: KernelRecord): number {
 
 const SCALED_DIMS: ReadonlyArray<keyof BatchSizes> = ['triplets', 'edges', 'pairs', 'atoms', 'graphs'];
 
-/** Padded layouts (CGCNN's [N·(M+1), F] neighbour slots) lead with a small multiple of a size. */
+/** Padded layouts (CGCNN's [N·(M+1), F] neighbor slots) lead with a small multiple of a size. */
 const MAX_MULTIPLE = 64;
 const MIN_SIZE_FOR_MULTIPLES = 100;
 

@@ -1,5 +1,5 @@
 /**
- * Neighbour-graph benchmark on all OBELiX CIFs: read + round + 5 Å radius graphs (target < 2 s),
+ * Neighbor-graph benchmark on all OBELiX CIFs: read + round + 5 Å radius graphs (target < 2 s),
  * then 8 Å radius graphs and CGCNN 12-NN within 8 Å. Prints wall times next to edge counts and the
  * ratio against pymatgen's ~5.1 s for parse + 5 Å lists (a constant measured once, context only).
  *
@@ -45,7 +45,7 @@ function bench<T>(f: () => T): { out: T; cold: number; best: number; coldDoneAt:
 const edgeCount = (graphs: NeighborList[]): number => graphs.reduce((s, g) => s + g.src.length, 0);
 const fmt = (s: number): string => `${s.toFixed(3)} s`;
 
-/** Edge count of the radius graph through the library's own `nearest` (no neighbour arrays built). */
+/** Edge count of the radius graph through the library's own `nearest` (no neighbor arrays built). */
 function libraryOnlyCount(atoms: Atoms, cutoff: number): number {
   const bound = cutoffBound(cutoff, true);
   const img = periodicImages(atoms, Math.sqrt(bound) + 1e-6);

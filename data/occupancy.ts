@@ -2,7 +2,7 @@
  * Disordered `Crystal` → occupancy-weighted structure (the `occupancy: weighted` graph mode).
  *
  * Every site stays one node. A node carries its species mixture (Z_s, w_s) and its total occupancy
- * o = Σ_s w_s ≤ 1 (the vacancy is the missing 1 − o). Its position feeds the ordinary neighbour search through
+ * o = Σ_s w_s ≤ 1 (the vacancy is the missing 1 − o). Its position feeds the ordinary neighbor search through
  * `Atoms` (whose `numbers` hold the majority species, first in CIF row order on ties); the mixture travels
  * beside it.
  *

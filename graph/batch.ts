@@ -3,7 +3,7 @@
  * of B of them as tensors (`GraphBatch`).
  *
  * Conventions (all frameworks we port keep them): edges are directed, both directions present, every
- * periodic image kept; edge e goes from centre `src[e]` = i to neighbour `dst[e]` = j and
+ * periodic image kept; edge e goes from centre `src[e]` = i to neighbor `dst[e]` = j and
  * `vectors[e] = r_j + S·L − r_i` (Å, computed in float64, stored float32). Collation offsets are
  * explicit: `src`/`dst` shift by the atom count, triplet edge ids by the edge count; nothing else moves.
  */
@@ -15,11 +15,11 @@ export interface GraphSample {
   numbers: Int32Array;
   /** [E] centre atom i of each edge. */
   src: Int32Array;
-  /** [E] neighbour atom j of each edge. */
+  /** [E] neighbor atom j of each edge. */
   dst: Int32Array;
   /** [E*3] r_ij from i to j, Å. */
   vectors: Float32Array;
-  /** [E] |r_ij|, Å (taken from the float64 neighbour list, not recomputed in float32). */
+  /** [E] |r_ij|, Å (taken from the float64 neighbor list, not recomputed in float32). */
   distances: Float32Array;
   /** Regression target in the dataset's units (before normalisation); NaN when unknown (prediction). */
   target: number;
@@ -61,9 +61,9 @@ export interface GraphBatch {
   hostGraphOfAtom: Int32Array;
   /** [E] int32 centre atom i. */
   src: tf.Tensor1D;
-  /** Host copy of `src` (per-atom neighbour counts without a read-back). */
+  /** Host copy of `src` (per-atom neighbor counts without a read-back). */
   hostSrc: Int32Array;
-  /** [E] int32 neighbour atom j. */
+  /** [E] int32 neighbor atom j. */
   dst: tf.Tensor1D;
   /** Host copy of `dst` (edge rows for fused kernels, `edgeRows`). */
   hostDst: Int32Array;

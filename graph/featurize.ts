@@ -1,5 +1,5 @@
 /**
- * From dataset entries to graph samples: read the CIF, apply the occupancy rule, build the neighbour list in
+ * From dataset entries to graph samples: read the CIF, apply the occupancy rule, build the neighbor list in
  * float64, cast to the float32 sample the models consume. Graphs are built once per (structure, graph options)
  * and reused within the process.
  */
@@ -19,7 +19,7 @@ import { pairEdges } from './pairs.js';
 
 export interface GraphOptions {
   cutoff: number;
-  /** k nearest neighbours within the cutoff (CGCNN); undefined = all neighbours within the cutoff. */
+  /** k nearest neighbors within the cutoff (CGCNN); undefined = all neighbors within the cutoff. */
   max_neighbors?: number;
   /** Also build M3GNet's three-body line graph with this cutoff (Å). */
   threebody_cutoff?: number;
@@ -77,7 +77,7 @@ export function atomsFromCif(path: string, options: CifReadOptions = {}): Atoms 
   return roundedAtoms(readCif(path, options), path);
 }
 
-/** What decides a sample besides the structure: the neighbour graph, the occupancy rule, the graph-level inputs. */
+/** What decides a sample besides the structure: the neighbor graph, the occupancy rule, the graph-level inputs. */
 export type FeaturizeOptions = GraphOptions & { occupancy: OccupancyMode; graph_features: readonly GraphFeatureName[] };
 
 /**
@@ -94,7 +94,7 @@ export interface StructureInput {
 /**
  * The one way a structure becomes a graph sample (OBELiX, jsonl and CIF-directory datasets alike): the occupancy
  * rule (`round`: OBELiX's rounding, or the given ordered atoms; `weighted`: occupancy-weighted nodes), the
- * neighbour list built in float64 as the options say, then the graph-level features.
+ * neighbor list built in float64 as the options say, then the graph-level features.
  */
 export function featurize(input: StructureInput, o: FeaturizeOptions, target = NaN): GraphSample {
   const crystal = (): Crystal => {
@@ -136,7 +136,7 @@ export function sampleFromCif(path: string, o: GraphOptions, target = NaN, occup
   return { ...s, target };
 }
 
-/** Sample for one CIF file as a run's graph spec says (neighbour graph, occupancy rule, graph-level features). */
+/** Sample for one CIF file as a run's graph spec says (neighbor graph, occupancy rule, graph-level features). */
 export function sampleFor(path: string, spec: GraphSpec, target = NaN): GraphSample {
   return sampleFromCif(path, spec, target, spec.occupancy, spec.graph_features);
 }

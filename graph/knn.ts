@@ -1,11 +1,11 @@
 /**
- * CGCNN neighbour lists (Xie & Grossman 2018; txie-93/cgcnn `data.py::CIFData`): for each atom the
- * k nearest neighbours within `radius` Å over all periodic images (pymatgen `get_all_neighbors(radius)`,
+ * CGCNN neighbor lists (Xie & Grossman 2018; txie-93/cgcnn `data.py::CIFData`): for each atom the
+ * k nearest neighbors within `radius` Å over all periodic images (pymatgen `get_all_neighbors(radius)`,
  * d² < radius² + 1e-8, own periodic images included, (i, i, 0) excluded), sorted by distance.
  *
- * Ties are broken by (distance, neighbour index j, image S lexicographic), so the list is deterministic.
+ * Ties are broken by (distance, neighbor index j, image S lexicographic), so the list is deterministic.
  * Upstream sorts pymatgen's cell-list order stably, so at a tie on the k-th distance it may keep a
- * different j than we do; the k distances are the same. Atoms with fewer than k neighbours get fewer
+ * different j than we do; the k distances are the same. Atoms with fewer than k neighbors get fewer
  * edges (`counts`); padding to k slots is the model's business.
  *
  * Output: a `NeighborList` grouped by centre (i ascending, then by the order above) with

@@ -1,10 +1,10 @@
 /**
  * Periodic radius graphs: every directed pair within a cutoff, over all periodic images.
  *
- * Edge e = (i → j, S): centre i, neighbour j in image S (integer lattice translation), with
- * r_e = r_j + S·L − r_i (Å, from the centre to the neighbour) and d_e = |r_e|. Kept iff
+ * Edge e = (i → j, S): centre i, neighbor j in image S (integer lattice translation), with
+ * r_e = r_j + S·L − r_i (Å, from the centre to the neighbor) and d_e = |r_e|. Kept iff
  * d_e ≤ r_c (default; pymatgen `get_neighbor_list`/`find_points_in_spheres`: d² < r_c² + 1e-8) or
- * d_e < r_c (`inclusive: false`; ASE `neighbor_list`). An atom's own periodic images are neighbours,
+ * d_e < r_c (`inclusive: false`; ASE `neighbor_list`). An atom's own periodic images are neighbors,
  * only (i, i, 0) is excluded, both directions are present and pairs (i, j) are never merged.
  * Edges are sorted by (i, j, S lexicographic), so the list is deterministic. Float64 throughout.
  *
@@ -21,13 +21,13 @@ export interface NeighborList {
   cutoff: number;
   /** [E] centre atom i. */
   src: Int32Array;
-  /** [E] neighbour atom j. */
+  /** [E] neighbor atom j. */
   dst: Int32Array;
   /** [E*3] integer image S of j, relative to the input coordinates (`atoms.frac`). */
   images: Int32Array;
   /** [E] d = |r_j + S·L − r_i|, Å. */
   distances: Float64Array;
-  /** [E*3] r_j + S·L − r_i, Å (from centre i to neighbour j). */
+  /** [E*3] r_j + S·L − r_i, Å (from centre i to neighbor j). */
   vectors: Float64Array;
 }
 
@@ -47,7 +47,7 @@ export function cutoffBound(cutoff: number, inclusive: boolean): number {
 /** All edges within `cutoff` Å, sorted by (i, j, S); see the module header for the rules. */
 export function radiusGraph(atoms: Atoms, cutoff: number, opts: RadiusGraphOptions = {}): NeighborList {
   if (!Number.isFinite(cutoff) || cutoff < 0) {
-    throw new InputError(`${atoms.id}: neighbour cutoff must be a finite number ≥ 0 Å, got ${cutoff}`);
+    throw new InputError(`${atoms.id}: neighbor cutoff must be a finite number ≥ 0 Å, got ${cutoff}`);
   }
   const bound = cutoffBound(cutoff, opts.inclusive ?? true);
   const images = periodicImages(atoms, Math.sqrt(bound) + 1e-6);

@@ -1,8 +1,8 @@
 /**
- * Undirected pairs of a directed neighbour list. Every edge i→j with image S has a twin j→i with image −S at
+ * Undirected pairs of a directed neighbor list. Every edge i→j with image S has a twin j→i with image −S at
  * the same distance, so anything that depends only on d_ij (radial bases, cutoffs, SchNet/PaiNN filter networks)
  * can be computed once per pair and gathered to both edges: half the per-edge matrix products, the dominant
- * training cost. An edge whose twin is missing (k-nearest-neighbour lists are not symmetric) gets a pair of its own,
+ * training cost. An edge whose twin is missing (k-nearest-neighbor lists are not symmetric) gets a pair of its own,
  * so the mapping is always valid.
  */
 import type { NeighborList } from './neighbors.js';

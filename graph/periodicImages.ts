@@ -3,7 +3,7 @@
  * indexed by a k-d tree. Shared by `radiusGraph` and `knnGraph`.
  *
  * Atoms are first wrapped into the cell: u_j = ⌊f_j⌋, f'_j = f_j − u_j, r'_j = r_j − u_j·L. A centre
- * then has fractional coordinates in [0, 1], so any neighbour within reach has fractional coordinate
+ * then has fractional coordinates in [0, 1], so any neighbor within reach has fractional coordinate
  * g_a ∈ [−ρ_a, 1 + ρ_a] along each axis, with ρ_a = reach / h_a and h_a the perpendicular height of
  * the cell along a (h_a = V / |b × c|). Image T of atom j is kept iff f'_j + T is inside that box:
  * this works for any cell shape, including cells thinner than the cutoff (many images) and large
@@ -31,7 +31,7 @@ export interface PeriodicImages {
   centres: Float64Array;
   /** [N*3] u_i = ⌊f_i⌋. */
   wrap: Int32Array;
-  /** [N] id of atom i's own T = 0 image (the one edge (i, i, 0) that is never a neighbour). */
+  /** [N] id of atom i's own T = 0 image (the one edge (i, i, 0) that is never a neighbor). */
   selfId: Int32Array;
 }
 
@@ -73,7 +73,7 @@ export function periodicImages(atoms: Atoms, reach: number): PeriodicImages {
     total += count;
   }
   if (total > MAX_IMAGE_POINTS) {
-    throw new InputError(`${atoms.id}: a ${reach.toFixed(3)} Å neighbour search needs ${total} periodic images `
+    throw new InputError(`${atoms.id}: a ${reach.toFixed(3)} Å neighbor search needs ${total} periodic images `
       + `(cell heights ${heights.map((h) => h.toFixed(3)).join(', ')} Å); is the cutoff or the cell wrong?`);
   }
 

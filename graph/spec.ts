@@ -17,7 +17,7 @@ export interface GraphSpec extends Readonly<GraphOptions> {
   readonly element_types: readonly string[] | null;
 }
 
-/** The neighbour-list options of a spec (what the k-d tree search and the line graph are built with). */
+/** The neighbor-list options of a spec (what the k-d tree search and the line graph are built with). */
 export function neighborOptions(o: GraphOptions): GraphOptions {
   const out: GraphOptions = { cutoff: o.cutoff };
   if (o.max_neighbors !== undefined) out.max_neighbors = o.max_neighbors;
@@ -25,13 +25,13 @@ export function neighborOptions(o: GraphOptions): GraphOptions {
   return out;
 }
 
-/** Cache key of the neighbour graph (graph/cache.ts naming: builder and every option that is set). */
+/** Cache key of the neighbor graph (graph/cache.ts naming: builder and every option that is set). */
 export function graphKey(o: GraphOptions): string {
   const options = neighborOptions(o) as unknown as Record<string, number>;
   return cacheKey(o.max_neighbors ? 'knn' : 'radius', options);
 }
 
-/** Cache key of a whole sample: the neighbour graph, the occupancy rule and the graph-level features. */
+/** Cache key of a whole sample: the neighbor graph, the occupancy rule and the graph-level features. */
 export function sampleKey(spec: GraphOptions & Pick<GraphSpec, 'occupancy' | 'graph_features'>): string {
   return `${graphKey(spec)}|${spec.occupancy}|${spec.graph_features.join(',')}`;
 }

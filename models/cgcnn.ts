@@ -4,16 +4,16 @@
  *
  *   h⁰_i = Linear(92 → F)(a_{Z_i})                    a = atom_init.json row of element Z_i (data/atomInit.ts)
  *   u_ij = exp(−(d_ij − μ_k)² / σ²)                    41 Gaussians, μ_k = k·0.2 Å, σ = 0.2 Å
- *   [f | c]_ij = bn1(fc_full([h_i, h_j, u_ij]))        [M, 2F], self first, then neighbour, then bond
+ *   [f | c]_ij = bn1(fc_full([h_i, h_j, u_ij]))        [M, 2F], self first, then neighbor, then bond
  *   h_i ← softplus(h_i + bn2(Σ_j σ(f_ij) ⊙ softplus(c_ij)))   (n_conv layers)
  *   y = fc_out(… softplus(conv_to_fc(softplus(mean_i h_i))) …)   (n_h − 1 hidden `fcs`)
  *
- * Neighbours: the k-NN graph (`graph: {cutoff: 8, max_neighbors: 12}`), summed into the centre i (`src`).
- * Padding is done here, in the model: an atom with m_i < K = max_num_nbr neighbours gets K − m_i extra slots with
- * neighbour = the first atom of its crystal and d = radius + 1 Å, exactly as upstream's data loader pads. They are
+ * Neighbors: the k-NN graph (`graph: {cutoff: 8, max_neighbors: 12}`), summed into the centre i (`src`).
+ * Padding is done here, in the model: an atom with m_i < K = max_num_nbr neighbors gets K − m_i extra slots with
+ * neighbor = the first atom of its crystal and d = radius + 1 Å, exactly as upstream's data loader pads. They are
  * identical per atom, so the model evaluates one padded row per atom that has any and weighs it by p_i = K − m_i, in
  * the sum and in bn1's batch statistics (row weights of `BatchNorm1d`); the function is the same as with explicit
- * slots. A batch whose rows all weigh 1 (every atom has its K neighbours, or misses one; no occupancies) runs unweighted.
+ * slots. A batch whose rows all weigh 1 (every atom has its K neighbors, or misses one; no occupancies) runs unweighted.
  * Upstream: padded slots are deliberately NOT masked (txie-93/cgcnn `data.py`, warning "not find enough neighbors").
  *
  * Weight names are upstream's state-dict keys (`embedding.weight`, `convs.0.fc_full.weight`,
@@ -47,7 +47,7 @@ export const CgcnnOptions = z.object({
   h_fea_len: z.number().int().positive().default(128),
   /** Number of hidden layers of the head (conv_to_fc plus n_h − 1 `fcs`). */
   n_h: z.number().int().positive().default(1),
-  /** K: neighbour slots per atom (pad up to it); must equal `graph.max_neighbors`. */
+  /** K: neighbor slots per atom (pad up to it); must equal `graph.max_neighbors`. */
   max_num_nbr: z.number().int().positive().default(12),
   /** Gaussian centres dmin, dmin + step, …, radius (the graph cutoff); width σ = step. */
   dmin: z.number().min(0).default(0),
@@ -61,13 +61,13 @@ export const CgcnnOptions = z.object({
 export type CgcnnOptions = z.infer<typeof CgcnnOptions>;
 
 /**
- * Per-batch neighbour slots shared by the conv layers: the E real slots, then one padded row per atom with fewer
- * than K neighbours (neighbour = the first atom of its crystal, d = radius + 1), M = E + P rows in all.
+ * Per-batch neighbor slots shared by the conv layers: the E real slots, then one padded row per atom with fewer
+ * than K neighbors (neighbor = the first atom of its crystal, d = radius + 1), M = E + P rows in all.
  */
 export interface CgcnnGraph {
   /** [M] centre i of each row (src, then 0…N−1). */
   rowCentre: tf.Tensor1D;
-  /** [M] neighbour j of each row (dst, then the first atom of the crystal). */
+  /** [M] neighbor j of each row (dst, then the first atom of the crystal). */
   rowNeighbor: tf.Tensor1D;
   /** [M, K_g] Gaussian-expanded distance of each row. */
   rowBond: tf.Tensor2D;
@@ -95,7 +95,7 @@ export class ConvLayer extends Module {
    */
   apply(h: tf.Tensor2D, g: CgcnnGraph, training: boolean): tf.Tensor2D {
     const F = this.atomFeaLen;
-    // messages from the neighbour slots into the centre, each counted with its row weight
+    // messages from the neighbor slots into the centre, each counted with its row weight
     const flow = new EdgeFlow({ sender: g.rowNeighbor, receiver: g.rowCentre, numReceivers: h.shape[0], weights: g.rowWeights });
     const parts = [{ x: h, index: g.rowCentre }, { x: h, index: g.rowNeighbor }, { x: g.rowBond, inputGrad: false }];
     // the filter and core halves of fc_full and bn1 are evaluated apart: no [M, 2F] tensor to slice
@@ -192,19 +192,19 @@ export class CGCNN extends Module implements GraphModel {
     return cgcnnGaussian(d, { dmin: this.options.dmin, dmax: this.radius, step: this.options.step });
   }
 
-  /** Neighbour slots of a batch, padded to K per atom (see the header). */
+  /** Neighbor slots of a batch, padded to K per atom (see the header). */
   graph(batch: GraphBatch): CgcnnGraph {
     const K = this.options.max_num_nbr;
     const found = new Int32Array(batch.numAtoms);
     for (const i of batch.hostSrc) found[i]++;
     const padAtoms: number[] = [];
-    const padNeighbours: number[] = [];
+    const padNeighbors: number[] = [];
     const padCounts: number[] = [];
     for (let g = 0, start = 0; g < batch.numGraphs; start += batch.atomsPerGraph[g++]) {
       for (let i = start; i < start + batch.atomsPerGraph[g]; i++) {
         if (found[i] >= K) continue;
         padAtoms.push(i);
-        padNeighbours.push(start);
+        padNeighbors.push(start);
         padCounts.push(K - found[i]);
       }
     }
@@ -214,7 +214,7 @@ export class CGCNN extends Module implements GraphModel {
     const paddedBond = tf.tile(this.gaussian(tf.tensor1d([this.radius + 1])), [P, 1]);
     return {
       rowCentre: tf.concat([batch.src, tf.tensor1d(padAtoms, 'int32')]) as tf.Tensor1D,
-      rowNeighbor: tf.concat([batch.dst, tf.tensor1d(padNeighbours, 'int32')]) as tf.Tensor1D,
+      rowNeighbor: tf.concat([batch.dst, tf.tensor1d(padNeighbors, 'int32')]) as tf.Tensor1D,
       rowBond: tf.concat([this.gaussian(batch.distances), paddedBond]) as tf.Tensor2D,
       // occupancy mode: a real slot counts o_j (its message and its weight in the BatchNorm statistics)
       rowWeights: weighted ? tf.concat([occupancyWeights ?? tf.onesLike(batch.distances), tf.tensor1d(padCounts)]) as tf.Tensor1D : null,

@@ -12,7 +12,7 @@ export interface GraphSection {
   threebody_cutoff?: number;
 }
 
-/** The neighbour graph a model is trained on, with the element table it embeds (null = any element). */
+/** The neighbor graph a model is trained on, with the element table it embeds (null = any element). */
 export interface GraphNeeds {
   cutoff: number;
   max_neighbors?: number;
@@ -23,7 +23,7 @@ export interface GraphNeeds {
 /** A `graph:` key that contradicts the model section; `validateConfig` turns it into one InputError. */
 export class GraphConflict extends Error {}
 
-/** Models whose graph is whatever `graph:` says (SchNet, PaiNN): every neighbour within the cutoff by default. */
+/** Models whose graph is whatever `graph:` says (SchNet, PaiNN): every neighbor within the cutoff by default. */
 export function graphAsWritten(g: GraphSection): GraphNeeds {
   return { ...withoutUndefined(g), element_types: null };
 }

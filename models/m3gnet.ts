@@ -131,7 +131,7 @@ export class M3GNetBlock extends Module {
     const { sender, receiver } = flow.spec;
     const pair = (edges: tf.Tensor2D) => [{ x: v, index: sender }, { x: v, index: receiver }, { x: edges }];
     const eNew = tf.add(e, tf.mul(this.edgeUpdate.applyParts(pair(e)), this.edgeWeight.apply(g.rbf, { inputGrad: false }))) as tf.Tensor2D;
-    // The node update reads the updated edges and the old nodes, and the neighbour (destination) receives.
+    // The node update reads the updated edges and the old nodes, and the neighbor (destination) receives.
     const messages = tf.mul(this.nodeUpdate.applyParts(pair(eNew)), this.nodeWeight.apply(g.rbf, { inputGrad: false })) as tf.Tensor2D;
     return { v: tf.add(v, flow.sum(messages)) as tf.Tensor2D, e: eNew };
   }
@@ -159,7 +159,7 @@ export class M3GNetRepresentation extends Module {
   apply(rows: { atoms: tf.Tensor1D; mixture: tf.Tensor1D | null }, g: M3GNetGeometry, batch: GraphBatch): tf.Tensor2D {
     let v = mixEmbedding((r) => this.nodeEmbedding.apply(r), batch, rows);
     let e = silu(this.edgeEmbedding.apply(g.rbf, { inputGrad: false })) as tf.Tensor2D;
-    const flow = EdgeFlow.toNeighbour(batch);
+    const flow = EdgeFlow.toNeighbor(batch);
     for (let k = 0; k < this.blocks.length; k++) {
       e = this.threeBody.at(k).apply(v, e, g, batch);
       ({ v, e } = this.blocks.at(k).apply(v, e, g, flow));

@@ -10,7 +10,7 @@
  *               [a_ss | a_vv | a_sv] = MLP([q, ‖V‖])            (Dense(2F→F), SiLU, Dense(F→3F))
  *               μ += a_vv ⊙ W;   q += a_ss + a_sv ⊙ Σ_xyz V ⊙ W
  *   y = mean_i (or Σ_i) Atomwise(q_i)
- * Messages flow from neighbour j into centre i (`EdgeFlow.toCentre`, layers/flow.ts); φ = 20 Gaussians on [0, r_c], f_c cosine. Å.
+ * Messages flow from neighbor j into centre i (`EdgeFlow.toCentre`, layers/flow.ts); φ = 20 Gaussians on [0, r_c], f_c cosine. Å.
  * Weight names are SchNetPack's state-dict keys (`representation.filter_net.weight`,
  * `representation.interactions.0.interatomic_context_net.0.weight`, `representation.mixing.0.mu_channel_mix.weight`).
  */
@@ -49,7 +49,7 @@ export type PaiNNOptions = z.infer<typeof PaiNNOptions>;
 
 /** Per-edge geometry shared by the blocks. */
 interface EdgeGeometry {
-  /** [E, 3] unit vectors from centre i to neighbour j. */
+  /** [E, 3] unit vectors from centre i to neighbor j. */
   u: tf.Tensor2D;
 }
 
@@ -63,7 +63,7 @@ export interface PaiNNFeatures {
 
 const splitLast = (x: tf.Tensor, n: number): tf.Tensor[] => tf.split(x, n, x.rank - 1);
 
-/** Message block: continuous filters on the neighbours' context, summed into the centre. */
+/** Message block: continuous filters on the neighbors' context, summed into the centre. */
 export class PaiNNInteraction extends Module {
   static override className = 'PaiNNInteraction';
   private readonly context: Mlp;

@@ -8,7 +8,7 @@
  *   v_i  = f2out( Σ_j in2f(x)_j ⊙ W_ij ),  f2out = Dense(ssp(Dense(·)))
  *   x_i ← x_i + v_i                                          (T interaction blocks)
  *   y    = mean_i MLP(x_i)    (aggregation "avg", as OBELiX) or sum
- * Messages flow from neighbour j into centre i (`EdgeFlow.toCentre`, layers/flow.ts). Distances in Å.
+ * Messages flow from neighbor j into centre i (`EdgeFlow.toCentre`, layers/flow.ts). Distances in Å.
  * Weight names are SchNetPack's state-dict keys (`representation.interactions.0.filter_network.0.weight`,
  * `output_modules.0.outnet.0.weight`), so converted SchNetPack checkpoints load as they are.
  */

@@ -43,7 +43,7 @@ const MUTANTS: Mutant[] = [
   { id: 'segment-softmax-grad', file: 'models/layers/ops.ts', from: 'return tf.mul(a, tf.sub(dy, weighted));', to: 'return tf.mul(a, dy);', tests: ['test/models/layers/ops.test.ts'] },
   { id: 'cosine-cutoff-half', file: 'models/layers/cutoff.ts', from: 'tf.mul(tf.add(tf.cos(tf.div(tf.mul(d, Math.PI), cutoff)), 1), 0.5)', to: 'tf.add(tf.cos(tf.div(tf.mul(d, Math.PI), cutoff)), 1)', tests: ['test/models/layers/cutoff.test.ts'] },
   // PaiNN's messages now only go through EdgeFlow (layers/flow.ts), so the direction slip is made there: the centre
-  // gathers its own features instead of its neighbour's. (Swapping toCentre for toNeighbour in painn.ts is an
+  // gathers its own features instead of its neighbor's. (Swapping toCentre for toNeighbor in painn.ts is an
   // equivalent mutant: it flips every edge vector, and PaiNN's outputs are invariant to that global parity.)
   { id: 'painn-message-direction', file: 'models/layers/flow.ts', from: "return EdgeFlow.along(batch, 'dst', 'src');", to: "return EdgeFlow.along(batch, 'src', 'src');", tests: ['test/models/painn.test.ts'] },
   // The fused webgpu PaiNN message with u reversed in its radial term only (lavapipe runs the test; it skips without an adapter).
@@ -77,7 +77,7 @@ const MUTANTS: Mutant[] = [
   { id: 'neighbors-self', file: 'graph/neighbors.ts', from: 'for (const id of found) if (id !== selfId[i]) ids[m++] = id;', to: 'for (const id of found) ids[m++] = id;', tests: NEIGHBORS },
   { id: 'linegraph-strict', file: 'graph/lineGraph.ts', from: 'if (distances[e] <= threebodyCutoff) count[src[e] + 1]++;', to: 'if (distances[e] < threebodyCutoff) count[src[e] + 1]++;', tests: ['test/graph/lineGraph.test.ts'] },
   { id: 'linegraph-self-triplet', file: 'graph/lineGraph.ts', from: 'if (a === b) continue;', to: '', tests: ['test/graph/lineGraph.test.ts'] },
-  // equivalent mutant (it survives): findTwin(e) = e needs i = j and S = −S = 0, a self-edge, which no neighbour list holds
+  // equivalent mutant (it survives): findTwin(e) = e needs i = j and S = −S = 0, a self-edge, which no neighbor list holds
   { id: 'pairs-self-twin', file: 'graph/pairs.ts', from: 'if (twin >= 0 && twin !== e && edgePair[twin] < 0)', to: 'if (twin >= 0 && edgePair[twin] < 0)', tests: ['test/graph/pairs.test.ts'] },
   { id: 'batch-dst-offset', file: 'graph/batch.ts', from: 'dst[edgeOffset + k] = s.dst[k] + atomOffset;', to: 'dst[edgeOffset + k] = s.dst[k];', tests: ['test/graph/batch.test.ts'] },
   { id: 'batch-triplet-offset', file: 'graph/batch.ts', from: 'edgeB[tripletOffset + k] = s.triplets.edgeB[k] + edgeOffset;', to: 'edgeB[tripletOffset + k] = s.triplets.edgeB[k] + tripletOffset;', tests: ['test/graph/batch.test.ts'] },

@@ -58,14 +58,14 @@ export const DataSchema = z.object({
 }).strict();
 
 /**
- * The neighbour graph. Keys the model determines need not be written (models/graphNeeds.ts): CGCNN's k-NN comes
+ * The neighbor graph. Keys the model determines need not be written (models/graphNeeds.ts): CGCNN's k-NN comes
  * from `model.max_num_nbr`, M3GNet's line graph from `model.threebody_cutoff`; a written value must agree with
  * them. The resolved graph is the config's `spec` (graph/spec.ts), which is what the code reads.
  */
 export const GraphSchema = z.object({
-  /** Neighbour cutoff radius in Å (pymatgen convention: d ≤ cutoff); M3GNet's and SO3Net's `model.cutoff` default to it. */
+  /** Neighbor cutoff radius in Å (pymatgen convention: d ≤ cutoff); M3GNet's and SO3Net's `model.cutoff` default to it. */
   cutoff: z.number().positive().max(20).default(5),
-  /** k nearest neighbours within `cutoff` (CGCNN); absent = every neighbour within the cutoff. */
+  /** k nearest neighbors within `cutoff` (CGCNN); absent = every neighbor within the cutoff. */
   max_neighbors: z.number().int().positive().optional(),
   /** M3GNet line graph: pairs of edges sharing a centre, both ≤ this many Å (graph/lineGraph.ts); absent = none. */
   threebody_cutoff: z.number().positive().max(20).optional(),

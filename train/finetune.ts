@@ -8,7 +8,7 @@
  * so that they are computed once per crystal (models/frozenFeatures.ts).
  *
  * Rules. The checkpoint must hold the same model kind and the same graph (cutoff, k-NN, three-body cutoff): a
- * representation trained on another neighbourhood would silently compute something else. A tensor present in
+ * representation trained on another neighborhood would silently compute something else. A tensor present in
  * both with different shapes is an error naming it and both shapes; checkpoint tensors the model lacks (e.g.
  * CGCNN's 4th conv when the model has 3) are reported as skipped. The element table (`element_types`) is taken
  * from the checkpoint, so the pretrained embedding rows keep their meaning; an element of the training data that
@@ -43,7 +43,7 @@ export interface InitReport {
   trainableParameters: number;
 }
 
-/** The first neighbour-graph option in which two graph specs differ, as a message; null when none does. */
+/** The first neighbor-graph option in which two graph specs differ, as a message; null when none does. */
 function sameGraph(a: GraphSpec, b: GraphSpec): string | null {
   for (const k of ['cutoff', 'max_neighbors', 'threebody_cutoff'] as const) {
     if (a[k] !== b[k]) return `graph.${k} = ${String(a[k])} here, ${String(b[k])} in the checkpoint`;

@@ -5,7 +5,7 @@
  *
  * - CGCNN `*.pth.tar` (txie-93/cgcnn, legacy torch format): `{state_dict, normalizer: {mean, std}, args, ...}`.
  *   Architecture from the tensor shapes; featurisation = upstream predict.py's `CIFData` defaults (radius 8,
- *   12 neighbours, dmin 0, step 0.2), which the first layer's input width confirms (2·F + 41).
+ *   12 neighbors, dmin 0, step 0.2), which the first layer's input width confirms (2·F + 41).
  * - MatGL model folder (`model.json`, `state.pt`, `model.pt`): hyper-parameters from model.json, weights from
  *   state.pt, the target Normalizer's mean/std from model.pt.
  * - SchNetPack `best_model` (a pickled `NeuralNetworkPotential`): representation and Atomwise head from the

@@ -1,6 +1,6 @@
 /**
  * Writes the graphs of a config's OBELiX training CIFs (as bench/epoch.ts trains on them) for the PyTorch anchor
- * (bench/gpu/torch_anchor.py), so both time the same epoch: same crystals, neighbour lists, targets and settings.
+ * (bench/gpu/torch_anchor.py), so both time the same epoch: same crystals, neighbor lists, targets and settings.
  *
  *   node --import tsx bench/gpu/exportGraphs.ts --config configs/schnet.yaml --out /tmp/schnet.graphs [--structures N]
  *

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch anchor for the GPU benchmark (bench/gpu/run.sh): the paper-best SchNet and CGCNN epochs in plain PyTorch.
 
-Reads the graphs bench/gpu/exportGraphs.ts wrote (the same crystals, neighbour lists, targets and config as the
+Reads the graphs bench/gpu/exportGraphs.ts wrote (the same crystals, neighbor lists, targets and config as the
 webgpu epochs) and times training epochs with the config's widths, batch size, optimiser and loss:
 
   python3 bench/gpu/torch_anchor.py --graphs /tmp/schnet.graphs --epochs 3 [--device cuda] [--out result.json]
@@ -9,7 +9,7 @@ webgpu epochs) and times training epochs with the config's widths, batch size, o
 The models follow the upstream PyTorch code our models port (docs: models/schnet.ts, models/cgcnn.ts):
 - SchNet as SchNetPack 2.x: Gaussian RBF on [0, r_c], cosine cutoff, filters per directed edge, in2f / f2out,
   residual interaction blocks, Atomwise head (F -> F/2 -> 1, SiLU), mean over atoms.
-- CGCNN as txie-93/cgcnn: atom_init (92) embedding, K = max_num_nbr neighbour slots per atom padded with the first
+- CGCNN as txie-93/cgcnn: atom_init (92) embedding, K = max_num_nbr neighbor slots per atom padded with the first
   atom of the crystal at radius + 1, fc_full on [h_i, h_j, u_ij], bn1, sigmoid * softplus gate, bn2, softplus;
   mean pooling, softplus, conv_to_fc, softplus, fc_out.
 Only plain PyTorch (no torch_geometric / schnetpack). Timing anchor only: weights are PyTorch's own initialisation.
@@ -124,7 +124,7 @@ def pool(x, b, aggregation):
 
 
 def cgcnn_slots(s, K, radius):
-    """txie-93/cgcnn's neighbour layout: the K nearest per atom (sorted by distance), padded with atom 0 at radius+1."""
+    """txie-93/cgcnn's neighbor layout: the K nearest per atom (sorted by distance), padded with atom 0 at radius+1."""
     n = s['numbers'].numel()
     order = torch.argsort(s['src'] * 1e4 + s['dist'].double())
     src, dst, dist = s['src'][order], s['dst'][order], s['dist'][order]

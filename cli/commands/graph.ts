@@ -14,12 +14,12 @@ interface GraphArgs { files: string[]; cutoff: number; distances: boolean; knn?:
 
 export const graphCommand: CommandModule<object, GraphArgs> = {
   command: 'graph <files..>',
-  describe: 'build periodic neighbour graphs of CIFs and print their sizes (and distances)',
+  describe: 'build periodic neighbor graphs of CIFs and print their sizes (and distances)',
   builder: (y: Argv) => y
     .positional('files', { type: 'string', array: true, describe: 'CIF files or directories' })
     .option('cutoff', { type: 'number', demandOption: true, describe: 'cutoff radius in Å (d ≤ cutoff)' })
     .option('distances', { type: 'boolean', default: false, describe: 'print the sorted edge distances' })
-    .option('knn', { type: 'number', describe: 'keep the k nearest neighbours within the cutoff (CGCNN)' })
+    .option('knn', { type: 'number', describe: 'keep the k nearest neighbors within the cutoff (CGCNN)' })
     .option('block', { type: 'string', describe: 'read the CIF data block data_NAME (default: the first that holds a structure)' })
     .check((a) => {
       if (!(a.cutoff > 0)) throw new InputError(`--cutoff must be a positive number of Å, got ${a.cutoff}`);

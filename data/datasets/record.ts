@@ -24,7 +24,7 @@ function vec3(v: unknown): v is Vec3 {
 
 /**
  * Atoms from a lattice (rows a, b, c in Å), element symbols and fractional coordinates [N][3]; `where` names the
- * source (file:line) in errors. Coordinates are kept as given (not wrapped): the neighbour search is periodic.
+ * source (file:line) in errors. Coordinates are kept as given (not wrapped): the neighbor search is periodic.
  */
 export function atomsFromArrays(id: string, lattice: unknown, species: unknown, frac: unknown, where: string): Atoms {
   if (!Array.isArray(lattice) || lattice.length !== 3 || !lattice.every(vec3)) throw new InputError(`${where}: lattice must be 3 rows of 3 numbers (Å)`);

@@ -10,7 +10,7 @@
  * Running statistics are assigned on the device inside the forward pass: no read-back, no dataSync.
  *
  * Optional row weights w [M] (≥ 0) count row r as w_r identical rows: W = Σ w_r, μ_B = Σ w_r x_r / W, and the
- * running variance uses the unbiased factor W/(W − 1). CGCNN uses this for its padded neighbour slots, which are
+ * running variance uses the unbiased factor W/(W − 1). CGCNN uses this for its padded neighbor slots, which are
  * identical per atom (see models/cgcnn.ts); with all weights 1 it is plain BatchNorm1d.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -12,8 +12,8 @@
  *   tensorProductConvolve(x, W, Y)_i = sum(TP(W ⊙ Y, from(x)))_i  SO3Net's convolution (one fused kernel on webgpu:
  *                                                                models/layers/fusedSo3.ts)
  *
- * Directions: `toCentre` (messages from neighbour j = `dst` into centre i = `src`: SchNetPack, CGCNN, MatGL's
- * SO3Net) and `toNeighbour` (from `src` into `dst`: MatGL's M3GNet). A model picks one and never names `src`/`dst`
+ * Directions: `toCentre` (messages from neighbor j = `dst` into centre i = `src`: SchNetPack, CGCNN, MatGL's
+ * SO3Net) and `toNeighbor` (from `src` into `dst`: MatGL's M3GNet). A model picks one and never names `src`/`dst`
  * again, so its messages cannot be weighted by one atom and summed into the other by mistake.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -41,13 +41,13 @@ export interface EdgeFlowSpec {
 export class EdgeFlow {
   constructor(readonly spec: EdgeFlowSpec) {}
 
-  /** Messages from neighbour j (`dst`) into centre i (`src`), weighted by o_j. */
+  /** Messages from neighbor j (`dst`) into centre i (`src`), weighted by o_j. */
   static toCentre(batch: GraphBatch): EdgeFlow {
     return EdgeFlow.along(batch, 'dst', 'src');
   }
 
   /** Messages from `src` into `dst` (MatGL's M3GNet), weighted by o_src. */
-  static toNeighbour(batch: GraphBatch): EdgeFlow {
+  static toNeighbor(batch: GraphBatch): EdgeFlow {
     return EdgeFlow.along(batch, 'src', 'dst');
   }
 

@@ -30,8 +30,8 @@ export function mixEmbedding(
   return segmentSum(perEntry, occ.mixNode, batch.numAtoms);
 }
 
-/** Occupancy o_j of each neighbour j (`dst`) as [E, 1], or null when ordered: `EdgeFlow.toCentre`'s message weights. */
-export function neighbourWeight(batch: GraphBatch): tf.Tensor2D | null {
+/** Occupancy o_j of each neighbor j (`dst`) as [E, 1], or null when ordered: `EdgeFlow.toCentre`'s message weights. */
+export function neighborWeight(batch: GraphBatch): tf.Tensor2D | null {
   const w = EdgeFlow.toCentre(batch).weights;
   return w && (tf.expandDims(w, 1) as tf.Tensor2D);
 }

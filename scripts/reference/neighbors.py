@@ -1,4 +1,4 @@
-"""Reference neighbour-list values for graph/neighbors.ts and graph/knn.ts (pymatgen 2022.11.7).
+"""Reference neighbor-list values for graph/neighbors.ts and graph/knn.ts (pymatgen 2022.11.7).
 
 For every OBELiX CIF: Structure.from_file, round occupancies the OBELiX way (each site keeps the
 first species whose Python round(occ) == 1, with occupancy 1; otherwise the site is removed), then

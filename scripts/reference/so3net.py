@@ -1,6 +1,6 @@
 """Reference values for test/models/so3net.test.ts: an independent float64 numpy SO3Net (MatGL layout, written
 from docs/architectures.md §5.1-5.4 and §7, not from upstream code) with random weights under MatGL state-dict keys,
-on a small triclinic crystal (test/helpers/symmetry.ts smallCrystal) with pymatgen's neighbour list.
+on a small triclinic crystal (test/helpers/symmetry.ts smallCrystal) with pymatgen's neighbor list.
 
 Tiny sizes: F = 6, units = 5, nblocks = 2, nmax = 3, lmax = 2, cutoff 3.5 (graph and model), Set2Set(3, 3).
 Real SH and CG from scripts/generate/clebschGordan.py's recipe (sympy CG, complex -> real unitary, parity).

@@ -29,7 +29,7 @@ test('scaleFactor: leading dimension matched to triplets, edges, pairs, atoms, c
   close(scaleFactor(k([2500]), from, to), 2);
   close(scaleFactor(k([200, 64]), from, to), 1.5);
   close(scaleFactor(k([4]), from, to), 2);
-  close(scaleFactor(k([2600, 64]), from, to), 1.5); // 13 × atoms: CGCNN's padded neighbour slots
+  close(scaleFactor(k([2600, 64]), from, to), 1.5); // 13 × atoms: CGCNN's padded neighbor slots
   close(scaleFactor(k([64, 64]), from, to), 1); // a weight gradient
   close(scaleFactor(k([]), from, to), 1);
   close(scaleFactor({ name: 'NoOut', outputShapes: [] }, from, to), 1);

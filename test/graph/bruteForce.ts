@@ -1,5 +1,5 @@
 /**
- * O(N² · images) reference neighbour list for the tests: every (i, j, S) in a generous image box,
+ * O(N² · images) reference neighbor list for the tests: every (i, j, S) in a generous image box,
  * distances from the caller's own coordinates, the same inclusion rule, sorted by (i, j, S).
  */
 import type { Atoms } from '../../data/structure.js';

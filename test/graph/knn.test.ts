@@ -19,7 +19,7 @@ function bruteKnn(edges: BruteEdge[], n: number, k: number): BruteEdge[][] {
   return Array.from({ length: n }, (_, i) => edges.filter((e) => e.i === i).sort(lex).slice(0, k));
 }
 
-test('rock salt with exact coordinates: the 12th-neighbour tie is broken by (j, S)', () => {
+test('rock salt with exact coordinates: the 12th-neighbor tie is broken by (j, S)', () => {
   // a = 4: squared distances are integers, so shell ties are exact and the order is fully determined.
   const fcc = [[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]];
   const atoms = makeAtoms('NaCl', cubic(4), [...fcc, ...fcc.map((p) => p.map((x) => (x + 0.5) % 1))]);
@@ -37,7 +37,7 @@ test('rock salt with exact coordinates: the 12th-neighbour tie is broken by (j, 
   assert.equal(Array.from(g.images.slice(18, 36)), [0, -1, -1, 0, -1, 0, 0, 0, -1, 0, 0, 0, -1, 0, -1, -1, 0, 0]);
 });
 
-test('fewer than k neighbours within the radius: counts say how many', () => {
+test('fewer than k neighbors within the radius: counts say how many', () => {
   const atoms = makeAtoms('sc', cubic(3), [[0, 0, 0]]);
   const g = knnGraph(atoms, 12, 3.5);
   assert.equal(Array.from(g.counts), [6]);

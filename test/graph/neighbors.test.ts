@@ -114,7 +114,7 @@ test('a cell thinner than the cutoff (c = 1 Å)', () => {
   assert.ok(assertMatchesBruteForce(skew, 4) > 30);
 });
 
-test('a single atom: its own periodic images are its only neighbours', () => {
+test('a single atom: its own periodic images are its only neighbors', () => {
   const atoms = makeAtoms('sc', cubic(3), [[0, 0, 0]]);
   const g = radiusGraph(atoms, 3.5);
   assert.is(g.src.length, 6);
@@ -168,7 +168,7 @@ test('bad input fails with an InputError naming the structure', () => {
     }
     assert.unreachable('no error thrown');
   };
-  expectError(() => radiusGraph(atoms, -1), /bad-1: neighbour cutoff .* got -1/);
+  expectError(() => radiusGraph(atoms, -1), /bad-1: neighbor cutoff .* got -1/);
   expectError(() => radiusGraph(atoms, Number.NaN), /bad-1: .*NaN/);
   expectError(() => radiusGraph({ ...atoms, lattice: [[1, 0, 0], [2, 0, 0], [0, 0, 1]] }, 3), /bad-1: degenerate lattice/);
   expectError(() => radiusGraph({ ...atoms, cart: new Float64Array(6) }, 3), /bad-1: 1 atoms but 3 fractional and 6/);

@@ -1,6 +1,6 @@
 /**
  * The pymatgen reference of scripts/reference/neighbors.py (test/fixtures/neighbors-obelix.json) and
- * the comparison of a neighbour list with its order-independent summary. Shared by the OBELiX test
+ * the comparison of a neighbor list with its order-independent summary. Shared by the OBELiX test
  * and `bench/graphs.ts --check`.
  */
 import { readFileSync } from 'node:fs';

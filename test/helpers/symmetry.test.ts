@@ -47,7 +47,7 @@ test('random rotations are orthogonal with det ±1', () => {
   }
 });
 
-test('supercells: atom counts, same neighbour distances per mapped atom', () => {
+test('supercells: atom counts, same neighbor distances per mapped atom', () => {
   const two = supercellAtoms(crystal, [[2, 0, 0], [0, 1, 0], [0, 0, 1]]);
   assert.is(two.atoms.numbers.length, 8);
   const skew = supercellAtoms(crystal, [[1, 1, 0], [0, 1, 0], [0, -1, 1]]);

@@ -24,7 +24,7 @@ const options = (o: Partial<CgcnnOptions>): CgcnnOptions => CgcnnOptions.parse({
 const sampleOf = (atoms: Atoms, cutoff: number, k: number): GraphSample =>
   toSample(atoms, buildNeighbors(atoms, { cutoff, max_neighbors: k }), 0);
 
-// ---- An independent float64 CGCNN with explicit neighbour slots, padded as upstream's data loader pads. ----
+// ---- An independent float64 CGCNN with explicit neighbor slots, padded as upstream's data loader pads. ----
 
 type State = Map<string, StateTensor>;
 const softplus = (x: number): number => (x > 20 ? x : Math.log1p(Math.exp(x)));
@@ -113,7 +113,7 @@ async function randomModel(o: CgcnnOptions, radius: number, seed: number): Promi
   return model;
 }
 
-/** Two small crystals, where a 3.2 Å radius leaves most atoms with fewer than 6 (= k) neighbours. */
+/** Two small crystals, where a 3.2 Å radius leaves most atoms with fewer than 6 (= k) neighbors. */
 function paddedSamples(k = 6): GraphSample[] {
   const a = sampleOf(smallCrystal(), 3.2, k);
   const b = sampleOf(makeAtoms('pair', [[3.1, 0, 0], [0, 4.0, 0], [0.3, 0, 5.2]], [[0, 0, 0], [0.5, 0.4, 0.45]], [8, 3]), 3.2, k);
@@ -121,7 +121,7 @@ function paddedSamples(k = 6): GraphSample[] {
 }
 
 forEachBackend('CGCNN', (test) => {
-  test('padded neighbour slots: eval and training forward equal an explicit-slot float64 implementation', async () => {
+  test('padded neighbor slots: eval and training forward equal an explicit-slot float64 implementation', async () => {
     const counts = paddedSamples(100).flatMap((s) => Array.from(s.numbers, (_, i) => s.src.filter((c) => c === i).length));
     const fewest = Math.min(...counts);
     assert.ok(fewest >= 1 && counts.some((c) => c >= 6) && counts.some((c) => c < 6), `need padded and full atoms, got counts ${counts}`);
@@ -189,8 +189,8 @@ forEachBackend('CGCNN', (test) => {
       disposeBatch(batch);
       return y;
     };
-    // Every atom of this cell has ≥ 12 neighbours within 8 Å, so no padded slot (whose neighbour, "atom 0",
-    // would depend on the atom order) is involved; a k-NN tie at the 12th neighbour does not occur here either.
+    // Every atom of this cell has ≥ 12 neighbors within 8 Å, so no padded slot (whose neighbor, "atom 0",
+    // would depend on the atom order) is involved; a k-NN tie at the 12th neighbor does not occur here either.
     await expectInvariant(predict, smallCrystal(), { rtol: 2e-5 });
     model.dispose();
   });

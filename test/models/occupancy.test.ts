@@ -9,7 +9,7 @@ import { crystalToAtoms } from '../../data/rounding.js';
 import type { Crystal, DisorderedSite, Matrix3, Vec3 } from '../../data/structure.js';
 import { collate, disposeBatch, type GraphSample } from '../../graph/batch.js';
 import { Embedding } from '../../models/layers/embedding.js';
-import { mixEmbedding, neighbourWeight } from '../../models/layers/occupancy.js';
+import { mixEmbedding, neighborWeight } from '../../models/layers/occupancy.js';
 import type { GraphModel } from '../../models/model.js';
 import type { Module } from '../../models/layers/module.js';
 import { loadAtomInit } from '../../data/atomInit.js';
@@ -96,7 +96,7 @@ function predict(model: GraphModel, samples: GraphSample[]): Promise<number[]> {
 }
 
 forEachBackend('occupancy', (test) => {
-  test('mixEmbedding: Σ_s w_s E[Z_s] per node; plain lookup without occupancies; neighbourWeight = o[dst]', async () => {
+  test('mixEmbedding: Σ_s w_s E[Z_s] per node; plain lookup without occupancies; neighborWeight = o[dst]', async () => {
     const emb = new Embedding(20, 3).initialize(1);
     const table = (await emb.weight.array()) as number[][];
     const s = weightedSample(disordered());
@@ -106,12 +106,12 @@ forEachBackend('occupancy', (test) => {
     expectClose(x[0], expected, { label: 'Li/Na 50/50 = average' });
     expectClose(x[2], table[3].map((v) => 0.3 * v), { label: 'Li 0.3' });
     expectClose(x[3], table[3].map((v) => 0.45 * v), { label: 'merged split pair Li 0.45' });
-    const w = await tidyAsync(async () => (await neighbourWeight(batch)!.array()) as number[][]);
+    const w = await tidyAsync(async () => (await neighborWeight(batch)!.array()) as number[][]);
     const dst = (await batch.dst.array()) as number[];
     dst.forEach((j, e) => assert.ok(Math.abs(w[e][0] - s.occupancy![j]) < 1e-7));
     disposeBatch(batch);
     const plain = collate([roundSample(ordered())]);
-    assert.is(neighbourWeight(plain), null);
+    assert.is(neighborWeight(plain), null);
     assert.equal(await tf.tidy(() => mixEmbedding((z) => emb.apply(z), plain)).array(), await tf.tidy(() => emb.apply(plain.numbers)).array());
     disposeBatch(plain);
     emb.dispose();
@@ -179,7 +179,7 @@ forEachBackend('occupancy', (test) => {
     });
   }
 
-  // CGCNN: k = 12 nearest neighbours within 8 Å (every node has more than 12, so no padded slots).
+  // CGCNN: k = 12 nearest neighbors within 8 Å (every node has more than 12, so no padded slots).
   const KNN: GraphOptions = { cutoff: 8, max_neighbors: 12 };
   const tinyCgcnn = (): CGCNN => new CGCNN(CgcnnOptions.parse({ name: 'cgcnn', atom_fea_len: 8, n_conv: 2, h_fea_len: 8, max_num_nbr: 12 }), 8).initialize(5);
 
@@ -199,7 +199,7 @@ forEachBackend('occupancy', (test) => {
     const dst = (await batch.dst.array()) as number[];
     const occ = weightedSample(disordered(), KNN).occupancy!;
     dst.forEach((j, e) => assert.ok(Math.abs(weights[e] - occ[j]) < 1e-7, `slot ${e}`));
-    assert.is(weights.length, dst.length, 'every atom has its 12 neighbours: no padded row');
+    assert.is(weights.length, dst.length, 'every atom has its 12 neighbors: no padded row');
     tf.dispose(Object.values(g).filter((t): t is tf.Tensor => t !== null));
     disposeBatch(batch);
     const [p1] = await predict(m, [weightedSample(disordered(), KNN)]);

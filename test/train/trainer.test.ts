@@ -138,7 +138,7 @@ test('an interrupted run resumes to the same result as an uninterrupted one', as
   assert.equal(readFileSync(join(part, 'weights.safetensors')), readFileSync(join(full, 'weights.safetensors')));
 });
 
-/** A 8-wide, one-convolution CGCNN on 12-nearest-neighbour graphs within 3.5 Å (the second config of these checks). */
+/** A 8-wide, one-convolution CGCNN on 12-nearest-neighbor graphs within 3.5 Å (the second config of these checks). */
 function cgcnnConfig(training: Record<string, unknown>): RunConfig {
   const base = RunSchema.parse({ model: { name: 'cgcnn' } });
   return validateConfig({

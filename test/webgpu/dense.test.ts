@@ -171,17 +171,17 @@ if (ready) {
     const h = tf.tensor2d(wave(4 * 6, 0.1), [4, 6]);
     const bond = tf.tensor2d(wave(10 * 3, 0.5), [10, 3]);
     const centre = tf.tensor1d([0, 0, 1, 1, 2, 2, 3, 3, 3, 0], 'int32');
-    const neighbour = tf.tensor1d([1, 2, 0, 3, 1, 3, 0, 1, 2, 3], 'int32');
-    const parts = [{ x: h, index: centre }, { x: h, index: neighbour }, { x: bond as tf.Tensor2D, inputGrad: false }];
+    const neighbor = tf.tensor1d([1, 2, 0, 3, 1, 3, 0, 1, 2, 3], 'int32');
+    const parts = [{ x: h, index: centre }, { x: h, index: neighbor }, { x: bond as tf.Tensor2D, inputGrad: false }];
     const profile = await tf.profile(() => {
       tf.dispose(layer.applyParts(parts, [6, 6]));
     });
     assert.equal(profile.kernels.map((k) => k.name).filter((n) => n), ['CrystalGnnDense']);
     const y = layer.applyParts(parts, [6, 6]);
-    const a = tf.concat([tf.gather(h, centre), tf.gather(h, neighbour), bond], 1);
+    const a = tf.concat([tf.gather(h, centre), tf.gather(h, neighbor), bond], 1);
     const expected = tf.add(tf.matMul(a, tf.slice(layer.weight, [0, 6], [15, 6])), tf.slice(layer.bias!, [6], [6]));
     expectClose(await y.data(), await expected.data(), { rtol: 1e-5, atol: 1e-6 });
-    tf.dispose([h, bond, centre, neighbour, y, a, expected]);
+    tf.dispose([h, bond, centre, neighbor, y, a, expected]);
     layer.dispose();
   });
 

@@ -37,8 +37,8 @@ forEachBackend('EdgeFlow', (test) => {
       const m = tf.tensor2d([[1], [2], [3], [4]]);
       // toCentre: edge e weighted by o[dst_e] = [0.5, 0.25, 1, 1], summed into src = [0, 0, 1, 2]
       expectClose(await EdgeFlow.toCentre(batch).sum(m).data(), [0.5 + 0.5, 3, 4], { label: 'toCentre' });
-      // toNeighbour: edge e weighted by o[src_e] = [1, 1, 0.5, 0.25], summed into dst = [1, 2, 0, 0]
-      expectClose(await EdgeFlow.toNeighbour(batch).sum(m).data(), [1.5 + 1, 1, 2], { label: 'toNeighbour' });
+      // toNeighbor: edge e weighted by o[src_e] = [1, 1, 0.5, 0.25], summed into dst = [1, 2, 0, 0]
+      expectClose(await EdgeFlow.toNeighbor(batch).sum(m).data(), [1.5 + 1, 1, 2], { label: 'toNeighbor' });
     });
     disposeBatch(batch);
   });

@@ -49,10 +49,19 @@ for (let r = 0; r < Number(args.rounds); r++) {
   const order = r % 2 ? [B, A, A, B] : [A, B, B, A];
   for (const v of order) times[v.label as 'A' | 'B'].push(await v.step());
 }
-const a = median(times.A), b = median(times.B);
-console.log(JSON.stringify({
-  config: args.config, backend: backend.name, a: args.a, b: args.b, batches: batches.map((x) => x.length),
-  edges: batches.map((x) => x.reduce((n, s) => n + s.src.length, 0)),
-  ms_per_step: { A: Number(a.toFixed(1)), B: Number(b.toFixed(1)) }, ratio_A_over_B: Number((a / b).toFixed(3)),
-  samples_per_version: times.A.length, first_losses: { A: A.firstLosses, B: B.firstLosses },
-}));
+const a = median(times.A),
+  b = median(times.B);
+console.log(
+  JSON.stringify({
+    config: args.config,
+    backend: backend.name,
+    a: args.a,
+    b: args.b,
+    batches: batches.map((x) => x.length),
+    edges: batches.map((x) => x.reduce((n, s) => n + s.src.length, 0)),
+    ms_per_step: { A: Number(a.toFixed(1)), B: Number(b.toFixed(1)) },
+    ratio_A_over_B: Number((a / b).toFixed(3)),
+    samples_per_version: times.A.length,
+    first_losses: { A: A.firstLosses, B: B.firstLosses },
+  }),
+);

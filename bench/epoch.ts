@@ -42,7 +42,12 @@ const { values } = parseArgs({
   },
 });
 
-let config = loadConfig(values.config!, [`backend=${values.backend}`, 'data.validation=null', 'training.early_stopping_patience=null', `training.epochs=${values.epochs}`]);
+let config = loadConfig(values.config!, [
+  `backend=${values.backend}`,
+  'data.validation=null',
+  'training.early_stopping_patience=null',
+  `training.epochs=${values.epochs}`,
+]);
 const backend = await initBackend(config.backend);
 const ds = await loadDataset(config, undefined, () => {});
 const t0 = performance.now();
@@ -54,14 +59,23 @@ const edges = samples.reduce((a, s) => a + s.src.length, 0);
 const init = config.init ? resolveInit(config) : null;
 const built = buildModel(init ? init.config : config);
 const model = init ? applyInit(built, init.checkpoint, init.config.init!, config.seed).model : built;
-const normalizer = fitNormalizer(samples.map((s) => s.target), config.training.target_normalization);
+const normalizer = fitNormalizer(
+  samples.map((s) => s.target),
+  config.training.target_normalization,
+);
 const cap = await deviceEdgeCap(model, samples);
-if (cap && cap.maxEdges < config.training.max_edges_per_batch) config = { ...config, training: { ...config.training, max_edges_per_batch: cap.maxEdges } };
+if (cap && cap.maxEdges < config.training.max_edges_per_batch)
+  config = { ...config, training: { ...config.training, max_edges_per_batch: cap.maxEdges } };
 const adapter = webgpuSetup()?.adapter;
 
 if (values.profile) {
   // the first micro-batch the trainer would run (max_edges_per_batch bounds M3GNet's three-body tensors)
-  const first = planBatches(samples.map((_, i) => i), samples, config.training.batch_size, config.training.max_edges_per_batch)[0][0];
+  const first = planBatches(
+    samples.map((_, i) => i),
+    samples,
+    config.training.batch_size,
+    config.training.max_edges_per_batch,
+  )[0][0];
   const batch = collate(first.map((i) => samples[i]));
   const vars = [...model.trainableVariables().values()];
   const info = await tf.profile(() => {
@@ -72,7 +86,14 @@ if (values.profile) {
   const byKernel = new Map<string, number>();
   for (const k of info.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (k.kernelTimeMs as number));
   const rows = [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 15);
-  console.log(JSON.stringify({ profile: 'one forward+backward, first micro-batch', structures: first.length, edges: batch.numEdges, kernels: rows.map(([k, ms]) => [k, Number(ms.toFixed(1))]) }));
+  console.log(
+    JSON.stringify({
+      profile: 'one forward+backward, first micro-batch',
+      structures: first.length,
+      edges: batch.numEdges,
+      kernels: rows.map(([k, ms]) => [k, Number(ms.toFixed(1))]),
+    }),
+  );
   disposeBatch(batch);
 }
 
@@ -83,11 +104,20 @@ const torch = TORCH_SECONDS[config.model.name];
 function result(): string {
   const steady = times.length > 1 ? Math.min(...times.slice(1)) : times[0];
   return JSON.stringify({
-    model: config.model.name, backend: backend.name, adapter: adapter ? describeAdapter(adapter) : null, software_adapter: adapter?.software ?? null,
-    max_edges_per_batch: config.training.max_edges_per_batch, structures: samples.length, edges, graph_seconds: Number(graphSeconds.toFixed(2)),
-    epoch_seconds: times.map((t) => Number(t.toFixed(2))), steady_epoch_seconds: times.length > 1 ? Number(steady.toFixed(2)) : null,
-    first_to_steady: Number((times[0] / steady).toFixed(1)), trainable_parameters: model.countParameters(true),
-    torch_1core_seconds: torch ?? null, ratio_to_torch: torch ? Number((steady / torch).toFixed(2)) : null,
+    model: config.model.name,
+    backend: backend.name,
+    adapter: adapter ? describeAdapter(adapter) : null,
+    software_adapter: adapter?.software ?? null,
+    max_edges_per_batch: config.training.max_edges_per_batch,
+    structures: samples.length,
+    edges,
+    graph_seconds: Number(graphSeconds.toFixed(2)),
+    epoch_seconds: times.map((t) => Number(t.toFixed(2))),
+    steady_epoch_seconds: times.length > 1 ? Number(steady.toFixed(2)) : null,
+    first_to_steady: Number((times[0] / steady).toFixed(1)),
+    trainable_parameters: model.countParameters(true),
+    torch_1core_seconds: torch ?? null,
+    ratio_to_torch: torch ? Number((steady / torch).toFixed(2)) : null,
     tensors_after: tf.memory().numTensors,
   });
 }

@@ -98,6 +98,11 @@ export interface ProtocolShape {
 }
 
 /** Device seconds of the protocol from per-epoch costs (a CV epoch includes its validation pass). */
-export function protocolSeconds(s: ProtocolShape, cvEpochSeconds: number, retrainEpochSeconds: number, testSeconds: number): number {
+export function protocolSeconds(
+  s: ProtocolShape,
+  cvEpochSeconds: number,
+  retrainEpochSeconds: number,
+  testSeconds: number,
+): number {
   return s.trials * s.folds * s.cvEpochs * cvEpochSeconds + s.retrainEpochs * retrainEpochSeconds + testSeconds;
 }

@@ -25,7 +25,9 @@ const PYMATGEN_SECONDS = 5.1;
 const args = process.argv.slice(2);
 const repeat = Number(args[args.indexOf('--repeat') + 1]) || 3;
 const cifDir = join(obelixDir, 'cifs');
-const names = readdirSync(cifDir).filter((f) => f.endsWith('.cif')).sort();
+const names = readdirSync(cifDir)
+  .filter((f) => f.endsWith('.cif'))
+  .sort();
 
 function timed<T>(f: () => T): [T, number] {
   const t = performance.now();
@@ -69,11 +71,15 @@ function runBench(): void {
   console.log(`${names.length} CIFs, ${nAtoms} atoms after rounding; times: cold / best of ${repeat}`);
   console.log(`read+round           ${fmt(parse.cold)} / ${fmt(parse.best)}`);
   console.log(`5 Å radius graphs    ${fmt(r5.cold)} / ${fmt(r5.best)}   ${edgeCount(r5.out)} edges`);
-  console.log(`  of which images + kd-tree build: ${fmt(images.best)} for `
-    + `${images.out.reduce((s, x) => s + x, 0)} image points`);
-  console.log(`read+round+5 Å       ${fmt(total.cold)} / ${fmt(total.best)}   ${edgeCount(total.out)} edges   `
-    + `(pymatgen ≈ ${PYMATGEN_SECONDS} s: `
-    + `×${(PYMATGEN_SECONDS / total.cold).toFixed(1)} / ×${(PYMATGEN_SECONDS / total.best).toFixed(1)}; target < 2 s)`);
+  console.log(
+    `  of which images + kd-tree build: ${fmt(images.best)} for ` +
+      `${images.out.reduce((s, x) => s + x, 0)} image points`,
+  );
+  console.log(
+    `read+round+5 Å       ${fmt(total.cold)} / ${fmt(total.best)}   ${edgeCount(total.out)} edges   ` +
+      `(pymatgen ≈ ${PYMATGEN_SECONDS} s: ` +
+      `×${(PYMATGEN_SECONDS / total.cold).toFixed(1)} / ×${(PYMATGEN_SECONDS / total.best).toFixed(1)}; target < 2 s)`,
+  );
   console.log(`  process start (node + tsx + imports) to first pipeline done: ${fmt(total.coldDoneAt)}`);
   console.log(`8 Å radius graphs    ${fmt(r8.cold)} / ${fmt(r8.best)}   ${edgeCount(r8.out)} edges`);
   console.log(`12-NN within 8 Å     ${fmt(knn.cold)} / ${fmt(knn.best)}   ${edgeCount(knn.out)} edges`);
@@ -109,7 +115,9 @@ function runCheck(): number {
     if (knnRef) {
       const g = knnGraph(atoms, 12, 8);
       const rows = rowsByCentre(g.distances, g.counts);
-      const off = rows.findIndex((row, i) => row.length !== knnRef[i].length || row.some((d, s) => Math.abs(d - knnRef[i][s]) > 1e-9));
+      const off = rows.findIndex(
+        (row, i) => row.length !== knnRef[i].length || row.some((d, s) => Math.abs(d - knnRef[i][s]) > 1e-9),
+      );
       if (off >= 0) {
         failures++;
         console.log(`${name} 12-NN: atom ${off}: ${rows[off]} vs ${knnRef[off]}`);
@@ -120,8 +128,10 @@ function runCheck(): number {
     const key = r.toFixed(1);
     console.log(`${r} Å: ${totals[key]} edges (pymatgen ${ref.totals[key]})`);
   }
-  console.log(`${names.length} files × ${ref.cutoffs.length} cutoffs + ${Object.keys(ref.knn).length} 12-NN files: `
-    + `${failures} mismatches`);
+  console.log(
+    `${names.length} files × ${ref.cutoffs.length} cutoffs + ${Object.keys(ref.knn).length} 12-NN files: ` +
+      `${failures} mismatches`,
+  );
   return failures;
 }
 

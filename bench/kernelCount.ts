@@ -24,19 +24,26 @@ const { values: args } = parseArgs({
 
 const backend = await initBackend(args.backend as BackendName);
 const gpu = backend.name === 'webgpu';
-console.log(`| config (${backend.name}) | kernels/step ${args.a} | kernels/step ${args.b} | ratio |${gpu ? ` dispatches/step ${args.a} | dispatches/step ${args.b} | ratio |` : ''}`);
+console.log(
+  `| config (${backend.name}) | kernels/step ${args.a} | kernels/step ${args.b} | ratio |${gpu ? ` dispatches/step ${args.a} | dispatches/step ${args.b} | ratio |` : ''}`,
+);
 console.log(`|---|---:|---:|---:|${gpu ? '---:|---:|---:|' : ''}`);
 for (const name of args.configs!.split(',')) {
   const config = loadConfig(`configs/${name}.yaml`, [`backend=${args.backend}`, 'data.validation=null', ...args.set!]);
   const batches = await realBatches(config, 1);
   const counts: number[] = [];
   const dispatches: number[] = [];
-  for (const [label, ref] of [['A', args.a!], ['B', args.b!]]) {
+  for (const [label, ref] of [
+    ['A', args.a!],
+    ['B', args.b!],
+  ]) {
     const version = await prepareVersion(label, ref, config, batches);
     await version.step(); // warm-up: a first call may launch extra kernels (weight initialisation, packing)
     counts.push(await version.kernelsPerStep());
     dispatches.push((await version.dispatchesPerStep()) ?? NaN);
   }
-  const dispatchCells = gpu ? ` ${dispatches[0]} | ${dispatches[1]} | ${(dispatches[1] / dispatches[0]).toFixed(3)} |` : '';
+  const dispatchCells = gpu
+    ? ` ${dispatches[0]} | ${dispatches[1]} | ${(dispatches[1] / dispatches[0]).toFixed(3)} |`
+    : '';
   console.log(`| ${name} | ${counts[0]} | ${counts[1]} | ${(counts[1] / counts[0]).toFixed(3)} |${dispatchCells}`);
 }

@@ -41,17 +41,25 @@ function memfdMiB(): number | null {
   try {
     for (const fd of readdirSync('/proc/self/fd')) {
       let target: string;
-      try { target = readlinkSync(`/proc/self/fd/${fd}`); } catch { continue; }
+      try {
+        target = readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        continue;
+      }
       if (target.startsWith('/memfd:allocation fd')) return mib(statSync(`/proc/self/fd/${fd}`).size);
     }
-  } catch { /* not Linux */ }
+  } catch {
+    /* not Linux */
+  }
   return null;
 }
 
 /** The memory cgroup's shared memory (cgroup v1, as `memcap` sets up): resident pages of memfd files included. */
 function cgroupShmemMiB(): number | null {
   try {
-    const line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.split(':')[1] === 'memory');
+    const line = readFileSync('/proc/self/cgroup', 'utf8')
+      .split('\n')
+      .find((l) => l.split(':')[1] === 'memory');
     const stat = readFileSync(`/sys/fs/cgroup/memory${line!.split(':')[2]}/memory.stat`, 'utf8');
     return mib(Number(/^shmem (\d+)$/m.exec(stat)![1]));
   } catch {
@@ -63,9 +71,13 @@ function row(label: string): Record<string, unknown> {
   const gpu = webgpuSetup()?.buffers;
   return {
     at: label,
-    gpu_in_use_mib: gpu ? mib(gpu.numBytesUsed) : null, gpu_allocated_mib: gpu ? mib(gpu.numBytesAllocated) : null,
+    gpu_in_use_mib: gpu ? mib(gpu.numBytesUsed) : null,
+    gpu_allocated_mib: gpu ? mib(gpu.numBytesAllocated) : null,
     gpu_peak_in_use_mib: gpu ? mib(gpu.peakBytesUsed) : null,
-    rss_mib: mib(process.memoryUsage().rss), memfd_mib: memfdMiB(), cgroup_shmem_mib: cgroupShmemMiB(), tensors: tf.memory().numTensors,
+    rss_mib: mib(process.memoryUsage().rss),
+    memfd_mib: memfdMiB(),
+    cgroup_shmem_mib: cgroupShmemMiB(),
+    tensors: tf.memory().numTensors,
   };
 }
 
@@ -76,14 +88,42 @@ const entries = splitEntries(ds, 'train', { cifOnly: true }).slice(0, Number(val
 const samples = samplesFor(ds, entries, config);
 const model = buildModel(config);
 const cap = await deviceEdgeCap(model, samples);
-const training = { ...config.training, epochs: Number(values.epochs), early_stopping_patience: null, max_edges_per_batch: Math.min(config.training.max_edges_per_batch, cap?.maxEdges ?? Infinity) };
-const trainer = new Trainer(model, training, fitNormalizer(samples.map((s) => s.target), training.target_normalization), config.seed);
+const training = {
+  ...config.training,
+  epochs: Number(values.epochs),
+  early_stopping_patience: null,
+  max_edges_per_batch: Math.min(config.training.max_edges_per_batch, cap?.maxEdges ?? Infinity),
+};
+const trainer = new Trainer(
+  model,
+  training,
+  fitNormalizer(
+    samples.map((s) => s.target),
+    training.target_normalization,
+  ),
+  config.seed,
+);
 const every = Number(values.every);
-console.log(JSON.stringify({ model: config.model.name, backend: backend.description, samples: samples.length, max_edges: training.max_edges_per_batch }));
+console.log(
+  JSON.stringify({
+    model: config.model.name,
+    backend: backend.description,
+    samples: samples.length,
+    max_edges: training.max_edges_per_batch,
+  }),
+);
 const t0 = Date.now();
 await trainer.fit(samples, null, {
-  onBatch: (epoch, b, total) => { if (every > 0 && b % every === 0) console.log(JSON.stringify(row(`epoch ${epoch + 1} batch ${b}/${total}`))); },
+  onBatch: (epoch, b, total) => {
+    if (every > 0 && b % every === 0) console.log(JSON.stringify(row(`epoch ${epoch + 1} batch ${b}/${total}`)));
+  },
   onEpochEnd: async (record) => {
-    console.log(JSON.stringify({ ...row(`epoch ${record.epoch} end`), train_loss: record.train_loss, seconds: Math.round((Date.now() - t0) / 1000) }));
+    console.log(
+      JSON.stringify({
+        ...row(`epoch ${record.epoch} end`),
+        train_loss: record.train_loss,
+        seconds: Math.round((Date.now() - t0) / 1000),
+      }),
+    );
   },
 });

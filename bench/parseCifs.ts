@@ -10,7 +10,9 @@ import { roundOccupancies } from '../data/rounding.js';
 
 const dir = process.argv[2] ?? resolve(import.meta.dirname, '..', '..', 'shared', 'obelix', 'cifs');
 const repeats = Number(process.argv[3] ?? 10);
-const files = readdirSync(dir).filter((f) => f.endsWith('.cif')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.cif'))
+  .sort();
 const texts = files.map((f) => [join(dir, f), readFileSync(join(dir, f), 'utf8')] as const);
 
 const times: number[] = [];
@@ -23,4 +25,6 @@ for (let r = 0; r < repeats; r++) {
 }
 const warm = times.slice(1).sort((a, b) => a - b);
 console.log(`${files.length} CIFs, ${atoms} atoms after rounding`);
-console.log(`parse + round: first pass ${times[0].toFixed(1)} ms, median of next ${warm.length}: ${(warm[Math.floor(warm.length / 2)] ?? NaN).toFixed(1)} ms`);
+console.log(
+  `parse + round: first pass ${times[0].toFixed(1)} ms, median of next ${warm.length}: ${(warm[Math.floor(warm.length / 2)] ?? NaN).toFixed(1)} ms`,
+);

@@ -18,10 +18,27 @@ const seconds = (performance.now() - t0) / 1000;
 const all = [...split.train, ...split.val];
 const edges = all.reduce((a, s) => a + s.src.length, 0);
 const atoms = all.reduce((a, s) => a + s.numbers.length, 0);
-const bytes = all.reduce((a, s) => a + s.numbers.byteLength + s.src.byteLength + s.dst.byteLength + s.vectors.byteLength
-  + s.distances.byteLength + (s.pairs ? s.pairs.edgePair.byteLength + s.pairs.distances.byteLength : 0), 0);
+const bytes = all.reduce(
+  (a, s) =>
+    a +
+    s.numbers.byteLength +
+    s.src.byteLength +
+    s.dst.byteLength +
+    s.vectors.byteLength +
+    s.distances.byteLength +
+    (s.pairs ? s.pairs.edgePair.byteLength + s.pairs.distances.byteLength : 0),
+  0,
+);
 const mem = process.memoryUsage();
-console.log(JSON.stringify({
-  structures: all.length, atoms, edges, edges_per_structure: Math.round(edges / all.length), seconds: Number(seconds.toFixed(1)),
-  sample_arrays_MiB: Math.round(bytes / 2 ** 20), rss_MiB: Math.round(mem.rss / 2 ** 20), array_buffers_MiB: Math.round(mem.arrayBuffers / 2 ** 20),
-}));
+console.log(
+  JSON.stringify({
+    structures: all.length,
+    atoms,
+    edges,
+    edges_per_structure: Math.round(edges / all.length),
+    seconds: Number(seconds.toFixed(1)),
+    sample_arrays_MiB: Math.round(bytes / 2 ** 20),
+    rss_MiB: Math.round(mem.rss / 2 ** 20),
+    array_buffers_MiB: Math.round(mem.arrayBuffers / 2 ** 20),
+  }),
+);

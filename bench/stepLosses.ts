@@ -30,7 +30,10 @@ for (const name of args.configs!.split(',')) {
   const config = loadConfig(`configs/${name}.yaml`, [`backend=${args.backend}`, 'data.validation=null']);
   const batches = await realBatches(config, Number(args.steps));
   const losses: Record<string, number[]> = {};
-  for (const [label, ref] of [['A', args.a!], ['B', args.b!]]) {
+  for (const [label, ref] of [
+    ['A', args.a!],
+    ['B', args.b!],
+  ]) {
     const version = await prepareVersion(label, ref, config, batches);
     await version.step();
     losses[label] = version.firstLosses;

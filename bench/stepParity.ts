@@ -44,14 +44,22 @@ const cfg = config.training;
 const entries = splitEntries(ds, 'train', { cifOnly: true }).slice(0, steps * cfg.batch_size);
 const samples = samplesFor(ds, entries, config);
 const model = buildModel(config);
-const normalizer = fitNormalizer(samples.map((s) => s.target), cfg.target_normalization);
+const normalizer = fitNormalizer(
+  samples.map((s) => s.target),
+  cfg.target_normalization,
+);
 const variables = model.trainableVariables();
 const list = [...variables.values()];
 const nameOf = new Map(list.map((v, i) => [v.name, [...variables.keys()][i]]));
 const optimizer = new Adam({ lr: cfg.lr, weightDecay: cfg.optimizer === 'adamw' ? cfg.weight_decay : 0 });
 const cap = await deviceEdgeCap(model, samples);
 const maxEdges = Math.min(cfg.max_edges_per_batch, cap?.maxEdges ?? Infinity);
-const plan = planBatches(samples.map((_, i) => i), samples, cfg.batch_size, maxEdges);
+const plan = planBatches(
+  samples.map((_, i) => i),
+  samples,
+  cfg.batch_size,
+  maxEdges,
+);
 /** Compute pipelines compiled so far by the webgpu backend (keyed by shader variant), else null. */
 function pipelines(): number | null {
   const cache = (tf.backend() as unknown as { pipelineCache?: object }).pipelineCache;
@@ -70,19 +78,28 @@ for (const micro of plan.slice(0, steps)) {
     loss += (await value.data())[0];
     value.dispose();
     acc = accumulateGradients(acc, grads, nameOf);
-    console.error(`  micro-batch ${members.length} crystals: ${((Date.now() - started) / 1000).toFixed(1)} s into the step, ${pipelines()} pipelines`);
+    console.error(
+      `  micro-batch ${members.length} crystals: ${((Date.now() - started) / 1000).toFixed(1)} s into the step, ${pipelines()} pipelines`,
+    );
   }
   optimizer.apply(variables, acc!);
   tf.dispose([...acc!.values()]);
   const gpu = webgpuSetup()?.buffers;
   rows.push({
-    loss, micro_batches: micro.length, edges: micro.flat().reduce((a, i) => a + samples[i].src.length, 0),
+    loss,
+    micro_batches: micro.length,
+    edges: micro.flat().reduce((a, i) => a + samples[i].src.length, 0),
     gpu_used_mib: gpu ? Number((gpu.numBytesUsed / 2 ** 20).toFixed(1)) : null,
     gpu_allocated_mib: gpu ? Number((gpu.numBytesAllocated / 2 ** 20).toFixed(1)) : null,
     gpu_peak_in_use_mib: gpu ? Number((gpu.peakBytesUsed / 2 ** 20).toFixed(1)) : null,
-    rss_mib: Math.round(process.memoryUsage().rss / 2 ** 20), shmem_mib: shmemMiB(), tensors: tf.memory().numTensors,
-    seconds: Math.round((Date.now() - started) / 100) / 10, pipelines: pipelines(),
+    rss_mib: Math.round(process.memoryUsage().rss / 2 ** 20),
+    shmem_mib: shmemMiB(),
+    tensors: tf.memory().numTensors,
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+    pipelines: pipelines(),
   });
   console.error(JSON.stringify(rows.at(-1)));
 }
-console.log(JSON.stringify({ model: config.model.name, backend: backend.description, max_edges: maxEdges, steps: rows }));
+console.log(
+  JSON.stringify({ model: config.model.name, backend: backend.description, max_edges: maxEdges, steps: rows }),
+);

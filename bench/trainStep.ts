@@ -32,8 +32,11 @@ const { values: args } = parseArgs({
     cpuE: { type: 'string', default: '15000' },
   },
 });
-const N = Number(args.N), F = Number(args.F), R = Number(args.R);
-const STEPS = Number(args.steps), WARMUP = Number(args.warmup);
+const N = Number(args.N),
+  F = Number(args.F),
+  R = Number(args.R);
+const STEPS = Number(args.steps),
+  WARMUP = Number(args.warmup);
 const FULL_E = Number(args.E ?? 150000);
 
 interface Result {
@@ -65,7 +68,8 @@ async function run(backend: string): Promise<Result> {
   const in2f = new Dense(F, F, { bias: false }).initialize(1);
   const filter = new Mlp([R, F, F], 'ssp').initialize(2);
   const f2out = new Mlp([F, F, F], 'ssp').initialize(3);
-  const srcT = tf.tensor1d(src, 'int32'), dstT = tf.tensor1d(dst, 'int32');
+  const srcT = tf.tensor1d(src, 'int32'),
+    dstT = tf.tensor1d(dst, 'int32');
   const x = tf.tensor2d(xData, [N, F]);
   const { rbf, fc } = tf.tidy(() => {
     const d = tf.tensor1d(dist);
@@ -82,7 +86,9 @@ async function run(backend: string): Promise<Result> {
   };
 
   const times: number[] = [];
-  let loss0 = NaN, lossN = NaN, tensorsAfterWarmup = 0;
+  let loss0 = NaN,
+    lossN = NaN,
+    tensorsAfterWarmup = 0;
   for (let i = 0; i < WARMUP + STEPS; i++) {
     const t0 = performance.now();
     const cost = optimizer.minimize(loss, true, vars)!;
@@ -104,9 +110,15 @@ async function run(backend: string): Promise<Result> {
 }
 
 const results: Result[] = [];
-for (const b of String(args.backends).split(',').map((s) => s.trim()).filter(Boolean)) results.push(await run(b));
+for (const b of String(args.backends)
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean))
+  results.push(await run(b));
 const fastest = Math.min(...results.map((r) => r.fullMs));
-console.log(`train step, one SchNet-style block: N=${N} E=${FULL_E} F=${F} R=${R}, Adam, median of ${STEPS} steps after ${WARMUP} warm-up`);
+console.log(
+  `train step, one SchNet-style block: N=${N} E=${FULL_E} F=${F} R=${R}, Adam, median of ${STEPS} steps after ${WARMUP} warm-up`,
+);
 console.log('backend  edges    ms/step (measured)  ms/step at E  ratio  loss first→last        tensors stable');
 for (const r of results) {
   const extrapolated = r.edges !== FULL_E;
@@ -114,5 +126,8 @@ for (const r of results) {
     `${r.backend.padEnd(8)} ${String(r.edges).padEnd(8)} ${r.medianMs.toFixed(0).padStart(18)}  ${(r.fullMs.toFixed(0) + (extrapolated ? '*' : '')).padStart(12)}  ${(r.fullMs / fastest).toFixed(1).padStart(5)}x  ${r.loss0.toPrecision(5)}→${r.lossN.toPrecision(5)}  ${r.tensorsStable}`,
   );
 }
-if (results.some((r) => r.edges !== FULL_E)) console.log(`* extrapolated linearly from the measured edge count to E=${FULL_E}`);
-console.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB (whole process); timings are noisy on a shared 2-core machine`);
+if (results.some((r) => r.edges !== FULL_E))
+  console.log(`* extrapolated linearly from the measured edge count to E=${FULL_E}`);
+console.log(
+  `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB (whole process); timings are noisy on a shared 2-core machine`,
+);

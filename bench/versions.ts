@@ -67,11 +67,18 @@ export async function realBatches(config: RunConfig, count: number): Promise<Gra
 }
 
 /** Builds a version's model and optimiser for `config` over `batches`. */
-export async function prepareVersion(label: string, ref: string, config: RunConfig, batches: GraphSample[][]): Promise<Version> {
+export async function prepareVersion(
+  label: string,
+  ref: string,
+  config: RunConfig,
+  batches: GraphSample[][],
+): Promise<Version> {
   const dir = sourceDir(ref);
   const [batchMod, runMod, lossMod, optimMod] = await Promise.all([
-    load<BatchModule>(dir, 'graph/batch.ts'), load<BuildModule>(dir, existsSync(join(dir, 'models', 'build.ts')) ? 'models/build.ts' : 'train/run.ts'),
-    load<LossModule>(dir, 'train/losses.ts'), load<OptimModule>(dir, 'train/optim.ts'),
+    load<BatchModule>(dir, 'graph/batch.ts'),
+    load<BuildModule>(dir, existsSync(join(dir, 'models', 'build.ts')) ? 'models/build.ts' : 'train/run.ts'),
+    load<LossModule>(dir, 'train/losses.ts'),
+    load<OptimModule>(dir, 'train/optim.ts'),
   ]);
   const t = config.training;
   const model = runMod.buildModel(config);
@@ -85,15 +92,27 @@ export async function prepareVersion(label: string, ref: string, config: RunConf
   // The trainer's step (train/trainer.ts), written against this version's modules: micro-batches, accumulation,
   // clipping, update.
   const trainStep = (members: GraphSample[]): tf.Scalar => {
-    const micro = batchMod.planBatches(members.map((_, i) => i), members, t.batch_size, t.max_edges_per_batch)[0];
+    const micro = batchMod.planBatches(
+      members.map((_, i) => i),
+      members,
+      t.batch_size,
+      t.max_edges_per_batch,
+    )[0];
     let acc: tf.Tensor[] | null = null;
     let total: tf.Scalar = tf.scalar(0);
     for (const part of micro) {
       const batch = batchMod.collate(part.map((i) => members[i]));
-      const { value, grads } = tf.tidy(() => tf.variableGrads(() => {
-        const loss = lossMod.lossSum(t.loss, model.forward(batch, true), tf.sub(batch.targets, mean) as tf.Tensor1D, t.huber_delta);
-        return tf.div(loss, members.length) as tf.Scalar;
-      }, list));
+      const { value, grads } = tf.tidy(() =>
+        tf.variableGrads(() => {
+          const loss = lossMod.lossSum(
+            t.loss,
+            model.forward(batch, true),
+            tf.sub(batch.targets, mean) as tf.Tensor1D,
+            t.huber_delta,
+          );
+          return tf.div(loss, members.length) as tf.Scalar;
+        }, list),
+      );
       batchMod.disposeBatch(batch);
       const g = list.map((v) => grads[v.name]);
       const next = tf.add(total, value) as tf.Scalar;
@@ -133,7 +152,9 @@ export async function prepareVersion(label: string, ref: string, config: RunConf
   };
 
   const profile = async (): Promise<void> => {
-    const info = await tf.profile(() => { tf.dispose(trainStep(batches[0])); });
+    const info = await tf.profile(() => {
+      tf.dispose(trainStep(batches[0]));
+    });
     const byKernel = new Map<string, { ms: number; n: number }>();
     for (const k of info.kernels) {
       const e = byKernel.get(k.name) ?? { ms: 0, n: 0 };
@@ -143,11 +164,30 @@ export async function prepareVersion(label: string, ref: string, config: RunConf
     }
     const rows = [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 15);
     const total = info.kernels.reduce((s, k) => s + (k.kernelTimeMs as number), 0);
-    const calls = [...info.kernels].sort((x, y) => (y.kernelTimeMs as number) - (x.kernelTimeMs as number)).slice(0, Number(process.env.AB_PROFILE_CALLS ?? 20))
+    const calls = [...info.kernels]
+      .sort((x, y) => (y.kernelTimeMs as number) - (x.kernelTimeMs as number))
+      .slice(0, Number(process.env.AB_PROFILE_CALLS ?? 20))
       .map((k) => `${k.name} ${(k.kernelTimeMs as number).toFixed(1)}ms ${JSON.stringify(k.inputShapes)}`);
-    console.log(JSON.stringify({ profile: label, kernels: info.kernels.length, kernel_ms: Number(total.toFixed(1)), top: rows.map(([k, e]) => [k, Number(e.ms.toFixed(1)), e.n]), calls }, null, 1));
+    console.log(
+      JSON.stringify(
+        {
+          profile: label,
+          kernels: info.kernels.length,
+          kernel_ms: Number(total.toFixed(1)),
+          top: rows.map(([k, e]) => [k, Number(e.ms.toFixed(1)), e.n]),
+          calls,
+        },
+        null,
+        1,
+      ),
+    );
   };
-  const kernelsPerStep = async (): Promise<number> => (await tf.profile(() => { tf.dispose(trainStep(batches[0])); })).kernels.length;
+  const kernelsPerStep = async (): Promise<number> =>
+    (
+      await tf.profile(() => {
+        tf.dispose(trainStep(batches[0]));
+      })
+    ).kernels.length;
   const dispatchesPerStep = async (): Promise<number | null> => {
     const counter = webgpuSetup()?.dispatches;
     if (!counter || tf.getBackend() !== 'webgpu') return null;
@@ -159,4 +199,3 @@ export async function prepareVersion(label: string, ref: string, config: RunConf
   };
   return { label, step, firstLosses, profile, kernelsPerStep, dispatchesPerStep };
 }
-

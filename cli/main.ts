@@ -42,7 +42,8 @@ async function main(): Promise<void> {
 }
 
 /** One exit-code convention for every command (README, "Exit status"). */
-const EXIT_CODES = 'Exit status: 0 done; 2 bad input (a CIF, config, checkpoint, run directory, path or argument), each reported as one "error: ..." line; 3 the GPU device failed or was lost (one "error: ..." line); 1 an unexpected failure (a bug: the stack trace is printed).';
+const EXIT_CODES =
+  'Exit status: 0 done; 2 bad input (a CIF, config, checkpoint, run directory, path or argument), each reported as one "error: ..." line; 3 the GPU device failed or was lost (one "error: ..." line); 1 an unexpected failure (a bug: the stack trace is printed).';
 
 main().catch((err: unknown) => {
   if (err instanceof InputError) {
@@ -53,6 +54,6 @@ main().catch((err: unknown) => {
     process.stderr.write(`error: ${err.message.replace(/\s*[\r\n]+\s*/g, ' ')}\n`);
     process.exit(3);
   }
-  process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

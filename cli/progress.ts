@@ -4,7 +4,9 @@ export function progressBar(label = 'epoch'): (epoch: number, batch: number, tot
   const width = 30;
   return (epoch, batch, total) => {
     const filled = Math.round((batch / total) * width);
-    process.stderr.write(`\r${label} ${epoch + 1} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${batch}/${total}`);
+    process.stderr.write(
+      `\r${label} ${epoch + 1} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${batch}/${total}`,
+    );
     if (batch === total) process.stderr.write('\r\x1b[K');
   };
 }

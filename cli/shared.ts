@@ -34,7 +34,11 @@ export function checkOutputDir(dir: string, flag = '--out'): void {
   const what = `${flag} ${dir}`;
   const existing = nearestExisting(dir);
   if (!statSync(existing).isDirectory()) {
-    throw new InputError(existing === resolve(dir) ? `${what}: is a file, not a directory` : `${what}: ${existing} is a file, so no directory can be made under it`);
+    throw new InputError(
+      existing === resolve(dir)
+        ? `${what}: is a file, not a directory`
+        : `${what}: ${existing} is a file, so no directory can be made under it`,
+    );
   }
   assertWritableDirectory(existing, what);
 }
@@ -46,7 +50,11 @@ export function checkOutputFile(file: string, flag = '--out'): void {
   const parent = dirname(resolve(file));
   if (!existsSync(parent)) {
     const existing = nearestExisting(parent);
-    throw new InputError(statSync(existing).isDirectory() ? `${what}: no directory ${parent}` : `${what}: ${existing} is a file, not a directory`);
+    throw new InputError(
+      statSync(existing).isDirectory()
+        ? `${what}: no directory ${parent}`
+        : `${what}: ${existing} is a file, not a directory`,
+    );
   }
   if (!statSync(parent).isDirectory()) throw new InputError(`${what}: ${parent} is a file, not a directory`);
   assertWritableDirectory(parent, what);

@@ -20,14 +20,20 @@ export interface DroppedArgs {
 function inheritedArgs(argv: string[], drop: DroppedArgs): string[] {
   const options = drop.options ?? [];
   const named = (a: string, names: string[]): boolean => names.some((n) => a === n || a.startsWith(`${n}=`));
-  return argv.filter((a, i) => !named(a, [...options, ...(drop.flags ?? [])]) && !(i > 0 && options.includes(argv[i - 1])));
+  return argv.filter(
+    (a, i) => !named(a, [...options, ...(drop.flags ?? [])]) && !(i > 0 && options.includes(argv[i - 1])),
+  );
 }
 
 /** One copy of this CLI with `args`; stdout discarded, stderr shared; resolves when it exits with 0. */
 function runCopy(name: string, label: string, args: string[]): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, cliEntry(), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new InputError(`${name} worker ${label} exited with code ${code}`))));
+    const child = spawn(process.execPath, [...process.execArgv, cliEntry(), ...args], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new InputError(`${name} worker ${label} exited with code ${code}`)),
+    );
   });
 }
 
@@ -35,16 +41,28 @@ function runCopy(name: string, label: string, args: string[]): Promise<void> {
  * Runs `count` copies of `argv` (this command's arguments, less `drop`) with `shardArgs(i)` appended. Resolves when
  * every copy exited with 0.
  */
-export function runWorkers(name: string, count: number, argv: string[], drop: DroppedArgs, shardArgs: (i: number) => string[]): Promise<void> {
+export function runWorkers(
+  name: string,
+  count: number,
+  argv: string[],
+  drop: DroppedArgs,
+  shardArgs: (i: number) => string[],
+): Promise<void> {
   const base = inheritedArgs(argv, drop);
-  return Promise.all(Array.from({ length: count }, (_, i) => runCopy(name, `${i}/${count}`, [...base, ...shardArgs(i)]))).then(() => undefined);
+  return Promise.all(
+    Array.from({ length: count }, (_, i) => runCopy(name, `${i}/${count}`, [...base, ...shardArgs(i)])),
+  ).then(() => undefined);
 }
 
 /**
  * Runs `run` on every item, at most `concurrency` at a time, taking the items in order as lanes free up. After a
  * failure no further item starts; the running ones are awaited, then the first error is thrown.
  */
-export async function runPool<T>(items: readonly T[], concurrency: number, run: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function runPool<T>(
+  items: readonly T[],
+  concurrency: number,
+  run: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const errors: unknown[] = [];
   const lane = async (): Promise<void> => {
@@ -62,7 +80,15 @@ export async function runPool<T>(items: readonly T[], concurrency: number, run: 
 }
 
 /** One copy of `argv` (less `drop`) per task, `task` appended, at most `concurrency` running at once, in order. */
-export function runQueued(name: string, concurrency: number, argv: string[], drop: DroppedArgs, tasks: string[][]): Promise<void> {
+export function runQueued(
+  name: string,
+  concurrency: number,
+  argv: string[],
+  drop: DroppedArgs,
+  tasks: string[][],
+): Promise<void> {
   const base = inheritedArgs(argv, drop);
-  return runPool(tasks, concurrency, (task, i) => runCopy(name, `${i + 1} of ${tasks.length} (${task.join(' ')})`, [...base, ...task]));
+  return runPool(tasks, concurrency, (task, i) =>
+    runCopy(name, `${i + 1} of ${tasks.length} (${task.join(' ')})`, [...base, ...task]),
+  );
 }

@@ -25,19 +25,22 @@ export interface AtomFeatureTable {
 
 /** Validates a parsed atom_init.json object (`where` names it in errors). */
 export function parseAtomInit(json: unknown, where: string): AtomFeatureTable {
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InputError(`${where}: expected an object keyed by atomic number`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new InputError(`${where}: expected an object keyed by atomic number`);
   const entries = Object.entries(json as Record<string, unknown>);
   if (entries.length === 0) throw new InputError(`${where}: no elements`);
   let length = -1;
   let maxZ = 0;
   for (const [key, row] of entries) {
     const z = Number(key);
-    if (!Number.isInteger(z) || z < 1 || String(z) !== key) throw new InputError(`${where}: key "${key}" is not an atomic number`);
+    if (!Number.isInteger(z) || z < 1 || String(z) !== key)
+      throw new InputError(`${where}: key "${key}" is not an atomic number`);
     if (!Array.isArray(row) || row.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
       throw new InputError(`${where}: key "${key}": expected a list of numbers`);
     }
     if (length < 0) length = row.length;
-    if (row.length !== length) throw new InputError(`${where}: key "${key}" has ${row.length} features, key "${entries[0][0]}" has ${length}`);
+    if (row.length !== length)
+      throw new InputError(`${where}: key "${key}" has ${row.length} features, key "${entries[0][0]}" has ${length}`);
     maxZ = Math.max(maxZ, z);
   }
   const rows = new Float32Array((maxZ + 1) * length);
@@ -51,7 +54,9 @@ export function parseAtomInit(json: unknown, where: string): AtomFeatureTable {
 
 /** The shipped table: next to this module in the source tree, or two levels up from `dist/data/`. */
 export function defaultAtomInitPath(): string {
-  const candidates = ['./atom_init.json', '../../data/atom_init.json'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  const candidates = ['./atom_init.json', '../../data/atom_init.json'].map((p) =>
+    fileURLToPath(new URL(p, import.meta.url)),
+  );
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`atom_init.json not found (looked in ${candidates.join(', ')})`);
   return found;
@@ -82,7 +87,9 @@ export function checkAtomFeatures(table: AtomFeatureTable, numbers: ArrayLike<nu
     const z = numbers[i];
     if (!(z >= 1 && z <= table.maxZ && table.present[z])) {
       const symbol = ELEMENTS[z - 1] ?? `Z=${z}`;
-      throw new InputError(`${where}: element ${symbol} (site ${i}) has no row in the atom feature table (elements 1–${table.maxZ})`);
+      throw new InputError(
+        `${where}: element ${symbol} (site ${i}) has no row in the atom feature table (elements 1–${table.maxZ})`,
+      );
     }
   }
 }

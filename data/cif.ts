@@ -12,7 +12,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { type CifBlock, type CifColumn, type CifValue, type CifWarn, cifError, parseCifBlocks, warnOnStderr } from './cifBlock.js';
+import {
+  type CifBlock,
+  type CifColumn,
+  type CifValue,
+  type CifWarn,
+  cifError,
+  parseCifBlocks,
+  warnOnStderr,
+} from './cifBlock.js';
 import { readSymmetryOps } from './cifSymmetry.js';
 import { lookupElement } from './elements.js';
 import { InputError } from './errors.js';
@@ -110,7 +118,11 @@ function readAtomSites(block: CifBlock, warn: CifWarn): AsymmetricSite[] {
   const fy = col('_atom_site_fract_y');
   const fz = col('_atom_site_fract_z');
   if (!fx || !fy || !fz) {
-    throw cifError(src, block.line, `data_${block.name} has no _atom_site_fract_x/y/z (Cartesian-only CIFs are not supported)`);
+    throw cifError(
+      src,
+      block.line,
+      `data_${block.name} has no _atom_site_fract_x/y/z (Cartesian-only CIFs are not supported)`,
+    );
   }
   const labels = col('_atom_site_label');
   const types = col('_atom_site_type_symbol');
@@ -158,7 +170,8 @@ export interface CifReadOptions {
 /** Whether a block describes a structure: it has a cell or atom-site coordinates. */
 function holdsStructure(block: CifBlock): boolean {
   for (const key of block.columns.keys()) {
-    if (key === '_cell_length_a' || key.startsWith('_atom_site_fract_') || key.startsWith('_atom_site_cartn_')) return true;
+    if (key === '_cell_length_a' || key.startsWith('_atom_site_fract_') || key.startsWith('_atom_site_cartn_'))
+      return true;
   }
   return false;
 }
@@ -173,14 +186,19 @@ export function selectStructureBlock(blocks: CifBlock[], source: string, options
   if (options.block !== undefined) {
     const want = options.block.toLowerCase();
     const named = blocks.find((b) => b.name.toLowerCase() === want);
-    if (!named) throw new InputError(`${source}: no data block data_${options.block} (blocks: ${blocks.map((b) => `data_${b.name}`).join(', ')})`);
+    if (!named)
+      throw new InputError(
+        `${source}: no data block data_${options.block} (blocks: ${blocks.map((b) => `data_${b.name}`).join(', ')})`,
+      );
     return named;
   }
   const structures = blocks.filter(holdsStructure);
   if (structures.length === 0) return blocks[0];
   if (structures.length > 1) {
     const names = structures.map((b) => `data_${b.name}`).join(', ');
-    warn(`${source}: ${structures.length} structures (${names}); read the first, data_${structures[0].name} (line ${structures[0].line})`);
+    warn(
+      `${source}: ${structures.length} structures (${names}); read the first, data_${structures[0].name} (line ${structures[0].line})`,
+    );
   }
   return structures[0];
 }

@@ -159,8 +159,15 @@ function tokenize(text: string, source: string, warn: CifWarn): Token[] {
           const startLine = line;
           for (let k = i; k < end; k++) if (text.charCodeAt(k) === 10) line++;
           lineStart = text.lastIndexOf('\n', end) + 1;
-          warn(`${source}:${startLine}: quoted value runs over lines ${startLine}-${line} (not allowed in CIF 1.1); read to its closing quote`);
-          tokens.push({ kind: Kind.Value, text: text.slice(i + 1, end).replace(/\r?\n[ \t]*/g, ' '), line: startLine, missing: false });
+          warn(
+            `${source}:${startLine}: quoted value runs over lines ${startLine}-${line} (not allowed in CIF 1.1); read to its closing quote`,
+          );
+          tokens.push({
+            kind: Kind.Value,
+            text: text.slice(i + 1, end).replace(/\r?\n[ \t]*/g, ' '),
+            line: startLine,
+            missing: false,
+          });
           i = end + 1;
           break;
         }

@@ -41,7 +41,12 @@ const NUMBER_TAGS = ['_space_group_it_number', '_symmetry_int_tables_number'];
 
 /** Tag-name forms that mark an incommensurate (superspace) description. */
 function isSuperspaceTag(key: string): boolean {
-  return key.includes('_ssg_') || key.startsWith('_cell_wave_vector') || key.startsWith('_cell_modulation') || key.includes('fourier');
+  return (
+    key.includes('_ssg_') ||
+    key.startsWith('_cell_wave_vector') ||
+    key.startsWith('_cell_modulation') ||
+    key.includes('fourier')
+  );
 }
 
 /** Magnetic-group tags that name a group whose operations the reader would have to look up. */
@@ -91,7 +96,17 @@ function readMagneticOps(col: CifColumn, source: string): SymOp[] {
 }
 
 function isTranslation(op: SymOp): boolean {
-  return op[0] === 1 && op[1] === 0 && op[2] === 0 && op[4] === 0 && op[5] === 1 && op[6] === 0 && op[8] === 0 && op[9] === 0 && op[10] === 1;
+  return (
+    op[0] === 1 &&
+    op[1] === 0 &&
+    op[2] === 0 &&
+    op[4] === 0 &&
+    op[5] === 1 &&
+    op[6] === 0 &&
+    op[8] === 0 &&
+    op[9] === 0 &&
+    op[10] === 1
+  );
 }
 
 function magneticOps(ops: CifColumn, centering: CifColumn | undefined, source: string): SymOp[] {
@@ -99,7 +114,12 @@ function magneticOps(ops: CifColumn, centering: CifColumn | undefined, source: s
   if (!centering) return spatial;
   const centrings = readMagneticOps(centering, source);
   centrings.forEach((c, k) => {
-    if (!isTranslation(c)) throw cifError(source, centering.values[k].line, `${centering.tag}: '${centering.values[k].text}' is not a pure translation`);
+    if (!isTranslation(c))
+      throw cifError(
+        source,
+        centering.values[k].line,
+        `${centering.tag}: '${centering.values[k].text}' is not a pure translation`,
+      );
   });
   const out: SymOp[] = [];
   for (const op of spatial) {
@@ -124,7 +144,12 @@ function firstColumn(cols: Map<string, CifColumn>, tags: readonly string[]): Cif
 }
 
 /** The space group stated by symbol or number, resolved to a Hall setting; null when none is stated. */
-function statedSetting(cols: Map<string, CifColumn>, cell: CellParameters, source: string, warn: CifWarn): ResolvedSetting | null {
+function statedSetting(
+  cols: Map<string, CifColumn>,
+  cell: CellParameters,
+  source: string,
+  warn: CifWarn,
+): ResolvedSetting | null {
   const find = (tags: readonly string[]): { col: CifColumn; value: CifValue } | null => {
     for (const t of tags) {
       const col = cols.get(t);
@@ -147,13 +172,25 @@ function statedSetting(cols: Map<string, CifColumn>, cell: CellParameters, sourc
   let from: { col: CifColumn; value: CifValue } | null = null;
   if (hall) {
     chosen = settingFromHall(hall.value.text);
-    if (!chosen) throw cifError(source, hall.value.line, `unknown Hall symbol '${hall.value.text}' (${hall.col.tag}); the file lists no symmetry operations to use instead`);
+    if (!chosen)
+      throw cifError(
+        source,
+        hall.value.line,
+        `unknown Hall symbol '${hall.value.text}' (${hall.col.tag}); the file lists no symmetry operations to use instead`,
+      );
     from = hall;
     if (hm) {
       const other = settingFromHermannMauguin(hm.value.text, cell);
-      if (other === null) warn(`${source}:${hm.value.line}: ${hm.col.tag} '${hm.value.text}' not recognised; used the Hall symbol '${hall.value.text}'`);
+      if (other === null)
+        warn(
+          `${source}:${hm.value.line}: ${hm.col.tag} '${hm.value.text}' not recognised; used the Hall symbol '${hall.value.text}'`,
+        );
       else if (other.hall !== chosen.hall) {
-        throw cifError(source, hm.value.line, `${hm.col.tag} '${hm.value.text}' and ${hall.col.tag} '${hall.value.text}' name different settings`);
+        throw cifError(
+          source,
+          hm.value.line,
+          `${hm.col.tag} '${hm.value.text}' and ${hall.col.tag} '${hall.value.text}' name different settings`,
+        );
       }
     }
   } else if (hm) {
@@ -168,12 +205,21 @@ function statedSetting(cols: Map<string, CifColumn>, cell: CellParameters, sourc
     from = hm;
   } else if (num && number !== null) {
     chosen = settingFromNumber(number, cell);
-    if (!chosen) throw cifError(source, num.value.line, `space group ${number} (${num.col.tag}): the cell fits none of its standard settings`);
+    if (!chosen)
+      throw cifError(
+        source,
+        num.value.line,
+        `space group ${number} (${num.col.tag}): the cell fits none of its standard settings`,
+      );
     from = num;
   }
   if (chosen === null || from === null) return null;
   if (num && number !== chosen.entry.number) {
-    throw cifError(source, num.value.line, `${num.col.tag} ${number} disagrees with ${from.col.tag} '${from.value.text}' (space group ${chosen.entry.number})`);
+    throw cifError(
+      source,
+      num.value.line,
+      `${num.col.tag} ${number} disagrees with ${from.col.tag} '${from.value.text}' (space group ${chosen.entry.number})`,
+    );
   }
   if (chosen.assumption) warn(`${source}:${from.value.line}: ${chosen.assumption}`);
   return chosen;
@@ -187,15 +233,21 @@ export function readSymmetryOps(block: CifBlock, cell: CellParameters, warn: Cif
   const source = block.source;
   const cols = normalizedColumns(block);
   for (const [key, col] of cols) {
-    if (isSuperspaceTag(key)) throw cifError(source, col.line, `${col.tag}: incommensurate (superspace) structures are not supported`);
+    if (isSuperspaceTag(key))
+      throw cifError(source, col.line, `${col.tag}: incommensurate (superspace) structures are not supported`);
   }
   const magnOps = cols.get(MAGN_OP_TAG);
   const magnCentering = cols.get(MAGN_CENTERING_TAG);
   if (magnOps) return magneticOps(magnOps, magnCentering, source);
-  if (magnCentering) throw cifError(source, magnCentering.line, `${magnCentering.tag} without _space_group_symop_magn_operation.xyz`);
+  if (magnCentering)
+    throw cifError(source, magnCentering.line, `${magnCentering.tag} without _space_group_symop_magn_operation.xyz`);
   for (const [key, col] of cols) {
     if (isMagneticGroupNameTag(key)) {
-      throw cifError(source, col.line, `${col.tag}: a magnetic space group named without its operations (_space_group_symop_magn_operation.xyz) is not supported`);
+      throw cifError(
+        source,
+        col.line,
+        `${col.tag}: a magnetic space group named without its operations (_space_group_symop_magn_operation.xyz) is not supported`,
+      );
     }
   }
   const xyz = firstColumn(cols, XYZ_TAGS);

@@ -33,9 +33,11 @@ export function parseComposition(formula: string, where = 'composition'): Map<st
     const m = TOKEN.exec(text);
     if (!m) throw new InputError(`${where}: cannot parse composition '${formula}' at '${text.slice(pos)}'`);
     const [, symbol, count] = m;
-    if (lookupElement(symbol) === 0) throw new InputError(`${where}: unknown element '${symbol}' in composition '${formula}'`);
+    if (lookupElement(symbol) === 0)
+      throw new InputError(`${where}: unknown element '${symbol}' in composition '${formula}'`);
     const amount = count === undefined ? 1 : Number(count);
-    if (!Number.isFinite(amount) || amount < 0) throw new InputError(`${where}: bad amount '${count}' in composition '${formula}'`);
+    if (!Number.isFinite(amount) || amount < 0)
+      throw new InputError(`${where}: bad amount '${count}' in composition '${formula}'`);
     out.set(symbol, (out.get(symbol) ?? 0) + amount);
     pos = TOKEN.lastIndex;
   }
@@ -81,7 +83,10 @@ export interface FeatureSpec {
  * Fits the feature spec: element columns from `allEntries` (train + test, as upstream), the
  * lattice scaler from `trainEntries` only.
  */
-export function fitFeatureSpec(allEntries: readonly FeatureSource[], trainEntries: readonly FeatureSource[]): FeatureSpec {
+export function fitFeatureSpec(
+  allEntries: readonly FeatureSource[],
+  trainEntries: readonly FeatureSource[],
+): FeatureSpec {
   return {
     elements: elementColumns(allEntries),
     latticeScaler: fitStandardScaler(trainEntries.map((e) => [...e.latticeParameters])),

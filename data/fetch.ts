@@ -13,14 +13,39 @@ import { readTar } from './tar.js';
 export const OBELIX_COMMIT = '4eaac889809dd489e3bae468c45d5c0e02b9147a';
 const BASE_URL = `https://raw.githubusercontent.com/NRC-Mila/OBELiX/${OBELIX_COMMIT}/data`;
 
-interface ReleaseFile { name: string; url: string; sha256: string; bytes: number }
+interface ReleaseFile {
+  name: string;
+  url: string;
+  sha256: string;
+  bytes: number;
+}
 
 /** The files of the release with their checksums (computed from the pinned commit). */
 export const OBELIX_RELEASE: readonly ReleaseFile[] = [
-  { name: 'processed.csv', url: `${BASE_URL}/processed.csv`, sha256: '2a57b4b4287bd56e774402c8aec313f44c33df74d26a32e4bc3196e40b051474', bytes: 62547 },
-  { name: 'train_idx.csv', url: `${BASE_URL}/train_idx.csv`, sha256: '6bd506b34d431ff233880147f934369e3d7c7f739299e10284e32927f502775a', bytes: 1914 },
-  { name: 'test_idx.csv', url: `${BASE_URL}/test_idx.csv`, sha256: '0ad4cfaf5a61e85e228b2e0782a97b01469d08ac481b553622b91035a8ec719d', bytes: 486 },
-  { name: 'all_cifs.tar.gz', url: `${BASE_URL}/downloads/all_cifs.tar.gz`, sha256: 'bfa2a3c92e3b8ca1b9859992e686c9e19f98924e7ff369c05db7006548217d49', bytes: 106813 },
+  {
+    name: 'processed.csv',
+    url: `${BASE_URL}/processed.csv`,
+    sha256: '2a57b4b4287bd56e774402c8aec313f44c33df74d26a32e4bc3196e40b051474',
+    bytes: 62547,
+  },
+  {
+    name: 'train_idx.csv',
+    url: `${BASE_URL}/train_idx.csv`,
+    sha256: '6bd506b34d431ff233880147f934369e3d7c7f739299e10284e32927f502775a',
+    bytes: 1914,
+  },
+  {
+    name: 'test_idx.csv',
+    url: `${BASE_URL}/test_idx.csv`,
+    sha256: '0ad4cfaf5a61e85e228b2e0782a97b01469d08ac481b553622b91035a8ec719d',
+    bytes: 486,
+  },
+  {
+    name: 'all_cifs.tar.gz',
+    url: `${BASE_URL}/downloads/all_cifs.tar.gz`,
+    sha256: 'bfa2a3c92e3b8ca1b9859992e686c9e19f98924e7ff369c05db7006548217d49',
+    bytes: 106813,
+  },
 ];
 export const OBELIX_CIF_COUNT = 321;
 
@@ -41,14 +66,18 @@ export function sha256(data: Buffer): string {
 
 /** A directory holds a usable copy when the CSVs and the CIF folder are there. */
 export function hasObelix(dir: string): boolean {
-  return ['processed.csv', 'train_idx.csv', 'test_idx.csv'].every((f) => existsSync(join(dir, f)))
-    && existsSync(join(dir, 'cifs'));
+  return (
+    ['processed.csv', 'train_idx.csv', 'test_idx.csv'].every((f) => existsSync(join(dir, f))) &&
+    existsSync(join(dir, 'cifs'))
+  );
 }
 
 function checkFile(file: ReleaseFile, data: Buffer, origin: string): void {
   const digest = sha256(data);
   if (digest !== file.sha256) {
-    throw new InputError(`${origin}: SHA-256 ${digest} does not match the pinned release (${file.sha256}); refusing a different copy of ${file.name}`);
+    throw new InputError(
+      `${origin}: SHA-256 ${digest} does not match the pinned release (${file.sha256}); refusing a different copy of ${file.name}`,
+    );
   }
 }
 
@@ -64,7 +93,8 @@ function install(dest: string, files: Map<string, Buffer>): void {
     if (name === 'all_cifs.tar.gz') {
       const cifs = readTar(data).filter((f) => f.path.endsWith('.cif'));
       for (const cif of cifs) writeAtomic(join(dest, 'cifs', basename(cif.path)), cif.data);
-      if (cifs.length !== OBELIX_CIF_COUNT) throw new InputError(`all_cifs.tar.gz holds ${cifs.length} CIFs, expected ${OBELIX_CIF_COUNT}`);
+      if (cifs.length !== OBELIX_CIF_COUNT)
+        throw new InputError(`all_cifs.tar.gz holds ${cifs.length} CIFs, expected ${OBELIX_CIF_COUNT}`);
     } else {
       writeAtomic(join(dest, name), data);
     }
@@ -86,7 +116,8 @@ export async function fetchObelix(dest: string, log: Log = () => {}): Promise<vo
     } catch (err) {
       throw new InputError(
         `could not download ${file.url} (${(err as Error).message}). Offline? Point at a local copy with ` +
-        `'crystal-gnn data fetch --from DIR', '--data DIR' or CRYSTAL_GNN_DATA=DIR`);
+          `'crystal-gnn data fetch --from DIR', '--data DIR' or CRYSTAL_GNN_DATA=DIR`,
+      );
     }
     checkFile(file, data, file.url);
     files.set(file.name, data);
@@ -115,7 +146,8 @@ export function copyObelix(from: string, dest: string, log: Log = () => {}): voi
     const cifDir = join(from, 'cifs');
     if (!existsSync(cifDir)) throw new InputError(`${from}: neither all_cifs.tar.gz nor a cifs/ folder`);
     const cifs = readdirSync(cifDir).filter((f) => f.endsWith('.cif'));
-    if (cifs.length !== OBELIX_CIF_COUNT) throw new InputError(`${cifDir}: ${cifs.length} CIFs, expected ${OBELIX_CIF_COUNT}`);
+    if (cifs.length !== OBELIX_CIF_COUNT)
+      throw new InputError(`${cifDir}: ${cifs.length} CIFs, expected ${OBELIX_CIF_COUNT}`);
     mkdirSync(join(dest, 'cifs'), { recursive: true });
     for (const f of cifs) copyFileSync(join(cifDir, f), join(dest, 'cifs', f));
   }
@@ -131,8 +163,12 @@ export async function ensureObelix(dir: string, log: Log): Promise<void> {
   if (hasObelix(dir)) return;
   if (!existsSync(dir) && resolve(dir) !== resolve(cacheDataDir())) {
     // a directory the user named (--data, data.dir, CRYSTAL_GNN_DATA) that does not exist is a typo more often than a wish to download
-    throw new InputError(`data directory ${dir} does not exist (named by --data, data.dir or CRYSTAL_GNN_DATA); put the OBELiX release there with \`crystal-gnn data fetch --dest ${dir}\`, or name none to use ${cacheDataDir()}`);
+    throw new InputError(
+      `data directory ${dir} does not exist (named by --data, data.dir or CRYSTAL_GNN_DATA); put the OBELiX release there with \`crystal-gnn data fetch --dest ${dir}\`, or name none to use ${cacheDataDir()}`,
+    );
   }
-  log(`no OBELiX data in ${dir}; fetching the pinned release (NRC-Mila/OBELiX@${OBELIX_COMMIT.slice(0, 8)}) from GitHub`);
+  log(
+    `no OBELiX data in ${dir}; fetching the pinned release (NRC-Mila/OBELiX@${OBELIX_COMMIT.slice(0, 8)}) from GitHub`,
+  );
   await fetchObelix(dir, log);
 }

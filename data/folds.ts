@@ -38,7 +38,10 @@ export function contiguousBlocks<T>(order: readonly T[], k: number): T[][] {
 
 /** sklearn `KFold(k)` without shuffle: validation folds of row indices 0…n−1 in contiguous blocks. */
 export function kFoldContiguous(n: number, k: number): number[][] {
-  return contiguousBlocks(Array.from({ length: n }, (_, i) => i), k);
+  return contiguousBlocks(
+    Array.from({ length: n }, (_, i) => i),
+    k,
+  );
 }
 
 /**
@@ -71,7 +74,9 @@ export function groupKFold(groups: readonly string[], k: number, seed: number): 
   const members = groupRows(groups);
   const names = [...members.keys()];
   if (!Number.isInteger(k) || k < 2 || k > names.length) {
-    throw new RangeError(`group k-fold needs an integer 2 ≤ k ≤ the number of groups, got k = ${k} for ${names.length} groups`);
+    throw new RangeError(
+      `group k-fold needs an integer 2 ≤ k ≤ the number of groups, got k = ${k} for ${names.length} groups`,
+    );
   }
   const order = new RandomState(seed).permutation(names.length).map((i) => names[i]);
   order.sort((a, b) => members.get(b)!.length - members.get(a)!.length);
@@ -116,11 +121,20 @@ export function paperFolds(name: PaperFoldSet, ds: ObelixDataset): string[][] {
   switch (name) {
     case 'rf_mlp_full_478': {
       const order = ids(train);
-      return contiguousBlocks(new RandomState(0).permutation(order.length).map((i) => order[i]), 5);
+      return contiguousBlocks(
+        new RandomState(0).permutation(order.length).map((i) => order[i]),
+        5,
+      );
     }
     case 'rf_mlp_cifonly_254': {
-      const order = ids([...cifTrain.filter((e) => e.cif === 'Match'), ...cifTrain.filter((e) => e.cif === 'Close Match')]);
-      return contiguousBlocks(new RandomState(0).permutation(order.length).map((i) => order[i]), 5);
+      const order = ids([
+        ...cifTrain.filter((e) => e.cif === 'Match'),
+        ...cifTrain.filter((e) => e.cif === 'Close Match'),
+      ]);
+      return contiguousBlocks(
+        new RandomState(0).permutation(order.length).map((i) => order[i]),
+        5,
+      );
     }
     case 'matgl_m3gnet_so3net_254': {
       const order = ids(cifTrain);
@@ -130,7 +144,10 @@ export function paperFolds(name: PaperFoldSet, ds: ObelixDataset): string[][] {
     case 'schnetpack_pretrained_seed12_254': {
       const order = ids(ds.entries.filter((e) => e.split === 'train' && e.hasCif));
       const seed = name === 'schnetpack_painn_schnet_seed10_254' ? 10 : 12;
-      return contiguousBlocks(new Pcg64Generator(seed).permutation(order.length).map((i) => order[i]), 5);
+      return contiguousBlocks(
+        new Pcg64Generator(seed).permutation(order.length).map((i) => order[i]),
+        5,
+      );
     }
     default: {
       const never: never = name;
@@ -151,13 +168,16 @@ export function readFoldsFile(path: string): Map<string, string[][]> {
   } catch (err) {
     throw new InputError(`${path}: not valid JSON (${(err as Error).message})`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(`${path}: expected a JSON object of fold sets`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new InputError(`${path}: expected a JSON object of fold sets`);
   const out = new Map<string, string[][]>();
   for (const [key, value] of Object.entries(raw)) {
     if (typeof value !== 'object' || value === null || !('folds' in value)) continue;
     const folds = (value as { folds: unknown }).folds;
-    const ok = Array.isArray(folds) && folds.length >= 2
-      && folds.every((f) => Array.isArray(f) && f.every((id) => typeof id === 'string'));
+    const ok =
+      Array.isArray(folds) &&
+      folds.length >= 2 &&
+      folds.every((f) => Array.isArray(f) && f.every((id) => typeof id === 'string'));
     if (!ok) throw new InputError(`${path}: key '${key}.folds' must be a list of at least 2 lists of entry IDs`);
     out.set(key, folds as string[][]);
   }
@@ -168,18 +188,25 @@ export function readFoldsFile(path: string): Map<string, string[][]> {
  * Maps validation folds given by ID onto row indices of `rowIds`. The folds must be disjoint and
  * cover `rowIds` exactly; otherwise an InputError names the fold and the offending ID.
  */
-export function foldsFromIds(folds: readonly (readonly string[])[], rowIds: readonly string[], label = 'folds'): number[][] {
+export function foldsFromIds(
+  folds: readonly (readonly string[])[],
+  rowIds: readonly string[],
+  label = 'folds',
+): number[][] {
   const rowOf = new Map(rowIds.map((id, i) => [id, i]));
   if (rowOf.size !== rowIds.length) throw new InputError(`${label}: the rows to split contain duplicate IDs`);
   const seen = new Map<string, number>();
-  const out = folds.map((fold, f) => fold.map((id) => {
-    const row = rowOf.get(id);
-    if (row === undefined) throw new InputError(`${label}: fold ${f} holds ID '${id}', which is not among the ${rowIds.length} rows`);
-    const prev = seen.get(id);
-    if (prev !== undefined) throw new InputError(`${label}: ID '${id}' is in fold ${prev} and fold ${f}`);
-    seen.set(id, f);
-    return row;
-  }));
+  const out = folds.map((fold, f) =>
+    fold.map((id) => {
+      const row = rowOf.get(id);
+      if (row === undefined)
+        throw new InputError(`${label}: fold ${f} holds ID '${id}', which is not among the ${rowIds.length} rows`);
+      const prev = seen.get(id);
+      if (prev !== undefined) throw new InputError(`${label}: ID '${id}' is in fold ${prev} and fold ${f}`);
+      seen.set(id, f);
+      return row;
+    }),
+  );
   if (seen.size !== rowIds.length) {
     const missing = rowIds.find((id) => !seen.has(id));
     throw new InputError(`${label}: ${rowIds.length - seen.size} rows are in no fold (first: '${missing}')`);
@@ -192,5 +219,7 @@ export function foldsFromIds(folds: readonly (readonly string[])[], rowIds: read
  * counts in each run's metrics.json so the rows a model trained and validated on can be checked against the data.
  */
 export function idSetDigest(ids: readonly string[]): string {
-  return createHash('sha256').update([...ids].sort().join('\n')).digest('hex');
+  return createHash('sha256')
+    .update([...ids].sort().join('\n'))
+    .digest('hex');
 }

@@ -29,7 +29,12 @@ export const COMPOSITION_ELEMENTS = 94;
 /** First space-group number of each crystal system after triclinic (1–2): monoclinic … cubic. */
 const CRYSTAL_SYSTEM_STARTS = [3, 16, 75, 143, 168, 195] as const;
 
-const SIZES: Record<GraphFeatureName, number> = { composition: COMPOSITION_ELEMENTS, space_group: 8, z: 1, cell_composition: COMPOSITION_ELEMENTS };
+const SIZES: Record<GraphFeatureName, number> = {
+  composition: COMPOSITION_ELEMENTS,
+  space_group: 8,
+  z: 1,
+  cell_composition: COMPOSITION_ELEMENTS,
+};
 
 /** Length of the feature vector for these names (0 for none). */
 export function graphFeatureSize(names: readonly GraphFeatureName[]): number {
@@ -55,12 +60,17 @@ function optionalNumber(block: CifBlock, tags: readonly string[]): number | unde
 export function cifGraphInfo(text: string, source: string): CifGraphInfo {
   const quiet = (): void => {}; // parseCif has warned about this text already
   const block = selectStructureBlock(parseCifBlocks(text, source, quiet), source, { warn: quiet });
-  const spaceGroup = optionalNumber(block, ['_symmetry_Int_Tables_number', '_space_group_IT_number', '_space_group.IT_number']);
+  const spaceGroup = optionalNumber(block, [
+    '_symmetry_Int_Tables_number',
+    '_space_group_IT_number',
+    '_space_group.IT_number',
+  ]);
   const formulaUnits = optionalNumber(block, ['_cell_formula_units_Z']);
   if (spaceGroup !== undefined && !(Number.isInteger(spaceGroup) && spaceGroup >= 1 && spaceGroup <= 230)) {
     throw cifError(source, block.line, `space-group number ${spaceGroup} is not an integer in 1..230`);
   }
-  if (formulaUnits !== undefined && !(formulaUnits > 0)) throw cifError(source, block.line, `_cell_formula_units_Z = ${formulaUnits} must be positive`);
+  if (formulaUnits !== undefined && !(formulaUnits > 0))
+    throw cifError(source, block.line, `_cell_formula_units_Z = ${formulaUnits} must be positive`);
   return { spaceGroup, formulaUnits };
 }
 
@@ -77,7 +87,10 @@ export function cellComposition(crystal: Crystal, source: string): Float64Array 
   for (const site of crystal.sites) {
     for (const { element, occupancy } of site.species) {
       const z = lookupElement(element);
-      if (z < 1 || z > COMPOSITION_ELEMENTS) throw new InputError(`${source}: element ${element} is outside the ${COMPOSITION_ELEMENTS} composition features (H…Pu)`);
+      if (z < 1 || z > COMPOSITION_ELEMENTS)
+        throw new InputError(
+          `${source}: element ${element} is outside the ${COMPOSITION_ELEMENTS} composition features (H…Pu)`,
+        );
       x[z - 1] += occupancy;
     }
   }
@@ -94,20 +107,29 @@ export function compositionFractions(crystal: Crystal, source: string): Float64A
 }
 
 /** The named features, concatenated in the order given. `source` names the file in errors. */
-export function graphFeatures(crystal: Crystal, info: CifGraphInfo, names: readonly GraphFeatureName[], source: string): Float32Array {
+export function graphFeatures(
+  crystal: Crystal,
+  info: CifGraphInfo,
+  names: readonly GraphFeatureName[],
+  source: string,
+): Float32Array {
   const out = new Float32Array(graphFeatureSize(names));
   let at = 0;
   for (const name of names) {
     if (name === 'composition') {
       out.set(compositionFractions(crystal, source), at);
     } else if (name === 'space_group') {
-      if (info.spaceGroup === undefined) throw new InputError(`${source}: data.graph_features has space_group, but the CIF has no _symmetry_Int_Tables_number or _space_group_IT_number`);
+      if (info.spaceGroup === undefined)
+        throw new InputError(
+          `${source}: data.graph_features has space_group, but the CIF has no _symmetry_Int_Tables_number or _space_group_IT_number`,
+        );
       out[at] = info.spaceGroup / 230;
       out[at + 1 + crystalSystem(info.spaceGroup)] = 1;
     } else if (name === 'cell_composition') {
       out.set(cellComposition(crystal, source).map(Math.log1p), at);
     } else {
-      if (info.formulaUnits === undefined) throw new InputError(`${source}: data.graph_features has z, but the CIF has no _cell_formula_units_Z`);
+      if (info.formulaUnits === undefined)
+        throw new InputError(`${source}: data.graph_features has z, but the CIF has no _cell_formula_units_Z`);
       out[at] = Math.log(info.formulaUnits);
     }
     at += SIZES[name];
@@ -116,7 +138,12 @@ export function graphFeatures(crystal: Crystal, info: CifGraphInfo, names: reado
 }
 
 /** The graph-level features of a CIF, given its text and its parsed crystal (`source` names it in errors). */
-export function cifTextGraphFeatures(text: string, crystal: Crystal, names: readonly GraphFeatureName[], source: string): Float32Array {
+export function cifTextGraphFeatures(
+  text: string,
+  crystal: Crystal,
+  names: readonly GraphFeatureName[],
+  source: string,
+): Float32Array {
   return graphFeatures(crystal, cifGraphInfo(text, source), names, source);
 }
 

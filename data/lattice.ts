@@ -38,9 +38,7 @@ export function latticeFromParameters(
 /** Signed determinant a · (b × c), Å³. */
 export function determinant(m: Matrix3): number {
   const [a, b, c] = m;
-  return (
-    a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) + a[2] * (b[0] * c[1] - b[1] * c[0])
-  );
+  return a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) + a[2] * (b[0] * c[1] - b[1] * c[0]);
 }
 
 /** Cell volume |det L| in Å³. */

@@ -14,24 +14,31 @@ export interface Normalizer {
   std: number;
 }
 
-const NormalizerSchema = z.object({
-  mode: z.enum(['mean', 'standardize', 'none']),
-  mean: z.number().refine(Number.isFinite, 'expected a finite number'),
-  std: z.number().positive().refine(Number.isFinite, 'expected a finite number'),
-}).strict();
+const NormalizerSchema = z
+  .object({
+    mode: z.enum(['mean', 'standardize', 'none']),
+    mean: z.number().refine(Number.isFinite, 'expected a finite number'),
+    std: z.number().positive().refine(Number.isFinite, 'expected a finite number'),
+  })
+  .strict();
 
 /** A saved normaliser (a run's normalizer.json), validated: `source` names the file in the error. */
 export function parseNormalizer(raw: unknown, source: string): Normalizer {
   const parsed = NormalizerSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown key '${i.keys.join("', '")}'` : `${i.path.join('.') || '(top level)'}: ${i.message}`));
+  const issues = parsed.error.issues.map((i) =>
+    i.code === 'unrecognized_keys'
+      ? `unknown key '${i.keys.join("', '")}'`
+      : `${i.path.join('.') || '(top level)'}: ${i.message}`,
+  );
   throw new InputError(`${source}: invalid normaliser: ${issues.join('; ')}`);
 }
 
 export function fitNormalizer(targets: ArrayLike<number>, mode: NormalizationMode): Normalizer {
   const n = targets.length;
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(targets[i])) throw new InputError(`training target ${i} is ${targets[i]}: targets must be finite numbers`);
+    if (!Number.isFinite(targets[i]))
+      throw new InputError(`training target ${i} is ${targets[i]}: targets must be finite numbers`);
   }
   if (mode === 'none') return { mode, mean: 0, std: 1 };
   if (n === 0) throw new InputError('cannot fit a target normaliser on an empty training set');

@@ -19,7 +19,8 @@ export interface Uint32Source {
 
 /** numpy `random_interval(max)`: uniform integer in [0, max] by masked rejection (max < 2^32). */
 export function randomInterval(source: Uint32Source, max: number): number {
-  if (!Number.isInteger(max) || max < 0 || max > 0xffffffff) throw new RangeError(`randomInterval: max ${max} outside [0, 2^32)`);
+  if (!Number.isInteger(max) || max < 0 || max > 0xffffffff)
+    throw new RangeError(`randomInterval: max ${max} outside [0, 2^32)`);
   if (max === 0) return 0;
   let mask = max;
   mask |= mask >>> 1;
@@ -62,7 +63,8 @@ export class RandomState implements Uint32Source {
 
   /** @param seed integer in [0, 2^32), as `np.random.seed(seed)`. */
   constructor(seed: number) {
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`RandomState: seed ${seed} must be an integer in [0, 2^32)`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+      throw new RangeError(`RandomState: seed ${seed} must be an integer in [0, 2^32)`);
     let s = seed >>> 0;
     for (let i = 0; i < MT_N; i++) {
       this.key[i] = s;

@@ -49,8 +49,12 @@ export const EXPECTED_COUNTS = { train: 478, test: 121, trainCif: 254, testCif: 
 export const BELOW_DETECTION = 1e-15;
 
 const COLUMNS = {
-  id: 'ID', composition: 'Composition', spaceGroup: 'Space group number',
-  conductivity: 'Ionic conductivity (S cm-1)', doi: 'DOI', cif: 'CIF',
+  id: 'ID',
+  composition: 'Composition',
+  spaceGroup: 'Space group number',
+  conductivity: 'Ionic conductivity (S cm-1)',
+  doi: 'DOI',
+  cif: 'CIF',
 } as const;
 const LATTICE_COLUMNS = ['a', 'b', 'c', 'alpha', 'beta', 'gamma'] as const;
 
@@ -75,7 +79,8 @@ function readCsv(path: string): Record<string, string>[] {
 
 function readIdList(path: string): string[] {
   const rows = readCsv(path);
-  if (rows.length === 0 || !('ID' in rows[0])) throw new InputError(`${path}: expected a header 'ID' and one ID per line`);
+  if (rows.length === 0 || !('ID' in rows[0]))
+    throw new InputError(`${path}: expected a header 'ID' and one ID per line`);
   return rows.map((r) => r.ID);
 }
 
@@ -86,7 +91,8 @@ function parseEntry(row: Record<string, string>, line: number, path: string, spl
   }
   const num = (col: string): number => {
     const v = Number(row[col]);
-    if (row[col] === '' || !Number.isFinite(v)) throw new InputError(`${where}: column '${col}' = '${row[col]}' is not a number`);
+    if (row[col] === '' || !Number.isFinite(v))
+      throw new InputError(`${where}: column '${col}' = '${row[col]}' is not a number`);
     return v;
   };
   const cif = row[COLUMNS.cif] as CifMatch;
@@ -121,7 +127,8 @@ export function loadObelix(dir: string, opts: { checkCounts?: boolean } = {}): O
   const processed = join(dir, 'processed.csv');
   const entries = readCsv(processed).map((row, i) => {
     const split = splitOf.get(row[COLUMNS.id]);
-    if (!split) throw new InputError(`${processed}:${i + 2}: ID ${row[COLUMNS.id]} is in neither train_idx.csv nor test_idx.csv`);
+    if (!split)
+      throw new InputError(`${processed}:${i + 2}: ID ${row[COLUMNS.id]} is in neither train_idx.csv nor test_idx.csv`);
     return parseEntry(row, i + 2, processed, split);
   });
   const byId = new Map(entries.map((e) => [e.id, e]));
@@ -130,13 +137,16 @@ export function loadObelix(dir: string, opts: { checkCounts?: boolean } = {}): O
   }
   if (opts.checkCounts !== false) {
     const counts = {
-      train: trainIds.length, test: testIds.length,
+      train: trainIds.length,
+      test: testIds.length,
       trainCif: trainIds.filter((id) => byId.get(id)!.hasCif).length,
       testCif: testIds.filter((id) => byId.get(id)!.hasCif).length,
     };
     for (const [k, v] of Object.entries(EXPECTED_COUNTS)) {
       if (counts[k as keyof typeof counts] !== v) {
-        throw new InputError(`${dir}: expected ${v} ${k} entries in the OBELiX release, found ${counts[k as keyof typeof counts]}`);
+        throw new InputError(
+          `${dir}: expected ${v} ${k} entries in the OBELiX release, found ${counts[k as keyof typeof counts]}`,
+        );
       }
     }
   }
@@ -147,7 +157,13 @@ export function loadObelix(dir: string, opts: { checkCounts?: boolean } = {}): O
 export function subsetDataset(ds: ObelixDataset, keep: (e: ObelixEntry) => boolean): ObelixDataset {
   const entries = ds.entries.filter(keep);
   const byId = new Map(entries.map((e) => [e.id, e]));
-  return { ...ds, entries, byId, trainIds: ds.trainIds.filter((id) => byId.has(id)), testIds: ds.testIds.filter((id) => byId.has(id)) };
+  return {
+    ...ds,
+    entries,
+    byId,
+    trainIds: ds.trainIds.filter((id) => byId.has(id)),
+    testIds: ds.testIds.filter((id) => byId.has(id)),
+  };
 }
 
 /** Entries of one split (in split-file order), optionally only those with a CIF (the 3D models' subset). */

@@ -66,16 +66,18 @@ function nearestImage(c: Crystal, fi: Vec3, fj: Vec3): { d: number; shift: Vec3 
   const L = c.lattice;
   const base: Vec3 = [0, 1, 2].map((k) => -Math.round(fj[k] - fi[k])) as Vec3;
   let best = { d: Infinity, shift: base };
-  for (let a = -1; a <= 1; a++) for (let b = -1; b <= 1; b++) for (let g = -1; g <= 1; g++) {
-    const s: Vec3 = [base[0] + a, base[1] + b, base[2] + g];
-    const df = [fj[0] + s[0] - fi[0], fj[1] + s[1] - fi[1], fj[2] + s[2] - fi[2]];
-    let d2 = 0;
-    for (let x = 0; x < 3; x++) {
-      const v = df[0] * L[0][x] + df[1] * L[1][x] + df[2] * L[2][x];
-      d2 += v * v;
-    }
-    if (d2 < best.d) best = { d: d2, shift: s };
-  }
+  for (let a = -1; a <= 1; a++)
+    for (let b = -1; b <= 1; b++)
+      for (let g = -1; g <= 1; g++) {
+        const s: Vec3 = [base[0] + a, base[1] + b, base[2] + g];
+        const df = [fj[0] + s[0] - fi[0], fj[1] + s[1] - fi[1], fj[2] + s[2] - fi[2]];
+        let d2 = 0;
+        for (let x = 0; x < 3; x++) {
+          const v = df[0] * L[0][x] + df[1] * L[1][x] + df[2] * L[2][x];
+          d2 += v * v;
+        }
+        if (d2 < best.d) best = { d: d2, shift: s };
+      }
   return { d: Math.sqrt(best.d), shift: best.shift };
 }
 
@@ -92,7 +94,8 @@ function splitClusters(c: Crystal, partial: boolean[], mergeDistance: number): n
       if (!partial[i]) continue;
       for (let j = i + 1; j < n; j++) {
         if (!partial[j] || nearestImage(c, c.sites[i].frac, c.sites[j].frac).d >= mergeDistance) continue;
-        const a = find(i), b = find(j);
+        const a = find(i),
+          b = find(j);
         if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
       }
     }
@@ -128,15 +131,19 @@ export function weightedAtoms(c: Crystal, opts: WeightedOptions = {}): WeightedA
     return t;
   });
   const partial = totals.map((t) => t < 1 - OCCUPANCY_TOLERANCE);
-  const clusters = splitClusters(c, partial, mergeDistance).flatMap((members) => {
-    const total = members.reduce((a, m) => a + totals[m], 0);
-    if (members.length === 1 || total <= 1 + OCCUPANCY_TOLERANCE) return [members];
-    const label = members.map((m) => c.sites[m].label).join('+');
-    if (opts.strictSplits) {
-      throw new InputError(`${source}: split sites ${label} (closer than ${mergeDistance} Å) sum to occupancy ${total} > 1`);
-    }
-    return members.map((m) => [m]);
-  }).sort((x, y) => x[0] - y[0]);
+  const clusters = splitClusters(c, partial, mergeDistance)
+    .flatMap((members) => {
+      const total = members.reduce((a, m) => a + totals[m], 0);
+      if (members.length === 1 || total <= 1 + OCCUPANCY_TOLERANCE) return [members];
+      const label = members.map((m) => c.sites[m].label).join('+');
+      if (opts.strictSplits) {
+        throw new InputError(
+          `${source}: split sites ${label} (closer than ${mergeDistance} Å) sum to occupancy ${total} > 1`,
+        );
+      }
+      return members.map((m) => [m]);
+    })
+    .sort((x, y) => x[0] - y[0]);
 
   const frac: number[] = [];
   const numbers: number[] = [];
@@ -179,7 +186,11 @@ export function weightedAtoms(c: Crystal, opts: WeightedOptions = {}): WeightedA
     frac: f,
     cart: fracToCart(c.lattice, f),
     occupancy: Float64Array.from(occupancy),
-    mixture: { node: Int32Array.from(mixNode), numbers: Int32Array.from(mixNumbers), weights: Float64Array.from(mixWeights) },
+    mixture: {
+      node: Int32Array.from(mixNode),
+      numbers: Int32Array.from(mixNumbers),
+      weights: Float64Array.from(mixWeights),
+    },
     labels,
   };
 }

@@ -56,7 +56,8 @@ function seedWords(seed: bigint): number[] {
 }
 
 function seeded(seed: number | bigint): Mt19937ByArray {
-  if (typeof seed === 'number' && !Number.isSafeInteger(seed)) throw new RangeError(`PythonRandom: seed ${seed} is not a safe integer (pass a bigint)`);
+  if (typeof seed === 'number' && !Number.isSafeInteger(seed))
+    throw new RangeError(`PythonRandom: seed ${seed} is not a safe integer (pass a bigint)`);
   return new Mt19937ByArray(seedWords(BigInt(seed)));
 }
 
@@ -128,8 +129,10 @@ export class PythonRandom {
    * setsize = 21, plus 4^⌈log4(3k)⌉ when k > 5.
    */
   sample(n: number, k: number): number[] {
-    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`sample: population size ${n} must be a non-negative integer`);
-    if (!Number.isInteger(k) || k < 0 || k > n) throw new RangeError(`sample: k = ${k} must be in [0, ${n}] (Sample larger than population or is negative)`);
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new RangeError(`sample: population size ${n} must be a non-negative integer`);
+    if (!Number.isInteger(k) || k < 0 || k > n)
+      throw new RangeError(`sample: k = ${k} must be in [0, ${n}] (Sample larger than population or is negative)`);
     const out: number[] = [];
     if (n <= sampleSetSize(k)) {
       const pool = Array.from({ length: n }, (_, i) => i);

@@ -45,8 +45,9 @@ export function operationsOfHall(hall: number): SymOp[] {
   let ops = opsCache.get(hall);
   if (!ops) {
     const entry = hallEntries()[hall - 1];
-    ops = operations_from_number(entry.number, { type: 'HallNumber', value: hall }, false).map(({ rotation: r, translation: t }) =>
-      Float64Array.of(r[0], r[3], r[6], t[0], r[1], r[4], r[7], t[1], r[2], r[5], r[8], t[2]),
+    ops = operations_from_number(entry.number, { type: 'HallNumber', value: hall }, false).map(
+      ({ rotation: r, translation: t }) =>
+        Float64Array.of(r[0], r[3], r[6], t[0], r[1], r[4], r[7], t[1], r[2], r[5], r[8], t[2]),
     );
     opsCache.set(hall, ops);
   }
@@ -122,7 +123,12 @@ function hexagonalAxes(c: CellParameters): boolean {
 }
 
 function rhombohedralAxes(c: CellParameters): boolean {
-  return near(c.a, c.b, 1e-3 * c.a) && near(c.a, c.c, 1e-3 * c.a) && near(c.alpha, c.beta, 0.1) && near(c.alpha, c.gamma, 0.1);
+  return (
+    near(c.a, c.b, 1e-3 * c.a) &&
+    near(c.a, c.c, 1e-3 * c.a) &&
+    near(c.alpha, c.beta, 0.1) &&
+    near(c.alpha, c.gamma, 0.1)
+  );
 }
 
 /** Whether a monoclinic setting's unique axis ('b1' → b) has the two right angles the cell needs. */
@@ -195,7 +201,9 @@ export function settingFromHermannMauguin(symbol: string, cell: CellParameters):
     const table = hallEntries();
     const want = suffix.toUpperCase() === 'H' || suffix.toUpperCase() === 'R' ? suffix.toUpperCase() : suffix;
     // origin choices of orthorhombic groups carry the axes too ('1cab'); the symbol already fixed those
-    const fits = distinctSettings(halls).filter((h) => table[h - 1].setting === want || (/^[12]$/.test(want) && table[h - 1].setting.startsWith(want)));
+    const fits = distinctSettings(halls).filter(
+      (h) => table[h - 1].setting === want || (/^[12]$/.test(want) && table[h - 1].setting.startsWith(want)),
+    );
     return fits.length === 1 ? { hall: fits[0], entry: table[fits[0] - 1] } : null;
   }
   return chooseSetting(halls, cell, `'${symbol}'`);
@@ -210,7 +218,9 @@ export function settingFromHall(symbol: string): ResolvedSetting | null {
 /** International Tables number → its first setting in the table (axes by the cell for R groups); null outside 1…230. */
 export function settingFromNumber(number: number, cell: CellParameters): ResolvedSetting | null {
   if (!(Number.isInteger(number) && number >= 1 && number <= 230)) return null;
-  const halls = hallEntries().filter((e) => e.number === number).map((e) => e.hall_number);
+  const halls = hallEntries()
+    .filter((e) => e.number === number)
+    .map((e) => e.hall_number);
   const first = hallEntries()[halls[0] - 1];
   if (first.setting === 'H') return chooseSetting(halls, cell, `space group ${number}`);
   // b unique is the standard monoclinic setting; a cell with another unique axis is not in it

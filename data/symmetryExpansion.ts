@@ -69,7 +69,11 @@ function mergeRows(rows: AsymmetricSite[], ops: SymOp[], source: string): Positi
     if (!(row.occupancy >= AMOUNT_TOLERANCE)) continue;
     const match = findEquivalent(positions, row.frac, ops, buf);
     if (match === null) {
-      positions.push({ frac: row.frac, species: [{ element: row.element, occupancy: row.occupancy }], label: row.label });
+      positions.push({
+        frac: row.frac,
+        species: [{ element: row.element, occupancy: row.occupancy }],
+        label: row.label,
+      });
       continue;
     }
     const same = match.species.find((s) => s.element === row.element);

@@ -89,7 +89,9 @@ function parseUncached(xyz: string, where: string): SymOp {
         op[4 * row + v] += sign * (Number.isNaN(coef) ? 1 : coef);
         i++;
       } else if (Number.isNaN(coef)) {
-        throw bad(i < n && xyz.charCodeAt(i) !== 44 ? `unexpected '${xyz.slice(i)}'` : `part ${row + 1} ends in a sign`);
+        throw bad(
+          i < n && xyz.charCodeAt(i) !== 44 ? `unexpected '${xyz.slice(i)}'` : `part ${row + 1} ends in a sign`,
+        );
       } else {
         op[4 * row + 3] += sign * coef;
       }

@@ -25,8 +25,12 @@ export function readTar(archive: Buffer): TarFile[] {
       entry.on('end', () => files.push({ path: entry.path, data: Buffer.concat(chunks) }));
     },
   });
-  parser.on('error', (err: Error) => { failure = err; });
-  parser.on('end', () => { ended = true; });
+  parser.on('error', (err: Error) => {
+    failure = err;
+  });
+  parser.on('end', () => {
+    ended = true;
+  });
   // node-tar parses an in-memory buffer synchronously (minipass streams are synchronous); `ended` guards that.
   parser.end(archive);
   if (failure) throw failure;

@@ -197,7 +197,8 @@ function collateGraphFeatures(samples: GraphSample[]): tf.Tensor2D | undefined {
   const g = first.length;
   const rows = new Float32Array(samples.length * g);
   samples.forEach((s, b) => {
-    if (!s.graphFeatures || s.graphFeatures.length !== g) throw new Error(`collate: ${s.id} has ${s.graphFeatures?.length ?? 0} graph features, ${samples[0].id} has ${g}`);
+    if (!s.graphFeatures || s.graphFeatures.length !== g)
+      throw new Error(`collate: ${s.id} has ${s.graphFeatures?.length ?? 0} graph features, ${samples[0].id} has ${g}`);
     rows.set(s.graphFeatures, b * g);
   });
   return tf.tensor2d(rows, [samples.length, g]);
@@ -301,7 +302,12 @@ export function disposeBatch(b: GraphBatch): void {
  * micro-batches of at most `maxEdges` edges (a single larger crystal still gets its own micro-batch).
  * Gradients are accumulated over the micro-batches, so the effective batch stays `batchSize`.
  */
-export function planBatches(order: number[], samples: GraphSample[], batchSize: number, maxEdges: number): number[][][] {
+export function planBatches(
+  order: number[],
+  samples: GraphSample[],
+  batchSize: number,
+  maxEdges: number,
+): number[][][] {
   const batches: number[][][] = [];
   for (let start = 0; start < order.length; start += batchSize) {
     const members = order.slice(start, start + batchSize);

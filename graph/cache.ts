@@ -5,6 +5,8 @@
 
 /** Stable key for a builder and its options: `radius{"cutoff":5,"inclusive":true}` (keys sorted). */
 export function graphKey(kind: string, options: Record<string, number | string | boolean>): string {
-  const sorted = Object.keys(options).sort().map((k) => [k, options[k]]);
+  const sorted = Object.keys(options)
+    .sort()
+    .map((k) => [k, options[k]]);
   return `${kind}${JSON.stringify(Object.fromEntries(sorted))}`;
 }

@@ -48,13 +48,22 @@ function sampleBytes(s: GraphSample, id: Buffer): number {
   const p = s.pairs?.distances.length ?? 0;
   const t = s.triplets?.edgeA.length ?? 0;
   const m = s.mixNode?.length ?? 0;
-  return 24 + 8 + pad4(id.length) + 4 * (n + 2 * e + 3 * e + e) + (s.pairs ? 4 * (e + p) : 0) + (s.triplets ? 8 * t : 0)
-    + (s.occupancy ? 4 + 4 * (n + 3 * m) : 0) + (s.graphFeatures ? 4 + 4 * s.graphFeatures.length : 0);
+  return (
+    24 +
+    8 +
+    pad4(id.length) +
+    4 * (n + 2 * e + 3 * e + e) +
+    (s.pairs ? 4 * (e + p) : 0) +
+    (s.triplets ? 8 * t : 0) +
+    (s.occupancy ? 4 + 4 * (n + 3 * m) : 0) +
+    (s.graphFeatures ? 4 + 4 * s.graphFeatures.length : 0)
+  );
 }
 
 /** Flags of the optional sections a sample has. */
 function flagsOf(s: GraphSample): number {
-  if (s.occupancy && !(s.mixNode && s.mixNumbers && s.mixWeights)) throw new Error(`encodeChunk: sample '${s.id}' has occupancy without its species mixture`);
+  if (s.occupancy && !(s.mixNode && s.mixNumbers && s.mixWeights))
+    throw new Error(`encodeChunk: sample '${s.id}' has occupancy without its species mixture`);
   return (s.pairs ? 1 : 0) | (s.triplets ? 2 : 0) | (s.occupancy ? 4 : 0) | (s.graphFeatures ? 8 : 0);
 }
 
@@ -72,23 +81,46 @@ export function encodeChunk(samples: GraphSample[]): Buffer {
   let o = 4;
   samples.forEach((s, i) => {
     const e = s.src.length;
-    const header = [ids[i].length, s.numbers.length, e, s.pairs?.distances.length ?? 0, s.triplets?.edgeA.length ?? 0, flagsOf(s)];
-    for (const h of header) { buf.writeInt32LE(h, o); o += 4; }
-    buf.writeDoubleLE(s.target, o); o += 8;
-    ids[i].copy(buf, o); o += pad4(ids[i].length);
+    const header = [
+      ids[i].length,
+      s.numbers.length,
+      e,
+      s.pairs?.distances.length ?? 0,
+      s.triplets?.edgeA.length ?? 0,
+      flagsOf(s),
+    ];
+    for (const h of header) {
+      buf.writeInt32LE(h, o);
+      o += 4;
+    }
+    buf.writeDoubleLE(s.target, o);
+    o += 8;
+    ids[i].copy(buf, o);
+    o += pad4(ids[i].length);
     o = put(buf, o, s.numbers);
     o = put(buf, o, s.src);
     o = put(buf, o, s.dst);
     o = put(buf, o, s.vectors);
     o = put(buf, o, s.distances);
-    if (s.pairs) { o = put(buf, o, s.pairs.edgePair); o = put(buf, o, s.pairs.distances); }
-    if (s.triplets) { o = put(buf, o, s.triplets.edgeA); o = put(buf, o, s.triplets.edgeB); }
+    if (s.pairs) {
+      o = put(buf, o, s.pairs.edgePair);
+      o = put(buf, o, s.pairs.distances);
+    }
+    if (s.triplets) {
+      o = put(buf, o, s.triplets.edgeA);
+      o = put(buf, o, s.triplets.edgeB);
+    }
     if (s.occupancy) {
-      buf.writeInt32LE(s.mixNode!.length, o); o += 4;
-      o = put(buf, o, s.occupancy); o = put(buf, o, s.mixNode!); o = put(buf, o, s.mixNumbers!); o = put(buf, o, s.mixWeights!);
+      buf.writeInt32LE(s.mixNode!.length, o);
+      o += 4;
+      o = put(buf, o, s.occupancy);
+      o = put(buf, o, s.mixNode!);
+      o = put(buf, o, s.mixNumbers!);
+      o = put(buf, o, s.mixWeights!);
     }
     if (s.graphFeatures) {
-      buf.writeInt32LE(s.graphFeatures.length, o); o += 4;
+      buf.writeInt32LE(s.graphFeatures.length, o);
+      o += 4;
       o = put(buf, o, s.graphFeatures);
     }
   });
@@ -97,11 +129,22 @@ export function encodeChunk(samples: GraphSample[]): Buffer {
 
 /** Reads a chunk back; with `keep`, samples whose id is not in it are skipped without copying their arrays. */
 export function decodeChunk(buf: Buffer, where: string, keep?: Set<string>): GraphSample[] {
-  if (buf.length < 4 || buf.readInt32LE(0) !== MAGIC) throw new InputError(`${where}: not a graph cache chunk (bad magic)`);
+  if (buf.length < 4 || buf.readInt32LE(0) !== MAGIC)
+    throw new InputError(`${where}: not a graph cache chunk (bad magic)`);
   const out: GraphSample[] = [];
   let o = 4;
-  const i32 = (n: number): Int32Array => { const a = new Int32Array(n); Buffer.from(a.buffer).set(buf.subarray(o, o + 4 * n)); o += 4 * n; return a; };
-  const f32 = (n: number): Float32Array => { const a = new Float32Array(n); Buffer.from(a.buffer).set(buf.subarray(o, o + 4 * n)); o += 4 * n; return a; };
+  const i32 = (n: number): Int32Array => {
+    const a = new Int32Array(n);
+    Buffer.from(a.buffer).set(buf.subarray(o, o + 4 * n));
+    o += 4 * n;
+    return a;
+  };
+  const f32 = (n: number): Float32Array => {
+    const a = new Float32Array(n);
+    Buffer.from(a.buffer).set(buf.subarray(o, o + 4 * n));
+    o += 4 * n;
+    return a;
+  };
   while (o < buf.length) {
     if (o + 32 > buf.length) throw new InputError(`${where}: truncated at byte ${o}`);
     const [idLen, n, e, p, t, flags] = Array.from({ length: 6 }, (_, k) => buf.readInt32LE(o + 4 * k));
@@ -122,8 +165,19 @@ export function decodeChunk(buf: Buffer, where: string, keep?: Set<string>): Gra
     const g = flags & 8 ? count(o + size + extra) : 0;
     if (flags & 8) extra += 4 + 4 * g;
     if (o + size + extra > buf.length) throw new InputError(`${where}: truncated in sample '${id}'`);
-    if (keep && !keep.has(id)) { o += size + extra; continue; }
-    const s: GraphSample = { id, target, numbers: i32(n), src: i32(e), dst: i32(e), vectors: f32(3 * e), distances: f32(e) };
+    if (keep && !keep.has(id)) {
+      o += size + extra;
+      continue;
+    }
+    const s: GraphSample = {
+      id,
+      target,
+      numbers: i32(n),
+      src: i32(e),
+      dst: i32(e),
+      vectors: f32(3 * e),
+      distances: f32(e),
+    };
     if (flags & 1) s.pairs = { edgePair: i32(e), distances: f32(p) };
     if (flags & 2) s.triplets = { edgeA: i32(t), edgeB: i32(t) };
     if (flags & 4) {
@@ -151,7 +205,10 @@ export interface DiskCacheBuildOptions {
 
 /** A complete cache on disk: the index in memory, chunks read on demand. */
 export class DiskGraphCache {
-  constructor(readonly dir: string, readonly index: DiskCacheIndex) {}
+  constructor(
+    readonly dir: string,
+    readonly index: DiskCacheIndex,
+  ) {}
 
   get size(): number {
     return this.index.ids.length;
@@ -183,7 +240,11 @@ function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -194,7 +255,10 @@ export function cacheKey(identity: Record<string, unknown>): string {
 }
 
 /** Opens the cache for `identity` if complete, else builds it from the sample stream. */
-export async function openOrBuildCache(samples: () => AsyncIterable<GraphSample>, opts: DiskCacheBuildOptions): Promise<DiskGraphCache> {
+export async function openOrBuildCache(
+  samples: () => AsyncIterable<GraphSample>,
+  opts: DiskCacheBuildOptions,
+): Promise<DiskGraphCache> {
   const key = cacheKey(opts.identity);
   const dir = join(opts.root, key);
   const indexPath = join(dir, 'index.json');
@@ -210,7 +274,16 @@ export async function openOrBuildCache(samples: () => AsyncIterable<GraphSample>
   mkdirSync(partial, { recursive: true });
   const chunkSize = opts.chunkSize ?? 1024;
   const index: DiskCacheIndex = {
-    version: FORMAT_VERSION, key, description: opts.identity, ids: [], targets: [], atoms: [], edges: [], chunkOf: [], chunks: [], bytes: 0,
+    version: FORMAT_VERSION,
+    key,
+    description: opts.identity,
+    ids: [],
+    targets: [],
+    atoms: [],
+    edges: [],
+    chunkOf: [],
+    chunks: [],
+    bytes: 0,
   };
   let pending: GraphSample[] = [];
   const flush = (): void => {
@@ -244,6 +317,8 @@ export async function openOrBuildCache(samples: () => AsyncIterable<GraphSample>
     rmSync(partial, { recursive: true, force: true });
     throw err;
   }
-  opts.log?.(`graph cache: built ${index.ids.length} graphs (${(index.bytes / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s → ${dir}`);
+  opts.log?.(
+    `graph cache: built ${index.ids.length} graphs (${(index.bytes / 2 ** 20).toFixed(0)} MiB) in ${((performance.now() - t0) / 1000).toFixed(1)} s → ${dir}`,
+  );
   return new DiskGraphCache(dir, index);
 }

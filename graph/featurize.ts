@@ -46,7 +46,8 @@ export function toSample(atoms: Atoms, nl: NeighborList, target: number, threebo
     distances: Float32Array.from(nl.distances),
     target,
   };
-  if (threebodyCutoff !== undefined) sample.triplets = lineGraph(nl.src, nl.distances, atoms.numbers.length, threebodyCutoff, { where: atoms.id });
+  if (threebodyCutoff !== undefined)
+    sample.triplets = lineGraph(nl.src, nl.distances, atoms.numbers.length, threebodyCutoff, { where: atoms.id });
   return sample;
 }
 
@@ -124,7 +125,13 @@ const cache = new Map<string, GraphSample>();
  * Sample for one CIF file (cached per path, graph options, occupancy mode and graph-level features); `features`
  * adds the CIF's graph-level inputs (data/graphFeatures.ts).
  */
-export function sampleFromCif(path: string, o: GraphOptions, target = NaN, occupancy: OccupancyMode = 'round', features: readonly GraphFeatureName[] = []): GraphSample {
+export function sampleFromCif(
+  path: string,
+  o: GraphOptions,
+  target = NaN,
+  occupancy: OccupancyMode = 'round',
+  features: readonly GraphFeatureName[] = [],
+): GraphSample {
   const options: FeaturizeOptions = { ...neighborOptions(o), occupancy, graph_features: features };
   const key = `${path}|${sampleKey(options)}`;
   let s = cache.get(key);

@@ -88,8 +88,15 @@ export function radiusSearch(tree: KdTree, qx: number, qy: number, qz: number, l
  * so the result does not depend on the tree's shape.
  */
 export function nearestSearch(
-  tree: KdTree, qx: number, qy: number, qz: number, k: number, limit: number, exclude: number,
-  bestD2: Float64Array, bestId: Int32Array,
+  tree: KdTree,
+  qx: number,
+  qy: number,
+  qz: number,
+  k: number,
+  limit: number,
+  exclude: number,
+  bestD2: Float64Array,
+  bestId: Int32Array,
 ): number {
   let count = 0;
   const visit = (node: KdNode): void => {
@@ -129,7 +136,13 @@ export function nearestSearch(
  * is no longer truncated. Correct but slow (each call pre-fills a heap of maxNodes sentinels); only
  * the benchmark uses it, to justify `radiusSearch`.
  */
-export function libraryRadiusSearch(tree: KdTree, q: ArrayLike<number>, limit: number, out: number[], guess = 64): void {
+export function libraryRadiusSearch(
+  tree: KdTree,
+  q: ArrayLike<number>,
+  limit: number,
+  out: number[],
+  guess = 64,
+): void {
   let maxNodes = guess;
   for (;;) {
     const found = tree.tree.nearest(q, maxNodes, limit);

@@ -33,7 +33,9 @@ export function knnGraph(atoms: Atoms, k = 12, radius = 8): KnnList {
   const bestD2 = new Float64Array(k);
   const bestId = new Int32Array(k);
   for (let i = 0; i < n; i++) {
-    const cx = centres[3 * i], cy = centres[3 * i + 1], cz = centres[3 * i + 2];
+    const cx = centres[3 * i],
+      cy = centres[3 * i + 1],
+      cz = centres[3 * i + 2];
     const m = nearestSearch(images.tree, cx, cy, cz, k, bound, selfId[i], bestD2, bestId);
     counts[i] = m;
     for (let s = 0; s < m; s++) {
@@ -41,9 +43,17 @@ export function knnGraph(atoms: Atoms, k = 12, radius = 8): KnnList {
       const dx = pos[3 * p] - cx;
       const dy = pos[3 * p + 1] - cy;
       const dz = pos[3 * p + 2] - cz;
-      out.push(i, atom[p],
-        shift[3 * p] + wrap[3 * i], shift[3 * p + 1] + wrap[3 * i + 1], shift[3 * p + 2] + wrap[3 * i + 2],
-        dx, dy, dz, Math.sqrt(bestD2[s]));
+      out.push(
+        i,
+        atom[p],
+        shift[3 * p] + wrap[3 * i],
+        shift[3 * p + 1] + wrap[3 * i + 1],
+        shift[3 * p + 2] + wrap[3 * i + 2],
+        dx,
+        dy,
+        dz,
+        Math.sqrt(bestD2[s]),
+      );
     }
   }
   return { ...out.finish(radius), counts };

@@ -21,14 +21,18 @@ export interface LineGraph {
  * `maxTriplets` guards memory: a structure needing more is an InputError naming `where`.
  */
 export function lineGraph(
-  src: ArrayLike<number>, distances: ArrayLike<number>, numAtoms: number, threebodyCutoff: number,
+  src: ArrayLike<number>,
+  distances: ArrayLike<number>,
+  numAtoms: number,
+  threebodyCutoff: number,
   opts: { where?: string; maxTriplets?: number } = {},
 ): LineGraph {
   const where = opts.where ?? 'line graph';
   if (!Number.isFinite(threebodyCutoff) || threebodyCutoff < 0) {
     throw new InputError(`${where}: three-body cutoff must be a finite number ≥ 0 Å, got ${threebodyCutoff}`);
   }
-  if (src.length !== distances.length) throw new Error(`lineGraph: ${src.length} edges but ${distances.length} distances`);
+  if (src.length !== distances.length)
+    throw new Error(`lineGraph: ${src.length} edges but ${distances.length} distances`);
   // Bucket the edges within r₃ by centre (stable: ascending edge id within a centre).
   const count = new Int32Array(numAtoms + 1);
   for (let e = 0; e < src.length; e++) if (distances[e] <= threebodyCutoff) count[src[e] + 1]++;
@@ -43,7 +47,9 @@ export function lineGraph(
   }
   const limit = opts.maxTriplets ?? 2 ** 31 - 1;
   if (total > limit) {
-    throw new InputError(`${where}: ${total} triplets within r₃ = ${threebodyCutoff} Å exceed the limit of ${limit} (lower graph.threebody_cutoff)`);
+    throw new InputError(
+      `${where}: ${total} triplets within r₃ = ${threebodyCutoff} Å exceed the limit of ${limit} (lower graph.threebody_cutoff)`,
+    );
   }
   const edgeA = new Int32Array(total);
   const edgeB = new Int32Array(total);

@@ -57,7 +57,9 @@ export function radiusGraph(atoms: Atoms, cutoff: number, opts: RadiusGraphOptio
   const found: number[] = [];
   let ids = new Int32Array(64);
   for (let i = 0; i < n; i++) {
-    const cx = centres[3 * i], cy = centres[3 * i + 1], cz = centres[3 * i + 2];
+    const cx = centres[3 * i],
+      cy = centres[3 * i + 1],
+      cz = centres[3 * i + 2];
     found.length = 0;
     radiusSearch(images.tree, cx, cy, cz, bound, found);
     if (found.length > ids.length) ids = new Int32Array(2 * found.length);
@@ -69,9 +71,17 @@ export function radiusGraph(atoms: Atoms, cutoff: number, opts: RadiusGraphOptio
       const dx = pos[3 * p] - cx;
       const dy = pos[3 * p + 1] - cy;
       const dz = pos[3 * p + 2] - cz;
-      out.push(i, atom[p],
-        shift[3 * p] + wrap[3 * i], shift[3 * p + 1] + wrap[3 * i + 1], shift[3 * p + 2] + wrap[3 * i + 2],
-        dx, dy, dz, Math.sqrt(dx * dx + dy * dy + dz * dz));
+      out.push(
+        i,
+        atom[p],
+        shift[3 * p] + wrap[3 * i],
+        shift[3 * p + 1] + wrap[3 * i + 1],
+        shift[3 * p + 2] + wrap[3 * i + 2],
+        dx,
+        dy,
+        dz,
+        Math.sqrt(dx * dx + dy * dy + dz * dz),
+      );
     }
   }
   return out.finish(cutoff);

@@ -30,7 +30,8 @@ function findTwin(nl: NeighborList, starts: Int32Array, e: number): number {
   const sy = -nl.images[3 * e + 1];
   const sz = -nl.images[3 * e + 2];
   for (let f = starts[j]; f < starts[j + 1]; f++) {
-    if (nl.dst[f] === i && nl.images[3 * f] === sx && nl.images[3 * f + 1] === sy && nl.images[3 * f + 2] === sz) return f;
+    if (nl.dst[f] === i && nl.images[3 * f] === sx && nl.images[3 * f + 1] === sy && nl.images[3 * f + 2] === sz)
+      return f;
   }
   return -1;
 }

@@ -67,14 +67,16 @@ export function periodicImages(atoms: Atoms, reach: number): PeriodicImages {
       count *= hi[3 * j + a] - lo[3 * j + a] + 1;
     }
     for (let x = 0; x < 3; x++) {
-      centres[3 * j + x] = atoms.cart[3 * j + x]
-        - (wrap[3 * j] * L[0][x] + wrap[3 * j + 1] * L[1][x] + wrap[3 * j + 2] * L[2][x]);
+      centres[3 * j + x] =
+        atoms.cart[3 * j + x] - (wrap[3 * j] * L[0][x] + wrap[3 * j + 1] * L[1][x] + wrap[3 * j + 2] * L[2][x]);
     }
     total += count;
   }
   if (total > MAX_IMAGE_POINTS) {
-    throw new InputError(`${atoms.id}: a ${reach.toFixed(3)} Å neighbor search needs ${total} periodic images `
-      + `(cell heights ${heights.map((h) => h.toFixed(3)).join(', ')} Å); is the cutoff or the cell wrong?`);
+    throw new InputError(
+      `${atoms.id}: a ${reach.toFixed(3)} Å neighbor search needs ${total} periodic images ` +
+        `(cell heights ${heights.map((h) => h.toFixed(3)).join(', ')} Å); is the cutoff or the cell wrong?`,
+    );
   }
 
   const atom = new Int32Array(total);
@@ -84,7 +86,9 @@ export function periodicImages(atoms: Atoms, reach: number): PeriodicImages {
   const points: KdPoint[] = new Array<KdPoint>(total);
   let p = 0;
   for (let j = 0; j < n; j++) {
-    const r0 = centres[3 * j], r1 = centres[3 * j + 1], r2 = centres[3 * j + 2];
+    const r0 = centres[3 * j],
+      r1 = centres[3 * j + 1],
+      r2 = centres[3 * j + 2];
     for (let ta = lo[3 * j]; ta <= hi[3 * j]; ta++) {
       for (let tb = lo[3 * j + 1]; tb <= hi[3 * j + 1]; tb++) {
         for (let tc = lo[3 * j + 2]; tc <= hi[3 * j + 2]; tc++) {
@@ -111,8 +115,10 @@ export function periodicImages(atoms: Atoms, reach: number): PeriodicImages {
 function checkAtoms(atoms: Atoms): number {
   const n = atoms.numbers.length;
   if (atoms.frac.length !== 3 * n || atoms.cart.length !== 3 * n) {
-    throw new InputError(`${atoms.id}: ${n} atoms but ${atoms.frac.length} fractional and ${atoms.cart.length} `
-      + `Cartesian coordinates (expected ${3 * n} each)`);
+    throw new InputError(
+      `${atoms.id}: ${n} atoms but ${atoms.frac.length} fractional and ${atoms.cart.length} ` +
+        `Cartesian coordinates (expected ${3 * n} each)`,
+    );
   }
   const flat = [...atoms.lattice[0], ...atoms.lattice[1], ...atoms.lattice[2]];
   if (!flat.every(Number.isFinite)) throw new InputError(`${atoms.id}: lattice has non-finite entries`);

@@ -21,7 +21,14 @@ export class AtomwiseModel<R extends AtomRepresentation> extends Module implemen
   readonly head: Atomwise;
 
   /** `graphFeatures`: width of the graph-level inputs the head also reads (0 = none). */
-  constructor(readonly kind: string, representation: R, nAtomBasis: number, aggregation: Aggregation, readonly options: Record<string, unknown>, graphFeatures = 0) {
+  constructor(
+    readonly kind: string,
+    representation: R,
+    nAtomBasis: number,
+    aggregation: Aggregation,
+    readonly options: Record<string, unknown>,
+    graphFeatures = 0,
+  ) {
     super();
     this.representation = this.child('representation', representation);
     this.head = this.child('output_modules.0', new Atomwise(nAtomBasis, aggregation, 2, graphFeatures));

@@ -16,5 +16,9 @@ export interface ModelBuildConfig {
 export function buildModel(config: ModelBuildConfig): GraphModel {
   const entry = modelEntry(config.model.name);
   if (!entry) throw new InputError(`model.name: unknown model '${config.model.name}'`);
-  return entry.build(config.model, { cutoff: config.spec.cutoff, seed: config.seed, graphFeatures: graphFeatureSize(config.spec.graph_features) }) as GraphModel;
+  return entry.build(config.model, {
+    cutoff: config.spec.cutoff,
+    seed: config.seed,
+    graphFeatures: graphFeatureSize(config.spec.graph_features),
+  }) as GraphModel;
 }

@@ -38,26 +38,28 @@ import type { GraphModel } from './model.js';
 import { graphAsWritten, mustEqual } from './graphNeeds.js';
 import type { ModelEntry } from './registry.js';
 
-export const CgcnnOptions = z.object({
-  name: z.literal('cgcnn'),
-  /** F, width of the atom features. */
-  atom_fea_len: z.number().int().positive().default(64),
-  n_conv: z.number().int().positive().default(3),
-  /** H, width of the hidden layers of the head. */
-  h_fea_len: z.number().int().positive().default(128),
-  /** Number of hidden layers of the head (conv_to_fc plus n_h − 1 `fcs`). */
-  n_h: z.number().int().positive().default(1),
-  /** K: neighbor slots per atom (pad up to it); must equal `graph.max_neighbors`. */
-  max_num_nbr: z.number().int().positive().default(12),
-  /** Gaussian centres dmin, dmin + step, …, radius (the graph cutoff); width σ = step. */
-  dmin: z.number().min(0).default(0),
-  step: z.number().positive().default(0.2),
-  /**
-   * Upstream's binary classification head (`--task classification`): fc_out gives 2 logits and the output is the
-   * class-1 probability, softmax(logits)[1], as upstream predict.py writes it. Absent = regression.
-   */
-  classification: z.boolean().optional(),
-}).strict();
+export const CgcnnOptions = z
+  .object({
+    name: z.literal('cgcnn'),
+    /** F, width of the atom features. */
+    atom_fea_len: z.number().int().positive().default(64),
+    n_conv: z.number().int().positive().default(3),
+    /** H, width of the hidden layers of the head. */
+    h_fea_len: z.number().int().positive().default(128),
+    /** Number of hidden layers of the head (conv_to_fc plus n_h − 1 `fcs`). */
+    n_h: z.number().int().positive().default(1),
+    /** K: neighbor slots per atom (pad up to it); must equal `graph.max_neighbors`. */
+    max_num_nbr: z.number().int().positive().default(12),
+    /** Gaussian centres dmin, dmin + step, …, radius (the graph cutoff); width σ = step. */
+    dmin: z.number().min(0).default(0),
+    step: z.number().positive().default(0.2),
+    /**
+     * Upstream's binary classification head (`--task classification`): fc_out gives 2 logits and the output is the
+     * class-1 probability, softmax(logits)[1], as upstream predict.py writes it. Absent = regression.
+     */
+    classification: z.boolean().optional(),
+  })
+  .strict();
 export type CgcnnOptions = z.infer<typeof CgcnnOptions>;
 
 /**
@@ -82,7 +84,10 @@ export class ConvLayer extends Module {
   readonly bn1: BatchNorm1d;
   readonly bn2: BatchNorm1d;
 
-  constructor(readonly atomFeaLen: number, readonly nbrFeaLen: number) {
+  constructor(
+    readonly atomFeaLen: number,
+    readonly nbrFeaLen: number,
+  ) {
     super();
     this.fcFull = this.child('fc_full', new Dense(2 * atomFeaLen + nbrFeaLen, 2 * atomFeaLen, { init: 'torch' }));
     this.bn1 = this.child('bn1', new BatchNorm1d(2 * atomFeaLen));
@@ -96,8 +101,17 @@ export class ConvLayer extends Module {
   apply(h: tf.Tensor2D, g: CgcnnGraph, training: boolean): tf.Tensor2D {
     const F = this.atomFeaLen;
     // messages from the neighbor slots into the centre, each counted with its row weight
-    const flow = new EdgeFlow({ sender: g.rowNeighbor, receiver: g.rowCentre, numReceivers: h.shape[0], weights: g.rowWeights });
-    const parts = [{ x: h, index: g.rowCentre }, { x: h, index: g.rowNeighbor }, { x: g.rowBond, inputGrad: false }];
+    const flow = new EdgeFlow({
+      sender: g.rowNeighbor,
+      receiver: g.rowCentre,
+      numReceivers: h.shape[0],
+      weights: g.rowWeights,
+    });
+    const parts = [
+      { x: h, index: g.rowCentre },
+      { x: h, index: g.rowNeighbor },
+      { x: g.rowBond, inputGrad: false },
+    ];
     // the filter and core halves of fc_full and bn1 are evaluated apart: no [M, 2F] tensor to slice
     const halves = [this.fcFull.applyParts(parts, [0, F]), this.fcFull.applyParts(parts, [F, F])];
     const [filterIn, coreIn] = this.bn1.applyBlocks(halves, training, g.rowWeights ?? undefined);
@@ -121,7 +135,10 @@ export class CgcnnRepresentation extends Module {
   constructor(o: CgcnnOptions, origAtomFeaLen: number, nbrFeaLen: number) {
     super();
     this.embedding = this.child('embedding', new Dense(origAtomFeaLen, o.atom_fea_len, { init: 'torch' }));
-    this.convs = this.child('convs', new ModuleList(Array.from({ length: o.n_conv }, () => new ConvLayer(o.atom_fea_len, nbrFeaLen))));
+    this.convs = this.child(
+      'convs',
+      new ModuleList(Array.from({ length: o.n_conv }, () => new ConvLayer(o.atom_fea_len, nbrFeaLen))),
+    );
   }
 
   apply(atomFea: tf.Tensor2D, g: CgcnnGraph, training: boolean): tf.Tensor2D {
@@ -140,17 +157,28 @@ export class CgcnnHead extends Module {
   private readonly classification: boolean;
 
   /** `graphFeatures` (G): graph-level inputs appended to the pooled crystal vector before `conv_to_fc`. */
-  constructor(o: CgcnnOptions, readonly graphFeatures = 0) {
+  constructor(
+    o: CgcnnOptions,
+    readonly graphFeatures = 0,
+  ) {
     super();
     const H = o.h_fea_len;
     this.convToFc = this.child('conv_to_fc', new Dense(o.atom_fea_len + graphFeatures, H, { init: 'torch' }));
-    this.fcs = this.child('fcs', new ModuleList(Array.from({ length: o.n_h - 1 }, () => new Dense(H, H, { init: 'torch' }))));
+    this.fcs = this.child(
+      'fcs',
+      new ModuleList(Array.from({ length: o.n_h - 1 }, () => new Dense(H, H, { init: 'torch' }))),
+    );
     this.fcOut = this.child('fc_out', new Dense(H, o.classification ? 2 : 1, { init: 'torch' }));
     this.classification = o.classification === true;
   }
 
   apply(h: tf.Tensor2D, batch: GraphBatch): tf.Tensor1D {
-    const crystal = withGraphFeatures(softplus(poolAtoms(h, batch, 'mean')) as tf.Tensor2D, batch, this.graphFeatures, 'graphs');
+    const crystal = withGraphFeatures(
+      softplus(poolAtoms(h, batch, 'mean')) as tf.Tensor2D,
+      batch,
+      this.graphFeatures,
+      'graphs',
+    );
     let x = softplus(this.convToFc.apply(crystal));
     for (const fc of this.fcs) x = softplus(fc.apply(x));
     const out = this.fcOut.apply(x);
@@ -171,10 +199,18 @@ export class CGCNN extends Module implements GraphModel {
   private readonly nbrFeaLen: number;
 
   /** `radius` = the graph cutoff (Å): Gaussian centres end there and padded slots sit at radius + 1. */
-  constructor(readonly options: CgcnnOptions, readonly radius: number, graphFeatures = 0) {
+  constructor(
+    readonly options: CgcnnOptions,
+    readonly radius: number,
+    graphFeatures = 0,
+  ) {
     super();
     const table = loadAtomInit();
-    this.elements = ElementTable.byAtomicNumber(table.present, `the atom feature table (elements 1–${table.maxZ})`, true);
+    this.elements = ElementTable.byAtomicNumber(
+      table.present,
+      `the atom feature table (elements 1–${table.maxZ})`,
+      true,
+    );
     this.atomTable = tf.keep(tf.tensor2d(table.rows, [table.maxZ + 1, table.length]));
     this.nbrFeaLen = Math.round((radius - options.dmin) / options.step) + 1;
     this.representation = new CgcnnRepresentation(options, table.length, this.nbrFeaLen);
@@ -217,7 +253,9 @@ export class CGCNN extends Module implements GraphModel {
       rowNeighbor: tf.concat([batch.dst, tf.tensor1d(padNeighbors, 'int32')]) as tf.Tensor1D,
       rowBond: tf.concat([this.gaussian(batch.distances), paddedBond]) as tf.Tensor2D,
       // occupancy mode: a real slot counts o_j (its message and its weight in the BatchNorm statistics)
-      rowWeights: weighted ? tf.concat([occupancyWeights ?? tf.onesLike(batch.distances), tf.tensor1d(padCounts)]) as tf.Tensor1D : null,
+      rowWeights: weighted
+        ? (tf.concat([occupancyWeights ?? tf.onesLike(batch.distances), tf.tensor1d(padCounts)]) as tf.Tensor1D)
+        : null,
     };
   }
 
@@ -249,7 +287,13 @@ export const cgcnnEntry: ModelEntry<typeof CgcnnOptions, CGCNN> = {
   version: 1,
   graph: (o, g) => ({
     ...graphAsWritten(g),
-    max_neighbors: mustEqual(g, 'max_neighbors', o.max_num_nbr, 'max_num_nbr', 'CGCNN pads every atom to max_num_nbr slots of its k-NN graph'),
+    max_neighbors: mustEqual(
+      g,
+      'max_neighbors',
+      o.max_num_nbr,
+      'max_num_nbr',
+      'CGCNN pads every atom to max_num_nbr slots of its k-NN graph',
+    ),
   }),
   build: (o: CgcnnOptions, ctx) => new CGCNN(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
 };

@@ -10,15 +10,21 @@ import type { UpstreamFormat } from './upstream.js';
 interface CgcnnConfig {
   model?: unknown;
   architecture?: {
-    orig_atom_fea_len?: number; nbr_fea_len?: number; atom_fea_len?: number; n_conv?: number;
-    h_fea_len?: number; n_h?: number; classification?: boolean;
+    orig_atom_fea_len?: number;
+    nbr_fea_len?: number;
+    atom_fea_len?: number;
+    n_conv?: number;
+    h_fea_len?: number;
+    n_h?: number;
+    classification?: boolean;
   };
   featurization?: { radius?: number; max_num_nbr?: number; dmin?: number; step?: number; gaussian_var?: number };
   normalizer?: { mean?: number; std?: number };
 }
 
 function need(value: unknown, key: string, where: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InputError(`${where}: ${key} missing or not a number`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new InputError(`${where}: ${key} missing or not a number`);
   return value;
 }
 
@@ -31,7 +37,8 @@ export function cgcnnFormat(): UpstreamFormat {
       const where = `${dir}/config.json`;
       const a = c.architecture ?? {};
       const f = c.featurization ?? {};
-      if ((a.orig_atom_fea_len ?? 92) !== 92) throw new InputError(`${where}: architecture.orig_atom_fea_len must be 92 (atom_init.json)`);
+      if ((a.orig_atom_fea_len ?? 92) !== 92)
+        throw new InputError(`${where}: architecture.orig_atom_fea_len must be 92 (atom_init.json)`);
       const radius = need(f.radius, 'featurization.radius', where);
       const step = need(f.step, 'featurization.step', where);
       const dmin = f.dmin ?? 0;
@@ -40,7 +47,9 @@ export function cgcnnFormat(): UpstreamFormat {
       }
       const gaussians = Math.round((radius - dmin) / step) + 1;
       if (a.nbr_fea_len !== undefined && a.nbr_fea_len !== gaussians) {
-        throw new InputError(`${where}: architecture.nbr_fea_len = ${a.nbr_fea_len}, but radius/dmin/step give ${gaussians} Gaussians`);
+        throw new InputError(
+          `${where}: architecture.nbr_fea_len = ${a.nbr_fea_len}, but radius/dmin/step give ${gaussians} Gaussians`,
+        );
       }
       const maxNbr = need(f.max_num_nbr, 'featurization.max_num_nbr', where);
       const model = {
@@ -56,11 +65,19 @@ export function cgcnnFormat(): UpstreamFormat {
       };
       if (a.classification) {
         // the class-1 probability is the output itself (upstream predict.py: exp(log_softmax)[:, 1])
-        return { model, graph: { cutoff: radius, max_neighbors: maxNbr }, normalizer: { mode: 'none', mean: 0, std: 1 } };
+        return {
+          model,
+          graph: { cutoff: radius, max_neighbors: maxNbr },
+          normalizer: { mode: 'none', mean: 0, std: 1 },
+        };
       }
       const mean = need(c.normalizer?.mean, 'normalizer.mean', where);
       const std = need(c.normalizer?.std, 'normalizer.std', where);
-      return { model, graph: { cutoff: radius, max_neighbors: maxNbr }, normalizer: { mode: 'standardize', mean, std } };
+      return {
+        model,
+        graph: { cutoff: radius, max_neighbors: maxNbr },
+        normalizer: { mode: 'standardize', mean, std },
+      };
     },
   };
 }

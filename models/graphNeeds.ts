@@ -29,10 +29,18 @@ export function graphAsWritten(g: GraphSection): GraphNeeds {
 }
 
 /** `graph.<key>`, when written, must equal the model option `model.<modelKey>` that determines it. */
-export function mustEqual(g: GraphSection, key: 'max_neighbors' | 'threebody_cutoff', derived: number, modelKey: string, why: string): number {
+export function mustEqual(
+  g: GraphSection,
+  key: 'max_neighbors' | 'threebody_cutoff',
+  derived: number,
+  modelKey: string,
+  why: string,
+): number {
   const written = g[key];
   if (written !== undefined && written !== derived) {
-    throw new GraphConflict(`graph.${key} = ${written} contradicts model.${modelKey} = ${derived} (${why}); write only model.${modelKey}`);
+    throw new GraphConflict(
+      `graph.${key} = ${written} contradicts model.${modelKey} = ${derived} (${why}); write only model.${modelKey}`,
+    );
   }
   return derived;
 }
@@ -47,7 +55,9 @@ export function lineGraphCutoff(g: GraphSection, envelope: number, graphCutoff: 
   const written = g.threebody_cutoff;
   if (written === undefined) return envelope;
   if (written < Math.min(envelope, graphCutoff)) {
-    throw new GraphConflict(`graph.threebody_cutoff = ${written} Å is shorter than model.threebody_cutoff = ${envelope} Å: the line graph would miss triplets the three-body envelope weights (leave graph.threebody_cutoff out: it follows model.threebody_cutoff)`);
+    throw new GraphConflict(
+      `graph.threebody_cutoff = ${written} Å is shorter than model.threebody_cutoff = ${envelope} Å: the line graph would miss triplets the three-body envelope weights (leave graph.threebody_cutoff out: it follows model.threebody_cutoff)`,
+    );
   }
   return written;
 }
@@ -55,7 +65,8 @@ export function lineGraphCutoff(g: GraphSection, envelope: number, graphCutoff: 
 /** A model's element table (`model.element_types`): element symbols, each once. */
 export function elementTable(symbols: readonly string[]): readonly string[] {
   symbols.forEach((symbol, k) => {
-    if (lookupElement(symbol) === 0) throw new GraphConflict(`model.element_types[${k}]: "${symbol}" is not an element symbol`);
+    if (lookupElement(symbol) === 0)
+      throw new GraphConflict(`model.element_types[${k}]: "${symbol}" is not an element symbol`);
     if (symbols.indexOf(symbol) !== k) throw new GraphConflict(`model.element_types: ${symbol} is listed twice`);
   });
   return symbols;

@@ -47,32 +47,121 @@ import type { ModelEntry } from './registry.js';
 
 /** MatGL's DEFAULT_ELEMENTS: H … Bi, then Ac, Th, Pa, U, Np, Pu (89; no Po–Ra). */
 export const DEFAULT_ELEMENTS: readonly string[] = Object.freeze([
-  'H', 'He', 'Li', 'Be', 'B', 'C', 'N', 'O', 'F', 'Ne', 'Na', 'Mg', 'Al', 'Si', 'P', 'S', 'Cl', 'Ar', 'K', 'Ca',
-  'Sc', 'Ti', 'V', 'Cr', 'Mn', 'Fe', 'Co', 'Ni', 'Cu', 'Zn', 'Ga', 'Ge', 'As', 'Se', 'Br', 'Kr', 'Rb', 'Sr', 'Y',
-  'Zr', 'Nb', 'Mo', 'Tc', 'Ru', 'Rh', 'Pd', 'Ag', 'Cd', 'In', 'Sn', 'Sb', 'Te', 'I', 'Xe', 'Cs', 'Ba', 'La', 'Ce',
-  'Pr', 'Nd', 'Pm', 'Sm', 'Eu', 'Gd', 'Tb', 'Dy', 'Ho', 'Er', 'Tm', 'Yb', 'Lu', 'Hf', 'Ta', 'W', 'Re', 'Os', 'Ir',
-  'Pt', 'Au', 'Hg', 'Tl', 'Pb', 'Bi', 'Ac', 'Th', 'Pa', 'U', 'Np', 'Pu',
+  'H',
+  'He',
+  'Li',
+  'Be',
+  'B',
+  'C',
+  'N',
+  'O',
+  'F',
+  'Ne',
+  'Na',
+  'Mg',
+  'Al',
+  'Si',
+  'P',
+  'S',
+  'Cl',
+  'Ar',
+  'K',
+  'Ca',
+  'Sc',
+  'Ti',
+  'V',
+  'Cr',
+  'Mn',
+  'Fe',
+  'Co',
+  'Ni',
+  'Cu',
+  'Zn',
+  'Ga',
+  'Ge',
+  'As',
+  'Se',
+  'Br',
+  'Kr',
+  'Rb',
+  'Sr',
+  'Y',
+  'Zr',
+  'Nb',
+  'Mo',
+  'Tc',
+  'Ru',
+  'Rh',
+  'Pd',
+  'Ag',
+  'Cd',
+  'In',
+  'Sn',
+  'Sb',
+  'Te',
+  'I',
+  'Xe',
+  'Cs',
+  'Ba',
+  'La',
+  'Ce',
+  'Pr',
+  'Nd',
+  'Pm',
+  'Sm',
+  'Eu',
+  'Gd',
+  'Tb',
+  'Dy',
+  'Ho',
+  'Er',
+  'Tm',
+  'Yb',
+  'Lu',
+  'Hf',
+  'Ta',
+  'W',
+  'Re',
+  'Os',
+  'Ir',
+  'Pt',
+  'Au',
+  'Hg',
+  'Tl',
+  'Pb',
+  'Bi',
+  'Ac',
+  'Th',
+  'Pa',
+  'U',
+  'Np',
+  'Pu',
 ]);
 
-export const M3GNetOptions = z.object({
-  name: z.literal('m3gnet'),
-  /** Embedding row i = element_types[i]; one fixed list for training, validation and test. */
-  element_types: z.array(z.string().refine((s) => lookupElement(s) > 0, { message: 'not an element symbol' }))
-    .min(1).refine((l) => new Set(l).size === l.length, { message: 'duplicate element' }).default([...DEFAULT_ELEMENTS]),
-  dim_node_embedding: z.number().int().positive().default(64),
-  dim_edge_embedding: z.number().int().positive().default(64),
-  units: z.number().int().positive().default(64),
-  nblocks: z.number().int().positive().default(3),
-  max_n: z.number().int().positive().default(3),
-  max_l: z.number().int().positive().default(3),
-  /** r_c of the bases (Å); default: the graph cutoff. */
-  cutoff: z.number().positive().optional(),
-  /** r₃ of the three-body envelope (Å); the line graph must reach at least this far. */
-  threebody_cutoff: z.number().positive().default(4),
-  niters_set2set: z.number().int().positive().default(3),
-  nlayers_set2set: z.number().int().positive().default(3),
-  three_body_convention: z.enum(['current', 'legacy']).default('current'),
-}).strict();
+export const M3GNetOptions = z
+  .object({
+    name: z.literal('m3gnet'),
+    /** Embedding row i = element_types[i]; one fixed list for training, validation and test. */
+    element_types: z
+      .array(z.string().refine((s) => lookupElement(s) > 0, { message: 'not an element symbol' }))
+      .min(1)
+      .refine((l) => new Set(l).size === l.length, { message: 'duplicate element' })
+      .default([...DEFAULT_ELEMENTS]),
+    dim_node_embedding: z.number().int().positive().default(64),
+    dim_edge_embedding: z.number().int().positive().default(64),
+    units: z.number().int().positive().default(64),
+    nblocks: z.number().int().positive().default(3),
+    max_n: z.number().int().positive().default(3),
+    max_l: z.number().int().positive().default(3),
+    /** r_c of the bases (Å); default: the graph cutoff. */
+    cutoff: z.number().positive().optional(),
+    /** r₃ of the three-body envelope (Å); the line graph must reach at least this far. */
+    threebody_cutoff: z.number().positive().default(4),
+    niters_set2set: z.number().int().positive().default(3),
+    nlayers_set2set: z.number().int().positive().default(3),
+    three_body_convention: z.enum(['current', 'legacy']).default('current'),
+  })
+  .strict();
 export type M3GNetOptions = z.infer<typeof M3GNetOptions>;
 
 /** Geometry shared by all blocks of one forward pass. */
@@ -100,10 +189,10 @@ export class ThreeBodyInteraction extends Module {
   }
 
   apply(v: tf.Tensor2D, e: tf.Tensor2D, g: M3GNetGeometry, batch: GraphBatch): tf.Tensor2D {
-    const gate = tf.sigmoid(this.atomGate.apply(v)) as tf.Tensor2D;              // [N, 9]
+    const gate = tf.sigmoid(this.atomGate.apply(v)) as tf.Tensor2D; // [N, 9]
     const occ = batch.occupancy?.occupancy;
     const alpha = occ ? (tf.mul(gate, tf.expandDims(occ, 1)) as tf.Tensor2D) : gate;
-    const alphaT = gather(gather(alpha, batch.dst), g.gateEdge);               // end atom of the gating edge
+    const alphaT = gather(gather(alpha, batch.dst), g.gateEdge); // end atom of the gating edge
     const aggregated = segmentSum(tf.mul(g.tripletBasis, alphaT) as tf.Tensor2D, g.receiver, batch.numEdges);
     return tf.add(e, this.bondUpdate.apply(aggregated)) as tf.Tensor2D;
   }
@@ -130,9 +219,15 @@ export class M3GNetBlock extends Module {
     // [v_src | v_dst | e]: the node columns are multiplied per atom and then gathered (Dense.applyParts)
     const { sender, receiver } = flow.spec;
     const pair = (edges: tf.Tensor2D) => [{ x: v, index: sender }, { x: v, index: receiver }, { x: edges }];
-    const eNew = tf.add(e, tf.mul(this.edgeUpdate.applyParts(pair(e)), this.edgeWeight.apply(g.rbf, { inputGrad: false }))) as tf.Tensor2D;
+    const eNew = tf.add(
+      e,
+      tf.mul(this.edgeUpdate.applyParts(pair(e)), this.edgeWeight.apply(g.rbf, { inputGrad: false })),
+    ) as tf.Tensor2D;
     // The node update reads the updated edges and the old nodes, and the neighbor (destination) receives.
-    const messages = tf.mul(this.nodeUpdate.applyParts(pair(eNew)), this.nodeWeight.apply(g.rbf, { inputGrad: false })) as tf.Tensor2D;
+    const messages = tf.mul(
+      this.nodeUpdate.applyParts(pair(eNew)),
+      this.nodeWeight.apply(g.rbf, { inputGrad: false }),
+    ) as tf.Tensor2D;
     return { v: tf.add(v, flow.sum(messages)) as tf.Tensor2D, e: eNew };
   }
 }
@@ -149,10 +244,22 @@ export class M3GNetRepresentation extends Module {
     super();
     const degree = o.max_n * o.max_l;
     const range = Array.from({ length: o.nblocks });
-    this.nodeEmbedding = this.child('embedding.layer_node_embedding', new Embedding(o.element_types.length, o.dim_node_embedding));
-    this.edgeEmbedding = this.child('embedding.layer_edge_embedding.layers.0', new Dense(degree, o.dim_edge_embedding, { init: 'torch' }));
-    this.threeBody = this.child('three_body_interactions', new ModuleList(range.map(() => new ThreeBodyInteraction(o.dim_node_embedding, o.dim_edge_embedding, degree))));
-    this.blocks = this.child('graph_layers', new ModuleList(range.map(() => new M3GNetBlock(o.dim_node_embedding, o.dim_edge_embedding, o.units, degree))));
+    this.nodeEmbedding = this.child(
+      'embedding.layer_node_embedding',
+      new Embedding(o.element_types.length, o.dim_node_embedding),
+    );
+    this.edgeEmbedding = this.child(
+      'embedding.layer_edge_embedding.layers.0',
+      new Dense(degree, o.dim_edge_embedding, { init: 'torch' }),
+    );
+    this.threeBody = this.child(
+      'three_body_interactions',
+      new ModuleList(range.map(() => new ThreeBodyInteraction(o.dim_node_embedding, o.dim_edge_embedding, degree))),
+    );
+    this.blocks = this.child(
+      'graph_layers',
+      new ModuleList(range.map(() => new M3GNetBlock(o.dim_node_embedding, o.dim_edge_embedding, o.units, degree))),
+    );
   }
 
   /** `rows`: embedding rows of the atoms [N] and, in occupancy mode, of the species-mixture entries [M]. */
@@ -177,10 +284,19 @@ export class M3GNetHead extends Module {
   readonly set2set: Set2Set;
   readonly finalLayer: Mlp;
 
-  constructor(o: M3GNetOptions, readonly graphFeatures = 0) {
+  constructor(
+    o: M3GNetOptions,
+    readonly graphFeatures = 0,
+  ) {
     super();
-    this.set2set = this.child('readout.set2set', new Set2Set(o.dim_node_embedding, o.niters_set2set, o.nlayers_set2set));
-    this.finalLayer = this.child('final_layer.layers', new Mlp([2 * o.dim_node_embedding + graphFeatures, o.units, o.units, 1], 'silu', { stride: 2, init: 'torch' }));
+    this.set2set = this.child(
+      'readout.set2set',
+      new Set2Set(o.dim_node_embedding, o.niters_set2set, o.nlayers_set2set),
+    );
+    this.finalLayer = this.child(
+      'final_layer.layers',
+      new Mlp([2 * o.dim_node_embedding + graphFeatures, o.units, o.units, 1], 'silu', { stride: 2, init: 'torch' }),
+    );
   }
 
   apply(v: tf.Tensor2D, batch: GraphBatch): tf.Tensor1D {
@@ -199,7 +315,11 @@ export class M3GNet extends Module implements FeatureModel {
   private readonly elements: ElementTable;
 
   /** `graphCutoff` (Å) is the basis cutoff unless `options.cutoff` is given; `graphFeatures` as `M3GNetHead`. */
-  constructor(readonly options: M3GNetOptions, graphCutoff: number, graphFeatures = 0) {
+  constructor(
+    readonly options: M3GNetOptions,
+    graphCutoff: number,
+    graphFeatures = 0,
+  ) {
     super();
     this.cutoff = options.cutoff ?? graphCutoff;
     this.elements = ElementTable.fromSymbols(options.element_types, 'model.element_types');
@@ -221,18 +341,23 @@ export class M3GNet extends Module implements FeatureModel {
   }
 
   geometry(batch: GraphBatch): M3GNetGeometry {
-    if (!batch.triplets) throw new InputError('m3gnet needs the three-body line graph: set graph.threebody_cutoff (e.g. 5.0)');
+    if (!batch.triplets)
+      throw new InputError('m3gnet needs the three-body line graph: set graph.threebody_cutoff (e.g. 5.0)');
     const o = this.options;
     const { edgeA, edgeB } = batch.triplets;
     const rbf = sphericalBesselBasis(batch.distances, o.max_n, o.max_l, this.cutoff);
     const gateEdge = o.three_body_convention === 'current' ? edgeB : edgeA;
     const tripletBasis = tf.tidy(() => {
       const unit = tf.div(batch.vectors, tf.expandDims(batch.distances, 1)) as tf.Tensor2D;
-      const cos = tf.clipByValue(tf.sum(tf.mul(gather(unit, edgeA), gather(unit, edgeB)), 1), -1 + 1e-7, 1 - 1e-7) as tf.Tensor1D;
+      const cos = tf.clipByValue(
+        tf.sum(tf.mul(gather(unit, edgeA), gather(unit, edgeB)), 1),
+        -1 + 1e-7,
+        1 - 1e-7,
+      ) as tf.Tensor1D;
       const envelope = polynomialEnvelope(batch.distances, o.threebody_cutoff);
       const weight = tf.mul(gather(envelope, edgeA), gather(envelope, edgeB));
       // column l·max_n + n: j_n,l(r) of the gating edge × Y_l0(cos θ) × the two envelopes
-      const angular = tf.mul(zonalHarmonics(cos, o.max_l - 1), tf.expandDims(weight, 1));          // [T, max_l]
+      const angular = tf.mul(zonalHarmonics(cos, o.max_l - 1), tf.expandDims(weight, 1)); // [T, max_l]
       const radial = tf.reshape(gather(rbf, gateEdge), [-1, o.max_l, o.max_n]);
       return tf.reshape(tf.mul(radial, tf.expandDims(angular, 2)), [-1, o.max_l * o.max_n]) as tf.Tensor2D;
     });
@@ -257,6 +382,10 @@ export const m3gnetEntry: ModelEntry<typeof M3GNetOptions, M3GNet> = {
   description: 'M3GNet (MatGL, intensive, Set2Set readout) with a three-body line graph',
   schema: M3GNetOptions,
   version: 1,
-  graph: (o, g) => ({ ...graphAsWritten(g), threebody_cutoff: lineGraphCutoff(g, o.threebody_cutoff, g.cutoff), element_types: o.element_types }),
+  graph: (o, g) => ({
+    ...graphAsWritten(g),
+    threebody_cutoff: lineGraphCutoff(g, o.threebody_cutoff, g.cutoff),
+    element_types: o.element_types,
+  }),
   build: (o: M3GNetOptions, ctx) => new M3GNet(o, ctx.cutoff, ctx.graphFeatures).initialize(ctx.seed),
 };

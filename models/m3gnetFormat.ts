@@ -17,8 +17,14 @@ interface M3gnetConfig {
 }
 
 const REQUIRED: Record<string, unknown> = {
-  rbf_type: 'SphericalBessel', use_smooth: false, use_phi: false, include_state: false,
-  readout_type: 'set2set', is_intensive: true, task_type: 'regression', ntargets: 1,
+  rbf_type: 'SphericalBessel',
+  use_smooth: false,
+  use_phi: false,
+  include_state: false,
+  readout_type: 'set2set',
+  is_intensive: true,
+  task_type: 'regression',
+  ntargets: 1,
 };
 
 export function m3gnetFormat(): UpstreamFormat {
@@ -31,7 +37,10 @@ export function m3gnetFormat(): UpstreamFormat {
       const a = c.init_args;
       if (!a) throw new InputError(`${where}: init_args missing`);
       for (const [key, want] of Object.entries(REQUIRED)) {
-        if (a[key] !== undefined && a[key] !== want) throw new InputError(`${where}: init_args.${key} = ${JSON.stringify(a[key])} is not supported (need ${JSON.stringify(want)})`);
+        if (a[key] !== undefined && a[key] !== want)
+          throw new InputError(
+            `${where}: init_args.${key} = ${JSON.stringify(a[key])} is not supported (need ${JSON.stringify(want)})`,
+          );
       }
       const elements = c.element_types_resolved ?? a.element_types;
       if (!Array.isArray(elements)) throw new InputError(`${where}: element_types_resolved missing`);
@@ -56,7 +65,8 @@ export function m3gnetFormat(): UpstreamFormat {
       };
       const mean = c.target_normalizer?.mean;
       const std = c.target_normalizer?.std;
-      if (typeof mean !== 'number' || typeof std !== 'number') throw new InputError(`${where}: target_normalizer.mean/std missing`);
+      if (typeof mean !== 'number' || typeof std !== 'number')
+        throw new InputError(`${where}: target_normalizer.mean/std missing`);
       return {
         model,
         graph: { cutoff: model.cutoff, threebody_cutoff: model.threebody_cutoff },

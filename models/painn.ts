@@ -31,20 +31,22 @@ import { AtomwiseModel } from './atomwiseModel.js';
 import { graphAsWritten } from './graphNeeds.js';
 import type { ModelEntry } from './registry.js';
 
-export const PaiNNOptions = z.object({
-  name: z.literal('painn'),
-  n_atom_basis: z.number().int().positive().default(128),
-  n_interactions: z.number().int().positive().default(3),
-  n_rbf: z.number().int().min(2).default(20),
-  /** One message and one mixing block reused T times. */
-  shared_interactions: z.boolean().default(false),
-  /** One filter Dense(n_rbf → 3F) for every block instead of Dense(n_rbf → T·3F) split in T chunks. */
-  shared_filters: z.boolean().default(false),
-  /** Added under the square root of ‖V‖ (stabilises its gradient at V = 0). */
-  epsilon: z.number().positive().default(1e-8),
-  /** `mean` = SchNetPack aggregation_mode "avg" (intensive targets), `sum` for extensive ones. */
-  aggregation: z.enum(['sum', 'mean']).default('mean'),
-}).strict();
+export const PaiNNOptions = z
+  .object({
+    name: z.literal('painn'),
+    n_atom_basis: z.number().int().positive().default(128),
+    n_interactions: z.number().int().positive().default(3),
+    n_rbf: z.number().int().min(2).default(20),
+    /** One message and one mixing block reused T times. */
+    shared_interactions: z.boolean().default(false),
+    /** One filter Dense(n_rbf → 3F) for every block instead of Dense(n_rbf → T·3F) split in T chunks. */
+    shared_filters: z.boolean().default(false),
+    /** Added under the square root of ‖V‖ (stabilises its gradient at V = 0). */
+    epsilon: z.number().positive().default(1e-8),
+    /** `mean` = SchNetPack aggregation_mode "avg" (intensive targets), `sum` for extensive ones. */
+    aggregation: z.enum(['sum', 'mean']).default('mean'),
+  })
+  .strict();
 export type PaiNNOptions = z.infer<typeof PaiNNOptions>;
 
 /** Per-edge geometry shared by the blocks. */
@@ -89,7 +91,10 @@ export class PaiNNMixing extends Module {
   private readonly context: Mlp;
   private readonly muChannelMix: Dense;
 
-  constructor(readonly nAtomBasis: number, readonly epsilon: number) {
+  constructor(
+    readonly nAtomBasis: number,
+    readonly epsilon: number,
+  ) {
     super();
     const f = nAtomBasis;
     this.context = this.child('intraatomic_context_net', new Mlp([2 * f, f, 3 * f], 'silu'));
@@ -116,7 +121,10 @@ export class PaiNNRepresentation extends Module {
   private readonly interactions: ModuleList<PaiNNInteraction>;
   private readonly mixing: ModuleList<PaiNNMixing>;
 
-  constructor(readonly o: PaiNNOptions, readonly cutoff: number) {
+  constructor(
+    readonly o: PaiNNOptions,
+    readonly cutoff: number,
+  ) {
     super();
     const f = o.n_atom_basis;
     const t = o.n_interactions;
@@ -124,8 +132,14 @@ export class PaiNNRepresentation extends Module {
     this.radialBasis = this.child('radial_basis', new GaussianRBF(o.n_rbf, cutoff));
     this.embedding = this.child('embedding', new Embedding(100, f));
     this.filterNet = this.child('filter_net', new Dense(o.n_rbf, (o.shared_filters ? 1 : t) * 3 * f));
-    this.interactions = this.child('interactions', new ModuleList(replicate(() => new PaiNNInteraction(f), t, o.shared_interactions)));
-    this.mixing = this.child('mixing', new ModuleList(replicate(() => new PaiNNMixing(f, o.epsilon), t, o.shared_interactions)));
+    this.interactions = this.child(
+      'interactions',
+      new ModuleList(replicate(() => new PaiNNInteraction(f), t, o.shared_interactions)),
+    );
+    this.mixing = this.child(
+      'mixing',
+      new ModuleList(replicate(() => new PaiNNMixing(f, o.epsilon), t, o.shared_interactions)),
+    );
   }
 
   /** Scalars q [N, F] and vectors μ [N, 3, F] after every block. */
@@ -134,9 +148,13 @@ export class PaiNNRepresentation extends Module {
     // Φ depends on d alone: computed once per undirected pair, then gathered to both directed edges.
     const d = pairDistances(batch);
     const fc = tf.expandDims(this.cutoffFn.apply(d), 1);
-    const filters = toEdges(tf.mul(this.filterNet.apply(this.radialBasis.apply(d), { inputGrad: false }), fc) as tf.Tensor2D, batch);
+    const filters = toEdges(
+      tf.mul(this.filterNet.apply(this.radialBasis.apply(d), { inputGrad: false }), fc) as tf.Tensor2D,
+      batch,
+    );
     // One chunk needs no split (and tf.split into 1 has no usable gradient in TF.js 4.22).
-    const chunks = this.o.shared_filters || this.o.n_interactions === 1 ? [] : tf.split(filters, this.o.n_interactions, 1);
+    const chunks =
+      this.o.shared_filters || this.o.n_interactions === 1 ? [] : tf.split(filters, this.o.n_interactions, 1);
     const geo = { u: tf.div(batch.vectors, tf.expandDims(batch.distances, 1)) as tf.Tensor2D };
     const flow = EdgeFlow.toCentre(batch);
     let s: PaiNNFeatures = {
@@ -158,7 +176,11 @@ export class PaiNNRepresentation extends Module {
 
 /** PaiNN representation + Atomwise head, under SchNetPack's state-dict keys. */
 export class PaiNN extends AtomwiseModel<PaiNNRepresentation> {
-  constructor(readonly o: PaiNNOptions, cutoff: number, graphFeatures = 0) {
+  constructor(
+    readonly o: PaiNNOptions,
+    cutoff: number,
+    graphFeatures = 0,
+  ) {
     super('painn', new PaiNNRepresentation(o, cutoff), o.n_atom_basis, o.aggregation, o, graphFeatures);
   }
 }

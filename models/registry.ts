@@ -48,7 +48,8 @@ const registry = new Map<string, ModelEntry>(BUILT_IN.map((e) => [e.name, e]));
 
 /** Adds a model that is not built in (tests, extensions); a built-in name cannot be replaced. */
 export function registerModel<S extends z.ZodTypeAny, M>(entry: ModelEntry<S, M>): void {
-  if (BUILT_IN.some((e) => e.name === entry.name)) throw new Error(`registerModel: '${entry.name}' is a built-in model`);
+  if (BUILT_IN.some((e) => e.name === entry.name))
+    throw new Error(`registerModel: '${entry.name}' is a built-in model`);
   registry.set(entry.name, entry as unknown as ModelEntry);
 }
 
@@ -70,14 +71,23 @@ export function modelVersion(entry: ModelEntry): number {
  * Weights recorded under model version `stored` (checkpoints from before versions were recorded are version 1),
  * as the current version of `entry` needs them: unchanged, converted by `entry.upgrade`, or refused naming `where`.
  */
-export function atCurrentVersion(entry: ModelEntry, stored: number, weights: Map<string, StateTensor>, where: string): Map<string, StateTensor> {
+export function atCurrentVersion(
+  entry: ModelEntry,
+  stored: number,
+  weights: Map<string, StateTensor>,
+  where: string,
+): Map<string, StateTensor> {
   const current = modelVersion(entry);
   if (stored === current) return weights;
   if (stored > current) {
-    throw new InputError(`${where}: '${entry.name}' weights of model version ${stored}, but this crystal-gnn knows version ${current} at most (update crystal-gnn)`);
+    throw new InputError(
+      `${where}: '${entry.name}' weights of model version ${stored}, but this crystal-gnn knows version ${current} at most (update crystal-gnn)`,
+    );
   }
   if (!entry.upgrade) {
-    throw new InputError(`${where}: '${entry.name}' weights of model version ${stored} cannot be used by version ${current} (the model's equations changed; retrain it)`);
+    throw new InputError(
+      `${where}: '${entry.name}' weights of model version ${stored} cannot be used by version ${current} (the model's equations changed; retrain it)`,
+    );
   }
   return entry.upgrade(weights, stored);
 }

@@ -28,17 +28,19 @@ import { AtomwiseModel } from './atomwiseModel.js';
 import { graphAsWritten } from './graphNeeds.js';
 import type { ModelEntry } from './registry.js';
 
-export const SchNetOptions = z.object({
-  name: z.literal('schnet'),
-  n_atom_basis: z.number().int().positive().default(128),
-  n_interactions: z.number().int().positive().default(6),
-  /** Filter width; upstream falls back to n_atom_basis. */
-  n_filters: z.number().int().positive().optional(),
-  n_rbf: z.number().int().min(2).default(20),
-  shared_interactions: z.boolean().default(false),
-  /** `mean` = SchNetPack aggregation_mode "avg" (intensive targets), `sum` for extensive ones. */
-  aggregation: z.enum(['sum', 'mean']).default('mean'),
-}).strict();
+export const SchNetOptions = z
+  .object({
+    name: z.literal('schnet'),
+    n_atom_basis: z.number().int().positive().default(128),
+    n_interactions: z.number().int().positive().default(6),
+    /** Filter width; upstream falls back to n_atom_basis. */
+    n_filters: z.number().int().positive().optional(),
+    n_rbf: z.number().int().min(2).default(20),
+    shared_interactions: z.boolean().default(false),
+    /** `mean` = SchNetPack aggregation_mode "avg" (intensive targets), `sum` for extensive ones. */
+    aggregation: z.enum(['sum', 'mean']).default('mean'),
+  })
+  .strict();
 export type SchNetOptions = z.infer<typeof SchNetOptions>;
 
 /**
@@ -77,13 +79,20 @@ export class SchNetRepresentation extends Module {
   private readonly cutoffFn: CosineCutoff;
   private readonly interactions: ModuleList<SchNetInteraction>;
 
-  constructor(readonly o: SchNetOptions, readonly cutoff: number) {
+  constructor(
+    readonly o: SchNetOptions,
+    readonly cutoff: number,
+  ) {
     super();
     const nFilters = o.n_filters ?? o.n_atom_basis;
     this.radialBasis = this.child('radial_basis', new GaussianRBF(o.n_rbf, cutoff));
     this.cutoffFn = this.child('cutoff_fn', new CosineCutoff(cutoff));
     this.embedding = this.child('embedding', new Embedding(100, o.n_atom_basis));
-    const blocks = replicate(() => new SchNetInteraction(o.n_atom_basis, o.n_rbf, nFilters), o.n_interactions, o.shared_interactions);
+    const blocks = replicate(
+      () => new SchNetInteraction(o.n_atom_basis, o.n_rbf, nFilters),
+      o.n_interactions,
+      o.shared_interactions,
+    );
     this.interactions = this.child('interactions', new ModuleList(blocks));
   }
 
@@ -105,7 +114,11 @@ export function radialFeatures(batch: GraphBatch, basis: GaussianRBF, cutoffFn: 
 
 /** SchNet representation + Atomwise head, under SchNetPack's state-dict keys. */
 export class SchNet extends AtomwiseModel<SchNetRepresentation> {
-  constructor(readonly o: SchNetOptions, cutoff: number, graphFeatures = 0) {
+  constructor(
+    readonly o: SchNetOptions,
+    cutoff: number,
+    graphFeatures = 0,
+  ) {
     super('schnet', new SchNetRepresentation(o, cutoff), o.n_atom_basis, o.aggregation, o, graphFeatures);
   }
 }

@@ -22,17 +22,22 @@ export function schnetpackFormat(upstreamClass: string, ourName: string): Upstre
     name: `schnetpack-${ourName}`,
     detect: (raw) => {
       const c = raw as SchnetpackConfig;
-      return c.model === 'schnetpack.model.NeuralNetworkPotential'
-        && (c.construction ?? []).some((line) => line.includes(`representation.${upstreamClass}(`));
+      return (
+        c.model === 'schnetpack.model.NeuralNetworkPotential' &&
+        (c.construction ?? []).some((line) => line.includes(`representation.${upstreamClass}(`))
+      );
     },
     convert: (raw, dir) => {
       const c = raw as SchnetpackConfig;
       const rep = c.representation_args;
       const cutoff = rep?.radial_basis?.cutoff;
-      if (!rep || typeof cutoff !== 'number') throw new InputError(`${dir}/config.json: representation_args.radial_basis.cutoff missing`);
+      if (!rep || typeof cutoff !== 'number')
+        throw new InputError(`${dir}/config.json: representation_args.radial_basis.cutoff missing`);
       const agg = c.atomwise_args?.aggregation_mode ?? 'sum';
       if (c.atomwise_args?.n_hidden !== null && c.atomwise_args?.n_hidden !== undefined) {
-        throw new InputError(`${dir}/config.json: atomwise_args.n_hidden is not supported (only the default pyramidal head)`);
+        throw new InputError(
+          `${dir}/config.json: atomwise_args.n_hidden is not supported (only the default pyramidal head)`,
+        );
       }
       const model: { name: string } & Record<string, unknown> = {
         name: ourName,
@@ -45,8 +50,13 @@ export function schnetpackFormat(upstreamClass: string, ourName: string): Upstre
         if (rep[key] !== undefined && rep[key] !== null) model[key] = rep[key];
       }
       const mean = c.offsets?.mean;
-      if (mean !== undefined && (typeof mean !== 'number' || !Number.isFinite(mean))) throw new InputError(`${dir}/config.json: offsets.mean is not a number`);
-      return { model, graph: { cutoff }, normalizer: mean === undefined ? { mode: 'none', mean: 0, std: 1 } : { mode: 'mean', mean, std: 1 } };
+      if (mean !== undefined && (typeof mean !== 'number' || !Number.isFinite(mean)))
+        throw new InputError(`${dir}/config.json: offsets.mean is not a number`);
+      return {
+        model,
+        graph: { cutoff },
+        normalizer: mean === undefined ? { mode: 'none', mean: 0, std: 1 } : { mode: 'mean', mean, std: 1 },
+      };
     },
   };
 }

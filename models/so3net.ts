@@ -36,29 +36,33 @@ import type { GraphModel } from './model.js';
 import { elementTable, graphAsWritten } from './graphNeeds.js';
 import type { ModelEntry } from './registry.js';
 
-export const SO3NetOptions = z.object({
-  name: z.literal('so3net'),
-  /** Element symbols; an atom's type is its position here (index 0 is the frozen zero embedding). */
-  element_types: z.array(z.string()).min(1),
-  dim_node_embedding: z.number().int().positive().default(64),
-  units: z.number().int().positive().default(64),
-  nblocks: z.number().int().positive().default(3),
-  nmax: z.number().int().positive().default(5),
-  lmax: z.number().int().min(0).max(3).default(3),
-  /** Radial basis and envelope cutoff, Å; defaults to graph.cutoff (the graph itself is built at graph.cutoff). */
-  cutoff: z.number().positive().optional(),
-  /** `set2set` (OBELiX), `weighted_atom` (MatGL's default) or `reduce_atom` (mean of x[:, 0]). */
-  readout_type: z.enum(['set2set', 'weighted_atom', 'reduce_atom']).default('set2set'),
-  niters_set2set: z.number().int().positive().default(3),
-  nlayers_set2set: z.number().int().positive().default(3),
-  /** Accepted for OBELiX configs; upstream ignores it for graph targets, and so do we. */
-  nlayers_readout: z.number().int().positive().optional(),
-}).strict();
+export const SO3NetOptions = z
+  .object({
+    name: z.literal('so3net'),
+    /** Element symbols; an atom's type is its position here (index 0 is the frozen zero embedding). */
+    element_types: z.array(z.string()).min(1),
+    dim_node_embedding: z.number().int().positive().default(64),
+    units: z.number().int().positive().default(64),
+    nblocks: z.number().int().positive().default(3),
+    nmax: z.number().int().positive().default(5),
+    lmax: z.number().int().min(0).max(3).default(3),
+    /** Radial basis and envelope cutoff, Å; defaults to graph.cutoff (the graph itself is built at graph.cutoff). */
+    cutoff: z.number().positive().optional(),
+    /** `set2set` (OBELiX), `weighted_atom` (MatGL's default) or `reduce_atom` (mean of x[:, 0]). */
+    readout_type: z.enum(['set2set', 'weighted_atom', 'reduce_atom']).default('set2set'),
+    niters_set2set: z.number().int().positive().default(3),
+    nlayers_set2set: z.number().int().positive().default(3),
+    /** Accepted for OBELiX configs; upstream ignores it for graph targets, and so do we. */
+    nlayers_readout: z.number().int().positive().optional(),
+  })
+  .strict();
 export type SO3NetOptions = z.infer<typeof SO3NetOptions>;
 
 /** Repeats each degree block h[:, l] (2l+1) times along axis 1: [K, l_max+1, F] → [K, S, F]. */
 function expandDegrees(h: tf.Tensor3D, lmax: number): tf.Tensor3D {
-  const blocks = Array.from({ length: lmax + 1 }, (_, l) => tf.tile(tf.slice(h, [0, l, 0], [-1, 1, -1]), [1, 2 * l + 1, 1]));
+  const blocks = Array.from({ length: lmax + 1 }, (_, l) =>
+    tf.tile(tf.slice(h, [0, l, 0], [-1, 1, -1]), [1, 2 * l + 1, 1]),
+  );
   return (lmax === 0 ? blocks[0] : tf.concat(blocks, 1)) as tf.Tensor3D;
 }
 
@@ -77,13 +81,24 @@ export class SO3Convolution extends Module {
   static override className = 'SO3Convolution';
   private readonly filternet: Mlp;
 
-  constructor(readonly lmax: number, readonly nAtomBasis: number, readonly nRadial: number, private readonly cg: ClebschGordan) {
+  constructor(
+    readonly lmax: number,
+    readonly nAtomBasis: number,
+    readonly nRadial: number,
+    private readonly cg: ClebschGordan,
+  ) {
     super();
-    this.filternet = this.child('filternet', new Mlp([nRadial, nAtomBasis * (lmax + 1)], 'silu', { init: 'torch', names: ['layers.0'] }));
+    this.filternet = this.child(
+      'filternet',
+      new Mlp([nRadial, nAtomBasis * (lmax + 1)], 'silu', { init: 'torch', names: ['layers.0'] }),
+    );
   }
 
   apply(x: tf.Tensor3D, edges: SO3Edges, batch: GraphBatch, flow: EdgeFlow): tf.Tensor3D {
-    const filters = toEdges(tf.mul(this.filternet.apply(edges.radial, { inputGrad: false }), edges.envelope) as tf.Tensor2D, batch);
+    const filters = toEdges(
+      tf.mul(this.filternet.apply(edges.radial, { inputGrad: false }), edges.envelope) as tf.Tensor2D,
+      batch,
+    );
     return flow.tensorProductConvolve(x, filters, edges.sh, this.cg);
   }
 }
@@ -93,7 +108,10 @@ export class SO3ParametricGatedNonlinearity extends Module {
   static override className = 'SO3ParametricGatedNonlinearity';
   private readonly scaling: Dense;
 
-  constructor(readonly nIn: number, readonly lmax: number) {
+  constructor(
+    readonly nIn: number,
+    readonly lmax: number,
+  ) {
     super();
     this.scaling = this.child('scaling', new Dense(nIn, nIn * (lmax + 1), { init: 'torch' }));
   }
@@ -105,7 +123,8 @@ export class SO3ParametricGatedNonlinearity extends Module {
 }
 
 /** x[:, 0, :] → [N, F]. */
-export const scalarChannel = (x: tf.Tensor3D): tf.Tensor2D => tf.reshape(tf.slice(x, [0, 0, 0], [-1, 1, -1]), [x.shape[0], x.shape[2]]);
+export const scalarChannel = (x: tf.Tensor3D): tf.Tensor2D =>
+  tf.reshape(tf.slice(x, [0, 0, 0], [-1, 1, -1]), [x.shape[0], x.shape[2]]);
 
 export class SO3NetRepresentation extends Module {
   static override className = 'SO3NetRepresentation';
@@ -119,7 +138,10 @@ export class SO3NetRepresentation extends Module {
   /** Z → type index (position in element_types). */
   private readonly elements: ElementTable;
 
-  constructor(readonly o: SO3NetOptions, readonly cutoff: number) {
+  constructor(
+    readonly o: SO3NetOptions,
+    readonly cutoff: number,
+  ) {
     super();
     const f = o.dim_node_embedding;
     const seen = new Set<number>();
@@ -131,13 +153,20 @@ export class SO3NetRepresentation extends Module {
     });
     this.elements = ElementTable.fromSymbols(o.element_types, 'model.element_types');
     this.cg = clebschGordan(o.lmax);
-    const linears = () => new ModuleList(Array.from({ length: o.nblocks }, () => new Dense(f, f, { bias: false, init: 'torch' })));
+    const linears = () =>
+      new ModuleList(Array.from({ length: o.nblocks }, () => new Dense(f, f, { bias: false, init: 'torch' })));
     this.embedding = this.child('embedding', new Embedding(o.element_types.length, f, { paddingIdx: 0 }));
-    this.so3convs = this.child('so3convs', new ModuleList(Array.from({ length: o.nblocks }, () => new SO3Convolution(o.lmax, f, o.nmax, this.cg))));
+    this.so3convs = this.child(
+      'so3convs',
+      new ModuleList(Array.from({ length: o.nblocks }, () => new SO3Convolution(o.lmax, f, o.nmax, this.cg))),
+    );
     this.mixings1 = this.child('mixings1', linears());
     this.mixings2 = this.child('mixings2', linears());
     this.mixings3 = this.child('mixings3', linears());
-    this.gatings = this.child('gatings', new ModuleList(Array.from({ length: o.nblocks }, () => new SO3ParametricGatedNonlinearity(f, o.lmax))));
+    this.gatings = this.child(
+      'gatings',
+      new ModuleList(Array.from({ length: o.nblocks }, () => new SO3ParametricGatedNonlinearity(f, o.lmax))),
+    );
   }
 
   /** Irreducible atom features x [N, (l_max+1)², F] after every block. */
@@ -149,7 +178,10 @@ export class SO3NetRepresentation extends Module {
       radial: besselRbf(d, this.o.nmax, this.cutoff),
       envelope: tf.expandDims(polynomialEnvelope(d, this.cutoff), 1) as tf.Tensor2D,
     };
-    const x0 = tf.expandDims(mixEmbedding((rows) => this.embedding.apply(rows), batch, this.elements.rows(batch)), 1);
+    const x0 = tf.expandDims(
+      mixEmbedding((rows) => this.embedding.apply(rows), batch, this.elements.rows(batch)),
+      1,
+    );
     let x = (lmax === 0 ? x0 : tf.concat([x0, tf.zeros([batch.numAtoms, (lmax + 1) ** 2 - 1, f])], 1)) as tf.Tensor3D;
     const flow = EdgeFlow.toCentre(batch);
     for (let b = 0; b < this.o.nblocks; b++) {
@@ -165,7 +197,6 @@ export class SO3NetRepresentation extends Module {
   apply(batch: GraphBatch): tf.Tensor2D {
     return scalarChannel(this.features(batch));
   }
-
 }
 
 /** MatGL `Set2SetReadOut` wrapper (its Set2Set sits under `set2set`). */
@@ -185,7 +216,10 @@ class WeightedAtomReadOut extends Module {
   private readonly weight: Dense;
   constructor(dim: number, units: number) {
     super();
-    this.mlp = this.child('mlp', new Mlp([dim, units, units], 'silu', { init: 'torch', activateLast: true, names: ['layers.0', 'layers.2'] }));
+    this.mlp = this.child(
+      'mlp',
+      new Mlp([dim, units, units], 'silu', { init: 'torch', activateLast: true, names: ['layers.0', 'layers.2'] }),
+    );
     this.weight = this.child('weight.0', new Dense(dim, 1, { init: 'torch', activation: 'sigmoid' }));
   }
   apply(x: tf.Tensor2D, batch: GraphBatch): tf.Tensor2D {
@@ -202,20 +236,42 @@ export class SO3NetHead extends Module {
   readonly readout: Set2SetReadOut | WeightedAtomReadOut | null;
   readonly finalLayer: Mlp;
 
-  constructor(readonly o: SO3NetOptions, readonly graphFeatures = 0) {
+  constructor(
+    readonly o: SO3NetOptions,
+    readonly graphFeatures = 0,
+  ) {
     super();
     const f = o.dim_node_embedding;
     const t = o.readout_type;
-    this.readout = t === 'set2set' ? this.child('readout', new Set2SetReadOut(f, o.niters_set2set, o.nlayers_set2set))
-      : t === 'weighted_atom' ? this.child('readout', new WeightedAtomReadOut(f, o.units)) : null;
-    const sizes = [(t === 'set2set' ? 2 * f : t === 'weighted_atom' ? o.units : f) + graphFeatures, o.units, o.units, 1];
-    this.finalLayer = this.child('final_layer', new Mlp(sizes, 'silu', { init: 'torch', stride: 2, names: ['layers.0', 'layers.2', 'layers.4'] }));
+    this.readout =
+      t === 'set2set'
+        ? this.child('readout', new Set2SetReadOut(f, o.niters_set2set, o.nlayers_set2set))
+        : t === 'weighted_atom'
+          ? this.child('readout', new WeightedAtomReadOut(f, o.units))
+          : null;
+    const sizes = [
+      (t === 'set2set' ? 2 * f : t === 'weighted_atom' ? o.units : f) + graphFeatures,
+      o.units,
+      o.units,
+      1,
+    ];
+    this.finalLayer = this.child(
+      'final_layer',
+      new Mlp(sizes, 'silu', { init: 'torch', stride: 2, names: ['layers.0', 'layers.2', 'layers.4'] }),
+    );
   }
 
   apply(x: tf.Tensor2D, batch: GraphBatch): tf.Tensor1D {
-    const pooled = this.readout instanceof Set2SetReadOut ? this.readout.set2set.apply(x, batch)
-      : this.readout ? this.readout.apply(x, batch) : poolAtoms(x, batch, 'mean');
-    return tf.reshape(this.finalLayer.apply(withGraphFeatures(pooled, batch, this.graphFeatures, 'graphs')), [-1]) as tf.Tensor1D;
+    const pooled =
+      this.readout instanceof Set2SetReadOut
+        ? this.readout.set2set.apply(x, batch)
+        : this.readout
+          ? this.readout.apply(x, batch)
+          : poolAtoms(x, batch, 'mean');
+    return tf.reshape(
+      this.finalLayer.apply(withGraphFeatures(pooled, batch, this.graphFeatures, 'graphs')),
+      [-1],
+    ) as tf.Tensor1D;
   }
 }
 
@@ -226,7 +282,11 @@ export class SO3Net extends Module implements GraphModel {
   readonly head: SO3NetHead;
 
   /** `graphFeatures` as `SO3NetHead`. */
-  constructor(readonly options: SO3NetOptions, graphCutoff: number, graphFeatures = 0) {
+  constructor(
+    readonly options: SO3NetOptions,
+    graphCutoff: number,
+    graphFeatures = 0,
+  ) {
     super();
     const rep = new SO3NetRepresentation(options, options.cutoff ?? graphCutoff);
     const head = new SO3NetHead(options, graphFeatures);

@@ -24,7 +24,10 @@ export interface UpstreamFormat {
 }
 
 const formats: readonly UpstreamFormat[] = [
-  schnetpackFormat('SchNet', 'schnet'), cgcnnFormat(), schnetpackFormat('PaiNN', 'painn'), m3gnetFormat(),
+  schnetpackFormat('SchNet', 'schnet'),
+  cgcnnFormat(),
+  schnetpackFormat('PaiNN', 'painn'),
+  m3gnetFormat(),
 ];
 
 export function findUpstreamFormat(config: Record<string, unknown>): UpstreamFormat | undefined {

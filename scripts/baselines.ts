@@ -23,8 +23,20 @@ import { MLP_PAPER_GRID, runMlpSearch, type MlpGrid } from '../train/baselines/m
 import { RF_PAPER_GRID, runRandomForestSearch, type RfGrid } from '../train/baselines/randomForest.js';
 import { obelixTabular } from '../train/baselines/tabular.js';
 
-const RF_QUICK: RfGrid = { n_estimators: [50, 100], max_depth: [12, null], max_features: ['sqrt', null], min_samples_leaf: [1, 3] };
-const MLP_QUICK: MlpGrid = { hidden_layer_sizes: [[16, 16], [64, 64]], learning_rate_init: [0.003, 0.01], batch_size: [32] };
+const RF_QUICK: RfGrid = {
+  n_estimators: [50, 100],
+  max_depth: [12, null],
+  max_features: ['sqrt', null],
+  min_samples_leaf: [1, 3],
+};
+const MLP_QUICK: MlpGrid = {
+  hidden_layer_sizes: [
+    [16, 16],
+    [64, 64],
+  ],
+  learning_rate_init: [0.003, 0.01],
+  batch_size: [32],
+};
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -41,18 +53,25 @@ const { values: args } = parseArgs({
 const only = new Set(args.only.split(',').map((s) => s.trim()));
 const seed = Number(args.seed);
 const t0 = performance.now();
-const log = (line: string): void => console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(6)} s] ${line}`);
+const log = (line: string): void =>
+  console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(6)} s] ${line}`);
 
 await tf.setBackend(args.backend);
 await tf.ready();
 const ds = loadObelix(args.data);
 const data = obelixTabular(ds, { cifOnly: args['cif-only'] });
-log(`backend ${tf.getBackend()}, ${data.train.y.length} train / ${data.test.y.length} test rows, ${data.spec.elements.length + 7} features, `
-  + `folds ${data.folds.map((f) => f.length).join('/')}${args.quick ? ', QUICK grids' : ''}`);
+log(
+  `backend ${tf.getBackend()}, ${data.train.y.length} train / ${data.test.y.length} test rows, ${data.spec.elements.length + 7} features, ` +
+    `folds ${data.folds.map((f) => f.length).join('/')}${args.quick ? ', QUICK grids' : ''}`,
+);
 
 type Summary = Omit<BaselineResult<unknown>, 'grid'> & { grid?: unknown[] };
 const results: Record<string, unknown> = {
-  date: new Date().toISOString(), backend: tf.getBackend(), seed, quick: args.quick, cifOnly: args['cif-only'],
+  date: new Date().toISOString(),
+  backend: tf.getBackend(),
+  seed,
+  quick: args.quick,
+  cifOnly: args['cif-only'],
 };
 const save = (): void => {
   mkdirSync(dirname(args.out), { recursive: true });
@@ -63,14 +82,18 @@ const rows: [string, Summary][] = [];
 if (only.has('floor')) {
   const f = experimentalFloor(ds.entries);
   results.experimental_floor = f;
-  log(`experimental floor: MAE ${f.mae.toFixed(4)} (RMS ${f.rms.toFixed(4)}) over ${f.entries} entries in ${f.groups} groups`);
+  log(
+    `experimental floor: MAE ${f.mae.toFixed(4)} (RMS ${f.rms.toFixed(4)}) over ${f.entries} entries in ${f.groups} groups`,
+  );
   save();
 }
 if (only.has('median')) {
   const m = runMedianBaseline(ds, obelixTabular(ds).folds);
   results.median = m;
   rows.push(['median', m]);
-  log(`median: test ${m.testMae.toFixed(4)} (CIF ${m.testMaeCif.toFixed(4)}), CV ${m.cvMae.toFixed(4)} ± ${m.cvSd.toFixed(4)}`);
+  log(
+    `median: test ${m.testMae.toFixed(4)} (CIF ${m.testMaeCif.toFixed(4)}), CV ${m.cvMae.toFixed(4)} ± ${m.cvSd.toFixed(4)}`,
+  );
   save();
 }
 if (only.has('rf')) {
@@ -90,7 +113,11 @@ if (only.has('mlp')) {
 
 console.log('\nmodel           CV MAE ± SD        test MAE (CIF test)   fold MAEs                        time');
 for (const [name, r] of rows) {
-  console.log(`${name.padEnd(15)} ${r.cvMae.toFixed(3)} ± ${r.cvSd.toFixed(3)}      ${r.testMae.toFixed(3)} (${r.testMaeCif.toFixed(3)})         `
-    + `${r.foldMae.map((v) => v.toFixed(3)).join(' ')}   ${(r.seconds / 60).toFixed(1)} min`);
+  console.log(
+    `${name.padEnd(15)} ${r.cvMae.toFixed(3)} ± ${r.cvSd.toFixed(3)}      ${r.testMae.toFixed(3)} (${r.testMaeCif.toFixed(3)})         ` +
+      `${r.foldMae.map((v) => v.toFixed(3)).join(' ')}   ${(r.seconds / 60).toFixed(1)} min`,
+  );
 }
-console.log(`paper Table 2: median 2.16 (2.81) · RF 0.96 ± 0.15 / 1.54 (1.82) · MLP 1.24 ± 0.26 / 1.64 (2.17); wrote ${args.out}`);
+console.log(
+  `paper Table 2: median 2.16 (2.81) · RF 0.96 ± 0.15 / 1.54 (1.82) · MLP 1.24 ± 0.26 / 1.64 (2.17); wrote ${args.out}`,
+);

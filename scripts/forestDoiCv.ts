@@ -43,13 +43,24 @@ function foldMae(seed: number, valIds: string[], withoutCif: boolean): number {
     return withoutCif && !heldDois.has(e.doi) ? [i] : [];
   });
   const forest = new RandomForest({ ...RF_OBELIX_BEST, seed });
-  forest.fit(trainRows.map((i) => table.train.X[i]), trainRows.map((i) => table.train.y[i]));
+  forest.fit(
+    trainRows.map((i) => table.train.X[i]),
+    trainRows.map((i) => table.train.y[i]),
+  );
   const valRows = valIds.map((id) => rowOf.get(id)!);
-  return regressionMetrics(forest.predict(valRows.map((i) => table.train.X[i])), valRows.map((i) => table.train.y[i])).mae;
+  return regressionMetrics(
+    forest.predict(valRows.map((i) => table.train.X[i])),
+    valRows.map((i) => table.train.y[i]),
+  ).mae;
 }
 
-console.log(`random forest, doi_kfold(k=${k}, seed=${foldSeed}) over the ${folds.flat().length} training CIFs, CV MAE (mean ± population SD)`);
-for (const [label, withoutCif] of [['trained on the training CIFs', false], ['+ the rows without a CIF of other publications', true]] as const) {
+console.log(
+  `random forest, doi_kfold(k=${k}, seed=${foldSeed}) over the ${folds.flat().length} training CIFs, CV MAE (mean ± population SD)`,
+);
+for (const [label, withoutCif] of [
+  ['trained on the training CIFs', false],
+  ['+ the rows without a CIF of other publications', true],
+] as const) {
   const line = [0, 1, 2].map((seed) => {
     const { mean, sd } = meanAndSd(folds.map((f) => foldMae(seed, f, withoutCif)));
     return `${mean.toFixed(2)} ± ${sd.toFixed(2)}`;

@@ -15,7 +15,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../train/backend.js';
-import { answerConfig, answerRunDamage, baseRun, configCases, runDamages, type Outcome } from '../test/helpers/runFuzz.js';
+import {
+  answerConfig,
+  answerRunDamage,
+  baseRun,
+  configCases,
+  runDamages,
+  type Outcome,
+} from '../test/helpers/runFuzz.js';
 
 interface Answer {
   index: number;
@@ -43,7 +50,12 @@ async function worker(from: number): Promise<void> {
   for (let i = from; i < total; i++) {
     let a: Answer;
     if (i < configCount) {
-      a = { index: i, kind: 'config', name: configs[i].name, answers: [{ how: 'info', ...answerConfig(configs[i], work) }] };
+      a = {
+        index: i,
+        kind: 'config',
+        name: configs[i].name,
+        answers: [{ how: 'info', ...answerConfig(configs[i], work) }],
+      };
     } else {
       const d = damages[i - configCount];
       a = { index: i, kind: 'run', name: d.name, answers: await answerRunDamage(base, d, work) };
@@ -61,14 +73,32 @@ async function main(): Promise<void> {
   let next = 0;
   const script = fileURLToPath(import.meta.url);
   while (next < total) {
-    const child = spawn(process.execPath, [...process.execArgv, script, '--worker', String(next), '--configs', String(configCount), '--runs', String(runCount)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        ...process.execArgv,
+        script,
+        '--worker',
+        String(next),
+        '--configs',
+        String(configCount),
+        '--runs',
+        String(runCount),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
-    child.stderr.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-4000); });
+    child.stderr.on('data', (b: Buffer) => {
+      stderr = (stderr + b.toString()).slice(-4000);
+    });
     let timer: NodeJS.Timeout | undefined;
     let hung = false;
     const arm = (): void => {
       clearTimeout(timer);
-      timer = setTimeout(() => { hung = true; child.kill('SIGKILL'); }, timeoutMs);
+      timer = setTimeout(() => {
+        hung = true;
+        child.kill('SIGKILL');
+      }, timeoutMs);
     };
     arm();
     const lines = createInterface({ input: child.stdout });
@@ -86,7 +116,9 @@ async function main(): Promise<void> {
     else crashes.push({ index: next, stderr: `exit ${code}: ${stderr}` });
     next += 1;
   }
-  const traces = answers.flatMap((a) => a.answers.filter((x) => x.outcome === 'trace').map((x) => ({ ...x, name: a.name })));
+  const traces = answers.flatMap((a) =>
+    a.answers.filter((x) => x.outcome === 'trace').map((x) => ({ ...x, name: a.name })),
+  );
   const tally = (kind: Answer['kind'], how: string): string => {
     const xs = answers.filter((a) => a.kind === kind).flatMap((a) => a.answers.filter((x) => x.how === how));
     return `${how}: ${xs.filter((x) => x.outcome === 'ok').length} correct runs, ${xs.filter((x) => x.outcome === 'error').length} error lines`;

@@ -44,17 +44,28 @@ const testIds = testCif.map((i) => all.test.ids[i]);
 const yTest = testCif.map((i) => all.test.y[i]);
 const mae = (p: ArrayLike<number>): number => regressionMetrics(p, yTest).mae;
 
-interface CifComposition { cell: Float64Array; fractions: Float64Array; z: number }
+interface CifComposition {
+  cell: Float64Array;
+  fractions: Float64Array;
+  z: number;
+}
 function cifComposition(e: ObelixEntry): CifComposition {
   const path = ds.cifPath(e.id);
   const text = readFileSync(path, 'utf8');
   const crystal = parseCif(text, path);
-  return { cell: cellComposition(crystal, path), fractions: compositionFractions(crystal, path), z: cifGraphInfo(text, path).formulaUnits ?? 1 };
+  return {
+    cell: cellComposition(crystal, path),
+    fractions: compositionFractions(crystal, path),
+    z: cifGraphInfo(text, path).formulaUnits ?? 1,
+  };
 }
 const cellOf = new Map([...cifOnly.train.ids, ...testIds].map((id) => [id, cifComposition(ds.byId.get(id)!)]));
 
 type Encoding = (id: string, tableRow: number[]) => number[];
-const fromCif = (f: (c: CifComposition) => number[]): Encoding => (id) => f(cellOf.get(id)!);
+const fromCif =
+  (f: (c: CifComposition) => number[]): Encoding =>
+  (id) =>
+    f(cellOf.get(id)!);
 const ENCODINGS: [string, Encoding, boolean][] = [
   ['table: all 62 features (the paper)', (_, x) => x, true],
   ['table: composition columns', (_, x) => x.slice(0, nElements), true],
@@ -92,30 +103,45 @@ if (args.compare && paper) {
     if (!r) throw new Error(`${args.compare}: no prediction for test entry ${id}`);
     return r.prediction;
   });
-  const diffs = testIds.map((id, i) => (
-    { id, target: yTest[i], model: model[i], rf: rf[i], gap: Math.abs(model[i] - yTest[i]) - Math.abs(rf[i] - yTest[i]) }
-  )).sort((a, b) => b.gap - a.gap);
+  const diffs = testIds
+    .map((id, i) => ({
+      id,
+      target: yTest[i],
+      model: model[i],
+      rf: rf[i],
+      gap: Math.abs(model[i] - yTest[i]) - Math.abs(rf[i] - yTest[i]),
+    }))
+    .sort((a, b) => b.gap - a.gap);
   const total = diffs.reduce((s, d) => s + d.gap, 0) / diffs.length;
   const modelMae = mae(model);
   const dois = testIds.map((id) => ds.byId.get(id)!.doi);
   const versusForest = (pred: ArrayLike<number>): string => {
     const b = groupBootstrapMaeDifference(pred, rf, yTest, dois);
     const sign = (v: number): string => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)}`;
-    return `${sign(b.difference)} (95 % interval ${sign(b.low)} to ${sign(b.high)} when the test's ${b.groups} publications `
-      + `are resampled; lower than the forest's in ${(b.shareABetter * 100).toFixed(0)} % of resamples)`;
+    return (
+      `${sign(b.difference)} (95 % interval ${sign(b.low)} to ${sign(b.high)} when the test's ${b.groups} publications ` +
+      `are resampled; lower than the forest's in ${(b.shareABetter * 100).toFixed(0)} % of resamples)`
+    );
   };
-  console.log(`\n${args.compare}: MAE ${modelMae.toFixed(3)} vs forest ${mae(rf).toFixed(3)}, difference ${versusForest(model)}`);
+  console.log(
+    `\n${args.compare}: MAE ${modelMae.toFixed(3)} vs forest ${mae(rf).toFixed(3)}, difference ${versusForest(model)}`,
+  );
   console.log(`the entries that carry the gap (${total.toFixed(3)}):`);
   let running = 0;
   for (const d of diffs.slice(0, 12)) {
     running += d.gap / diffs.length;
     const e = ds.byId.get(d.id)!;
-    console.log(`${d.id}  ${e.composition.padEnd(34)} target ${d.target.toFixed(2).padStart(6)}  model ${d.model.toFixed(2).padStart(6)}  `
-      + `forest ${d.rf.toFixed(2).padStart(6)}  gap share ${(running / total * 100).toFixed(0).padStart(3)} %`);
+    console.log(
+      `${d.id}  ${e.composition.padEnd(34)} target ${d.target.toFixed(2).padStart(6)}  model ${d.model.toFixed(2).padStart(6)}  ` +
+        `forest ${d.rf.toFixed(2).padStart(6)}  gap share ${((running / total) * 100).toFixed(0).padStart(3)} %`,
+    );
   }
   // Equal weights, fixed before looking at the test entries: a weight fitted on them would flatter the average.
-  const withModel = (forests: ArrayLike<number>[]): ArrayLike<number>[] => forests.map((p) => model.map((m, i) => (m + p[i]) / 2));
-  console.log(`\nmean of the model and the forest (equal weights), test MAE, forest seeds ${SEEDS.join(' / ')}: `
-    + `forest on 478 rows ${scores(withModel(paper.all))}, on the 254 CIF rows ${scores(withModel(paper.cif))}`);
+  const withModel = (forests: ArrayLike<number>[]): ArrayLike<number>[] =>
+    forests.map((p) => model.map((m, i) => (m + p[i]) / 2));
+  console.log(
+    `\nmean of the model and the forest (equal weights), test MAE, forest seeds ${SEEDS.join(' / ')}: ` +
+      `forest on 478 rows ${scores(withModel(paper.all))}, on the 254 CIF rows ${scores(withModel(paper.cif))}`,
+  );
   console.log(`the mean with the seed-0 forest, against that forest: ${versusForest(withModel([rf])[0])}`);
 }

@@ -46,7 +46,12 @@ for (const file of files) {
     passed += p;
     failedFiles.push(rel);
     console.log(`FAIL ${rel} (${p}/${n}, ${secs}s)`);
-    console.log(text.split('\n').map((l) => `    ${l}`).join('\n'));
+    console.log(
+      text
+        .split('\n')
+        .map((l) => `    ${l}`)
+        .join('\n'),
+    );
   } else {
     passed += p;
     console.log(`ok   ${rel} (${p} tests, ${secs}s)`);

@@ -68,7 +68,11 @@ function registerZeroCopyKernels(): void {
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   };
   tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: ({ inputs, backend }) => share(inputs.x as tf.TensorInfo, backend) });
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }) => share(inputs.x as tf.TensorInfo, backend),
+  });
   const convert = tf.getKernel('Cast', 'wasm')!.kernelFunc;
   tf.unregisterKernel('Cast', 'wasm');
   tf.registerKernel({
@@ -115,14 +119,25 @@ async function describe(name: BackendInfo['name']): Promise<BackendInfo> {
   if (name === 'wasm') {
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-    return { name, description: `wasm (${version}, SIMD ${simd ? 'on' : 'off'}, ${threads ? 'multi' : 'single'}-threaded)` };
+    return {
+      name,
+      description: `wasm (${version}, SIMD ${simd ? 'on' : 'off'}, ${threads ? 'multi' : 'single'}-threaded)`,
+    };
   }
   if (name === 'webgpu') {
     const adapter = webgpuAdapter ?? undefined;
-    return { name, description: `webgpu (${version}, Dawn on ${adapter ? describeAdapter(adapter) : 'an unknown adapter'})`, adapter };
+    return {
+      name,
+      description: `webgpu (${version}, Dawn on ${adapter ? describeAdapter(adapter) : 'an unknown adapter'})`,
+      adapter,
+    };
   }
-  if (name === 'cpu') return { name, description: `cpu (${version}, pure JavaScript: slow, for tests and tiny inputs)` };
-  return { name, description: `${name === 'tensorflow-gpu' ? 'TensorFlow C library with CUDA' : 'TensorFlow C library'} (${version})` };
+  if (name === 'cpu')
+    return { name, description: `cpu (${version}, pure JavaScript: slow, for tests and tiny inputs)` };
+  return {
+    name,
+    description: `${name === 'tensorflow-gpu' ? 'TensorFlow C library with CUDA' : 'TensorFlow C library'} (${version})`,
+  };
 }
 
 /**
@@ -153,14 +168,20 @@ export async function initBackend(name: BackendName = 'auto'): Promise<BackendIn
       webgpuAdapter = gpu.setup.adapter;
       chosen = 'webgpu';
     } else if (name === 'webgpu') {
-      throw new InputError(`backend "webgpu": ${gpu.ok ? 'the TF.js WebGPU backend failed to initialise on the adapter' : gpu.reason}`);
+      throw new InputError(
+        `backend "webgpu": ${gpu.ok ? 'the TF.js WebGPU backend failed to initialise on the adapter' : gpu.reason}`,
+      );
     }
   }
   if (!chosen && pkg === 'tensorflow' && (await activate('tensorflow'))) chosen = pkg;
-  if (!chosen && name === 'tensorflow') throw new InputError(`backend "tensorflow": neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node loads; ${TFJS_NODE_HINT}`);
+  if (!chosen && name === 'tensorflow')
+    throw new InputError(
+      `backend "tensorflow": neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node loads; ${TFJS_NODE_HINT}`,
+    );
   if (!chosen && (name === 'wasm' || name === 'auto')) {
     if ((await loadWasm()) && (await activate('wasm'))) chosen = 'wasm';
-    else if (name === 'wasm') throw new InputError('backend "wasm": @tensorflow/tfjs-backend-wasm failed to load or initialise');
+    else if (name === 'wasm')
+      throw new InputError('backend "wasm": @tensorflow/tfjs-backend-wasm failed to load or initialise');
   }
   if (!chosen) {
     if (!(await activate('cpu'))) throw new Error('the TF.js cpu backend failed to initialise');

@@ -22,12 +22,17 @@ const meanAbs = (pred: ArrayLike<number>, target: ArrayLike<number>, rows: reado
 
 /** Paired group bootstrap of MAE(a) − MAE(b); `groups[i]` names entry i's group (e.g. its publication's DOI). */
 export function groupBootstrapMaeDifference(
-  a: ArrayLike<number>, b: ArrayLike<number>, target: ArrayLike<number>, groups: readonly string[],
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  target: ArrayLike<number>,
+  groups: readonly string[],
   { samples = 4000, seed = 0 }: { samples?: number; seed?: number } = {},
 ): MaeDifference {
   const n = target.length;
   if (a.length !== n || b.length !== n || groups.length !== n) {
-    throw new RangeError(`groupBootstrapMaeDifference: ${a.length} / ${b.length} predictions, ${groups.length} groups, ${n} targets`);
+    throw new RangeError(
+      `groupBootstrapMaeDifference: ${a.length} / ${b.length} predictions, ${groups.length} groups, ${n} targets`,
+    );
   }
   const blocks = [...groupRows(groups).values()];
   const all = Array.from({ length: n }, (_, i) => i);
@@ -45,6 +50,9 @@ export function groupBootstrapMaeDifference(
   const quantile = (q: number): number => diffs[Math.min(samples - 1, Math.max(0, Math.round(q * (samples - 1))))];
   return {
     difference: meanAbs(a, target, all) - meanAbs(b, target, all),
-    low: quantile(0.025), high: quantile(0.975), shareABetter: aBetter / samples, groups: blocks.length,
+    low: quantile(0.025),
+    high: quantile(0.975),
+    shareABetter: aBetter / samples,
+    groups: blocks.length,
   };
 }

@@ -58,11 +58,18 @@ export function readNormalizer(path: string): Normalizer {
 
 const count = z.number().int().min(0);
 /** The counters `Trainer.restore` relies on (trainer.ts TrainerState); the rest is passed through. */
-const TrainerStateSchema = z.object({
-  epoch: count, lr: z.number(), bestEpoch: z.number().int().min(-1), badEpochs: count, optimizerStep: count,
-  bestValLoss: z.number().nullable(), rng: z.object({}).passthrough(),
-  history: z.array(z.object({ epoch: count, train_loss: z.number() }).passthrough()),
-}).passthrough();
+const TrainerStateSchema = z
+  .object({
+    epoch: count,
+    lr: z.number(),
+    bestEpoch: z.number().int().min(-1),
+    badEpochs: count,
+    optimizerStep: count,
+    bestValLoss: z.number().nullable(),
+    rng: z.object({}).passthrough(),
+    history: z.array(z.object({ epoch: count, train_loss: z.number() }).passthrough()),
+  })
+  .passthrough();
 
 /** Refuses weights holding NaN or ±Inf, naming the file and the first such tensor. */
 export function assertFiniteWeights(weights: ReadonlyMap<string, StateTensor>, path: string): void {
@@ -161,7 +168,10 @@ export function readRun(dir: string): LoadedRun {
   const config = validateConfig(readConfigFile(configPath), configPath);
   const { tensors, metadata } = readSafetensorsFile(weightsPath);
   const stored = metadata[MODEL_VERSION_KEY] === undefined ? 1 : Number(metadata[MODEL_VERSION_KEY]);
-  if (!Number.isInteger(stored) || stored < 1) throw new InputError(`${weightsPath}: metadata ${MODEL_VERSION_KEY} = '${metadata[MODEL_VERSION_KEY]}' is not a version number`);
+  if (!Number.isInteger(stored) || stored < 1)
+    throw new InputError(
+      `${weightsPath}: metadata ${MODEL_VERSION_KEY} = '${metadata[MODEL_VERSION_KEY]}' is not a version number`,
+    );
   const weights = atCurrentVersion(modelEntry(config.model.name)!, stored, toState(tensors), weightsPath);
   return { config, normalizer: readNormalizer(join(dir, 'normalizer.json')), weights };
 }

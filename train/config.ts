@@ -13,89 +13,97 @@ import { GraphConflict } from '../models/graphNeeds.js';
 import { graphNeeds, modelEntry, modelNames } from '../models/registry.js';
 import { BACKEND_NAMES } from './backend.js';
 
-export const ValidationSchema = z.object({
-  /** A fold set of folds.json (e.g. `schnetpack_painn_schnet_seed10_254`), `kfold` for seeded shuffled folds, or `doi_kfold`
-   * for seeded folds that keep each publication's entries together (as the OBELiX test split does). */
-  folds: z.string().default('schnetpack_painn_schnet_seed10_254'),
-  k: z.number().int().min(2).default(5),
-  seed: z.number().int().default(42),
-  /** Which fold is held out for validation. */
-  fold: z.number().int().min(0).default(0),
-}).strict();
+export const ValidationSchema = z
+  .object({
+    /** A fold set of folds.json (e.g. `schnetpack_painn_schnet_seed10_254`), `kfold` for seeded shuffled folds, or `doi_kfold`
+     * for seeded folds that keep each publication's entries together (as the OBELiX test split does). */
+    folds: z.string().default('schnetpack_painn_schnet_seed10_254'),
+    k: z.number().int().min(2).default(5),
+    seed: z.number().int().default(42),
+    /** Which fold is held out for validation. */
+    fold: z.number().int().min(0).default(0),
+  })
+  .strict();
 
-export const DataSchema = z.object({
-  /** `obelix`; `jsonl`: one .jsonl(.gz) of structures; `cif_dir`: CIF directory + `id,target` CSV (data/datasets/). */
-  dataset: z.enum(['obelix', 'jsonl', 'cif_dir']).default('obelix'),
-  /** Data directory; default `--data`, `CRYSTAL_GNN_DATA`, then ~/.cache/crystal-gnn/obelix. */
-  dir: z.string().optional(),
-  /** jsonl: the file; cif_dir: the CIF directory. */
-  path: z.string().optional(),
-  /** cif_dir: the id,target CSV inside `path` (CGCNN's id_prop.csv). */
-  id_prop: z.string().default('id_prop.csv'),
-  /** jsonl: the field used as the target. */
-  target_key: z.string().default('target'),
-  /** jsonl / cif_dir: seeded random validation split (fraction of the structures kept). */
-  validation_fraction: z.number().min(0).lt(1).default(0.1),
-  split_seed: z.number().int().default(42),
-  /** jsonl / cif_dir: train on a seeded random slice of this many structures (all when absent). */
-  limit: z.number().int().positive().optional(),
-  /** jsonl / cif_dir: on-disk graph cache root (graph/diskCache.ts). */
-  cache_dir: z.string().default('.cache/graphs'),
-  /** `null` trains on the whole training split (retraining, final models). */
-  validation: ValidationSchema.nullable().default(ValidationSchema.parse({})),
-  /**
-   * How partial occupancies become a graph: `round` is the OBELiX paper's rule; `weighted` keeps every site as a
-   * node with its species mixture and occupancy (data/occupancy.ts, models/layers/occupancy.ts). Any CIF dataset
-   * (obelix, cif_dir); jsonl structures are ordered.
-   */
-  occupancy: z.enum(['round', 'weighted']).default('round'),
-  /**
-   * Graph-level inputs read from each CIF and concatenated before the model's head (data/graphFeatures.ts):
-   * `composition` (unrounded atomic fractions), `space_group`, `z`, `cell_composition`. Every model takes them; jsonl
-   * structures have no CIF tags, so no `space_group` or `z`.
-   */
-  graph_features: z.array(z.enum(GRAPH_FEATURE_NAMES)).default([]),
-}).strict();
+export const DataSchema = z
+  .object({
+    /** `obelix`; `jsonl`: one .jsonl(.gz) of structures; `cif_dir`: CIF directory + `id,target` CSV (data/datasets/). */
+    dataset: z.enum(['obelix', 'jsonl', 'cif_dir']).default('obelix'),
+    /** Data directory; default `--data`, `CRYSTAL_GNN_DATA`, then ~/.cache/crystal-gnn/obelix. */
+    dir: z.string().optional(),
+    /** jsonl: the file; cif_dir: the CIF directory. */
+    path: z.string().optional(),
+    /** cif_dir: the id,target CSV inside `path` (CGCNN's id_prop.csv). */
+    id_prop: z.string().default('id_prop.csv'),
+    /** jsonl: the field used as the target. */
+    target_key: z.string().default('target'),
+    /** jsonl / cif_dir: seeded random validation split (fraction of the structures kept). */
+    validation_fraction: z.number().min(0).lt(1).default(0.1),
+    split_seed: z.number().int().default(42),
+    /** jsonl / cif_dir: train on a seeded random slice of this many structures (all when absent). */
+    limit: z.number().int().positive().optional(),
+    /** jsonl / cif_dir: on-disk graph cache root (graph/diskCache.ts). */
+    cache_dir: z.string().default('.cache/graphs'),
+    /** `null` trains on the whole training split (retraining, final models). */
+    validation: ValidationSchema.nullable().default(ValidationSchema.parse({})),
+    /**
+     * How partial occupancies become a graph: `round` is the OBELiX paper's rule; `weighted` keeps every site as a
+     * node with its species mixture and occupancy (data/occupancy.ts, models/layers/occupancy.ts). Any CIF dataset
+     * (obelix, cif_dir); jsonl structures are ordered.
+     */
+    occupancy: z.enum(['round', 'weighted']).default('round'),
+    /**
+     * Graph-level inputs read from each CIF and concatenated before the model's head (data/graphFeatures.ts):
+     * `composition` (unrounded atomic fractions), `space_group`, `z`, `cell_composition`. Every model takes them; jsonl
+     * structures have no CIF tags, so no `space_group` or `z`.
+     */
+    graph_features: z.array(z.enum(GRAPH_FEATURE_NAMES)).default([]),
+  })
+  .strict();
 
 /**
  * The neighbor graph. Keys the model determines need not be written (models/graphNeeds.ts): CGCNN's k-NN comes
  * from `model.max_num_nbr`, M3GNet's line graph from `model.threebody_cutoff`; a written value must agree with
  * them. The resolved graph is the config's `spec` (graph/spec.ts), which is what the code reads.
  */
-export const GraphSchema = z.object({
-  /** Neighbor cutoff radius in Å (pymatgen convention: d ≤ cutoff); M3GNet's and SO3Net's `model.cutoff` default to it. */
-  cutoff: z.number().positive().max(20).default(5),
-  /** k nearest neighbors within `cutoff` (CGCNN); absent = every neighbor within the cutoff. */
-  max_neighbors: z.number().int().positive().optional(),
-  /** M3GNet line graph: pairs of edges sharing a centre, both ≤ this many Å (graph/lineGraph.ts); absent = none. */
-  threebody_cutoff: z.number().positive().max(20).optional(),
-}).strict();
+export const GraphSchema = z
+  .object({
+    /** Neighbor cutoff radius in Å (pymatgen convention: d ≤ cutoff); M3GNet's and SO3Net's `model.cutoff` default to it. */
+    cutoff: z.number().positive().max(20).default(5),
+    /** k nearest neighbors within `cutoff` (CGCNN); absent = every neighbor within the cutoff. */
+    max_neighbors: z.number().int().positive().optional(),
+    /** M3GNet line graph: pairs of edges sharing a centre, both ≤ this many Å (graph/lineGraph.ts); absent = none. */
+    threebody_cutoff: z.number().positive().max(20).optional(),
+  })
+  .strict();
 
-export const TrainingSchema = z.object({
-  epochs: z.number().int().positive().default(100),
-  batch_size: z.number().int().positive().default(32),
-  optimizer: z.enum(['adam', 'adamw']).default('adamw'),
-  lr: z.number().positive().default(1e-3),
-  /** Decoupled (AdamW) weight decay; plain Adam ignores nothing silently: it must be 0 there. */
-  weight_decay: z.number().min(0).default(0),
-  scheduler: z.enum(['constant', 'cosine', 'plateau']).default('constant'),
-  plateau_factor: z.number().gt(0).lt(1).default(0.5),
-  plateau_patience: z.number().int().positive().default(5),
-  loss: z.enum(['mse', 'mae', 'huber']).default('mse'),
-  huber_delta: z.number().positive().default(1),
-  /** Stop after this many epochs without a validation-loss improvement; null = never. */
-  early_stopping_patience: z.number().int().positive().nullable().default(3),
-  min_delta: z.number().min(0).default(0),
-  /** Clip the global gradient norm; null = no clipping. */
-  grad_clip: z.number().positive().nullable().default(null),
-  /** Micro-batches are cut so that none exceeds this many edges; gradients are accumulated. */
-  max_edges_per_batch: z.number().int().positive().default(200_000),
-  /** `mean`: subtract the training mean (SchNetPack); `standardize`: mean and unbiased std (CGCNN); `none` (MatGL). */
-  target_normalization: z.enum(['mean', 'standardize', 'none']).default('mean'),
-  /** Which weights the run keeps: the best validation epoch or the last one. */
-  keep: z.enum(['best', 'last']).default('best'),
-  shuffle: z.boolean().default(true),
-}).strict();
+export const TrainingSchema = z
+  .object({
+    epochs: z.number().int().positive().default(100),
+    batch_size: z.number().int().positive().default(32),
+    optimizer: z.enum(['adam', 'adamw']).default('adamw'),
+    lr: z.number().positive().default(1e-3),
+    /** Decoupled (AdamW) weight decay; plain Adam ignores nothing silently: it must be 0 there. */
+    weight_decay: z.number().min(0).default(0),
+    scheduler: z.enum(['constant', 'cosine', 'plateau']).default('constant'),
+    plateau_factor: z.number().gt(0).lt(1).default(0.5),
+    plateau_patience: z.number().int().positive().default(5),
+    loss: z.enum(['mse', 'mae', 'huber']).default('mse'),
+    huber_delta: z.number().positive().default(1),
+    /** Stop after this many epochs without a validation-loss improvement; null = never. */
+    early_stopping_patience: z.number().int().positive().nullable().default(3),
+    min_delta: z.number().min(0).default(0),
+    /** Clip the global gradient norm; null = no clipping. */
+    grad_clip: z.number().positive().nullable().default(null),
+    /** Micro-batches are cut so that none exceeds this many edges; gradients are accumulated. */
+    max_edges_per_batch: z.number().int().positive().default(200_000),
+    /** `mean`: subtract the training mean (SchNetPack); `standardize`: mean and unbiased std (CGCNN); `none` (MatGL). */
+    target_normalization: z.enum(['mean', 'standardize', 'none']).default('mean'),
+    /** Which weights the run keeps: the best validation epoch or the last one. */
+    keep: z.enum(['best', 'last']).default('best'),
+    shuffle: z.boolean().default(true),
+  })
+  .strict();
 
 /**
  * Random hyperparameter search: key paths of this config → candidate values. `trials` distinct sets are drawn
@@ -103,37 +111,43 @@ export const TrainingSchema = z.object({
  * picks the benchmark's draw: `numpy` = `RandomState(seed).permutation(size)[:trials]` (SchNetPack), `python` =
  * `random.seed(seed); random.sample(range(size), trials)` (MatGL: M3GNet, SO3Net).
  */
-export const SearchSchema = z.object({
-  space: z.record(z.string(), z.array(z.union([z.number(), z.string(), z.boolean(), z.null()])).min(1)),
-  trials: z.number().int().positive().default(100),
-  seed: z.number().int().min(0).default(10),
-  sampler: z.enum(['numpy', 'python']).default('numpy'),
-}).strict();
+export const SearchSchema = z
+  .object({
+    space: z.record(z.string(), z.array(z.union([z.number(), z.string(), z.boolean(), z.null()])).min(1)),
+    trials: z.number().int().positive().default(100),
+    seed: z.number().int().min(0).default(10),
+    sampler: z.enum(['numpy', 'python']).default('numpy'),
+  })
+  .strict();
 
 /**
  * Fine-tuning (train/finetune.ts): weights loaded by name from a run directory or a converted upstream checkpoint
  * of the same architecture; `freeze: [representation]` keeps the representation fixed; `reset_head` re-initialises
  * the head instead of loading it.
  */
-export const InitSchema = z.object({
-  from: z.string().min(1),
-  freeze: z.array(z.enum(['representation'])).default([]),
-  reset_head: z.boolean().default(true),
-}).strict();
+export const InitSchema = z
+  .object({
+    from: z.string().min(1),
+    freeze: z.array(z.enum(['representation'])).default([]),
+    reset_head: z.boolean().default(true),
+  })
+  .strict();
 
 const ModelHeader = z.object({ name: z.string() }).passthrough();
 
-export const RunSchema = z.object({
-  name: z.string().optional(),
-  seed: z.number().int().default(42),
-  backend: z.enum(BACKEND_NAMES).default('auto'),
-  data: DataSchema.default(DataSchema.parse({})),
-  graph: GraphSchema.default(GraphSchema.parse({})),
-  model: ModelHeader,
-  training: TrainingSchema.default(TrainingSchema.parse({})),
-  search: SearchSchema.optional(),
-  init: InitSchema.optional(),
-}).strict();
+export const RunSchema = z
+  .object({
+    name: z.string().optional(),
+    seed: z.number().int().default(42),
+    backend: z.enum(BACKEND_NAMES).default('auto'),
+    data: DataSchema.default(DataSchema.parse({})),
+    graph: GraphSchema.default(GraphSchema.parse({})),
+    model: ModelHeader,
+    training: TrainingSchema.default(TrainingSchema.parse({})),
+    search: SearchSchema.optional(),
+    init: InitSchema.optional(),
+  })
+  .strict();
 
 /** A validated config: its sections as written (model defaults filled in) and the graph spec derived from them. */
 export type RunConfig = Omit<z.infer<typeof RunSchema>, 'model'> & {
@@ -189,32 +203,46 @@ export function validateConfig(raw: unknown, source: string, overrides: readonly
   if (!parsed.success) failWith(parsed.error, source, [], overrides);
   const { data, training } = parsed.data;
   if (data.occupancy === 'weighted' && data.dataset === 'jsonl') {
-    throw new InputError(`${source}: data.occupancy: 'weighted' needs partial occupancies, which data.dataset = jsonl structures (one element per site) do not have`);
+    throw new InputError(
+      `${source}: data.occupancy: 'weighted' needs partial occupancies, which data.dataset = jsonl structures (one element per site) do not have`,
+    );
   }
   const features = data.graph_features;
   const fromTags = features.filter((f) => CIF_TAG_FEATURES.includes(f));
   if (fromTags.length && data.dataset === 'jsonl') {
-    throw new InputError(`${source}: data.graph_features: ${fromTags.join(', ')} are read from CIF tags, which data.dataset = jsonl structures do not have`);
+    throw new InputError(
+      `${source}: data.graph_features: ${fromTags.join(', ')} are read from CIF tags, which data.dataset = jsonl structures do not have`,
+    );
   }
   const repeated = features.find((f, k) => features.indexOf(f) !== k);
   if (repeated) throw new InputError(`${source}: data.graph_features lists '${repeated}' twice`);
   if (features.length && !GRAPH_FEATURE_MODELS.includes(parsed.data.model.name)) {
-    throw new InputError(`${source}: data.graph_features: model '${parsed.data.model.name}' has no input for graph-level features (supported: ${GRAPH_FEATURE_MODELS.join(', ')})`);
+    throw new InputError(
+      `${source}: data.graph_features: model '${parsed.data.model.name}' has no input for graph-level features (supported: ${GRAPH_FEATURE_MODELS.join(', ')})`,
+    );
   }
   if (training.optimizer === 'adam' && training.weight_decay > 0) {
-    throw new InputError(`${source}: training.weight_decay = ${training.weight_decay} needs training.optimizer: adamw (plain Adam here has no L2 penalty)`);
+    throw new InputError(
+      `${source}: training.weight_decay = ${training.weight_decay} needs training.optimizer: adamw (plain Adam here has no L2 penalty)`,
+    );
   }
   const entry = modelEntry(parsed.data.model.name);
   if (!entry) {
     const o = overrideFor('model.name', overrides);
-    throw new InputError(`${o === undefined ? source : `--set ${o}`}: model.name: unknown model '${parsed.data.model.name}' (valid: ${modelNames().join(', ')})`);
+    throw new InputError(
+      `${o === undefined ? source : `--set ${o}`}: model.name: unknown model '${parsed.data.model.name}' (valid: ${modelNames().join(', ')})`,
+    );
   }
   const model = entry.schema.safeParse(parsed.data.model);
   if (!model.success) failWith(model.error, source, ['model'], overrides);
-  const huge = Object.entries(model.data as Record<string, unknown>).find(([, v]) => typeof v === 'number' && v > MAX_MODEL_SIZE);
+  const huge = Object.entries(model.data as Record<string, unknown>).find(
+    ([, v]) => typeof v === 'number' && v > MAX_MODEL_SIZE,
+  );
   if (huge) {
     const o = overrideFor(`model.${huge[0]}`, overrides);
-    throw new InputError(`${o === undefined ? source : `--set ${o}`}: model.${huge[0]} = ${huge[1]}: at most ${MAX_MODEL_SIZE} (a layer that wide does not fit in memory; the paper's widths are at most 512)`);
+    throw new InputError(
+      `${o === undefined ? source : `--set ${o}`}: model.${huge[0]} = ${huge[1]}: at most ${MAX_MODEL_SIZE} (a layer that wide does not fit in memory; the paper's widths are at most 512)`,
+    );
   }
   let needs;
   try {
@@ -244,7 +272,8 @@ export function setPath(target: Record<string, unknown>, dotted: string, value: 
   for (const key of path.slice(0, -1)) {
     const next = node[key];
     if (next === undefined || next === null) node[key] = {};
-    else if (typeof next !== 'object' || Array.isArray(next)) throw new InputError(`${where}: '${key}' is not a section`);
+    else if (typeof next !== 'object' || Array.isArray(next))
+      throw new InputError(`${where}: '${key}' is not a section`);
     node = node[key] as Record<string, unknown>;
   }
   node[path[path.length - 1]] = value;
@@ -277,7 +306,9 @@ export function readConfigFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new InputError(`${path}: cannot read the config (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new InputError(
+      `${path}: cannot read the config (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   let doc: unknown;
   try {
@@ -286,7 +317,8 @@ export function readConfigFile(path: string): Record<string, unknown> {
     throw new InputError(`${path}: not valid YAML (${(err as Error).message.split('\n')[0]})`);
   }
   if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new InputError(`${path}: expected a mapping at the top level`);
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new InputError(`${path}: expected a mapping at the top level`);
   return doc as Record<string, unknown>;
 }
 

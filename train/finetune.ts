@@ -55,20 +55,31 @@ function sameGraph(a: GraphSpec, b: GraphSpec): string | null {
  * Reads `config.init.from` and returns the config to build (element table replaced by the checkpoint's) with
  * the checkpoint contents. Errors name the checkpoint and what differs.
  */
-export function resolveInit(config: RunConfig, log: (line: string) => void = () => {}): { config: RunConfig; checkpoint: CheckpointContents } {
+export function resolveInit(
+  config: RunConfig,
+  log: (line: string) => void = () => {},
+): { config: RunConfig; checkpoint: CheckpointContents } {
   const init = config.init;
   if (!init) throw new Error('resolveInit: config has no init section');
   const checkpoint = readCheckpoint(init.from);
   const theirs = checkpoint.config.model;
   if (theirs.name !== config.model.name) {
-    throw new InputError(`init.from: ${init.from} holds a '${theirs.name}' model, but model.name is '${config.model.name}' (same architecture required)`);
+    throw new InputError(
+      `init.from: ${init.from} holds a '${theirs.name}' model, but model.name is '${config.model.name}' (same architecture required)`,
+    );
   }
   const graphDiff = sameGraph(config.spec, checkpoint.config.spec);
-  if (graphDiff) throw new InputError(`init.from: ${init.from}: ${graphDiff}; the pretrained weights need the graph they were trained on`);
+  if (graphDiff)
+    throw new InputError(
+      `init.from: ${init.from}: ${graphDiff}; the pretrained weights need the graph they were trained on`,
+    );
   const model = { ...config.model };
   for (const key of ELEMENT_TABLE_KEYS) {
     if (!(key in theirs)) continue;
-    if (key in model && JSON.stringify(model[key]) !== JSON.stringify(theirs[key])) log(`init: model.${key} taken from the checkpoint (${(theirs[key] as unknown[]).length} entries), not from this config`);
+    if (key in model && JSON.stringify(model[key]) !== JSON.stringify(theirs[key]))
+      log(
+        `init: model.${key} taken from the checkpoint (${(theirs[key] as unknown[]).length} entries), not from this config`,
+      );
     model[key] = theirs[key];
   }
   // the element table is part of the graph spec: derive it again from the new model section
@@ -79,8 +90,10 @@ export function resolveInit(config: RunConfig, log: (line: string) => void = () 
 export function checkElementTable(config: RunConfig, samples: readonly GraphSample[]): void {
   const table = config.spec.element_types;
   if (!table) return;
-  ElementTable.fromSymbols([...table], "the pretrained model's element table")
-    .check(samples, { prefix: 'init: ', suffix: '; it cannot be fine-tuned on this structure' });
+  ElementTable.fromSymbols([...table], "the pretrained model's element table").check(samples, {
+    prefix: 'init: ',
+    suffix: '; it cannot be fine-tuned on this structure',
+  });
 }
 
 /** Dotted model keys whose variables belong to `part` (head or representation are views over the model's children). */
@@ -94,7 +107,12 @@ export function keysOf(model: GraphModel, part: GraphModel['head']): Set<string>
  * Loads, resets and freezes as `init` says; returns the model to train (`model`, or the frozen-feature wrapper around
  * it) and what happened to every tensor.
  */
-export function applyInit(model: GraphModel, checkpoint: CheckpointContents, init: InitConfig, seed: number): { model: GraphModel; report: InitReport } {
+export function applyInit(
+  model: GraphModel,
+  checkpoint: CheckpointContents,
+  init: InitConfig,
+  seed: number,
+): { model: GraphModel; report: InitReport } {
   const headKeys = keysOf(model, model.head);
   const state = new Map<string, StateTensor>();
   const skipped: string[] = [];
@@ -118,7 +136,9 @@ export function applyInit(model: GraphModel, checkpoint: CheckpointContents, ini
     const repKeys = keysOf(model, model.representation);
     const unloaded = report.missing.filter((k) => repKeys.has(k) && model.namedParameters().get(k)!.kind === 'param');
     if (unloaded.length) {
-      throw new InputError(`init: freeze: [representation], but ${init.from} lacks ${unloaded.join(', ')} (they would stay random and frozen)`);
+      throw new InputError(
+        `init: freeze: [representation], but ${init.from} lacks ${unloaded.join(', ')} (they would stay random and frozen)`,
+      );
     }
     model.representation.setTrainable(false);
   }
@@ -141,13 +161,15 @@ export function applyInit(model: GraphModel, checkpoint: CheckpointContents, ini
 
 /** The report as log lines (counts, then the names that were not simply loaded). */
 export function formatInitReport(r: InitReport): string[] {
-  const list = (names: string[]): string => (names.length > 12 ? `${names.slice(0, 12).join(', ')}, … (${names.length})` : names.join(', '));
+  const list = (names: string[]): string =>
+    names.length > 12 ? `${names.slice(0, 12).join(', ')}, … (${names.length})` : names.join(', ');
   const lines = [
     `init: from ${r.from} (${r.source} checkpoint): ${r.loaded.length} tensors loaded, ${r.skipped.length} skipped, ${r.reinitialized.length} re-initialised, ${r.notInCheckpoint.length} not in the checkpoint`,
     `init: ${r.trainableParameters} trainable and ${r.frozenParameters} frozen parameters`,
   ];
   if (r.skipped.length) lines.push(`init: skipped: ${list(r.skipped)}`);
   if (r.reinitialized.length) lines.push(`init: re-initialised (reset_head): ${list(r.reinitialized)}`);
-  if (r.notInCheckpoint.length) lines.push(`init: not in the checkpoint (fresh initialisation): ${list(r.notInCheckpoint)}`);
+  if (r.notInCheckpoint.length)
+    lines.push(`init: not in the checkpoint (fresh initialisation): ${list(r.notInCheckpoint)}`);
   return lines;
 }

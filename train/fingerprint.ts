@@ -47,13 +47,17 @@ export function fingerprintKeys(config: RunConfig, opts: FingerprintOptions = {}
   flatten(config, '', all);
   const skip = [...NEUTRAL_KEYS, ...(opts.resuming ? RESUMABLE_KEYS : []), ...(config.init ? INIT_SUPPLIED_KEYS : [])];
   const within = (key: string, root: string): boolean => key === root || key.startsWith(`${root}.`);
-  return new Map([...all].filter(([k]) => !skip.some((s) => within(k, s))).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return new Map(
+    [...all].filter(([k]) => !skip.some((s) => within(k, s))).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
 }
 
 /** SHA-256 of the fingerprint keys: equal hashes, same settings. */
 export function fingerprint(config: RunConfig, opts: FingerprintOptions = {}): string {
   const keys = fingerprintKeys(config, opts);
-  return createHash('sha256').update(JSON.stringify([...keys])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([...keys]))
+    .digest('hex');
 }
 
 /** `key: A there, B here` for every key whose value differs (or exists on one side only). */
@@ -62,14 +66,21 @@ export function configDifferences(recorded: RunConfig, requested: RunConfig, opt
   const b = fingerprintKeys(requested, opts);
   const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
   const [there, here] = opts.labels ?? ['there', 'here'];
-  return keys.filter((k) => a.get(k) !== b.get(k)).map((k) => `${k}: ${a.get(k) ?? '(absent)'} ${there}, ${b.get(k) ?? '(absent)'} ${here}`);
+  return keys
+    .filter((k) => a.get(k) !== b.get(k))
+    .map((k) => `${k}: ${a.get(k) ?? '(absent)'} ${there}, ${b.get(k) ?? '(absent)'} ${here}`);
 }
 
 /**
  * Throws unless `requested` has the fingerprint of `recorded` (the config a directory's results were made with).
  * `what` names that directory or file; the message names the differing keys (at most 6) and the ways out.
  */
-export function assertSameConfig(recorded: RunConfig, requested: RunConfig, what: string, opts: FingerprintOptions & { advice?: string } = {}): void {
+export function assertSameConfig(
+  recorded: RunConfig,
+  requested: RunConfig,
+  what: string,
+  opts: FingerprintOptions & { advice?: string } = {},
+): void {
   const diff = configDifferences(recorded, requested, opts);
   if (diff.length === 0) return;
   const shown = diff.slice(0, 6).join('; ') + (diff.length > 6 ? `; and ${diff.length - 6} more` : '');

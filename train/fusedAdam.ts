@@ -35,7 +35,13 @@ interface WebGPUKernelBackend {
 
 const WORKGROUP = 64;
 
-function flatProgram(size: number, shaderKey: string, variableNames: string[], uniforms: string[], body: string): Program {
+function flatProgram(
+  size: number,
+  shaderKey: string,
+  variableNames: string[],
+  uniforms: string[],
+  body: string,
+): Program {
   return {
     outputShape: [size],
     shaderKey,
@@ -60,7 +66,12 @@ const WEIGHT_UNIFORMS = ['sqrtBias2', 'eps', 'stepSize', 'decay'];
 /** S' = [β₁m + (1−β₁)g ; β₂v + (1−β₂)g²] over the packed state S [2n] and the gradient G [n] (times Scale[0]). */
 function momentsProgram(n: number, scaled: boolean): Program {
   const g = (i: string) => (scaled ? `(G[${i}] * Scale[0])` : `G[${i}]`);
-  return flatProgram(2 * n, `crystalgnn_adam_moments_${scaled}`, ['S', 'G', ...(scaled ? ['Scale'] : [])], MOMENT_UNIFORMS, `
+  return flatProgram(
+    2 * n,
+    `crystalgnn_adam_moments_${scaled}`,
+    ['S', 'G', ...(scaled ? ['Scale'] : [])],
+    MOMENT_UNIFORMS,
+    `
           let n = uniforms.size / 2;
           if (index < n) {
             let g = ${g('index')};
@@ -68,22 +79,30 @@ function momentsProgram(n: number, scaled: boolean): Program {
           } else {
             let g = ${g('index - n')};
             setOutputAtIndex(index, S[index] * uniforms.beta2 + (g * g) * uniforms.oneMinusBeta2);
-          }`);
+          }`,
+  );
 }
 
 /** θ' = θ·decay − (m / (√v / √(1−β₂ᵗ) + ε)) · stepSize over the weight W [n] and the new packed state S [2n]. */
 function weightProgram(n: number): Program {
-  return flatProgram(n, 'crystalgnn_adam_weight', ['W', 'S'], WEIGHT_UNIFORMS, `
+  return flatProgram(
+    n,
+    'crystalgnn_adam_weight',
+    ['W', 'S'],
+    WEIGHT_UNIFORMS,
+    `
           let m = S[index];
           let v = S[index + uniforms.size];
           let denom = sqrt(v) / uniforms.sqrtBias2 + uniforms.eps;
-          setOutputAtIndex(index, W[index] * uniforms.decay - (m / denom) * uniforms.stepSize);`);
+          setOutputAtIndex(index, W[index] * uniforms.decay - (m / denom) * uniforms.stepSize);`,
+  );
 }
 
 const ADAM_MOMENTS = 'CrystalGnnAdamMoments';
 const ADAM_WEIGHT = 'CrystalGnnAdamWeight';
 
-const uniformsOf = (names: string[], attrs: tf.NamedAttrMap): Uniform[] => names.map((k) => ({ type: 'float32', data: [attrs[k] as number] }));
+const uniformsOf = (names: string[], attrs: tf.NamedAttrMap): Uniform[] =>
+  names.map((k) => ({ type: 'float32', data: [attrs[k] as number] }));
 
 tf.registerKernel({
   kernelName: ADAM_MOMENTS,
@@ -91,7 +110,12 @@ tf.registerKernel({
   kernelFunc: ({ inputs, backend, attrs }) => {
     const { S, G, Scale } = inputs as Record<string, tf.TensorInfo>;
     const program = momentsProgram(G.shape[0], Scale !== undefined);
-    return (backend as unknown as WebGPUKernelBackend).runWebGPUProgram(program, [S, G, ...(Scale ? [Scale] : [])], 'float32', uniformsOf(MOMENT_UNIFORMS, attrs!));
+    return (backend as unknown as WebGPUKernelBackend).runWebGPUProgram(
+      program,
+      [S, G, ...(Scale ? [Scale] : [])],
+      'float32',
+      uniformsOf(MOMENT_UNIFORMS, attrs!),
+    );
   },
 });
 
@@ -100,7 +124,12 @@ tf.registerKernel({
   backendName: 'webgpu',
   kernelFunc: ({ inputs, backend, attrs }) => {
     const { W, S } = inputs as Record<string, tf.TensorInfo>;
-    return (backend as unknown as WebGPUKernelBackend).runWebGPUProgram(weightProgram(W.shape[0]), [W, S], 'float32', uniformsOf(WEIGHT_UNIFORMS, attrs!));
+    return (backend as unknown as WebGPUKernelBackend).runWebGPUProgram(
+      weightProgram(W.shape[0]),
+      [W, S],
+      'float32',
+      uniformsOf(WEIGHT_UNIFORMS, attrs!),
+    );
   },
 });
 
@@ -128,18 +157,32 @@ export interface AdamScalars {
  * (the weight's shape) and the new packed state; the caller assigns both. Two dispatches.
  */
 export function fusedAdamUpdate(
-  weight: tf.Tensor, state: tf.Tensor, grad: tf.Tensor, s: AdamScalars, gradScale: tf.Scalar | null,
+  weight: tf.Tensor,
+  state: tf.Tensor,
+  grad: tf.Tensor,
+  s: AdamScalars,
+  gradScale: tf.Scalar | null,
 ): { weight: tf.Tensor; state: tf.Tensor } {
   return tf.tidy(() => {
     const n = weight.size;
     const named: tf.NamedTensorMap = { S: state, G: tf.reshape(grad, [n]) };
     if (gradScale) named.Scale = tf.reshape(gradScale, [1]);
     const moments = tf.engine().runKernel(ADAM_MOMENTS, named, {
-      beta1: s.beta1, oneMinusBeta1: 1 - s.beta1, beta2: s.beta2, oneMinusBeta2: 1 - s.beta2,
+      beta1: s.beta1,
+      oneMinusBeta1: 1 - s.beta1,
+      beta2: s.beta2,
+      oneMinusBeta2: 1 - s.beta2,
     }) as tf.Tensor1D;
-    const updated = tf.engine().runKernel(ADAM_WEIGHT, { W: tf.reshape(weight, [n]), S: moments }, {
-      sqrtBias2: s.sqrtBias2, eps: s.eps, stepSize: s.stepSize, decay: s.decay,
-    }) as tf.Tensor;
+    const updated = tf.engine().runKernel(
+      ADAM_WEIGHT,
+      { W: tf.reshape(weight, [n]), S: moments },
+      {
+        sqrtBias2: s.sqrtBias2,
+        eps: s.eps,
+        stepSize: s.stepSize,
+        decay: s.decay,
+      },
+    ) as tf.Tensor;
     return { weight: tf.reshape(updated, weight.shape), state: moments };
   });
 }

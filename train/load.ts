@@ -41,9 +41,13 @@ export function readCheckpoint(ref: string): CheckpointContents {
     return fromUpstreamConfig(file.config, dir, dir, stored);
   }
   const configPath = join(dir, 'config.json');
-  if (!existsSync(configPath)) throw new InputError(`${dir}: neither a run directory (config.yaml), a converted checkpoint (config.json), a CGCNN .pth.tar, a MatGL model folder nor a SchNetPack best_model`);
+  if (!existsSync(configPath))
+    throw new InputError(
+      `${dir}: neither a run directory (config.yaml), a converted checkpoint (config.json), a CGCNN .pth.tar, a MatGL model folder nor a SchNetPack best_model`,
+    );
   const raw = readJson<Record<string, unknown>>(configPath);
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError(`${configPath}: expected a JSON object`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new InputError(`${configPath}: expected a JSON object`);
   const weightsPath = join(dir, 'weights.safetensors');
   if (!existsSync(weightsPath)) throw new InputError(`${dir}: missing weights.safetensors`);
   const stored = new Map([...readSafetensors(weightsPath)].map(([k, t]) => [k, { shape: t.shape, data: t.data }]));
@@ -51,12 +55,21 @@ export function readCheckpoint(ref: string): CheckpointContents {
 }
 
 /** An upstream `config.json` (read or synthesised) and its stored tensors → our config, normaliser and keys. */
-function fromUpstreamConfig(raw: Record<string, unknown>, dir: string, where: string, stored: Map<string, StateTensor>): CheckpointContents {
+function fromUpstreamConfig(
+  raw: Record<string, unknown>,
+  dir: string,
+  where: string,
+  stored: Map<string, StateTensor>,
+): CheckpointContents {
   const format = findUpstreamFormat(raw);
-  if (!format) throw new InputError(`${where}: unrecognised checkpoint format (known: ${upstreamFormatNames().join(', ')})`);
+  if (!format)
+    throw new InputError(`${where}: unrecognised checkpoint format (known: ${upstreamFormatNames().join(', ')})`);
   const spec = format.convert(raw, dir);
   const base = RunSchema.parse({ model: spec.model });
-  const config = validateConfig({ ...base, graph: spec.graph, model: spec.model, data: { ...base.data, validation: null } }, where);
+  const config = validateConfig(
+    { ...base, graph: spec.graph, model: spec.model, data: { ...base.data, validation: null } },
+    where,
+  );
   const rename = spec.renameKey ?? ((k: string) => k);
   const weights = new Map<string, StateTensor>();
   for (const [k, t] of stored) weights.set(rename(k), t);

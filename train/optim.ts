@@ -50,7 +50,8 @@ export class Adam {
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0;
     this.fused = opts.fused ?? fusedAdamAvailable();
-    if (this.fused && !fusedAdamAvailable()) throw new Error(`the fused Adam update needs the webgpu backend, not ${tf.getBackend()}`);
+    if (this.fused && !fusedAdamAvailable())
+      throw new Error(`the fused Adam update needs the webgpu backend, not ${tf.getBackend()}`);
   }
 
   /**
@@ -65,7 +66,14 @@ export class Adam {
     const stepSize = this.lr / c1;
     const decay = 1 - this.lr * this.weightDecay;
     if (this.fused) {
-      const scalars = { beta1: this.beta1, beta2: this.beta2, eps: this.eps, stepSize, sqrtBias2: Math.sqrt(c2), decay };
+      const scalars = {
+        beta1: this.beta1,
+        beta2: this.beta2,
+        eps: this.eps,
+        stepSize,
+        sqrtBias2: Math.sqrt(c2),
+        decay,
+      };
       for (const [name, variable] of variables) {
         const g = grads.get(name);
         if (!g) continue;
@@ -114,8 +122,12 @@ export class Adam {
   /** Moments as plain arrays (for resumable checkpoints): `m.<name>` and `v.<name>`, the weight's shape, either form. */
   async exportState(): Promise<{ step: number; tensors: Map<string, { shape: number[]; data: Float32Array }> }> {
     const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
-    for (const [prefix, store] of [['m', this.m], ['v', this.v]] as const) {
-      for (const [name, t] of store) tensors.set(`${prefix}.${name}`, { shape: t.shape, data: (await t.data()) as Float32Array });
+    for (const [prefix, store] of [
+      ['m', this.m],
+      ['v', this.v],
+    ] as const) {
+      for (const [name, t] of store)
+        tensors.set(`${prefix}.${name}`, { shape: t.shape, data: (await t.data()) as Float32Array });
     }
     for (const [name, { state, shape }] of this.packed) {
       const data = (await state.data()) as Float32Array;
@@ -134,7 +146,8 @@ export class Adam {
       if (this.fused) {
         if (prefix !== 'm.') continue;
         const v = tensors.get(`v.${name}`);
-        if (!v || v.data.length !== value.data.length) throw new Error(`optimizer state has m.${name} without a matching v.${name}`);
+        if (!v || v.data.length !== value.data.length)
+          throw new Error(`optimizer state has m.${name} without a matching v.${name}`);
         const data = new Float32Array(2 * value.data.length);
         data.set(value.data);
         data.set(v.data, value.data.length);
@@ -150,7 +163,8 @@ export class Adam {
   }
 
   dispose(): void {
-    for (const t of [...this.m.values(), ...this.v.values(), ...[...this.packed.values()].map((p) => p.state)]) t.dispose();
+    for (const t of [...this.m.values(), ...this.v.values(), ...[...this.packed.values()].map((p) => p.state)])
+      t.dispose();
     this.m.clear();
     this.v.clear();
     this.packed.clear();
@@ -168,7 +182,10 @@ export function scheduledLr(kind: 'constant' | 'cosine', baseLr: number, epoch: 
 export class PlateauScheduler {
   private best = Infinity;
   private bad = 0;
-  constructor(private readonly factor: number, private readonly patience: number) {}
+  constructor(
+    private readonly factor: number,
+    private readonly patience: number,
+  ) {}
 
   next(lr: number, metric: number): number {
     if (metric < this.best) {

@@ -38,7 +38,10 @@ async function countRecords(data: RunConfig['data']): Promise<number> {
   const path = resolveDataRef(data.path!, 'data.path');
   if (data.dataset === 'cif_dir') return readIdProp(join(path, data.id_prop)).length;
   const file = createReadStream(path);
-  const lines = createInterface({ input: path.endsWith('.gz') ? file.pipe(createGunzip()) : file, crlfDelay: Infinity });
+  const lines = createInterface({
+    input: path.endsWith('.gz') ? file.pipe(createGunzip()) : file,
+    crlfDelay: Infinity,
+  });
   let n = 0;
   for await (const line of lines) if (line.trim()) n++;
   return n;
@@ -56,30 +59,45 @@ export async function genericSamples(config: RunConfig, log: Log): Promise<Gener
   const d = config.data;
   const source = datasetSource(d);
   const total = await countRecords(d);
-  if (d.limit !== undefined && d.limit > total) throw new InputError(`data.limit = ${d.limit}, but ${source.name} has ${total} structures`);
+  if (d.limit !== undefined && d.limit > total)
+    throw new InputError(`data.limit = ${d.limit}, but ${source.name} has ${total} structures`);
   const split = randomSplit(total, d.validation_fraction, d.split_seed, d.limit);
   const selected = new Set([...split.train, ...split.val]);
   const t0 = performance.now();
   const spec = config.spec;
   const identity = {
-    dataset: await source.fingerprint(), graph: graphKey(spec),
+    dataset: await source.fingerprint(),
+    graph: graphKey(spec),
     subset: d.limit === undefined ? 'all' : { limit: d.limit, seed: d.split_seed, fraction: d.validation_fraction },
     // named only when not the default, so caches built before these options existed keep their key
     occupancy: spec.occupancy === 'round' ? undefined : spec.occupancy,
     graph_features: spec.graph_features.length ? spec.graph_features : undefined,
   };
-  const cache = await openOrBuildCache(async function* () {
-    let i = 0;
-    for await (const r of source.records()) {
-      if (selected.has(i++)) yield featurize({ atoms: r.atoms, crystal: r.crystal, cifText: r.cifText, source: `${source.name}: ${r.atoms.id}` }, spec, r.target);
-    }
-  }, { root: d.cache_dir, identity, log });
+  const cache = await openOrBuildCache(
+    async function* () {
+      let i = 0;
+      for await (const r of source.records()) {
+        if (selected.has(i++))
+          yield featurize(
+            { atoms: r.atoms, crystal: r.crystal, cifText: r.cifText, source: `${source.name}: ${r.atoms.id}` },
+            spec,
+            r.target,
+          );
+      }
+    },
+    { root: d.cache_dir, identity, log },
+  );
   const samples = cache.load();
-  if (samples.length !== selected.size) throw new InputError(`${cache.dir}: holds ${samples.length} graphs, expected ${selected.size} (delete it to rebuild)`);
+  if (samples.length !== selected.size)
+    throw new InputError(
+      `${cache.dir}: holds ${samples.length} graphs, expected ${selected.size} (delete it to rebuild)`,
+    );
   // The cache holds the selected records in file order; map positions back to them.
   const positions = [...selected].sort((a, b) => a - b);
   const byPosition = new Map(positions.map((p, k) => [p, samples[k]]));
   const edges = samples.reduce((a, s) => a + s.src.length, 0);
-  log(`dataset: ${source.name}: ${split.train.length} train + ${split.val.length} validation of ${total} structures, ${edges} edges, graphs ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  log(
+    `dataset: ${source.name}: ${split.train.length} train + ${split.val.length} validation of ${total} structures, ${edges} edges, graphs ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   return { train: split.train.map((p) => byPosition.get(p)!), val: split.val.map((p) => byPosition.get(p)!), total };
 }

@@ -17,7 +17,13 @@ import { modelEntry, modelVersion } from '../models/registry.js';
 import { activeBackend, initBackend } from './backend.js';
 import { deviceEdgeCap } from './deviceLimits.js';
 import { webgpuSetup } from './webgpu.js';
-import { assertFiniteWeights, MODEL_VERSION_KEY, readNormalizer, RunDirectory, trainerStateFile } from './checkpoint.js';
+import {
+  assertFiniteWeights,
+  MODEL_VERSION_KEY,
+  readNormalizer,
+  RunDirectory,
+  trainerStateFile,
+} from './checkpoint.js';
 import { assertSameConfig, readRecordedConfig } from './fingerprint.js';
 import type { RunConfig } from './config.js';
 import { applyInit, checkElementTable, formatInitReport, resolveInit } from './finetune.js';
@@ -72,7 +78,9 @@ export async function runTraining(config: RunConfig, opts: TrainRunOptions): Pro
   const t0 = performance.now();
   const train = samplesFor(ds, split.train, config);
   const val = samplesFor(ds, split.val, config);
-  opts.log(`graphs: ${train.length} train + ${val.length} validation structures in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  opts.log(
+    `graphs: ${train.length} train + ${val.length} validation structures in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   return trainOnSamples(config, train, val, { ...opts, backend: backend.name });
 }
 
@@ -80,15 +88,23 @@ export async function runTraining(config: RunConfig, opts: TrainRunOptions): Pro
 function memoryNote(): string {
   const mib = (n: number) => `${Math.round(n / 2 ** 20)} MiB`;
   const gpu = webgpuSetup()?.buffers;
-  return gpu ? `  gpu ${mib(gpu.numBytesUsed)} in use, ${mib(gpu.numBytesAllocated)} allocated  rss ${mib(process.memoryUsage().rss)}` : '';
+  return gpu
+    ? `  gpu ${mib(gpu.numBytesUsed)} in use, ${mib(gpu.numBytesAllocated)} allocated  rss ${mib(process.memoryUsage().rss)}`
+    : '';
 }
 
 /** Trains on prepared samples and writes the run directory (the part shared with CV and search). */
 export async function trainOnSamples(
-  config: RunConfig, train: GraphSample[], val: GraphSample[], opts: TrainRunOptions & { backend: string },
+  config: RunConfig,
+  train: GraphSample[],
+  val: GraphSample[],
+  opts: TrainRunOptions & { backend: string },
 ): Promise<RunResult> {
   const run = new RunDirectory(opts.out);
-  const normalizer: Normalizer = fitNormalizer(train.map((s) => s.target), config.training.target_normalization);
+  const normalizer: Normalizer = fitNormalizer(
+    train.map((s) => s.target),
+    config.training.target_normalization,
+  );
   const init = config.init ? resolveInit(config, opts.log) : null;
   if (init) {
     config = init.config;
@@ -104,7 +120,9 @@ export async function trainOnSamples(
   if (cap && cap.maxEdges < config.training.max_edges_per_batch) {
     // recorded in the run's config.yaml: the micro-batches this run actually used
     config = { ...config, training: { ...config.training, max_edges_per_batch: cap.maxEdges } };
-    opts.log(`training.max_edges_per_batch = ${cap.maxEdges}: the device binds at most ${(cap.bindingLimit / 2 ** 20).toFixed(0)} MiB per tensor and this model's widest per-edge tensor takes ${Math.round(cap.bytesPerEdge)} bytes per edge`);
+    opts.log(
+      `training.max_edges_per_batch = ${cap.maxEdges}: the device binds at most ${(cap.bindingLimit / 2 ** 20).toFixed(0)} MiB per tensor and this model's widest per-edge tensor takes ${Math.round(cap.bytesPerEdge)} bytes per edge`,
+    );
   }
   const trainer = new Trainer(model, config.training, normalizer, config.seed);
   try {
@@ -124,28 +142,54 @@ export async function trainOnSamples(
         if (!keepBest || improved) run.writeWeights(snap.weights, keptWeightsMetadata(config, record.epoch));
         run.writeSnapshot(snap);
         run.appendLog(record);
-        const v = record.val_mae === undefined ? '' : `  val_loss ${record.val_loss!.toFixed(4)}  val_mae ${record.val_mae.toFixed(3)}`;
-        opts.log(`epoch ${record.epoch}/${config.training.epochs}  train_loss ${record.train_loss.toFixed(4)}${v}  ${record.seconds.toFixed(1)} s${memoryNote()}`);
+        const v =
+          record.val_mae === undefined
+            ? ''
+            : `  val_loss ${record.val_loss!.toFixed(4)}  val_mae ${record.val_mae.toFixed(3)}`;
+        opts.log(
+          `epoch ${record.epoch}/${config.training.epochs}  train_loss ${record.train_loss.toFixed(4)}${v}  ${record.seconds.toFixed(1)} s${memoryNote()}`,
+        );
       },
     });
     if (keepBest && result.bestWeights) model.loadState(result.bestWeights);
     // resumed after the best epoch: the kept weights are those on disk (verified in continueRun)
     else if (keepBest && resumed) model.loadState(run.readWeights());
-    const predicted = val.length ? await predictSamples(model, val, normalizer, config.training.batch_size, config.training.max_edges_per_batch) : null;
-    const valMetrics = predicted ? regressionMetrics(predicted, val.map((s) => s.target)) : null;
+    const predicted = val.length
+      ? await predictSamples(model, val, normalizer, config.training.batch_size, config.training.max_edges_per_batch)
+      : null;
+    const valMetrics = predicted
+      ? regressionMetrics(
+          predicted,
+          val.map((s) => s.target),
+        )
+      : null;
     const valPredictions = val.map((s, i) => ({ id: s.id, target: s.target, prediction: predicted![i] }));
     const seconds = result.history.map((r) => r.seconds);
     const secondsPerEpoch = seconds.reduce((a, b) => a + b, 0) / Math.max(seconds.length, 1);
     const out: RunResult = {
-      dir: opts.out, history: result.history, bestEpoch: result.bestEpoch, epochsRun: result.history.length,
-      valMetrics, valPredictions, secondsPerEpoch, backend: opts.backend,
+      dir: opts.out,
+      history: result.history,
+      bestEpoch: result.bestEpoch,
+      epochsRun: result.history.length,
+      valMetrics,
+      valPredictions,
+      secondsPerEpoch,
+      backend: opts.backend,
     };
     run.writeMetrics({
-      model: config.model.name, backend: opts.backend, parameters: model.countParameters(),
-      train_structures: train.length, val_structures: val.length,
-      train_ids_sha256: idSetDigest(train.map((s) => s.id)), val_ids_sha256: idSetDigest(val.map((s) => s.id)),
-      epochs_run: out.epochsRun, best_epoch: out.bestEpoch, stopped_early: result.stoppedEarly,
-      kept: keepBest ? 'best' : 'last', seconds_per_epoch: secondsPerEpoch, val: valMetrics,
+      model: config.model.name,
+      backend: opts.backend,
+      parameters: model.countParameters(),
+      train_structures: train.length,
+      val_structures: val.length,
+      train_ids_sha256: idSetDigest(train.map((s) => s.id)),
+      val_ids_sha256: idSetDigest(val.map((s) => s.id)),
+      epochs_run: out.epochsRun,
+      best_epoch: out.bestEpoch,
+      stopped_early: result.stoppedEarly,
+      kept: keepBest ? 'best' : 'last',
+      seconds_per_epoch: secondsPerEpoch,
+      val: valMetrics,
     });
     return out;
   } finally {
@@ -162,7 +206,9 @@ export function checkExistingRun(dir: string, config: RunConfig, resume = false)
   const recorded = readRecordedConfig(dir);
   if (recorded) assertSameConfig(recorded, config, dir, { resuming: true });
   if (resume && !existsSync(trainerStateFile(dir))) {
-    throw new InputError(`--resume: ${dir} holds no run to resume (no ${trainerStateFile(dir)}); leave out --resume to start one`);
+    throw new InputError(
+      `--resume: ${dir} holds no run to resume (no ${trainerStateFile(dir)}); leave out --resume to start one`,
+    );
   }
   return recorded;
 }
@@ -185,10 +231,15 @@ interface RunInProgress {
 function continueRun(run: RunDirectory, r: RunInProgress, opts: TrainRunOptions): boolean {
   const recorded = checkExistingRun(run.dir, r.config, opts.resume);
   if (!run.hasSnapshot()) return false;
-  if (!recorded) throw new InputError(`${run.dir}: resumable state without config.yaml, so it cannot be checked against this config; write to another --out`);
+  if (!recorded)
+    throw new InputError(
+      `${run.dir}: resumable state without config.yaml, so it cannot be checked against this config; write to another --out`,
+    );
   const saved = readNormalizer(run.path('normalizer.json'));
   if (saved.mode !== r.normalizer.mode || saved.mean !== r.normalizer.mean || saved.std !== r.normalizer.std) {
-    throw new InputError(`${run.path('normalizer.json')}: the run started on other training rows (target mean ${saved.mean} there, ${r.normalizer.mean} here); write to another --out`);
+    throw new InputError(
+      `${run.path('normalizer.json')}: the run started on other training rows (target mean ${saved.mean} there, ${r.normalizer.mean} here); write to another --out`,
+    );
   }
   const snapshot = run.readSnapshot();
   verifyOptimizerState(run, r.model, snapshot);
@@ -200,7 +251,9 @@ function continueRun(run: RunDirectory, r: RunInProgress, opts: TrainRunOptions)
   const stoppedEarly = r.validates && patience !== null && s.badEpochs >= patience;
   if (stoppedEarly || s.epoch >= r.config.training.epochs) {
     const why = stoppedEarly ? `stopped early after epoch ${s.epoch}` : `all ${s.epoch} epochs done`;
-    opts.log(`${run.dir}: finished earlier (${why}); nothing to train, metrics from the kept weights (epoch ${s.bestEpoch})`);
+    opts.log(
+      `${run.dir}: finished earlier (${why}); nothing to train, metrics from the kept weights (epoch ${s.bestEpoch})`,
+    );
   } else {
     opts.log(`resuming ${run.dir} after epoch ${s.epoch} (same config)`);
   }
@@ -223,7 +276,11 @@ function verifyOptimizerState(run: RunDirectory, model: GraphModel, snapshot: Sn
 
 /** What weights.safetensors records beside the tensors: the model, its epoch and the model's version. */
 function keptWeightsMetadata(config: RunConfig, epoch: number): Record<string, string> {
-  return { model: config.model.name, epoch: String(epoch), [MODEL_VERSION_KEY]: String(modelVersion(modelEntry(config.model.name)!)) };
+  return {
+    model: config.model.name,
+    epoch: String(epoch),
+    [MODEL_VERSION_KEY]: String(modelVersion(modelEntry(config.model.name)!)),
+  };
 }
 
 /**
@@ -245,7 +302,9 @@ function verifyKeptWeights(run: RunDirectory, r: RunInProgress, snapshot: Snapsh
   if (problem === null) return;
   const s = snapshot.state;
   if (r.keepBest && s.bestEpoch !== s.epoch) {
-    throw new InputError(`${problem}; the kept weights of epoch ${s.bestEpoch} cannot be rebuilt from the resumable state (epoch ${s.epoch}): train again with another --out`);
+    throw new InputError(
+      `${problem}; the kept weights of epoch ${s.bestEpoch} cannot be rebuilt from the resumable state (epoch ${s.epoch}): train again with another --out`,
+    );
   }
   run.writeWeights(snapshot.weights, keptWeightsMetadata(r.config, s.epoch));
   log(`${problem}; rewritten from the resumable state (epoch ${s.epoch}, the kept one)`);

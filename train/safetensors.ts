@@ -19,7 +19,18 @@ export interface SafeTensor {
 
 const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
-const BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+const BYTES: Record<string, number> = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+};
 
 function halfToFloat(h: number): number {
   const sign = h & 0x8000 ? -1 : 1;
@@ -31,7 +42,8 @@ function halfToFloat(h: number): number {
 }
 
 function decode(dtype: string, view: DataView, count: number): Float32Array {
-  if (dtype === 'F32' && LITTLE_ENDIAN_HOST) return new Float32Array(view.buffer.slice(view.byteOffset, view.byteOffset + 4 * count));
+  if (dtype === 'F32' && LITTLE_ENDIAN_HOST)
+    return new Float32Array(view.buffer.slice(view.byteOffset, view.byteOffset + 4 * count));
   const out = new Float32Array(count);
   const w = BYTES[dtype];
   const get: (o: number) => number = {
@@ -55,7 +67,10 @@ function decode(dtype: string, view: DataView, count: number): Float32Array {
 }
 
 /** Tensors and the `__metadata__` map of a safetensors file. */
-export function readSafetensorsFile(path: string): { tensors: Map<string, SafeTensor>; metadata: Record<string, string> } {
+export function readSafetensorsFile(path: string): {
+  tensors: Map<string, SafeTensor>;
+  metadata: Record<string, string>;
+} {
   let buf: Buffer;
   try {
     buf = readFileSync(path);
@@ -76,20 +91,26 @@ export function readSafetensorsFile(path: string): { tensors: Map<string, SafeTe
   let metadata: Record<string, string> = {};
   for (const [key, raw] of Object.entries(header)) {
     if (key === '__metadata__') {
-      if (raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) throw new InputError(`${path}: __metadata__ is not a mapping`);
+      if (raw !== null && (typeof raw !== 'object' || Array.isArray(raw)))
+        throw new InputError(`${path}: __metadata__ is not a mapping`);
       metadata = (raw ?? {}) as Record<string, string>;
       continue;
     }
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError(`${path}: tensor "${key}" has no dtype/shape/data_offsets entry`);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new InputError(`${path}: tensor "${key}" has no dtype/shape/data_offsets entry`);
     const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const { dtype, shape, data_offsets: off } = info;
-    if (typeof dtype !== 'string' || !(dtype in BYTES)) throw new InputError(`${path}: tensor "${key}" has unsupported dtype ${String(dtype)}`);
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw new InputError(`${path}: tensor "${key}" has a bad shape`);
+    if (typeof dtype !== 'string' || !(dtype in BYTES))
+      throw new InputError(`${path}: tensor "${key}" has unsupported dtype ${String(dtype)}`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
+      throw new InputError(`${path}: tensor "${key}" has a bad shape`);
     if (!Array.isArray(off) || off.length !== 2) throw new InputError(`${path}: tensor "${key}" has bad data_offsets`);
     const count = (shape as number[]).reduce((a, b) => a * b, 1);
     const [begin, end] = off as number[];
     if (end - begin !== count * BYTES[dtype] || dataStart + end > buf.length || begin < 0) {
-      throw new InputError(`${path}: tensor "${key}" (${dtype} ${JSON.stringify(shape)}) has data_offsets [${begin}, ${end}] inconsistent with its size or the file`);
+      throw new InputError(
+        `${path}: tensor "${key}" (${dtype} ${JSON.stringify(shape)}) has data_offsets [${begin}, ${end}] inconsistent with its size or the file`,
+      );
     }
     const view = new DataView(buf.buffer, buf.byteOffset + dataStart + begin, end - begin);
     tensors.set(key, { dtype, shape: shape as number[], data: decode(dtype, view, count) });
@@ -108,20 +129,26 @@ export function readSafetensors(path: string): Map<string, SafeTensor> {
  */
 export function writeSafetensors(
   path: string,
-  tensors: Map<string, { shape: number[]; data: Float32Array }> | Record<string, { shape: number[]; data: Float32Array }>,
+  tensors:
+    | Map<string, { shape: number[]; data: Float32Array }>
+    | Record<string, { shape: number[]; data: Float32Array }>,
   metadata?: Record<string, string>,
 ): void {
-  const entries = [...(tensors instanceof Map ? tensors.entries() : Object.entries(tensors))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const entries = [...(tensors instanceof Map ? tensors.entries() : Object.entries(tensors))].sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length) {
-    for (const [k, v] of Object.entries(metadata)) if (typeof v !== 'string') throw new Error(`writeSafetensors: metadata "${k}" must be a string`);
+    for (const [k, v] of Object.entries(metadata))
+      if (typeof v !== 'string') throw new Error(`writeSafetensors: metadata "${k}" must be a string`);
     header.__metadata__ = metadata;
   }
   let offset = 0;
   for (const [key, t] of entries) {
     if (key === '__metadata__') throw new Error('writeSafetensors: "__metadata__" is reserved');
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new Error(`writeSafetensors: "${key}" has ${t.data.length} values for shape [${t.shape.join(', ')}]`);
+    if (count !== t.data.length)
+      throw new Error(`writeSafetensors: "${key}" has ${t.data.length} values for shape [${t.shape.join(', ')}]`);
     header[key] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * count] };
     offset += 4 * count;
   }

@@ -62,16 +62,25 @@ export function decodeIndex(space: SearchSpace, index: number): TrialParams {
  * (= np.random.choice(size, trials, replace=False)); python: `random.seed(seed); random.sample(range(size), trials)`,
  * which picks the same positions as sampling `list(itertools.product(...))`.
  */
-export function drawTrials(space: SearchSpace, trials: number, seed: number, sampler: SearchSampler = 'numpy'): TrialParams[] {
+export function drawTrials(
+  space: SearchSpace,
+  trials: number,
+  seed: number,
+  sampler: SearchSampler = 'numpy',
+): TrialParams[] {
   const size = spaceSize(space);
   if (trials > size) throw new InputError(`search.trials = ${trials}, but the space has only ${size} distinct sets`);
-  const indices = sampler === 'python' ? new PythonRandom(seed).sample(size, trials) : new RandomState(seed).permutation(size).slice(0, trials);
+  const indices =
+    sampler === 'python'
+      ? new PythonRandom(seed).sample(size, trials)
+      : new RandomState(seed).permutation(size).slice(0, trials);
   return indices.map((i) => decodeIndex(space, i));
 }
 
 export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text);
-  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new InputError(`--shard ${text}: expected I/N with 0 ≤ I < N`);
+  if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2]))
+    throw new InputError(`--shard ${text}: expected I/N with 0 ≤ I < N`);
   return { index: Number(m[1]), count: Number(m[2]) };
 }
 
@@ -81,7 +90,9 @@ const shardFile = (s?: Shard): string => (s ? `trials.shard-${s.index}-of-${s.co
 export function readTrialRecords(dir: string): TrialRecord[] {
   if (!existsSync(dir)) return [];
   const out: TrialRecord[] = [];
-  for (const f of readdirSync(dir).filter((n) => /^trials(\.shard-\d+-of-\d+)?\.jsonl$/.test(n)).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => /^trials(\.shard-\d+-of-\d+)?\.jsonl$/.test(n))
+    .sort()) {
     for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
       if (!line.trim()) continue;
       try {
@@ -100,7 +111,9 @@ export function mergeRecords(records: TrialRecord[]): Map<number, TrialRecord> {
   for (const r of records) {
     const prev = byTrial.get(r.trial);
     if (prev && JSON.stringify(prev.params) !== JSON.stringify(r.params)) {
-      throw new InputError(`trial ${r.trial} appears with different parameters (${JSON.stringify(prev.params)} vs ${JSON.stringify(r.params)}): results of different searches mixed`);
+      throw new InputError(
+        `trial ${r.trial} appears with different parameters (${JSON.stringify(prev.params)} vs ${JSON.stringify(r.params)}): results of different searches mixed`,
+      );
     }
     if (!prev) byTrial.set(r.trial, r);
   }
@@ -134,7 +147,11 @@ function searchSpec(config: RunConfig): NonNullable<RunConfig['search']> {
 }
 
 /** Runs this process's trials; returns the records of all trials finished in `out` so far. */
-export async function runSearchTrials(ds: ObelixDataset, config: RunConfig, opts: SearchOptions): Promise<TrialRecord[]> {
+export async function runSearchTrials(
+  ds: ObelixDataset,
+  config: RunConfig,
+  opts: SearchOptions,
+): Promise<TrialRecord[]> {
   const spec = searchSpec(config);
   const trials = drawTrials(spec.space, spec.trials, spec.seed, spec.sampler);
   mkdirSync(opts.out, { recursive: true });
@@ -142,8 +159,12 @@ export async function runSearchTrials(ds: ObelixDataset, config: RunConfig, opts
   const previous = mergeRecords(readTrialRecords(opts.out));
   const recorded = readSearchConfig(opts.out);
   if (recorded) assertSameConfig(recorded, config, searchConfigFile(opts.out));
-  else if (previous.size > 0) throw new InputError(`${opts.out} holds ${previous.size} finished trials but no search-config.json, so they cannot be checked against this config; write to another --out`);
-  if (previous.size > 0) opts.log(`${opts.out}: ${previous.size} trials finished earlier with the same config are kept`);
+  else if (previous.size > 0)
+    throw new InputError(
+      `${opts.out} holds ${previous.size} finished trials but no search-config.json, so they cannot be checked against this config; write to another --out`,
+    );
+  if (previous.size > 0)
+    opts.log(`${opts.out}: ${previous.size} trials finished earlier with the same config are kept`);
   writeFileAtomic(searchConfigFile(opts.out), `${JSON.stringify(configSections(config), null, 1)}\n`);
   for (let t = 0; t < trials.length; t++) {
     if (opts.shard && t % opts.shard.count !== opts.shard.index) continue;
@@ -153,7 +174,10 @@ export async function runSearchTrials(ds: ObelixDataset, config: RunConfig, opts
     // 0-based like trials.jsonl, trials/trial-NNN and the summary's best_trial
     opts.log(`trial ${t} of ${trials.length} (trial-${String(t).padStart(3, '0')}): ${JSON.stringify(params)}`);
     const trialConfig = withValues(config, params, `search trial ${t}`);
-    const cv = await runCrossValidation(ds, trialConfig, { ...opts, out: join(opts.out, 'trials', `trial-${String(t).padStart(3, '0')}`) });
+    const cv = await runCrossValidation(ds, trialConfig, {
+      ...opts,
+      out: join(opts.out, 'trials', `trial-${String(t).padStart(3, '0')}`),
+    });
     const record: TrialRecord = { trial: t, params, cv_mae: cv.mae, cv_sd: cv.sd, folds: cv.folds };
     appendRecord(file, record);
   }
@@ -179,7 +203,16 @@ export function retrainEpochs(config: RunConfig, folds: FoldResult[]): number {
 /** The config of the final model: the whole training split, `retrainEpochs` epochs, the last weights kept. */
 export function retrainConfig(config: RunConfig, folds: FoldResult[]): RunConfig {
   const epochs = retrainEpochs(config, folds);
-  return withValues(config, { 'data.validation': null, 'training.epochs': epochs, 'training.early_stopping_patience': null, 'training.keep': 'last' }, 'retraining');
+  return withValues(
+    config,
+    {
+      'data.validation': null,
+      'training.epochs': epochs,
+      'training.early_stopping_patience': null,
+      'training.keep': 'last',
+    },
+    'retraining',
+  );
 }
 
 export interface SearchResult {
@@ -189,18 +222,40 @@ export interface SearchResult {
 }
 
 /** Retrains a configuration on the whole CIF training split and scores it on the CIF test split. */
-export async function retrainAndTest(ds: ObelixDataset, config: RunConfig, folds: FoldResult[], opts: Omit<CvOptions, 'foldsFrom' | 'foldsKey'>): Promise<SearchResult['final']> {
+export async function retrainAndTest(
+  ds: ObelixDataset,
+  config: RunConfig,
+  folds: FoldResult[],
+  opts: Omit<CvOptions, 'foldsFrom' | 'foldsKey'>,
+): Promise<SearchResult['final']> {
   const finalConfig = retrainConfig(config, folds);
   const epochs = finalConfig.training.epochs;
   const train = samplesFor(ds, splitEntries(ds, 'train', { cifOnly: true }), finalConfig);
   const test = samplesFor(ds, splitEntries(ds, 'test', { cifOnly: true }), finalConfig);
   opts.log(`retraining on all ${train.length} training CIFs for ${epochs} epochs`);
-  await trainOnSamples(finalConfig, train, [], { out: opts.out, log: opts.log, backend: opts.backend, onBatch: opts.onBatch });
+  await trainOnSamples(finalConfig, train, [], {
+    out: opts.out,
+    log: opts.log,
+    backend: opts.backend,
+    onBatch: opts.onBatch,
+  });
   const { model, normalizer } = loadModel(opts.out);
-  const pred = await predictSamples(model, test, normalizer, finalConfig.training.batch_size, finalConfig.training.max_edges_per_batch);
+  const pred = await predictSamples(
+    model,
+    test,
+    normalizer,
+    finalConfig.training.batch_size,
+    finalConfig.training.max_edges_per_batch,
+  );
   model.dispose();
-  const m = regressionMetrics(pred, test.map((s) => s.target));
-  writeFileAtomic(join(opts.out, 'test-predictions.json'), `${JSON.stringify(test.map((s, i) => ({ id: s.id, target: s.target, prediction: pred[i] })))}\n`);
+  const m = regressionMetrics(
+    pred,
+    test.map((s) => s.target),
+  );
+  writeFileAtomic(
+    join(opts.out, 'test-predictions.json'),
+    `${JSON.stringify(test.map((s, i) => ({ id: s.id, target: s.target, prediction: pred[i] })))}\n`,
+  );
   return { dir: opts.out, epochs, test_mae: m.mae, test_rmse: m.rmse, test_r2: m.r2, n_test: m.n };
 }
 
@@ -208,7 +263,12 @@ export async function retrainAndTest(ds: ObelixDataset, config: RunConfig, folds
  * `retrainAndTest` into `opts.out` unless it finished there before: its `test-result.json` is then read back, so a
  * stopped run, a worker process and the command that scores afterwards share one retraining.
  */
-export async function retrainAndTestOnce(ds: ObelixDataset, config: RunConfig, folds: FoldResult[], opts: Omit<CvOptions, 'foldsFrom' | 'foldsKey'>): Promise<SearchResult['final']> {
+export async function retrainAndTestOnce(
+  ds: ObelixDataset,
+  config: RunConfig,
+  folds: FoldResult[],
+  opts: Omit<CvOptions, 'foldsFrom' | 'foldsKey'>,
+): Promise<SearchResult['final']> {
   const done = testResultFile(opts.out);
   if (existsSync(done)) {
     assertFinishedWith(opts.out, retrainConfig(config, folds));
@@ -226,13 +286,22 @@ export async function finishSearch(ds: ObelixDataset, config: RunConfig, opts: S
   const expected = opts.only ?? Array.from({ length: spec.trials }, (_, t) => t);
   const have = new Set(records.map((r) => r.trial));
   const missing = expected.filter((t) => !have.has(t));
-  if (missing.length) throw new InputError(`${opts.out}: ${missing.length} trials not finished yet (e.g. ${missing.slice(0, 5).join(', ')}); run the remaining shards, or rerun the search into this --out`);
+  if (missing.length)
+    throw new InputError(
+      `${opts.out}: ${missing.length} trials not finished yet (e.g. ${missing.slice(0, 5).join(', ')}); run the remaining shards, or rerun the search into this --out`,
+    );
   const ranking = rankTrials(records.filter((r) => expected.includes(r.trial)));
   const best = ranking[0];
-  opts.log(`best trial ${best.trial}: CV MAE ${best.cv_mae.toFixed(3)} ± ${best.cv_sd.toFixed(3)} ${JSON.stringify(best.params)}`);
+  opts.log(
+    `best trial ${best.trial}: CV MAE ${best.cv_mae.toFixed(3)} ± ${best.cv_sd.toFixed(3)} ${JSON.stringify(best.params)}`,
+  );
   const bestConfig = withValues(config, best.params, `search trial ${best.trial}`);
   const final = await retrainAndTest(ds, bestConfig, best.folds, { ...opts, out: join(opts.out, 'final') });
-  const result: SearchResult = { best, ranking: ranking.map(({ trial, params, cv_mae, cv_sd }) => ({ trial, params, cv_mae, cv_sd })), final };
+  const result: SearchResult = {
+    best,
+    ranking: ranking.map(({ trial, params, cv_mae, cv_sd }) => ({ trial, params, cv_mae, cv_sd })),
+    final,
+  };
   writeFileAtomic(join(opts.out, 'search-result.json'), `${JSON.stringify(result, null, 2)}\n`);
   return result;
 }
@@ -250,7 +319,9 @@ export function unfinishedShards(dirs: string[], config: RunConfig): string[] {
       out.push(`${d} does not exist (its task never ran)`);
       continue;
     }
-    const file = readdirSync(d).map((n) => /^trials\.shard-(\d+)-of-(\d+)\.jsonl$/.exec(n)).find((m) => m !== null);
+    const file = readdirSync(d)
+      .map((n) => /^trials\.shard-(\d+)-of-(\d+)\.jsonl$/.exec(n))
+      .find((m) => m !== null);
     const done = new Set(readTrialRecords(d).map((r) => r.trial));
     if (!file || done.size === 0) {
       out.push(`${d} has no finished trial`);
@@ -258,7 +329,8 @@ export function unfinishedShards(dirs: string[], config: RunConfig): string[] {
     }
     const [index, count] = [Number(file[1]), Number(file[2])];
     const missing = Array.from({ length: trials }, (_, t) => t).filter((t) => t % count === index && !done.has(t));
-    if (missing.length) out.push(`${d} (shard ${index}/${count}) lacks trial${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`);
+    if (missing.length)
+      out.push(`${d} (shard ${index}/${count}) lacks trial${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`);
   }
   return out;
 }
@@ -271,13 +343,22 @@ export function unfinishedShards(dirs: string[], config: RunConfig): string[] {
 export function collectSearch(dirs: string[], out: string, config: RunConfig): TrialRecord[] {
   const configs = dirs.map((d) => {
     const c = readSearchConfig(d);
-    if (!c) throw new InputError(`${d}: no search-config.json, so its trials cannot be checked against the other shards`);
+    if (!c)
+      throw new InputError(`${d}: no search-config.json, so its trials cannot be checked against the other shards`);
     return c;
   });
   configs.forEach((c, i) => {
-    if (i > 0) assertSameConfig(configs[0], c, `shard ${dirs[i]}`, { labels: [`in ${dirs[0]}`, `in ${dirs[i]}`], advice: 'collect only shards of one search' });
+    if (i > 0)
+      assertSameConfig(configs[0], c, `shard ${dirs[i]}`, {
+        labels: [`in ${dirs[0]}`, `in ${dirs[i]}`],
+        advice: 'collect only shards of one search',
+      });
   });
-  if (configs.length) assertSameConfig(configs[0], config, `shard ${dirs[0]}`, { labels: ['in the shards', 'in this command'], advice: 'collect with the config and --set/--trials the shards ran with' });
+  if (configs.length)
+    assertSameConfig(configs[0], config, `shard ${dirs[0]}`, {
+      labels: ['in the shards', 'in this command'],
+      advice: 'collect with the config and --set/--trials the shards ran with',
+    });
   const recorded = readSearchConfig(out);
   if (recorded) assertSameConfig(recorded, config, searchConfigFile(out));
   const records: TrialRecord[] = [];

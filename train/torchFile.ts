@@ -85,7 +85,10 @@ interface StorageRef {
 /** A Python object the whitelist allows (a module, a Normalizer, a function reference): its class and state. */
 export class PyObject {
   state: unknown = undefined;
-  constructor(readonly className: string, readonly args: unknown[]) {}
+  constructor(
+    readonly className: string,
+    readonly args: unknown[],
+  ) {}
   __setstate__(state: unknown): void {
     this.state = state;
   }
@@ -133,7 +136,9 @@ export function readTorchFile(path: string, opts: ReadTorchOptions = {}): TorchF
   }
 }
 
-const LEGACY_MAGIC = Uint8Array.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]);
+const LEGACY_MAGIC = Uint8Array.from([
+  0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e,
+]);
 
 function startsWith(bytes: Uint8Array, prefix: ArrayLike<number>): boolean {
   if (bytes.length < prefix.length) return false;
@@ -156,7 +161,12 @@ class Unpickler {
   private elements = 0;
   private readonly allowed: Set<string>;
 
-  constructor(readonly path: string, allow: readonly string[], readonly maxElements: number, readonly legacy: boolean) {
+  constructor(
+    readonly path: string,
+    allow: readonly string[],
+    readonly maxElements: number,
+    readonly legacy: boolean,
+  ) {
     this.allowed = new Set(allow);
   }
 
@@ -173,13 +183,20 @@ class Unpickler {
     const fqn = `${module}.${name}`;
     this.globals.add(fqn);
     const fn = this.builtin(module, name) ?? (this.allowed.has(fqn) ? pyClass(fqn) : undefined);
-    if (!fn) throw new InputError(`${this.path}: refusing to load: the pickle names the Python global '${fqn}', which is not on the whitelist for this kind of checkpoint`);
+    if (!fn)
+      throw new InputError(
+        `${this.path}: refusing to load: the pickle names the Python global '${fqn}', which is not on the whitelist for this kind of checkpoint`,
+      );
     return fn;
   }
 
   private builtin(module: string, name: string): PyCallable | undefined {
     if (module === 'collections' && name === 'OrderedDict') return () => new Map();
-    if ((module === '__builtin__' || module === 'builtins') && name === 'set' && this.allowed.has(`${module}.${name}`)) {
+    if (
+      (module === '__builtin__' || module === 'builtins') &&
+      name === 'set' &&
+      this.allowed.has(`${module}.${name}`)
+    ) {
       return (items?: unknown) => new Set(Array.isArray(items) ? items : []);
     }
     if (module === 'torch' && name in STORAGES) return storageType(name);
@@ -188,7 +205,8 @@ class Unpickler {
     if (name === '_rebuild_tensor_v2') return (s, o, size, stride) => this.tensor(s, o, size, stride);
     if (name === '_rebuild_parameter') {
       return (t) => {
-        if (!(t instanceof TorchTensor)) throw new InputError(`${this.path}: _rebuild_parameter of something other than a tensor`);
+        if (!(t instanceof TorchTensor))
+          throw new InputError(`${this.path}: _rebuild_parameter of something other than a tensor`);
         t.isParameter = true;
         return t;
       };
@@ -197,11 +215,14 @@ class Unpickler {
   }
 
   private persistent(pid: unknown): StorageRef {
-    if (!Array.isArray(pid) || pid[0] !== 'storage') throw new InputError(`${this.path}: unknown persistent id ${JSON.stringify(String(pid))}`);
+    if (!Array.isArray(pid) || pid[0] !== 'storage')
+      throw new InputError(`${this.path}: unknown persistent id ${JSON.stringify(String(pid))}`);
     const [, type, key, , numel, view] = pid as [string, unknown, unknown, unknown, unknown, unknown];
-    const info = typeof type === 'function' ? STORAGES[(type as { storageName?: string }).storageName ?? ''] : undefined;
+    const info =
+      typeof type === 'function' ? STORAGES[(type as { storageName?: string }).storageName ?? ''] : undefined;
     if (!info) throw new InputError(`${this.path}: storage of an unsupported type`);
-    if (typeof key !== 'string' || !Number.isSafeInteger(numel) || (numel as number) < 0) throw new InputError(`${this.path}: malformed storage record`);
+    if (typeof key !== 'string' || !Number.isSafeInteger(numel) || (numel as number) < 0)
+      throw new InputError(`${this.path}: malformed storage record`);
     let ref = this.storages.get(key);
     if (!ref) {
       this.count(numel as number);
@@ -210,10 +231,18 @@ class Unpickler {
     }
     if (this.legacy && Array.isArray(view)) {
       const [viewKey, viewOffset, viewSize] = view as [unknown, unknown, unknown];
-      if (typeof viewKey !== 'string' || !Number.isSafeInteger(viewOffset) || !Number.isSafeInteger(viewSize)) throw new InputError(`${this.path}: malformed storage view`);
+      if (typeof viewKey !== 'string' || !Number.isSafeInteger(viewOffset) || !Number.isSafeInteger(viewSize))
+        throw new InputError(`${this.path}: malformed storage view`);
       const existing = this.storages.get(viewKey);
       if (existing) return existing;
-      const v: StorageRef = { key: viewKey, dtype: info.dtype, bytesPerElement: info.bytes, numel: viewSize as number, root: key, viewOffset: viewOffset as number };
+      const v: StorageRef = {
+        key: viewKey,
+        dtype: info.dtype,
+        bytesPerElement: info.bytes,
+        numel: viewSize as number,
+        root: key,
+        viewOffset: viewOffset as number,
+      };
       this.storages.set(viewKey, v);
       return v;
     }
@@ -222,18 +251,33 @@ class Unpickler {
 
   private count(n: number): void {
     this.elements += n;
-    if (this.elements > this.maxElements) throw new InputError(`${this.path}: more than ${this.maxElements} tensor elements; refusing to allocate them`);
+    if (this.elements > this.maxElements)
+      throw new InputError(`${this.path}: more than ${this.maxElements} tensor elements; refusing to allocate them`);
   }
 
   private tensor(storage: unknown, offset: unknown, size: unknown, stride: unknown): TorchTensor {
-    if (typeof storage !== 'object' || storage === null || !('key' in storage) || !this.storages.has((storage as StorageRef).key)) {
+    if (
+      typeof storage !== 'object' ||
+      storage === null ||
+      !('key' in storage) ||
+      !this.storages.has((storage as StorageRef).key)
+    ) {
       throw new InputError(`${this.path}: tensor rebuilt from something other than a storage`);
     }
-    if (!Number.isSafeInteger(offset) || (offset as number) < 0 || !isIntList(size) || !isIntList(stride) || size.length !== stride.length) {
-      throw new InputError(`${this.path}: malformed tensor (offset ${String(offset)}, size ${JSON.stringify(size)}, stride ${JSON.stringify(stride)})`);
+    if (
+      !Number.isSafeInteger(offset) ||
+      (offset as number) < 0 ||
+      !isIntList(size) ||
+      !isIntList(stride) ||
+      size.length !== stride.length
+    ) {
+      throw new InputError(
+        `${this.path}: malformed tensor (offset ${String(offset)}, size ${JSON.stringify(size)}, stride ${JSON.stringify(stride)})`,
+      );
     }
     const t = new TorchTensor(storage as StorageRef, offset as number, [...size], [...stride]);
-    if (t.numel > this.maxElements) throw new InputError(`${this.path}: a tensor of ${t.numel} elements; refusing to allocate it`);
+    if (t.numel > this.maxElements)
+      throw new InputError(`${this.path}: a tensor of ${t.numel} elements; refusing to allocate it`);
     this.count(t.numel);
     this.tensors.push(t);
     return t;
@@ -247,14 +291,18 @@ class Unpickler {
         const root = this.storages.get(ref.root);
         if (!root) throw new InputError(`${this.path}: storage view of a missing storage ${ref.root}`);
         const { arr } = arrayOf(root);
-        if ((ref.viewOffset ?? 0) + ref.numel > arr.length) throw new InputError(`${this.path}: storage view past the end of storage ${ref.root}`);
+        if ((ref.viewOffset ?? 0) + ref.numel > arr.length)
+          throw new InputError(`${this.path}: storage view past the end of storage ${ref.root}`);
         return { arr, base: ref.viewOffset ?? 0 };
       }
       let arr = arrays.get(ref.key);
       if (!arr) {
         const raw = storageBytes(ref.key);
         if (!raw) throw new InputError(`${this.path}: storage ${ref.key} is missing (truncated file?)`);
-        if (raw.length < ref.numel * ref.bytesPerElement) throw new InputError(`${this.path}: storage ${ref.key} holds ${raw.length} bytes, ${ref.numel * ref.bytesPerElement} expected (truncated file?)`);
+        if (raw.length < ref.numel * ref.bytesPerElement)
+          throw new InputError(
+            `${this.path}: storage ${ref.key} holds ${raw.length} bytes, ${ref.numel * ref.bytesPerElement} expected (truncated file?)`,
+          );
         // A copy (aligned, and not Buffer.slice, which would be a view of the whole file)
         arr = typedArray(ref.dtype, new Uint8Array(raw.subarray(0, ref.numel * ref.bytesPerElement)).buffer);
         arrays.set(ref.key, arr);
@@ -285,11 +333,16 @@ function pyClass(fqn: string): PyCallable {
 
 function typedArray(dtype: TorchDtype, buf: ArrayBufferLike): TorchArray {
   switch (dtype) {
-    case 'float32': return new Float32Array(buf);
-    case 'float64': return new Float64Array(buf);
-    case 'int64': return new BigInt64Array(buf);
-    case 'int32': return new Int32Array(buf);
-    default: return new Uint8Array(buf);
+    case 'float32':
+      return new Float32Array(buf);
+    case 'float64':
+      return new Float64Array(buf);
+    case 'int64':
+      return new BigInt64Array(buf);
+    case 'int32':
+      return new Int32Array(buf);
+    default:
+      return new Uint8Array(buf);
   }
 }
 
@@ -299,7 +352,8 @@ function gather(src: TorchArray, base: number, t: TorchTensor, limit: number, pa
   const start = base + t.offset;
   let last = t.offset;
   for (let d = 0; d < t.shape.length; d++) if (t.shape[d] > 0) last += (t.shape[d] - 1) * t.stride[d];
-  if (n > 0 && last >= limit) throw new InputError(`${path}: a tensor of shape [${t.shape}] reaches element ${last} of a storage of ${limit}`);
+  if (n > 0 && last >= limit)
+    throw new InputError(`${path}: a tensor of shape [${t.shape}] reaches element ${last} of a storage of ${limit}`);
   const out = new (src.constructor as new (n: number) => TorchArray)(n);
   if (n === 0) return out;
   let contiguous = true;
@@ -333,7 +387,8 @@ function parseZip(path: string, bytes: Uint8Array, opts: ReadTorchOptions, maxEl
   try {
     entries = unzipSync(bytes, {
       filter: (f) => {
-        if (f.originalSize > maxBytes) throw new InputError(`${path}: zip entry ${f.name} of ${f.originalSize} bytes; refusing to inflate it`);
+        if (f.originalSize > maxBytes)
+          throw new InputError(`${path}: zip entry ${f.name} of ${f.originalSize} bytes; refusing to inflate it`);
         return true;
       },
     });
@@ -342,10 +397,12 @@ function parseZip(path: string, bytes: Uint8Array, opts: ReadTorchOptions, maxEl
     throw new InputError(`${path}: broken zip archive (${(err as Error).message})`);
   }
   const pickles = Object.keys(entries).filter((n) => /^[^/]+\/data\.pkl$/.test(n));
-  if (pickles.length !== 1) throw new InputError(`${path}: a torch zip archive holds one <folder>/data.pkl; found ${pickles.length}`);
+  if (pickles.length !== 1)
+    throw new InputError(`${path}: a torch zip archive holds one <folder>/data.pkl; found ${pickles.length}`);
   const folder = pickles[0].slice(0, -'data.pkl'.length);
   const order = entries[`${folder}byteorder`];
-  if (order && new TextDecoder().decode(order).trim() !== 'little') throw new InputError(`${path}: big-endian storages are not supported`);
+  if (order && new TextDecoder().decode(order).trim() !== 'little')
+    throw new InputError(`${path}: big-endian storages are not supported`);
   const u = new Unpickler(path, opts.allow ?? [], maxElements, false);
   const root = u.parser().parse(entries[pickles[0]]);
   u.materialise((key) => entries[`${folder}data/${key}`]);
@@ -360,10 +417,12 @@ function parseLegacy(path: string, bytes: Uint8Array, opts: ReadTorchOptions, ma
   const protocol = u.parser().read<unknown>(reader);
   if (protocol !== 1001) throw new InputError(`${path}: legacy torch protocol ${String(protocol)} (1001 expected)`);
   const sysInfo = u.parser().read<unknown>(reader);
-  if (sysInfo instanceof Map && sysInfo.get('little_endian') === false) throw new InputError(`${path}: big-endian storages are not supported`);
+  if (sysInfo instanceof Map && sysInfo.get('little_endian') === false)
+    throw new InputError(`${path}: big-endian storages are not supported`);
   const root = u.parser().read<unknown>(reader);
   const keys = u.parser().read<unknown>(reader);
-  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) throw new InputError(`${path}: malformed storage key list`);
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string'))
+    throw new InputError(`${path}: malformed storage key list`);
   const data = new Map<string, Uint8Array>();
   let pos = reader.position;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -372,7 +431,8 @@ function parseLegacy(path: string, bytes: Uint8Array, opts: ReadTorchOptions, ma
     if (!ref) throw new InputError(`${path}: storage ${key} is listed but never used`);
     if (pos + 8 > bytes.length) throw new InputError(`${path}: storage ${key} is missing (truncated file?)`);
     const numel = Number(view.getBigInt64(pos, true));
-    if (numel !== ref.numel) throw new InputError(`${path}: storage ${key} holds ${numel} elements, the pickle says ${ref.numel}`);
+    if (numel !== ref.numel)
+      throw new InputError(`${path}: storage ${key} holds ${numel} elements, the pickle says ${ref.numel}`);
     pos += 8;
     const n = numel * ref.bytesPerElement;
     if (pos + n > bytes.length) throw new InputError(`${path}: storage ${key} is cut short (truncated file?)`);

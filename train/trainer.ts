@@ -69,7 +69,11 @@ export interface FitResult {
 
 /** Runs the model over samples in batches and returns predictions in physical units. */
 export async function predictSamples(
-  model: GraphModel, samples: GraphSample[], normalizer: Normalizer, batchSize: number, maxEdges: number,
+  model: GraphModel,
+  samples: GraphSample[],
+  normalizer: Normalizer,
+  batchSize: number,
+  maxEdges: number,
 ): Promise<Float64Array> {
   const order = samples.map((_, i) => i);
   const out = new Float64Array(samples.length);
@@ -104,11 +108,19 @@ function normalizedTargets(batch: GraphBatch, normalizer: Normalizer): tf.Tensor
  * gradients add up to the batch mean's), with its gradients with respect to `variables` (keyed by variable name).
  */
 export function microBatchGradients(
-  model: GraphModel, cfg: TrainingConfig, normalizer: Normalizer, batch: GraphBatch, variables: tf.Variable[], batchSize: number,
+  model: GraphModel,
+  cfg: TrainingConfig,
+  normalizer: Normalizer,
+  batch: GraphBatch,
+  variables: tf.Variable[],
+  batchSize: number,
 ): { value: tf.Scalar; grads: tf.NamedTensorMap } {
   return tf.tidy(() => {
     const targets = normalizedTargets(batch, normalizer);
-    return tf.variableGrads(() => tf.div(lossSum(cfg.loss, model.forward(batch, true), targets, cfg.huber_delta), batchSize) as tf.Scalar, variables);
+    return tf.variableGrads(
+      () => tf.div(lossSum(cfg.loss, model.forward(batch, true), targets, cfg.huber_delta), batchSize) as tf.Scalar,
+      variables,
+    );
   });
 }
 
@@ -116,7 +128,11 @@ export function microBatchGradients(
  * Adds a micro-batch's gradients (keyed by variable name) into the running sums (keyed by weight name via
  * `nameOf`), disposing the tensors it replaces; `null` starts the sums.
  */
-export function accumulateGradients(acc: Map<string, tf.Tensor> | null, grads: tf.NamedTensorMap, nameOf: Map<string, string>): Map<string, tf.Tensor> {
+export function accumulateGradients(
+  acc: Map<string, tf.Tensor> | null,
+  grads: tf.NamedTensorMap,
+  nameOf: Map<string, string>,
+): Map<string, tf.Tensor> {
   if (!acc) return new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g]));
   for (const [k, g] of Object.entries(grads)) {
     const name = nameOf.get(k)!;
@@ -144,8 +160,14 @@ export class Trainer {
     this.plateau = new PlateauScheduler(cfg.plateau_factor, cfg.plateau_patience);
     this.rng = seedrandom(String(seed), { state: true });
     this.state = {
-      epoch: 0, lr: cfg.lr, bestValLoss: Infinity, bestEpoch: -1, badEpochs: 0,
-      rng: this.rng.state(), history: [], optimizerStep: 0,
+      epoch: 0,
+      lr: cfg.lr,
+      bestValLoss: Infinity,
+      bestEpoch: -1,
+      badEpochs: 0,
+      rng: this.rng.state(),
+      history: [],
+      optimizerStep: 0,
     };
   }
 
@@ -189,10 +211,13 @@ export class Trainer {
     }
     const gradients = acc!;
     // Clipping's factor multiplies each gradient inside the update (one kernel fewer per weight on webgpu).
-    const clipScale = this.cfg.grad_clip === null ? null : tf.tidy(() => {
-      const norm = tf.sqrt(tf.addN([...gradients.values()].map((g) => tf.sum(tf.square(g)))));
-      return tf.minimum(1, tf.div(this.cfg.grad_clip!, tf.add(norm, 1e-6))) as tf.Scalar;
-    });
+    const clipScale =
+      this.cfg.grad_clip === null
+        ? null
+        : tf.tidy(() => {
+            const norm = tf.sqrt(tf.addN([...gradients.values()].map((g) => tf.sum(tf.square(g)))));
+            return tf.minimum(1, tf.div(this.cfg.grad_clip!, tf.add(norm, 1e-6))) as tf.Scalar;
+          });
     this.optimizer.apply(variables, gradients, clipScale);
     for (const g of gradients.values()) g.dispose();
     clipScale?.dispose();
@@ -201,7 +226,13 @@ export class Trainer {
 
   /** Validation loss (same loss as training, on normalised targets) and metrics in physical units. */
   async evaluate(samples: GraphSample[]): Promise<{ loss: number; metrics: Metrics; predictions: Float64Array }> {
-    const predictions = await predictSamples(this.model, samples, this.normalizer, this.cfg.batch_size, this.cfg.max_edges_per_batch);
+    const predictions = await predictSamples(
+      this.model,
+      samples,
+      this.normalizer,
+      this.cfg.batch_size,
+      this.cfg.max_edges_per_batch,
+    );
     const targets = samples.map((s) => s.target);
     const n = (y: number): number => normalize(this.normalizer, y);
     const loss = meanLoss(this.cfg.loss, predictions.map(n), targets.map(n), this.cfg.huber_delta);
@@ -210,7 +241,8 @@ export class Trainer {
 
   async fit(train: GraphSample[], val: GraphSample[] | null, hooks: TrainerHooks = {}): Promise<FitResult> {
     for (const s of train) {
-      if (!Number.isFinite(s.target)) throw new InputError(`training structure ${s.id} has target ${s.target}: targets must be finite numbers`);
+      if (!Number.isFinite(s.target))
+        throw new InputError(`training structure ${s.id} has target ${s.target}: targets must be finite numbers`);
     }
     const variables = this.model.trainableVariables();
     const order = train.map((_, i) => i);
@@ -219,7 +251,8 @@ export class Trainer {
     let stoppedEarly = this.patienceExhausted(val);
     for (let epoch = this.state.epoch; !stoppedEarly && epoch < this.cfg.epochs; epoch++) {
       const start = performance.now();
-      if (this.cfg.scheduler !== 'plateau') this.state.lr = scheduledLr(this.cfg.scheduler, this.cfg.lr, epoch, this.cfg.epochs);
+      if (this.cfg.scheduler !== 'plateau')
+        this.state.lr = scheduledLr(this.cfg.scheduler, this.cfg.lr, epoch, this.cfg.epochs);
       this.optimizer.lr = this.state.lr;
       const epochOrder = [...order];
       if (this.cfg.shuffle) shuffleInPlace(epochOrder, this.rng);
@@ -227,7 +260,13 @@ export class Trainer {
       const losses: tf.Scalar[] = [];
       let previousStep: Promise<void> | null = null;
       for (const [b, micro] of plan.entries()) {
-        losses.push(this.step(micro.map((m) => m.map((i) => train[i])), variables, micro.reduce((a, m) => a + m.length, 0)));
+        losses.push(
+          this.step(
+            micro.map((m) => m.map((i) => train[i])),
+            variables,
+            micro.reduce((a, m) => a + m.length, 0),
+          ),
+        );
         hooks.onBatch?.(epoch, b + 1, plan.length);
         const done = deviceWorkDone();
         await previousStep;
@@ -239,16 +278,25 @@ export class Trainer {
       tf.dispose([stacked, ...losses]);
       const nanBatch = lossValues.findIndex((v) => !Number.isFinite(v));
       if (nanBatch >= 0) {
-        throw new InputError(`training diverged: loss is ${lossValues[nanBatch]} at epoch ${epoch + 1}, batch ${nanBatch + 1} of ${plan.length} (try a lower training.lr or training.grad_clip)`);
+        throw new InputError(
+          `training diverged: loss is ${lossValues[nanBatch]} at epoch ${epoch + 1}, batch ${nanBatch + 1} of ${plan.length} (try a lower training.lr or training.grad_clip)`,
+        );
       }
       let trainLoss = 0;
-      plan.forEach((micro, b) => { trainLoss += lossValues[b] * micro.reduce((a, m) => a + m.length, 0); });
+      plan.forEach((micro, b) => {
+        trainLoss += lossValues[b] * micro.reduce((a, m) => a + m.length, 0);
+      });
       trainLoss /= train.length;
       const record: EpochRecord = { epoch: epoch + 1, lr: this.state.lr, train_loss: trainLoss, seconds: 0 };
       let improved = false;
       if (val?.length) {
         const v = await this.evaluate(val);
-        Object.assign(record, { val_loss: v.loss, val_mae: v.metrics.mae, val_rmse: v.metrics.rmse, val_r2: v.metrics.r2 });
+        Object.assign(record, {
+          val_loss: v.loss,
+          val_mae: v.metrics.mae,
+          val_rmse: v.metrics.rmse,
+          val_r2: v.metrics.r2,
+        });
         improved = v.loss < this.state.bestValLoss - this.cfg.min_delta;
         if (improved) {
           this.state.bestValLoss = v.loss;
@@ -270,8 +318,11 @@ export class Trainer {
       stoppedEarly = this.patienceExhausted(val);
     }
     return {
-      history: this.state.history, bestEpoch: this.state.bestEpoch, bestValLoss: this.state.bestValLoss,
-      stoppedEarly, bestWeights,
+      history: this.state.history,
+      bestEpoch: this.state.bestEpoch,
+      bestValLoss: this.state.bestValLoss,
+      stoppedEarly,
+      bestWeights,
     };
   }
 

@@ -8,14 +8,22 @@ import { splitEntries, type ObelixDataset, type ObelixEntry } from '../data/obel
 import type { RunConfig } from './config.js';
 
 /** Fold kinds drawn from `data.validation.k` and `seed` rather than read from the paper's recipes. */
-export const isSeededFoldKind = (folds: string): folds is 'kfold' | 'doi_kfold' => folds === 'kfold' || folds === 'doi_kfold';
+export const isSeededFoldKind = (folds: string): folds is 'kfold' | 'doi_kfold' =>
+  folds === 'kfold' || folds === 'doi_kfold';
 
 /** Validation folds (entry IDs) over the CIF training subset, as the config names them. */
 export function validationFolds(ds: ObelixDataset, v: NonNullable<RunConfig['data']['validation']>): string[][] {
   if (isSeededFoldKind(v.folds)) {
     const entries = splitEntries(ds, 'train', { cifOnly: true });
     try {
-      const folds = v.folds === 'kfold' ? kFoldShuffled(entries.length, v.k, v.seed) : groupKFold(entries.map((e) => e.doi), v.k, v.seed);
+      const folds =
+        v.folds === 'kfold'
+          ? kFoldShuffled(entries.length, v.k, v.seed)
+          : groupKFold(
+              entries.map((e) => e.doi),
+              v.k,
+              v.seed,
+            );
       return folds.map((f) => f.map((i) => entries[i].id));
     } catch (err) {
       if (err instanceof RangeError) throw new InputError(`data.validation.k = ${v.k}: ${err.message}`);
@@ -23,7 +31,9 @@ export function validationFolds(ds: ObelixDataset, v: NonNullable<RunConfig['dat
     }
   }
   if (!(PAPER_FOLD_SETS as readonly string[]).includes(v.folds)) {
-    throw new InputError(`data.validation.folds: unknown fold set '${v.folds}' (valid: kfold, doi_kfold, ${PAPER_FOLD_SETS.join(', ')})`);
+    throw new InputError(
+      `data.validation.folds: unknown fold set '${v.folds}' (valid: kfold, doi_kfold, ${PAPER_FOLD_SETS.join(', ')})`,
+    );
   }
   return paperFolds(v.folds as PaperFoldSet, ds);
 }
@@ -38,7 +48,8 @@ export function trainValidationSplit(ds: ObelixDataset, config: RunConfig): Spli
   const v = config.data.validation;
   if (!v) return { train: all, val: [] };
   const folds = validationFolds(ds, v);
-  if (v.fold >= folds.length) throw new InputError(`data.validation.fold = ${v.fold}, but there are only ${folds.length} folds`);
+  if (v.fold >= folds.length)
+    throw new InputError(`data.validation.fold = ${v.fold}, but there are only ${folds.length} folds`);
   const held = new Set(folds[v.fold]);
   return { train: all.filter((e) => !held.has(e.id)), val: all.filter((e) => held.has(e.id)) };
 }

@@ -20,9 +20,17 @@ import { DeviceError } from '../data/errors.js';
 
 /** The adapter's limits that bound what a run can allocate and bind. */
 const LIMIT_KEYS = [
-  'maxStorageBufferBindingSize', 'maxBufferSize', 'maxStorageBuffersPerShaderStage', 'maxComputeWorkgroupStorageSize',
-  'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY', 'maxComputeWorkgroupSizeZ',
-  'maxComputeWorkgroupsPerDimension', 'maxUniformBufferBindingSize', 'maxBindGroups',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupsPerDimension',
+  'maxUniformBufferBindingSize',
+  'maxBindGroups',
 ] as const;
 export type WebGPULimits = Record<(typeof LIMIT_KEYS)[number], number>;
 
@@ -40,9 +48,11 @@ export interface AdapterDescription {
 export function describeAdapter(a: AdapterDescription): string {
   const mib = (n: number) => `${Math.round(n / 2 ** 20)} MiB`;
   const name = [a.vendor, a.architecture, a.device].filter(Boolean).join(' ') || 'unknown adapter';
-  return `${name}${a.software ? ' (software)' : ''}${a.description ? `, "${a.description}"` : ''}; limits: storage binding ${mib(a.limits.maxStorageBufferBindingSize)}, `
-    + `buffer ${mib(a.limits.maxBufferSize)}, ${a.limits.maxStorageBuffersPerShaderStage} storage buffers per stage, `
-    + `workgroup ${a.limits.maxComputeInvocationsPerWorkgroup} invocations / ${a.limits.maxComputeWorkgroupStorageSize} B shared`;
+  return (
+    `${name}${a.software ? ' (software)' : ''}${a.description ? `, "${a.description}"` : ''}; limits: storage binding ${mib(a.limits.maxStorageBufferBindingSize)}, ` +
+    `buffer ${mib(a.limits.maxBufferSize)}, ${a.limits.maxStorageBuffersPerShaderStage} storage buffers per stage, ` +
+    `workgroup ${a.limits.maxComputeInvocationsPerWorkgroup} invocations / ${a.limits.maxComputeWorkgroupStorageSize} B shared`
+  );
 }
 
 const BUCKETS_PER_OCTAVE = 4;
@@ -84,12 +94,18 @@ export class PooledBufferManager {
   private free = new Map<string, GPUBuffer[]>();
   private readonly used = new Set<GPUBuffer>();
 
-  constructor(private readonly device: GPUDevice, private readonly maxBinding: number, private readonly freeFloor = 64 * 2 ** 20) {}
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly maxBinding: number,
+    private readonly freeFloor = 64 * 2 ** 20,
+  ) {}
 
   acquireBuffer(size: number, usage: GPUBufferUsageFlags, mappedAtCreation = false, reuse = true): GPUBuffer {
     if ((usage & GPUBufferUsage.STORAGE) !== 0 && size > this.maxBinding) {
-      throw new DeviceError(`a tensor of ${size} bytes (${(size / 2 ** 20).toFixed(1)} MiB) exceeds this WebGPU device's maxStorageBufferBindingSize of `
-        + `${this.maxBinding} bytes (${(this.maxBinding / 2 ** 20).toFixed(0)} MiB), and would be computed wrong: lower training.max_edges_per_batch or the batch size`);
+      throw new DeviceError(
+        `a tensor of ${size} bytes (${(size / 2 ** 20).toFixed(1)} MiB) exceeds this WebGPU device's maxStorageBufferBindingSize of ` +
+          `${this.maxBinding} bytes (${(this.maxBinding / 2 ** 20).toFixed(0)} MiB), and would be computed wrong: lower training.max_edges_per_batch or the batch size`,
+      );
     }
     if ((usage & GPUBufferUsage.STORAGE) !== 0) this.largestRequest = Math.max(this.largestRequest, size);
     const bytes = bucketSize(size, this.maxBinding);
@@ -176,7 +192,8 @@ let failure: string | null = null;
 
 /** Throws the recorded device failure, if any (called at step boundaries and by every host read). */
 export function checkDevice(): void {
-  if (failure) throw new DeviceError(`WebGPU device failed, the run stops (results after this point would be wrong): ${failure}`);
+  if (failure)
+    throw new DeviceError(`WebGPU device failed, the run stops (results after this point would be wrong): ${failure}`);
 }
 
 /**
@@ -188,7 +205,12 @@ export function checkDevice(): void {
 export function deviceWorkDone(): Promise<void> | null {
   if (!current || tf.getBackend() !== 'webgpu') return null;
   checkDevice();
-  const backend = tf.backend() as unknown as { device: GPUDevice; commandEncoder: unknown; submitQueue(): void; endComputePassEncoder(): void };
+  const backend = tf.backend() as unknown as {
+    device: GPUDevice;
+    commandEncoder: unknown;
+    submitQueue(): void;
+    endComputePassEncoder(): void;
+  };
   if (backend.commandEncoder) {
     backend.endComputePassEncoder();
     backend.submitQueue();
@@ -228,9 +250,14 @@ export function webgpuSetup(): WebGPUSetup | null {
  */
 export function setupWebGPU(allowSoftware: boolean): Promise<WebGPUResult> {
   setupPromise ??= createBackend();
-  return setupPromise.then((r) => (r.ok && r.setup.adapter.software && !allowSoftware
-    ? { ok: false, reason: `the only WebGPU adapter is a software one (${describeAdapter(r.setup.adapter)}); ask for --backend webgpu to use it` }
-    : r));
+  return setupPromise.then((r) =>
+    r.ok && r.setup.adapter.software && !allowSoftware
+      ? {
+          ok: false,
+          reason: `the only WebGPU adapter is a software one (${describeAdapter(r.setup.adapter)}); ask for --backend webgpu to use it`,
+        }
+      : r,
+  );
 }
 
 async function createBackend(): Promise<WebGPUResult> {
@@ -240,7 +267,10 @@ async function createBackend(): Promise<WebGPUResult> {
   try {
     dawn = await import('webgpu');
   } catch (e) {
-    return { ok: false, reason: `Dawn's Node binding (npm package webgpu) does not load on ${process.platform}-${process.arch}: ${(e as Error).message}` };
+    return {
+      ok: false,
+      reason: `Dawn's Node binding (npm package webgpu) does not load on ${process.platform}-${process.arch}: ${(e as Error).message}`,
+    };
   }
   const g = globalThis as Record<string, unknown>;
   for (const [k, v] of Object.entries(dawn.globals)) if (!(k in g)) g[k] = v;
@@ -255,19 +285,32 @@ async function createBackend(): Promise<WebGPUResult> {
   if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
   else g.navigator = { gpu };
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) return { ok: false, reason: 'no WebGPU adapter: no Vulkan driver found (install the GPU driver with Vulkan, or Mesa\'s mesa-vulkan-drivers >= 24 for the software lavapipe)' };
+  if (!adapter)
+    return {
+      ok: false,
+      reason:
+        "no WebGPU adapter: no Vulkan driver found (install the GPU driver with Vulkan, or Mesa's mesa-vulkan-drivers >= 24 for the software lavapipe)",
+    };
   const limits = Object.fromEntries(LIMIT_KEYS.map((k) => [k, adapter.limits[k]])) as WebGPULimits;
   const info = adapter.info;
   const description: AdapterDescription = {
-    vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description,
-    software: Boolean((info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter) || /llvmpipe|lavapipe|swiftshader/i.test(`${info.device} ${info.description}`),
+    vendor: info.vendor,
+    architecture: info.architecture,
+    device: info.device,
+    description: info.description,
+    software:
+      Boolean((info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter) ||
+      /llvmpipe|lavapipe|swiftshader/i.test(`${info.device} ${info.description}`),
     limits,
   };
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice({ requiredLimits: { ...limits } });
   } catch (e) {
-    return { ok: false, reason: `the WebGPU adapter ${describeAdapter(description)} refused a device: ${(e as Error).message}` };
+    return {
+      ok: false,
+      reason: `the WebGPU adapter ${describeAdapter(description)} refused a device: ${(e as Error).message}`,
+    };
   }
   device.addEventListener('uncapturederror', (ev) => {
     failure ??= (ev as GPUUncapturedErrorEvent).error.message.split('\n')[0];
@@ -298,19 +341,23 @@ async function createBackend(): Promise<WebGPUResult> {
     }
   }
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-  tf.registerBackend('webgpu', () => {
-    const backend = new GuardedWebGPUBackend(device, info);
-    backend.bufferManager.dispose();
-    (backend as unknown as { bufferManager: PooledBufferManager }).bufferManager = buffers;
-    // recordAndSubmit (private in the typings) encodes exactly one dispatch per GPU program that runs
-    const inner = backend as unknown as { recordAndSubmit: (...args: unknown[]) => void };
-    const record = inner.recordAndSubmit.bind(backend);
-    inner.recordAndSubmit = (...args: unknown[]) => {
-      dispatches.count += 1;
-      record(...args);
-    };
-    return backend;
-  }, 0);
+  tf.registerBackend(
+    'webgpu',
+    () => {
+      const backend = new GuardedWebGPUBackend(device, info);
+      backend.bufferManager.dispose();
+      (backend as unknown as { bufferManager: PooledBufferManager }).bufferManager = buffers;
+      // recordAndSubmit (private in the typings) encodes exactly one dispatch per GPU program that runs
+      const inner = backend as unknown as { recordAndSubmit: (...args: unknown[]) => void };
+      const record = inner.recordAndSubmit.bind(backend);
+      inner.recordAndSubmit = (...args: unknown[]) => {
+        dispatches.count += 1;
+        record(...args);
+      };
+      return backend;
+    },
+    0,
+  );
   current = { adapter: description, buffers, dispatches };
   return { ok: true, setup: current };
 }

@@ -8,7 +8,17 @@ import { describeAdapter, setupWebGPU } from '../../train/webgpu.js';
 const result = await setupWebGPU(true);
 if (result.ok) {
   const a = result.setup.adapter;
-  console.log(JSON.stringify({ ok: true, vendor: a.vendor, architecture: a.architecture, device: a.device, software: a.software, description: describeAdapter(a), limits: a.limits }));
+  console.log(
+    JSON.stringify({
+      ok: true,
+      vendor: a.vendor,
+      architecture: a.architecture,
+      device: a.device,
+      software: a.software,
+      description: describeAdapter(a),
+      limits: a.limits,
+    }),
+  );
   process.exit(0);
 }
 console.log(JSON.stringify({ ok: false, reason: result.reason }));

@@ -31,7 +31,10 @@ const structures = values.structures === undefined ? Infinity : Number(values.st
 const samples = samplesFor(ds, splitEntries(ds, 'train', { cifOnly: true }).slice(0, structures), config);
 const table = config.model.name === 'cgcnn' ? loadAtomInit() : null;
 const header = {
-  model: config.model, graph: config.graph, training: config.training, seed: config.seed,
+  model: config.model,
+  graph: config.graph,
+  training: config.training,
+  seed: config.seed,
   atom_init: table ? { rows: Array.from(table.rows), length: table.length, max_z: table.maxZ } : null,
   samples: samples.map((s) => ({ id: s.id, atoms: s.numbers.length, edges: s.src.length, target: s.target })),
 };

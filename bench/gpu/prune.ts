@@ -27,7 +27,7 @@ export function keepFile(pkg: string, file: string, main: string | undefined): b
   const base = file.split('/').pop()!;
   if (file === 'package.json' || /^licen[cs]e/i.test(base)) return true;
   if (/\.(map|d\.[cm]?ts|ts|md|wasm)$/.test(base) || /\.(ts|tsx)$/.test(file)) return false;
-  if (/^(test|tests|__tests__|docs?|examples?)\//.test(file)) return false;  // top level only: yaml has dist/doc/
+  if (/^(test|tests|__tests__|docs?|examples?)\//.test(file)) return false; // top level only: yaml has dist/doc/
   if (pkg.startsWith('@tensorflow/')) return main !== undefined && file === normalise(main);
   if (pkg === 'webgpu') return file === 'index.js' || file === 'dist/linux-x64/dawn.node';
   return true;

@@ -13,14 +13,23 @@ import { writeSafetensors } from '../../train/safetensors.js';
 import { findUpstreamFormat } from '../../models/upstream.js';
 import { detectUpstreamFile, readUpstreamFile } from '../../train/upstreamFiles.js';
 
-interface PathArgs { path: string; out?: string }
+interface PathArgs {
+  path: string;
+  out?: string;
+}
 
 /** Everything `info` prints, as one JSON object. */
 export function checkpointInfo(path: string): Record<string, unknown> {
   if (!detectUpstreamFile(path)) {
     const c = readCheckpoint(path);
-    return { path, format: c.source === 'run' ? 'run directory' : 'converted folder', model: c.config.model, graph: c.config.graph, normalizer: c.normalizer,
-      tensors: Object.fromEntries([...c.weights].map(([k, t]) => [k, t.shape])) };
+    return {
+      path,
+      format: c.source === 'run' ? 'run directory' : 'converted folder',
+      model: c.config.model,
+      graph: c.config.graph,
+      normalizer: c.normalizer,
+      tensors: Object.fromEntries([...c.weights].map(([k, t]) => [k, t.shape])),
+    };
   }
   const file = readUpstreamFile(path);
   const spec = findUpstreamFormat(file.config)?.convert(file.config, path);
@@ -35,7 +44,12 @@ export function checkpointInfo(path: string): Record<string, unknown> {
     model: config.model,
     graph: config.graph,
     normalizer,
-    tensors: [...file.weights].map(([k, t]) => ({ name: k, dtype: t.dtype, shape: t.shape, maps_to: ours.has(rename(k)) ? rename(k) : null })),
+    tensors: [...file.weights].map(([k, t]) => ({
+      name: k,
+      dtype: t.dtype,
+      shape: t.shape,
+      maps_to: ours.has(rename(k)) ? rename(k) : null,
+    })),
     skipped: file.skipped,
     config_json: file.config,
   };
@@ -52,22 +66,27 @@ const infoCmd: CommandModule<object, PathArgs> = {
 
 /** Writes `dir/config.json` + `dir/weights.safetensors` (stored keys, float32), the converted twin of `path`. */
 export function convertCheckpoint(path: string, dir: string): { tensors: number } {
-  if (!detectUpstreamFile(path)) throw new InputError(`${path}: not a CGCNN .pth.tar, a MatGL model folder or a SchNetPack best_model`);
+  if (!detectUpstreamFile(path))
+    throw new InputError(`${path}: not a CGCNN .pth.tar, a MatGL model folder or a SchNetPack best_model`);
   const file = readUpstreamFile(path);
   loadModel(path).model.dispose(); // refuse to write what would not load
   mkdirSync(dir, { recursive: true });
   const weights = new Map([...file.weights].map(([k, t]) => [k, { shape: t.shape, data: t.toFloat32() }]));
   writeSafetensors(join(dir, 'weights.safetensors'), weights);
-  writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify({ ...file.config, converted_from: path.split('/').pop(), skipped: file.skipped }, null, 2)}\n`);
+  writeFileAtomic(
+    join(dir, 'config.json'),
+    `${JSON.stringify({ ...file.config, converted_from: path.split('/').pop(), skipped: file.skipped }, null, 2)}\n`,
+  );
   return { tensors: weights.size };
 }
 
 const convertCmd: CommandModule<object, PathArgs> = {
   command: 'convert <path>',
   describe: 'write an upstream checkpoint as a converted folder (config.json + weights.safetensors)',
-  builder: (y: Argv) => y
-    .positional('path', { type: 'string', demandOption: true })
-    .option('out', { type: 'string', demandOption: true, describe: 'output directory' }) as Argv<PathArgs>,
+  builder: (y: Argv) =>
+    y
+      .positional('path', { type: 'string', demandOption: true })
+      .option('out', { type: 'string', demandOption: true, describe: 'output directory' }) as Argv<PathArgs>,
   handler: (args) => {
     const { tensors } = convertCheckpoint(args.path, args.out!);
     process.stderr.write(`${args.path}: ${tensors} tensors written to ${args.out}\n`);

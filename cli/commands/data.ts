@@ -5,8 +5,15 @@ import { loadObelix, splitEntries, type ObelixEntry } from '../../data/obelix.js
 import { fetchSource, SOURCES } from '../../data/sources.js';
 import { ensureDataset } from '../shared.js';
 
-interface FetchArgs { source: string; dest?: string; from?: string; data?: string }
-interface InfoArgs { data?: string }
+interface FetchArgs {
+  source: string;
+  dest?: string;
+  from?: string;
+  data?: string;
+}
+interface InfoArgs {
+  data?: string;
+}
 
 function stats(values: number[]): { n: number; mean: number; sd: number; median: number; min: number; max: number } {
   const n = values.length;
@@ -26,17 +33,32 @@ function elementsOf(entries: ObelixEntry[]): string[] {
 
 const fetchCmd: CommandModule<object, FetchArgs> = {
   command: 'fetch [source]',
-  describe: 'download a pinned source (checksummed): OBELiX, or a checkpoint / pretraining set of the p- rows; --from copies a local one',
-  builder: (y: Argv) => y
-    .positional('source', { type: 'string', default: 'obelix', choices: ['obelix', ...SOURCES.map((s) => s.name), 'all'],
-      describe: `obelix (default), ${SOURCES.map((s) => s.name).join(', ')}, or all (every source but obelix); named sources go to CRYSTAL_GNN_CACHE or ~/.cache/crystal-gnn` })
-    .option('dest', { type: 'string', describe: 'target directory (default: --data, CRYSTAL_GNN_DATA or ~/.cache/crystal-gnn/obelix)' })
-    .option('from', { type: 'string', describe: 'copy from a local OBELiX directory instead of downloading' }) as Argv<FetchArgs>,
+  describe:
+    'download a pinned source (checksummed): OBELiX, or a checkpoint / pretraining set of the p- rows; --from copies a local one',
+  builder: (y: Argv) =>
+    y
+      .positional('source', {
+        type: 'string',
+        default: 'obelix',
+        choices: ['obelix', ...SOURCES.map((s) => s.name), 'all'],
+        describe: `obelix (default), ${SOURCES.map((s) => s.name).join(', ')}, or all (every source but obelix); named sources go to CRYSTAL_GNN_CACHE or ~/.cache/crystal-gnn`,
+      })
+      .option('dest', {
+        type: 'string',
+        describe: 'target directory (default: --data, CRYSTAL_GNN_DATA or ~/.cache/crystal-gnn/obelix)',
+      })
+      .option('from', {
+        type: 'string',
+        describe: 'copy from a local OBELiX directory instead of downloading',
+      }) as Argv<FetchArgs>,
   handler: async (args) => {
     const dest = args.dest ?? resolveDataDir(args.data);
-    const log = (l: string): void => { process.stderr.write(`${l}\n`); };
+    const log = (l: string): void => {
+      process.stderr.write(`${l}\n`);
+    };
     if (args.source !== 'obelix') {
-      for (const s of args.source === 'all' ? SOURCES.map((x) => x.name) : [args.source]) await fetchSource(s, { from: args.from, log });
+      for (const s of args.source === 'all' ? SOURCES.map((x) => x.name) : [args.source])
+        await fetchSource(s, { from: args.from, log });
       return;
     }
     if (args.from) copyObelix(args.from, dest, log);
@@ -54,22 +76,33 @@ const infoCmd: CommandModule<object, InfoArgs> = {
       const es = splitEntries(ds, split, { cifOnly });
       return { rows: es.length, log10_conductivity: stats(es.map((e) => e.target)), elements: elementsOf(es).length };
     };
-    console.log(JSON.stringify({
-      dir,
-      entries: ds.entries.length,
-      train: part('train', false), test: part('test', false),
-      train_with_cif: part('train', true), test_with_cif: part('test', true),
-      below_detection: ds.entries.filter((e) => e.target === -15).length,
-      elements: elementsOf(ds.entries),
-    }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          dir,
+          entries: ds.entries.length,
+          train: part('train', false),
+          test: part('test', false),
+          train_with_cif: part('train', true),
+          test_with_cif: part('test', true),
+          below_detection: ds.entries.filter((e) => e.target === -15).length,
+          elements: elementsOf(ds.entries),
+        },
+        null,
+        2,
+      ),
+    );
   },
 };
 
 export const dataCommand: CommandModule<object, object> = {
   command: 'data <command>',
   describe: 'get and inspect the OBELiX dataset',
-  builder: (y: Argv) => y
-    .option('data', { type: 'string', global: true, describe: 'data directory (or CRYSTAL_GNN_DATA)' })
-    .command(fetchCmd).command(infoCmd).demandCommand(1),
+  builder: (y: Argv) =>
+    y
+      .option('data', { type: 'string', global: true, describe: 'data directory (or CRYSTAL_GNN_DATA)' })
+      .command(fetchCmd)
+      .command(infoCmd)
+      .demandCommand(1),
   handler: () => {},
 };

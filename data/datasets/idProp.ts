@@ -19,7 +19,11 @@ export interface IdPropRow {
 /** Rows of an `id,target` CSV; errors name the file and line. */
 export function readIdProp(path: string): IdPropRow[] {
   if (!existsSync(path)) throw new InputError(`${path}: id_prop file not found`);
-  const rows = parse(readFileSync(path, 'utf8'), { skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
+  const rows = parse(readFileSync(path, 'utf8'), {
+    skip_empty_lines: true,
+    trim: true,
+    relax_column_count: true,
+  }) as string[][];
   const out: IdPropRow[] = [];
   const seen = new Set<string>();
   rows.forEach((r, i) => {

@@ -39,13 +39,15 @@ export async function* readJsonlStructures(path: string, opts: JsonlOptions = {}
       } catch (err) {
         throw new InputError(`${where}: not valid JSON (${(err as Error).message})`);
       }
-      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new InputError(`${where}: expected a JSON object`);
+      if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
+        throw new InputError(`${where}: expected a JSON object`);
       const id = obj.id;
       if (typeof id !== 'string' || !id) throw new InputError(`${where}: 'id' must be a non-empty string`);
       if (seen.has(id)) throw new InputError(`${where}: duplicate id '${id}'`);
       seen.add(id);
       const target = obj[key];
-      if (typeof target !== 'number' || !Number.isFinite(target)) throw new InputError(`${where}: '${key}' must be a finite number`);
+      if (typeof target !== 'number' || !Number.isFinite(target))
+        throw new InputError(`${where}: '${key}' must be a finite number`);
       yield { atoms: atomsFromArrays(id, obj.lattice, obj.species, obj.frac_coords, where), target };
     }
   } catch (err) {

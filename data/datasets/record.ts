@@ -27,12 +27,15 @@ function vec3(v: unknown): v is Vec3 {
  * source (file:line) in errors. Coordinates are kept as given (not wrapped): the neighbor search is periodic.
  */
 export function atomsFromArrays(id: string, lattice: unknown, species: unknown, frac: unknown, where: string): Atoms {
-  if (!Array.isArray(lattice) || lattice.length !== 3 || !lattice.every(vec3)) throw new InputError(`${where}: lattice must be 3 rows of 3 numbers (Å)`);
+  if (!Array.isArray(lattice) || lattice.length !== 3 || !lattice.every(vec3))
+    throw new InputError(`${where}: lattice must be 3 rows of 3 numbers (Å)`);
   if (!Array.isArray(species) || species.length === 0 || !species.every((s) => typeof s === 'string')) {
     throw new InputError(`${where}: species must be a non-empty list of element symbols`);
   }
   if (!Array.isArray(frac) || frac.length !== species.length) {
-    throw new InputError(`${where}: frac_coords has ${Array.isArray(frac) ? frac.length : 'no'} rows for ${species.length} species`);
+    throw new InputError(
+      `${where}: frac_coords has ${Array.isArray(frac) ? frac.length : 'no'} rows for ${species.length} species`,
+    );
   }
   const numbers = new Int32Array(species.length);
   const f = new Float64Array(species.length * 3);

@@ -50,7 +50,12 @@ export function cifDirSource(dir: string, idPropFile = 'id_prop.csv'): DatasetSo
 }
 
 /** Seeded split of n items: a shuffled order, the first `limit` kept (all when absent), the first `fraction` of those for validation. */
-export function randomSplit(n: number, fraction: number, seed: number, limit?: number): { train: number[]; val: number[] } {
+export function randomSplit(
+  n: number,
+  fraction: number,
+  seed: number,
+  limit?: number,
+): { train: number[]; val: number[] } {
   let state = (seed >>> 0) ^ 0x9e3779b9;
   const next = (): number => {
     // mulberry32: small, seedable, platform-independent

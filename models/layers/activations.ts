@@ -25,7 +25,13 @@ export const identity: Activation = (x) => x;
 
 /** The activations a fused dense kernel evaluates itself (models/layers/fusedDense.ts); identity is no activation. */
 const FUSED = new Map<Activation, FusedActivation | null>([
-  [softplus, 'softplus'], [ssp, 'ssp'], [silu, 'silu'], [sigmoid, 'sigmoid'], [tanh, 'tanh'], [relu, 'relu'], [identity, null],
+  [softplus, 'softplus'],
+  [ssp, 'ssp'],
+  [silu, 'silu'],
+  [sigmoid, 'sigmoid'],
+  [tanh, 'tanh'],
+  [relu, 'relu'],
+  [identity, null],
 ]);
 
 /** `a`'s fused form: its kernel name, null for identity, undefined for an activation without one. */

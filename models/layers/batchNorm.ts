@@ -32,7 +32,10 @@ export class BatchNorm1d extends Module {
   readonly eps: number;
   readonly momentum: number;
 
-  constructor(readonly numFeatures: number, opts: BatchNormOptions = {}) {
+  constructor(
+    readonly numFeatures: number,
+    opts: BatchNormOptions = {},
+  ) {
     super();
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum ?? 0.1;
@@ -58,7 +61,9 @@ export class BatchNorm1d extends Module {
     const widths = blocks.map((x) => (x.rank === 2 ? x.shape[1] : NaN));
     const rows = blocks[0]?.shape[0];
     if (widths.reduce((a, w) => a + w, 0) !== this.numFeatures || blocks.some((x) => x.shape[0] !== rows)) {
-      throw new Error(`BatchNorm1d(${this.numFeatures}): input must be [M, ${this.numFeatures}], got ${blocks.map((x) => `[${x.shape.join(', ')}]`).join(' | ')}`);
+      throw new Error(
+        `BatchNorm1d(${this.numFeatures}): input must be [M, ${this.numFeatures}], got ${blocks.map((x) => `[${x.shape.join(', ')}]`).join(' | ')}`,
+      );
     }
     if (rowWeights && rowWeights.shape[0] !== rows) {
       throw new Error(`BatchNorm1d(${this.numFeatures}): ${rowWeights.shape[0]} row weights for ${rows} rows`);
@@ -73,7 +78,9 @@ export class BatchNorm1d extends Module {
         const scale = tf.mul(channels(this.weight), tf.rsqrt(tf.add(channels(this.runningVar), this.eps)));
         return tf.add(tf.mul(tf.sub(x, channels(this.runningMean)), scale), channels(this.bias)) as tf.Tensor2D;
       }
-      return batchNormalize(x, channels(this.weight), channels(this.bias), this.eps, rowWeights, (s) => this.updateRunning(s, start));
+      return batchNormalize(x, channels(this.weight), channels(this.bias), this.eps, rowWeights, (s) =>
+        this.updateRunning(s, start),
+      );
     });
   }
 
@@ -86,7 +93,11 @@ export class BatchNorm1d extends Module {
         const width = batch.shape[0];
         const block = tf.add(tf.mul(tf.slice(running, [start], [width]), 1 - m), tf.mul(batch, m));
         const end = start + width;
-        running.assign(width === this.numFeatures ? block : tf.concat([tf.slice(running, [0], [start]), block, tf.slice(running, [end], [this.numFeatures - end])]));
+        running.assign(
+          width === this.numFeatures
+            ? block
+            : tf.concat([tf.slice(running, [0], [start]), block, tf.slice(running, [end], [this.numFeatures - end])]),
+        );
       };
       update(this.runningMean, mean);
       update(this.runningVar, unbiased);

@@ -45,7 +45,8 @@ export function clebschGordan(lmax: number): ClebschGordan {
  */
 export function tensorProductSlices(a: tf.Tensor[], b: tf.Tensor[], cg: ClebschGordan): tf.Tensor[] {
   const n = numChannels(cg.lmax);
-  if (a.length !== n || b.length !== n) throw new Error(`tensorProduct(l_max ${cg.lmax}): inputs need ${n} channels, got ${a.length} and ${b.length}`);
+  if (a.length !== n || b.length !== n)
+    throw new Error(`tensorProduct(l_max ${cg.lmax}): inputs need ${n} channels, got ${a.length} and ${b.length}`);
   const groups: Array<Map<string, { c: number; terms: tf.Tensor[] }>> = Array.from({ length: n }, () => new Map());
   cg.c.forEach((c, k) => {
     const key = c.toPrecision(12);
@@ -69,7 +70,9 @@ export function tensorProductSlices(a: tf.Tensor[], b: tf.Tensor[], cg: ClebschG
 export function tensorProduct(a: tf.Tensor3D, b: tf.Tensor3D, cg: ClebschGordan): tf.Tensor3D {
   const n = numChannels(cg.lmax);
   if (a.shape[1] !== n || b.shape[1] !== n) {
-    throw new Error(`tensorProduct(l_max ${cg.lmax}): inputs need ${n} channels, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`);
+    throw new Error(
+      `tensorProduct(l_max ${cg.lmax}): inputs need ${n} channels, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`,
+    );
   }
   return tf.stack(tensorProductSlices(tf.unstack(a, 1), tf.unstack(b, 1), cg), 1) as tf.Tensor3D;
 }

@@ -64,7 +64,8 @@ function envelopeQuotient(p: number): number[] {
 }
 
 export function polynomialEnvelope(d: tf.Tensor1D, cutoff: number, p = 3): tf.Tensor1D {
-  if (!Number.isInteger(p) || p < 1) throw new Error(`polynomialEnvelope: exponent p must be a positive integer, got ${p}`);
+  if (!Number.isInteger(p) || p < 1)
+    throw new Error(`polynomialEnvelope: exponent p must be a positive integer, got ${p}`);
   const q = envelopeQuotient(p);
   return tf.tidy(() => {
     // Clamp first so the masked-out branch stays finite and its gradient is exactly zero.

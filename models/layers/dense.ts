@@ -7,7 +7,12 @@
  * `torch` = PyTorch `nn.Linear` (U(±1/√in) for both), or a pair of initialisers.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedActivation, activation as lookupActivation, type Activation, type ActivationName } from './activations.js';
+import {
+  fusedActivation,
+  activation as lookupActivation,
+  type Activation,
+  type ActivationName,
+} from './activations.js';
 import { fusedDense, type FusedActivation, type FusedPart } from './fusedDense.js';
 import { torchLinearDefault, xavierUniform, zeros, type Initializer } from './initializers.js';
 import { Module } from './module.js';
@@ -38,7 +43,7 @@ export interface ApplyOptions {
   /** false: the input is data (an RBF expansion), so no gradient w.r.t. it is computed (`matMul` `gradA`). */
   inputGrad?: boolean;
   /** Applied to the output after the layer's own activation (the sigmoid of a gated MLP's gate). */
-  then?: Activation;
+  outerActivation?: Activation;
 }
 
 function initPair(init: DenseInit, fanIn: number): { weight: Initializer; bias: Initializer } {
@@ -70,25 +75,37 @@ export class Dense extends Module {
   }
 
   /** The fused kernel's result (webgpu), or null where the caller composes the ops. */
-  private fused(parts: FusedPart[], columns: [number, number], then?: Activation): tf.Tensor2D | null {
-    // one activation per kernel: `then` is fused only onto a layer without its own
-    const act = then ? (this.act ? undefined : fusedActivation(then)) : this.fusedAct;
+  private fused(parts: FusedPart[], columns: [number, number], outerActivation?: Activation): tf.Tensor2D | null {
+    // one activation per kernel: `outerActivation` is fused only onto a layer without its own
+    const act = outerActivation ? (this.act ? undefined : fusedActivation(outerActivation)) : this.fusedAct;
     if (act === undefined) return null;
-    return fusedDense(parts, this.weight as tf.Variable<tf.Rank.R2>, this.bias as tf.Variable<tf.Rank.R1> | null, columns, act);
+    return fusedDense(
+      parts,
+      this.weight as tf.Variable<tf.Rank.R2>,
+      this.bias as tf.Variable<tf.Rank.R1> | null,
+      columns,
+      act,
+    );
   }
 
   apply(x: tf.Tensor, opts: ApplyOptions = {}): tf.Tensor {
     const inner = x.shape[x.rank - 1];
     if (x.rank < 2 || inner !== this.inFeatures) {
-      throw new Error(`Dense(${this.inFeatures} → ${this.outFeatures}): input must be [..., ${this.inFeatures}], got [${x.shape.join(', ')}]`);
+      throw new Error(
+        `Dense(${this.inFeatures} → ${this.outFeatures}): input must be [..., ${this.inFeatures}], got [${x.shape.join(', ')}]`,
+      );
     }
-    const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, inner]) as tf.Tensor2D;
-    const fused = this.fused([{ x: x2, index: null, inputGrad: opts.inputGrad ?? true }], [0, this.outFeatures], opts.then);
+    const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inner]) as tf.Tensor2D);
+    const fused = this.fused(
+      [{ x: x2, index: null, inputGrad: opts.inputGrad ?? true }],
+      [0, this.outFeatures],
+      opts.outerActivation,
+    );
     if (fused) return x.rank === 2 ? fused : tf.reshape(fused, [...x.shape.slice(0, -1), this.outFeatures]);
     const product = matMul(x2, this.weight as tf.Variable<tf.Rank.R2>, { gradA: opts.inputGrad ?? true });
     let y: tf.Tensor = this.bias ? addBias(product, this.bias as tf.Variable<tf.Rank.R1>) : product;
     if (this.act) y = this.act(y);
-    if (opts.then) y = opts.then(y);
+    if (opts.outerActivation) y = opts.outerActivation(y);
     return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
   }
 
@@ -101,18 +118,32 @@ export class Dense extends Module {
    * On webgpu one fused kernel reads the parts (gathered rows included) and the column window in place instead
    * (models/layers/fusedDense.ts): its product runs on the gathered rows, fewer dispatches for more arithmetic.
    */
-  applyParts(parts: InputPart[], columns: [number, number] = [0, this.outFeatures], then?: Activation): tf.Tensor2D {
+  applyParts(
+    parts: InputPart[],
+    columns: [number, number] = [0, this.outFeatures],
+    outerActivation?: Activation,
+  ): tf.Tensor2D {
     const width = parts.reduce((a, p) => a + p.x.shape[1], 0);
     if (width !== this.inFeatures) {
-      throw new Error(`Dense(${this.inFeatures} → ${this.outFeatures}): parts of widths [${parts.map((p) => p.x.shape[1]).join(', ')}] do not add up to ${this.inFeatures}`);
+      throw new Error(
+        `Dense(${this.inFeatures} → ${this.outFeatures}): parts of widths [${parts.map((p) => p.x.shape[1]).join(', ')}] do not add up to ${this.inFeatures}`,
+      );
     }
     const [start, size] = columns;
     if (start < 0 || size <= 0 || start + size > this.outFeatures) {
-      throw new Error(`Dense(${this.inFeatures} → ${this.outFeatures}): output columns [${start}, ${start + size}) out of range`);
+      throw new Error(
+        `Dense(${this.inFeatures} → ${this.outFeatures}): output columns [${start}, ${start + size}) out of range`,
+      );
     }
-    const fused = this.fused(parts.map((p) => ({ x: p.x, index: p.index ?? null, inputGrad: p.inputGrad ?? true })), columns, then);
+    const fused = this.fused(
+      parts.map((p) => ({ x: p.x, index: p.index ?? null, inputGrad: p.inputGrad ?? true })),
+      columns,
+      outerActivation,
+    );
     if (fused) return fused;
-    const bias = this.bias ? (size === this.outFeatures ? this.bias : tf.slice(this.bias, [start], [size])) as tf.Tensor1D : null;
+    const bias = this.bias
+      ? ((size === this.outFeatures ? this.bias : tf.slice(this.bias, [start], [size])) as tf.Tensor1D)
+      : null;
     // the bias joins the first gathered part's product, on its N rows, rather than the E gathered rows
     const biasPart = bias ? parts.findIndex((p) => p.index) : -1;
     let offset = 0;
@@ -127,7 +158,7 @@ export class Dense extends Module {
     }
     if (bias && biasPart < 0) y = addBias(y as tf.Tensor2D, bias);
     const activated = this.act ? this.act(y!) : y!;
-    return (then ? then(activated) : activated) as tf.Tensor2D;
+    return (outerActivation ? outerActivation(activated) : activated) as tf.Tensor2D;
   }
 
   override getConfig(): Record<string, unknown> {

@@ -21,12 +21,18 @@ export class ElementTable {
    * `rowOfZ[z]` = the row of element z, −1 (or absent) where it has none; `name` says what the table is in errors,
    * `namesSites` adds the atom's index in its crystal (`element Md (site 1)`).
    */
-  constructor(private readonly rowOfZ: Int32Array, readonly name: string, private readonly namesSites = false) {}
+  constructor(
+    private readonly rowOfZ: Int32Array,
+    readonly name: string,
+    private readonly namesSites = false,
+  ) {}
 
   /** Row k = symbols[k] (`element_types`); `name` e.g. "model.element_types". */
   static fromSymbols(symbols: readonly string[], name: string): ElementTable {
     const rowOfZ = new Int32Array(120).fill(-1);
-    symbols.forEach((s, k) => { rowOfZ[lookupElement(s)] = k; });
+    symbols.forEach((s, k) => {
+      rowOfZ[lookupElement(s)] = k;
+    });
     return new ElementTable(rowOfZ, `${name} (${symbols.length} elements)`);
   }
 
@@ -46,9 +52,15 @@ export class ElementTable {
    */
   check(samples: readonly GraphSample[], context: { prefix?: string; suffix?: string } = {}): void {
     for (const s of samples) {
-      for (const [zs, what] of [[s.numbers, ''], [s.mixNumbers ?? [], ' (in a species mixture)']] as const) {
+      for (const [zs, what] of [
+        [s.numbers, ''],
+        [s.mixNumbers ?? [], ' (in a species mixture)'],
+      ] as const) {
         const z = Array.from(zs).find((zk) => this.row(zk) < 0);
-        if (z !== undefined) throw new InputError(`${context.prefix ?? ''}element ${symbol(z)}${what} (structure ${s.id}) is not in ${this.name}${context.suffix ?? ''}`);
+        if (z !== undefined)
+          throw new InputError(
+            `${context.prefix ?? ''}element ${symbol(z)}${what} (structure ${s.id}) is not in ${this.name}${context.suffix ?? ''}`,
+          );
       }
     }
   }
@@ -58,7 +70,13 @@ export class ElementTable {
     const crystal = (atom: number): string => batch.ids[batch.hostGraphOfAtom[atom]];
     const occ = batch.occupancy;
     // mixture entries first: a species that only occurs in a mixture is named as such
-    const mixture = occ ? this.checkAll(occ.hostMixNumbers, (k) => crystal(occ.hostMixNode[k]), () => ' (in a species mixture)') : null;
+    const mixture = occ
+      ? this.checkAll(
+          occ.hostMixNumbers,
+          (k) => crystal(occ.hostMixNode[k]),
+          () => ' (in a species mixture)',
+        )
+      : null;
     const first = new Int32Array(batch.numGraphs);
     for (let g = 1; g < batch.numGraphs; g++) first[g] = first[g - 1] + batch.atomsPerGraph[g - 1];
     const site = (k: number): string => (this.namesSites ? ` (site ${k - first[batch.hostGraphOfAtom[k]]})` : '');
@@ -70,7 +88,8 @@ export class ElementTable {
     const rows = new Int32Array(zs.length);
     for (let k = 0; k < zs.length; k++) {
       rows[k] = this.row(zs[k]);
-      if (rows[k] < 0) throw new InputError(`${where(k)}: element ${symbol(zs[k])}${what(k)} is not in ${this.name} (Z=${zs[k]})`);
+      if (rows[k] < 0)
+        throw new InputError(`${where(k)}: element ${symbol(zs[k])}${what(k)} is not in ${this.name} (Z=${zs[k]})`);
     }
     return rows;
   }

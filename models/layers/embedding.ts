@@ -37,15 +37,27 @@ export class Embedding extends Module {
     this.paddingIdx = p === undefined ? null : (p + numEmbeddings) % numEmbeddings;
     const base = opts.init ?? normal(0, 1);
     const pad = this.paddingIdx;
-    const init: Initializer = pad === null ? base : (shape, rng) => base(shape, rng).fill(0, pad * dim, (pad + 1) * dim);
+    const init: Initializer =
+      pad === null ? base : (shape, rng) => base(shape, rng).fill(0, pad * dim, (pad + 1) * dim);
     this.weight = this.param('weight', [numEmbeddings, dim], init);
-    this.rowMask = pad === null ? null : tf.keep(tf.tensor2d(Array.from({ length: numEmbeddings }, (_, i) => (i === pad ? 0 : 1)), [numEmbeddings, 1]));
+    this.rowMask =
+      pad === null
+        ? null
+        : tf.keep(
+            tf.tensor2d(
+              Array.from({ length: numEmbeddings }, (_, i) => (i === pad ? 0 : 1)),
+              [numEmbeddings, 1],
+            ),
+          );
   }
 
   apply(z: tf.Tensor1D): tf.Tensor2D {
     if (!this.rowMask) return gather(this.weight as tf.Tensor2D, z);
     // W·m + detach(W)·(1 − m) equals W exactly and sends no gradient to the padding row.
-    const w = tf.add(tf.mul(this.weight, this.rowMask), tf.mul(stopGradient(this.weight), tf.sub(1, this.rowMask))) as tf.Tensor2D;
+    const w = tf.add(
+      tf.mul(this.weight, this.rowMask),
+      tf.mul(stopGradient(this.weight), tf.sub(1, this.rowMask)),
+    ) as tf.Tensor2D;
     return gather(w, z);
   }
 

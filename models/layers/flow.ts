@@ -55,7 +55,13 @@ export class EdgeFlow {
     const [sender, receiver] = [batch[from], batch[to]];
     const occ = batch.occupancy;
     const rows = { byReceiver: () => edgeRows(batch, to), bySender: () => edgeRows(batch, from) };
-    return new EdgeFlow({ sender, receiver, numReceivers: batch.numAtoms, weights: occ ? gather(occ.occupancy, sender) : null, rows });
+    return new EdgeFlow({
+      sender,
+      receiver,
+      numReceivers: batch.numAtoms,
+      weights: occ ? gather(occ.occupancy, sender) : null,
+      rows,
+    });
   }
 
   /** Sender features per edge: x [N, …] → [E, …]. */
@@ -86,9 +92,20 @@ export class EdgeFlow {
    * scalar = sum(Φˢ) [N, F] and vector = sum(Φᴿ · u + Φᵘ ⊙ from(μ)) [N, 3, F]. context [N, 3F], filters [E, 3F],
    * mu [N, 3, F], u [E, 3] unit vectors.
    */
-  equivariantMessage(context: tf.Tensor2D, filters: tf.Tensor2D, mu: tf.Tensor3D, u: tf.Tensor2D): { scalar: tf.Tensor2D; vector: tf.Tensor3D } {
+  equivariantMessage(
+    context: tf.Tensor2D,
+    filters: tf.Tensor2D,
+    mu: tf.Tensor3D,
+    u: tf.Tensor2D,
+  ): { scalar: tf.Tensor2D; vector: tf.Tensor3D } {
     const { sender, receiver, numReceivers, weights, rows } = this.spec;
-    const fused = fusedPainnMessage(context, filters, mu, u, { sender, receiver, numReceivers, weights, rows: rows ?? null });
+    const fused = fusedPainnMessage(context, filters, mu, u, {
+      sender,
+      receiver,
+      numReceivers,
+      weights,
+      rows: rows ?? null,
+    });
     if (fused) return fused;
     const [scalar, radial, vectorial] = tf.split(tf.mul(filters, this.from(context)), 3, 1);
     const vector = tf.add(
@@ -105,14 +122,23 @@ export class EdgeFlow {
    */
   tensorProductConvolve(x: tf.Tensor3D, filters: tf.Tensor2D, harmonics: tf.Tensor2D, cg: ClebschGordan): tf.Tensor3D {
     const { sender, receiver, numReceivers, weights, rows } = this.spec;
-    const fused = fusedSo3Convolve(x, filters, harmonics, cg, { sender, receiver, numReceivers, weights, rows: rows ?? null });
+    const fused = fusedSo3Convolve(x, filters, harmonics, cg, {
+      sender,
+      receiver,
+      numReceivers,
+      weights,
+      rows: rows ?? null,
+    });
     if (fused) return fused;
     // Per-channel [E, F] slices throughout: no [E, S, F] tiles, stacks or unstacks on the edge side.
     const w = tf.split(filters, cg.lmax + 1, 1);
     const y = tf.unstack(harmonics, 1).map((ys) => tf.expandDims(ys, 1));
     const wy = y.map((ys, s) => tf.mul(w[degreeOf(s)], ys));
     const v = tensorProductSlices(wy, tf.unstack(this.from(x), 1), cg);
-    return tf.stack(v.map((vs) => this.sum(vs as tf.Tensor2D)), 1) as tf.Tensor3D;
+    return tf.stack(
+      v.map((vs) => this.sum(vs as tf.Tensor2D)),
+      1,
+    ) as tf.Tensor3D;
   }
 
   /** The message weights as [E] (null when all are 1), for statistics that count messages (CGCNN's bn1). */

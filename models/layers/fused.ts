@@ -69,21 +69,31 @@ function flatProgram(outputShape: number[], shaderKey: string, variableNames: st
 /** out[r, f] = Σ_{k ∈ [rowStart_r, rowStart_{r+1})} (X[gatherRow_e, f] · W[e, f]) · w_e with e = order_k. */
 function segmentProgram(rows: number, features: number, weighted: boolean): Program {
   const names = ['X', 'W', 'rowStart', 'edgeOrder', 'gatherRow', ...(weighted ? ['edgeWeight'] : [])];
-  return flatProgram([rows, features], `crystalgnn_segment_convolve_${weighted}`, names, `
+  return flatProgram(
+    [rows, features],
+    `crystalgnn_segment_convolve_${weighted}`,
+    names,
+    `
           var acc = 0.0;
           for (var k = rowStart[row]; k < rowStart[row + 1]; k = k + 1) {
             let e = edgeOrder[k];
             acc = acc + X[gatherRow[e] * F + f] * W[e * F + f]${weighted ? ' * edgeWeight[e]' : ''};
           }
-          setOutputAtIndex(index, acc);`);
+          setOutputAtIndex(index, acc);`,
+  );
 }
 
 /** out[e, f] = (D[receiver_e, f] · X[sender_e, f]) · w_e. */
 function edgeProductProgram(edges: number, features: number, weighted: boolean): Program {
   const names = ['D', 'X', 'receiverOf', 'senderOf', ...(weighted ? ['edgeWeight'] : [])];
-  return flatProgram([edges, features], `crystalgnn_edge_product_${weighted}`, names, `
+  return flatProgram(
+    [edges, features],
+    `crystalgnn_edge_product_${weighted}`,
+    names,
+    `
           let e = row;
-          setOutputAtIndex(index, D[receiverOf[e] * F + f] * X[senderOf[e] * F + f]${weighted ? ' * edgeWeight[e]' : ''});`);
+          setOutputAtIndex(index, D[receiverOf[e] * F + f] * X[senderOf[e] * F + f]${weighted ? ' * edgeWeight[e]' : ''});`,
+  );
 }
 
 const SEGMENT_CONVOLVE = 'CrystalGnnSegmentConvolve';
@@ -95,7 +105,11 @@ tf.registerKernel({
   kernelFunc: ({ inputs, backend, attrs }) => {
     const { X, W, rowStart, edgeOrder, gatherRow, edgeWeight: weight } = inputs as Record<string, tf.TensorInfo>;
     const program = segmentProgram(attrs!.rows as number, X.shape[1], weight !== undefined);
-    return (backend as unknown as WebGPUKernelBackend).runWebGPUProgram(program, [X, W, rowStart, edgeOrder, gatherRow, ...(weight ? [weight] : [])], 'float32');
+    return (backend as unknown as WebGPUKernelBackend).runWebGPUProgram(
+      program,
+      [X, W, rowStart, edgeOrder, gatherRow, ...(weight ? [weight] : [])],
+      'float32',
+    );
   },
 });
 
@@ -105,11 +119,19 @@ tf.registerKernel({
   kernelFunc: ({ inputs, backend }) => {
     const { D, X, receiverOf, senderOf, edgeWeight: weight } = inputs as Record<string, tf.TensorInfo>;
     const program = edgeProductProgram(receiverOf.shape[0], X.shape[1], weight !== undefined);
-    return (backend as unknown as WebGPUKernelBackend).runWebGPUProgram(program, [D, X, receiverOf, senderOf, ...(weight ? [weight] : [])], 'float32');
+    return (backend as unknown as WebGPUKernelBackend).runWebGPUProgram(
+      program,
+      [D, X, receiverOf, senderOf, ...(weight ? [weight] : [])],
+      'float32',
+    );
   },
 });
 
-function run(kernel: string, inputs: Record<string, tf.Tensor | null>, attrs: Record<string, number> = {}): tf.Tensor2D {
+function run(
+  kernel: string,
+  inputs: Record<string, tf.Tensor | null>,
+  attrs: Record<string, number> = {},
+): tf.Tensor2D {
   const named: tf.NamedTensorMap = {};
   for (const [k, v] of Object.entries(inputs)) if (v) named[k] = v;
   return tf.engine().runKernel(kernel, named, attrs) as tf.Tensor2D;
@@ -128,9 +150,31 @@ export function fusedConvolve(x: tf.Tensor2D, filters: tf.Tensor, flow: FusedFlo
   const { sender, receiver, weights, numReceivers } = flow;
   const f = tf.customGrad(((xIn: tf.Tensor2D, wIn: tf.Tensor2D, save: tf.GradSaveFunc) => {
     save([xIn, wIn]);
-    const value = run(SEGMENT_CONVOLVE, { X: xIn, W: wIn, rowStart: byReceiver.rowStart, edgeOrder: byReceiver.order, gatherRow: sender, edgeWeight: weights }, { rows: numReceivers });
+    const value = run(
+      SEGMENT_CONVOLVE,
+      {
+        X: xIn,
+        W: wIn,
+        rowStart: byReceiver.rowStart,
+        edgeOrder: byReceiver.order,
+        gatherRow: sender,
+        edgeWeight: weights,
+      },
+      { rows: numReceivers },
+    );
     const gradFunc = (dy: tf.Tensor2D, [xs, ws]: tf.Tensor[]) => [
-      run(SEGMENT_CONVOLVE, { X: dy, W: ws, rowStart: bySender.rowStart, edgeOrder: bySender.order, gatherRow: receiver, edgeWeight: weights }, { rows: numSenders }),
+      run(
+        SEGMENT_CONVOLVE,
+        {
+          X: dy,
+          W: ws,
+          rowStart: bySender.rowStart,
+          edgeOrder: bySender.order,
+          gatherRow: receiver,
+          edgeWeight: weights,
+        },
+        { rows: numSenders },
+      ),
       run(EDGE_PRODUCT, { D: dy, X: xs, receiverOf: receiver, senderOf: sender, edgeWeight: weights }),
     ];
     return { value, gradFunc };

@@ -177,13 +177,18 @@ function forwardProgram(l: Layout, rows: number, derivative: boolean): Program {
   const act = l.activation ? ACTIVATIONS[l.activation] : null;
   const z = `acc${l.bias ? ` + Bias[${l.columnStart} + c]` : ''}`;
   const out = derivative ? `DY[r * ${l.columns} + c] * (${act!.derivative})` : act ? act.value : 'z';
-  const source = productSource({
-    rows: 'uniforms.outShape[0]', cols: `${l.columns}`, inner: `${innerWidth(l)}`,
-    epilogue: `let z = ${z};\n      setOutputAtIndex(r * ${l.columns} + c, ${out});`,
-  }, `${ACTIVATION_HELPERS}
+  const source = productSource(
+    {
+      rows: 'uniforms.outShape[0]',
+      cols: `${l.columns}`,
+      inner: `${innerWidth(l)}`,
+      epilogue: `let z = ${z};\n      setOutputAtIndex(r * ${l.columns} + c, ${out});`,
+    },
+    `${ACTIVATION_HELPERS}
   ${readA(l)}
   fn left(m : i32, k : i32) -> f32 { return readA(m, k); }
-  fn right(k : i32, n : i32) -> f32 { return ${weightAt(l, 'k', 'n')}; }`);
+  fn right(k : i32, n : i32) -> f32 { return ${weightAt(l, 'k', 'n')}; }`,
+  );
   return tiledProgram([rows, l.columns], `${derivative ? 'dz' : 'fwd'}_${layoutKey(l)}`, names, source);
 }
 
@@ -192,27 +197,37 @@ function weightGradProgram(l: Layout): Program {
   const names = [...inputNames(l), 'DZ'];
   const K = innerWidth(l);
   const end = l.columnStart + l.columns;
-  const source = productSource({
-    rows: `${K}`, cols: `${l.weightColumns}`, inner: 'uniforms.dZShape[0]',
-    idle: `wgCol + ${TILE} <= ${l.columnStart} || wgCol >= ${end}`,
-    epilogue: `setOutputAtIndex(r * ${l.weightColumns} + c, select(0.0, acc, c >= ${l.columnStart} && c < ${end}));`,
-  }, `${readA(l)}
+  const source = productSource(
+    {
+      rows: `${K}`,
+      cols: `${l.weightColumns}`,
+      inner: 'uniforms.dZShape[0]',
+      idle: `wgCol + ${TILE} <= ${l.columnStart} || wgCol >= ${end}`,
+      epilogue: `setOutputAtIndex(r * ${l.weightColumns} + c, select(0.0, acc, c >= ${l.columnStart} && c < ${end}));`,
+    },
+    `${readA(l)}
   fn left(k : i32, m : i32) -> f32 { return readA(m, k); }
   fn right(m : i32, c : i32) -> f32 {
     if (c < ${l.columnStart} || c >= ${end}) { return 0.0; }
     return DZ[m * ${l.columns} + c - ${l.columnStart}];
-  }`);
+  }`,
+  );
   return tiledProgram([K, l.weightColumns], `dw_${layoutKey(l)}`, names, source);
 }
 
 /** dA_p [M, width_p] = dz·W_pᵀ for part p (rows of A, before any scatter to x_p's rows). */
 function inputGradProgram(l: Layout, part: number, rows: number): Program {
   const p = l.parts[part];
-  const source = productSource({
-    rows: 'uniforms.outShape[0]', cols: `${p.width}`, inner: `${l.columns}`,
-    epilogue: `setOutputAtIndex(r * ${p.width} + c, acc);`,
-  }, `fn left(m : i32, n : i32) -> f32 { return DZ[m * ${l.columns} + n]; }
-  fn right(n : i32, j : i32) -> f32 { return ${weightAt(l, `${p.offset} + j`, 'n')}; }`);
+  const source = productSource(
+    {
+      rows: 'uniforms.outShape[0]',
+      cols: `${p.width}`,
+      inner: `${l.columns}`,
+      epilogue: `setOutputAtIndex(r * ${p.width} + c, acc);`,
+    },
+    `fn left(m : i32, n : i32) -> f32 { return DZ[m * ${l.columns} + n]; }
+  fn right(n : i32, j : i32) -> f32 { return ${weightAt(l, `${p.offset} + j`, 'n')}; }`,
+  );
   return tiledProgram([rows, p.width], `dx_${part}_${layoutKey(l)}`, ['DZ', 'W'], source);
 }
 
@@ -262,24 +277,41 @@ tf.registerKernel({
     const which = attrs!.program as string;
     const rows = attrs!.rows as number;
     const named = inputs as Record<string, tf.TensorInfo>;
-    const program = which === 'forward' ? forwardProgram(l, rows, false)
-      : which === 'dz' ? forwardProgram(l, rows, true)
-        : which === 'dw' ? weightGradProgram(l)
-          : which === 'db' ? biasGradProgram(l)
-            : inputGradProgram(l, attrs!.part as number, rows);
-    return (backend as unknown as WebGPUKernelBackend).runWebGPUProgram(program, program.variableNames.map((n) => named[n]), 'float32');
+    const program =
+      which === 'forward'
+        ? forwardProgram(l, rows, false)
+        : which === 'dz'
+          ? forwardProgram(l, rows, true)
+          : which === 'dw'
+            ? weightGradProgram(l)
+            : which === 'db'
+              ? biasGradProgram(l)
+              : inputGradProgram(l, attrs!.part as number, rows);
+    return (backend as unknown as WebGPUKernelBackend).runWebGPUProgram(
+      program,
+      program.variableNames.map((n) => named[n]),
+      'float32',
+    );
   },
 });
 
 function run(program: string, l: Layout, inputs: Record<string, tf.Tensor>, rows: number, part = -1): tf.Tensor {
-  return tf.engine().runKernel(DENSE_KERNEL, inputs as tf.NamedTensorMap, { program, layout: JSON.stringify(l), rows, part }) as tf.Tensor;
+  return tf.engine().runKernel(DENSE_KERNEL, inputs as tf.NamedTensorMap, {
+    program,
+    layout: JSON.stringify(l),
+    rows,
+    part,
+  }) as tf.Tensor;
 }
 
 /** Storage buffers (output included) the widest of the programs binds, against the device's limit. */
 function fitsDevice(l: Layout, rows: number): boolean {
   const limits = (tf.backend() as unknown as WebGPUKernelBackend).device.limits;
   const buffers = 1 + l.numX + l.numIndex + 1 + (l.bias ? 1 : 0) + (l.activation ? 1 : 0);
-  return buffers <= limits.maxStorageBuffersPerShaderStage && Math.ceil(rows / TILE) <= limits.maxComputeWorkgroupsPerDimension;
+  return (
+    buffers <= limits.maxStorageBuffersPerShaderStage &&
+    Math.ceil(rows / TILE) <= limits.maxComputeWorkgroupsPerDimension
+  );
 }
 
 /**
@@ -288,7 +320,11 @@ function fitsDevice(l: Layout, rows: number): boolean {
  * Parts that share an x (or an index) read the same buffer; the gradient of a shared x is the sum over its parts.
  */
 export function fusedDense(
-  parts: FusedPart[], weight: tf.Tensor2D, bias: tf.Tensor1D | null, columns: [number, number], activation: FusedActivation | null,
+  parts: FusedPart[],
+  weight: tf.Tensor2D,
+  bias: tf.Tensor1D | null,
+  columns: [number, number],
+  activation: FusedActivation | null,
 ): tf.Tensor2D | null {
   if (tf.getBackend() !== 'webgpu') return null;
   const rows = parts[0].index ? parts[0].index.shape[0] : parts[0].x.shape[0];
@@ -303,16 +339,20 @@ export function fusedDense(
       offset += part.width;
       return part;
     }),
-    numX: 0, numIndex: 0,
-    weightColumns: weight.shape[1], columnStart: columns[0], columns: columns[1],
-    bias: bias !== null, activation,
+    numX: 0,
+    numIndex: 0,
+    weightColumns: weight.shape[1],
+    columnStart: columns[0],
+    columns: columns[1],
+    bias: bias !== null,
+    activation,
   };
   layout.numX = xs.length;
   layout.numIndex = indices.length;
   if (!fitsDevice(layout, rows)) return null;
   // only inputs that get a gradient go through customGrad; data inputs and indices are saved for the backward
   // (an intermediate data input, e.g. an embedding's gathered rows, is disposed with the forward scope otherwise)
-  const gradX = xs.filter((x, i) => parts.some((p, k) => layout.parts[k].x === i && p.inputGrad));
+  const gradX = xs.filter((_x, i) => parts.some((p, k) => layout.parts[k].x === i && p.inputGrad));
   const f = tf.customGrad(((...args: unknown[]) => {
     const save = args.pop() as tf.GradSaveFunc;
     const tensors = args as tf.Tensor[];
@@ -327,7 +367,11 @@ export function fusedDense(
       const xSaved = saved.slice(0, xs.length);
       const idxSaved = saved.slice(xs.length, xs.length + indices.length);
       const wSaved = saved[xs.length + indices.length];
-      const inputs = { ...named(xSaved, idxSaved), W: wSaved, ...(b ? { Bias: saved[xs.length + indices.length + 1] } : {}) };
+      const inputs = {
+        ...named(xSaved, idxSaved),
+        W: wSaved,
+        ...(b ? { Bias: saved[xs.length + indices.length + 1] } : {}),
+      };
       const dz = activation ? run('dz', layout, { ...inputs, DY: dy }, rows) : dy;
       const dW = run('dw', layout, { ...inputs, DZ: dz }, rows);
       const dxs = gradX.map((x) => {
@@ -335,7 +379,8 @@ export function fusedDense(
         for (const [k, p] of layout.parts.entries()) {
           if (xs[p.x] !== x || !parts[k].inputGrad) continue;
           const rowsGrad = run('dx', layout, { DZ: dz, W: wSaved }, rows, k);
-          const term = p.index >= 0 ? tf.scatterND(tf.reshape(idxSaved[p.index], [-1, 1]), rowsGrad, x.shape) : rowsGrad;
+          const term =
+            p.index >= 0 ? tf.scatterND(tf.reshape(idxSaved[p.index], [-1, 1]), rowsGrad, x.shape) : rowsGrad;
           sum = sum ? tf.add(sum, term) : term;
         }
         return sum!;

@@ -2,7 +2,7 @@
  * The WGSL program shape shared by the fused message kernels (fusedPainn.ts, fusedSo3.ts; docs/webgpu.md, "Fused
  * kernels"): one thread per output element, flat dispatch, the feature count F as a uniform.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 
 /** The parts of tfjs-backend-webgpu's WebGPUProgram that these programs set (backend_webgpu.ts runWebGPUProgram). */
 export interface Program {
@@ -17,7 +17,12 @@ export interface Program {
   getUserCode(): string;
 }
 interface WebGPUKernelBackend {
-  runWebGPUProgram(program: Program, inputs: tf.TensorInfo[], dtype: 'float32', uniforms: { type: 'int32'; data: number[] }[]): tf.TensorInfo;
+  runWebGPUProgram(
+    program: Program,
+    inputs: tf.TensorInfo[],
+    dtype: 'float32',
+    uniforms: { type: 'int32'; data: number[] }[],
+  ): tf.TensorInfo;
 }
 
 const WORKGROUP = 64;
@@ -46,9 +51,16 @@ export function program(outputShape: number[], shaderKey: string, variableNames:
 export const weightOf = (weighted: boolean) => (weighted ? ' * edgeWeight[e]' : '');
 
 /** Runs `p` with the present inputs (an absent edge weight is undefined) and F as its uniform. */
-export function runProgram(backend: unknown, p: Program, inputs: (tf.TensorInfo | undefined)[], features: number): tf.TensorInfo {
+export function runProgram(
+  backend: unknown,
+  p: Program,
+  inputs: (tf.TensorInfo | undefined)[],
+  features: number,
+): tf.TensorInfo {
   const present = inputs.filter((t): t is tf.TensorInfo => t !== undefined);
-  return (backend as WebGPUKernelBackend).runWebGPUProgram(p, present, 'float32', [{ type: 'int32', data: [features] }]);
+  return (backend as WebGPUKernelBackend).runWebGPUProgram(p, present, 'float32', [
+    { type: 'int32', data: [features] },
+  ]);
 }
 
 /** The non-null entries as a kernel's named inputs. */

@@ -54,9 +54,19 @@ function branches(selector: string, keys: number, termsFor: (key: number) => str
 /** y [rows, S, F] over the receiver-grouped edges. */
 function forwardProgram(rows: number, F: number, cg: ClebschGordan, weighted: boolean): Program {
   const [S, L] = [numChannels(cg.lmax), cg.lmax + 1];
-  const body = branches('s', S, (key) => termsOf(cg).filter((t) => t.s === key)
-    .map((t) => `${literal(t.c)} * W[e * ${L} * F + ${degreeOf(t.s1)} * F + f] * Y[e * ${S} + ${t.s1}] * X[(j * ${S} + ${t.s2}) * F + f]`));
-  return program([rows, S, F], `crystalgnn_so3_convolve_${cg.lmax}_${weighted}`, ['X', 'W', 'Y', 'rowStart', 'edgeOrder', 'senderOf', ...(weighted ? ['edgeWeight'] : [])], `
+  const body = branches('s', S, (key) =>
+    termsOf(cg)
+      .filter((t) => t.s === key)
+      .map(
+        (t) =>
+          `${literal(t.c)} * W[e * ${L} * F + ${degreeOf(t.s1)} * F + f] * Y[e * ${S} + ${t.s1}] * X[(j * ${S} + ${t.s2}) * F + f]`,
+      ),
+  );
+  return program(
+    [rows, S, F],
+    `crystalgnn_so3_convolve_${cg.lmax}_${weighted}`,
+    ['X', 'W', 'Y', 'rowStart', 'edgeOrder', 'senderOf', ...(weighted ? ['edgeWeight'] : [])],
+    `
           let row = index / (${S} * F);
           let s = (index - row * ${S} * F) / F;
           let f = index - row * ${S} * F - s * F;
@@ -67,15 +77,26 @@ function forwardProgram(rows: number, F: number, cg: ClebschGordan, weighted: bo
             ${body}
             acc = acc + t${weightOf(weighted)};
           }
-          setOutputAtIndex(index, acc);`);
+          setOutputAtIndex(index, acc);`,
+  );
 }
 
 /** dx [senders, S, F] over the sender-grouped edges. */
 function inputGradProgram(rows: number, F: number, cg: ClebschGordan, weighted: boolean): Program {
   const [S, L] = [numChannels(cg.lmax), cg.lmax + 1];
-  const body = branches('s2', S, (key) => termsOf(cg).filter((t) => t.s2 === key)
-    .map((t) => `${literal(t.c)} * W[e * ${L} * F + ${degreeOf(t.s1)} * F + f] * Y[e * ${S} + ${t.s1}] * G[(i * ${S} + ${t.s}) * F + f]`));
-  return program([rows, S, F], `crystalgnn_so3_dinput_${cg.lmax}_${weighted}`, ['G', 'W', 'Y', 'rowStart', 'edgeOrder', 'receiverOf', ...(weighted ? ['edgeWeight'] : [])], `
+  const body = branches('s2', S, (key) =>
+    termsOf(cg)
+      .filter((t) => t.s2 === key)
+      .map(
+        (t) =>
+          `${literal(t.c)} * W[e * ${L} * F + ${degreeOf(t.s1)} * F + f] * Y[e * ${S} + ${t.s1}] * G[(i * ${S} + ${t.s}) * F + f]`,
+      ),
+  );
+  return program(
+    [rows, S, F],
+    `crystalgnn_so3_dinput_${cg.lmax}_${weighted}`,
+    ['G', 'W', 'Y', 'rowStart', 'edgeOrder', 'receiverOf', ...(weighted ? ['edgeWeight'] : [])],
+    `
           let j = index / (${S} * F);
           let s2 = (index - j * ${S} * F) / F;
           let f = index - j * ${S} * F - s2 * F;
@@ -86,30 +107,52 @@ function inputGradProgram(rows: number, F: number, cg: ClebschGordan, weighted: 
             ${body}
             acc = acc + t${weightOf(weighted)};
           }
-          setOutputAtIndex(index, acc);`);
+          setOutputAtIndex(index, acc);`,
+  );
 }
 
 /** dW [E, (l_max+1)F], one thread per (edge, degree, feature). */
 function filterGradProgram(edges: number, F: number, cg: ClebschGordan, weighted: boolean): Program {
   const [S, L] = [numChannels(cg.lmax), cg.lmax + 1];
-  const body = branches('l', L, (key) => termsOf(cg).filter((t) => degreeOf(t.s1) === key)
-    .map((t) => `${literal(t.c)} * Y[e * ${S} + ${t.s1}] * X[(j * ${S} + ${t.s2}) * F + f] * G[(i * ${S} + ${t.s}) * F + f]`));
-  return program([edges, L * F], `crystalgnn_so3_dfilter_${cg.lmax}_${weighted}`, ['G', 'X', 'Y', 'receiverOf', 'senderOf', ...(weighted ? ['edgeWeight'] : [])], `
+  const body = branches('l', L, (key) =>
+    termsOf(cg)
+      .filter((t) => degreeOf(t.s1) === key)
+      .map(
+        (t) =>
+          `${literal(t.c)} * Y[e * ${S} + ${t.s1}] * X[(j * ${S} + ${t.s2}) * F + f] * G[(i * ${S} + ${t.s}) * F + f]`,
+      ),
+  );
+  return program(
+    [edges, L * F],
+    `crystalgnn_so3_dfilter_${cg.lmax}_${weighted}`,
+    ['G', 'X', 'Y', 'receiverOf', 'senderOf', ...(weighted ? ['edgeWeight'] : [])],
+    `
           let e = index / (${L} * F);
           let l = (index - e * ${L} * F) / F;
           let f = index - e * ${L} * F - l * F;
           let i = receiverOf[e];
           let j = senderOf[e];
           ${body}
-          setOutputAtIndex(index, t${weightOf(weighted)});`);
+          setOutputAtIndex(index, t${weightOf(weighted)});`,
+  );
 }
 
 /** dY [E, S], one thread per (edge, channel) summing over the F features. */
-function harmonicGradProgram(edges: number, F: number, cg: ClebschGordan, weighted: boolean): Program {
+function harmonicGradProgram(edges: number, _F: number, cg: ClebschGordan, weighted: boolean): Program {
   const [S, L] = [numChannels(cg.lmax), cg.lmax + 1];
-  const body = branches('s1', S, (key) => termsOf(cg).filter((t) => t.s1 === key)
-    .map((t) => `${literal(t.c)} * W[e * ${L} * F + ${degreeOf(t.s1)} * F + f] * X[(j * ${S} + ${t.s2}) * F + f] * G[(i * ${S} + ${t.s}) * F + f]`));
-  return program([edges, S], `crystalgnn_so3_dharmonic_${cg.lmax}_${weighted}`, ['G', 'W', 'X', 'receiverOf', 'senderOf', ...(weighted ? ['edgeWeight'] : [])], `
+  const body = branches('s1', S, (key) =>
+    termsOf(cg)
+      .filter((t) => t.s1 === key)
+      .map(
+        (t) =>
+          `${literal(t.c)} * W[e * ${L} * F + ${degreeOf(t.s1)} * F + f] * X[(j * ${S} + ${t.s2}) * F + f] * G[(i * ${S} + ${t.s}) * F + f]`,
+      ),
+  );
+  return program(
+    [edges, S],
+    `crystalgnn_so3_dharmonic_${cg.lmax}_${weighted}`,
+    ['G', 'W', 'X', 'receiverOf', 'senderOf', ...(weighted ? ['edgeWeight'] : [])],
+    `
           let e = index / ${S};
           let s1 = index - e * ${S};
           let i = receiverOf[e];
@@ -119,7 +162,8 @@ function harmonicGradProgram(edges: number, F: number, cg: ClebschGordan, weight
             ${body}
             acc = acc + t;
           }
-          setOutputAtIndex(index, acc${weightOf(weighted)});`);
+          setOutputAtIndex(index, acc${weightOf(weighted)});`,
+  );
 }
 
 const CONVOLVE = 'CrystalGnnSo3Convolve';
@@ -135,30 +179,77 @@ type Inputs = Record<string, tf.TensorInfo>;
 const featuresOf = (X: tf.TensorInfo) => X.shape[2];
 
 const kernels: [string, (i: Inputs, backend: unknown, attrs: Record<string, number>) => tf.TensorInfo][] = [
-  [CONVOLVE, (i, b, a) => {
-    const F = featuresOf(i.X);
-    return runProgram(b, forwardProgram(a.rows, F, tableOf(a.lmax), i.edgeWeight !== undefined), [i.X, i.W, i.Y, i.receiverStart, i.receiverOrder, i.senderOf, i.edgeWeight], F);
-  }],
-  [INPUT_GRAD, (i, b, a) => {
-    const F = featuresOf(i.X);
-    return runProgram(b, inputGradProgram(i.X.shape[0], F, tableOf(a.lmax), i.edgeWeight !== undefined), [i.G, i.W, i.Y, i.senderStart, i.senderOrder, i.receiverOf, i.edgeWeight], F);
-  }],
-  [FILTER_GRAD, (i, b, a) => {
-    const F = featuresOf(i.X);
-    return runProgram(b, filterGradProgram(i.W.shape[0], F, tableOf(a.lmax), i.edgeWeight !== undefined), [i.G, i.X, i.Y, i.receiverOf, i.senderOf, i.edgeWeight], F);
-  }],
-  [HARMONIC_GRAD, (i, b, a) => {
-    const F = featuresOf(i.X);
-    return runProgram(b, harmonicGradProgram(i.W.shape[0], F, tableOf(a.lmax), i.edgeWeight !== undefined), [i.G, i.W, i.X, i.receiverOf, i.senderOf, i.edgeWeight], F);
-  }],
+  [
+    CONVOLVE,
+    (i, b, a) => {
+      const F = featuresOf(i.X);
+      return runProgram(
+        b,
+        forwardProgram(a.rows, F, tableOf(a.lmax), i.edgeWeight !== undefined),
+        [i.X, i.W, i.Y, i.receiverStart, i.receiverOrder, i.senderOf, i.edgeWeight],
+        F,
+      );
+    },
+  ],
+  [
+    INPUT_GRAD,
+    (i, b, a) => {
+      const F = featuresOf(i.X);
+      return runProgram(
+        b,
+        inputGradProgram(i.X.shape[0], F, tableOf(a.lmax), i.edgeWeight !== undefined),
+        [i.G, i.W, i.Y, i.senderStart, i.senderOrder, i.receiverOf, i.edgeWeight],
+        F,
+      );
+    },
+  ],
+  [
+    FILTER_GRAD,
+    (i, b, a) => {
+      const F = featuresOf(i.X);
+      return runProgram(
+        b,
+        filterGradProgram(i.W.shape[0], F, tableOf(a.lmax), i.edgeWeight !== undefined),
+        [i.G, i.X, i.Y, i.receiverOf, i.senderOf, i.edgeWeight],
+        F,
+      );
+    },
+  ],
+  [
+    HARMONIC_GRAD,
+    (i, b, a) => {
+      const F = featuresOf(i.X);
+      return runProgram(
+        b,
+        harmonicGradProgram(i.W.shape[0], F, tableOf(a.lmax), i.edgeWeight !== undefined),
+        [i.G, i.W, i.X, i.receiverOf, i.senderOf, i.edgeWeight],
+        F,
+      );
+    },
+  ],
 ];
 kernels.push([convolveKernel(true), kernels[0][1]]);
 for (const [kernelName, func] of kernels) {
-  tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: ({ inputs, backend, attrs }) => func(inputs as Inputs, backend, (attrs ?? {}) as unknown as Record<string, number>) });
+  tf.registerKernel({
+    kernelName,
+    backendName: 'webgpu',
+    kernelFunc: ({ inputs, backend, attrs }) =>
+      func(inputs as Inputs, backend, (attrs ?? {}) as unknown as Record<string, number>),
+  });
 }
 
 /** Inputs of the convolution kernel; TF.js clones what a gradient saves, so an absent weight needs its own kernel name. */
-const CONVOLVE_INPUTS = ['X', 'W', 'Y', 'senderOf', 'receiverOf', 'receiverStart', 'receiverOrder', 'senderStart', 'senderOrder'] as const;
+const CONVOLVE_INPUTS = [
+  'X',
+  'W',
+  'Y',
+  'senderOf',
+  'receiverOf',
+  'receiverStart',
+  'receiverOrder',
+  'senderStart',
+  'senderOrder',
+] as const;
 type ConvolveInput = (typeof CONVOLVE_INPUTS)[number] | 'edgeWeight';
 
 for (const weighted of [false, true]) {
@@ -168,10 +259,21 @@ for (const weighted of [false, true]) {
     inputsToSave: inputNames,
     gradFunc: (dy, saved, attrs) => {
       const G = dy as tf.Tensor;
-      const s = Object.fromEntries(inputNames.map((name, k) => [name, saved[k]])) as Partial<Record<ConvolveInput, tf.Tensor>>;
-      const common = { G, X: s.X, W: s.W, Y: s.Y, receiverOf: s.receiverOf, senderOf: s.senderOf, edgeWeight: s.edgeWeight };
+      const s = Object.fromEntries(inputNames.map((name, k) => [name, saved[k]])) as Partial<
+        Record<ConvolveInput, tf.Tensor>
+      >;
+      const common = {
+        G,
+        X: s.X,
+        W: s.W,
+        Y: s.Y,
+        receiverOf: s.receiverOf,
+        senderOf: s.senderOf,
+        edgeWeight: s.edgeWeight,
+      };
       const lmax = { lmax: (attrs as Record<string, number>).lmax } as unknown as tf.NamedAttrMap;
-      const run = (kernel: string, inputs: Partial<Record<string, tf.Tensor>>) => () => tf.engine().runKernel(kernel, named({ ...common, ...inputs }), lmax) as tf.Tensor;
+      const run = (kernel: string, inputs: Partial<Record<string, tf.Tensor>>) => () =>
+        tf.engine().runKernel(kernel, named({ ...common, ...inputs }), lmax) as tf.Tensor;
       return {
         X: run(INPUT_GRAD, { senderStart: s.senderStart, senderOrder: s.senderOrder }),
         W: run(FILTER_GRAD, {}),
@@ -185,19 +287,42 @@ for (const weighted of [false, true]) {
  * Σ_{e → i} w_e · TP(W_e[l(·)] ⊙ Y_e, x_j) for x [N, S, F], filters [E, (l_max+1)F], harmonics [E, S] as one kernel
  * on webgpu; null elsewhere, or for shapes outside this case, so the caller composes the ops instead.
  */
-export function fusedSo3Convolve(x: tf.Tensor3D, filters: tf.Tensor2D, harmonics: tf.Tensor2D, cg: ClebschGordan, flow: FusedFlow): tf.Tensor3D | null {
+export function fusedSo3Convolve(
+  x: tf.Tensor3D,
+  filters: tf.Tensor2D,
+  harmonics: tf.Tensor2D,
+  cg: ClebschGordan,
+  flow: FusedFlow,
+): tf.Tensor3D | null {
   if (tf.getBackend() !== 'webgpu' || !flow.rows) return null;
   const [S, L, E] = [numChannels(cg.lmax), cg.lmax + 1, flow.sender.shape[0]];
   const F = x.shape[2];
-  const shapesFit = x.rank === 3 && filters.rank === 2 && harmonics.rank === 2 && x.shape[1] === S
-    && filters.shape[0] === E && filters.shape[1] === L * F && harmonics.shape[0] === E && harmonics.shape[1] === S;
+  const shapesFit =
+    x.rank === 3 &&
+    filters.rank === 2 &&
+    harmonics.rank === 2 &&
+    x.shape[1] === S &&
+    filters.shape[0] === E &&
+    filters.shape[1] === L * F &&
+    harmonics.shape[0] === E &&
+    harmonics.shape[1] === S;
   if (!shapesFit) return null;
   const byReceiver = flow.rows.byReceiver();
   const bySender = flow.rows.bySender();
   const inputs: Record<ConvolveInput, tf.Tensor | null> = {
-    X: x, W: filters, Y: harmonics, senderOf: flow.sender, receiverOf: flow.receiver,
-    receiverStart: byReceiver.rowStart, receiverOrder: byReceiver.order, senderStart: bySender.rowStart, senderOrder: bySender.order,
+    X: x,
+    W: filters,
+    Y: harmonics,
+    senderOf: flow.sender,
+    receiverOf: flow.receiver,
+    receiverStart: byReceiver.rowStart,
+    receiverOrder: byReceiver.order,
+    senderStart: bySender.rowStart,
+    senderOrder: bySender.order,
     edgeWeight: flow.weights,
   };
-  return tf.engine().runKernel(convolveKernel(flow.weights !== null), named(inputs), { rows: flow.numReceivers, lmax: cg.lmax } as unknown as tf.NamedAttrMap) as tf.Tensor3D;
+  return tf.engine().runKernel(convolveKernel(flow.weights !== null), named(inputs), {
+    rows: flow.numReceivers,
+    lmax: cg.lmax,
+  } as unknown as tf.NamedAttrMap) as tf.Tensor3D;
 }

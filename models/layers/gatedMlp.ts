@@ -18,15 +18,21 @@ export class GatedMlp extends Module {
   readonly layers: Mlp;
   readonly gates: Mlp;
 
-  constructor(readonly sizes: number[], readonly bias = true) {
+  constructor(
+    readonly sizes: number[],
+    readonly bias = true,
+  ) {
     super();
     this.layers = this.child('layers', new Mlp(sizes, 'silu', { activateLast: true, stride: 2, bias, init: 'torch' }));
     this.gates = this.child('gates', new Mlp(sizes, 'silu', { stride: 2, bias, init: 'torch' }));
   }
 
-  /** The gate's sigmoid is applied by its last layer (`then`: one fused kernel on webgpu, tf.sigmoid elsewhere). */
+  /** The gate's sigmoid is applied by its last layer (`outerActivation`: one fused kernel on webgpu, tf.sigmoid elsewhere). */
   apply(x: tf.Tensor2D, opts: ApplyOptions = {}): tf.Tensor2D {
-    return tf.mul(this.layers.apply(x, opts), this.gates.apply(x, { ...opts, then: sigmoid })) as tf.Tensor2D;
+    return tf.mul(
+      this.layers.apply(x, opts),
+      this.gates.apply(x, { ...opts, outerActivation: sigmoid }),
+    ) as tf.Tensor2D;
   }
 
   /** The gated MLP on a concatenated input given as parts (see `Dense.applyParts`). */

@@ -35,7 +35,8 @@ export function constant(value: number): Initializer {
 /** Copies fixed values (buffers such as RBF centres); the length must match the shape. */
 export function fromValues(values: ArrayLike<number>): Initializer {
   return (shape) => {
-    if (values.length !== sizeOf(shape)) throw new Error(`fromValues: ${values.length} values for shape [${shape.join(', ')}]`);
+    if (values.length !== sizeOf(shape))
+      throw new Error(`fromValues: ${values.length} values for shape [${shape.join(', ')}]`);
     return Float32Array.from(values);
   };
 }

@@ -43,23 +43,37 @@ export class Mlp extends Module {
     for (let k = 0; k < n; k++) {
       const act = k < n - 1 || opts.activateLast ? activation : null;
       const name = opts.names?.[k] ?? String(k * stride);
-      this.layers.push(this.child(name, new Dense(sizes[k], sizes[k + 1], { bias: opts.bias, activation: act, init: opts.init })));
+      this.layers.push(
+        this.child(name, new Dense(sizes[k], sizes[k + 1], { bias: opts.bias, activation: act, init: opts.init })),
+      );
     }
   }
 
   /**
-   * `inputGrad: false` marks the input as data for the first layer, `then` is applied after the last (see
+   * `inputGrad: false` marks the input as data for the first layer, `outerActivation` is applied after the last (see
    * `Dense.apply`).
    */
   apply(x: tf.Tensor, opts: ApplyOptions = {}): tf.Tensor {
     const last = this.layers.length - 1;
-    return this.layers.reduce((h, layer, k) => layer.apply(h, { inputGrad: k === 0 ? opts.inputGrad : undefined, then: k === last ? opts.then : undefined }), x);
+    return this.layers.reduce(
+      (h, layer, k) =>
+        layer.apply(h, {
+          inputGrad: k === 0 ? opts.inputGrad : undefined,
+          outerActivation: k === last ? opts.outerActivation : undefined,
+        }),
+      x,
+    );
   }
 
-  /** The MLP on a concatenated input given as parts (see `Dense.applyParts`); `then` after the last layer. */
-  applyParts(parts: InputPart[], then?: Activation): tf.Tensor {
+  /** The MLP on a concatenated input given as parts (see `Dense.applyParts`); `outerActivation` after the last layer. */
+  applyParts(parts: InputPart[], outerActivation?: Activation): tf.Tensor {
     const last = this.layers.length - 1;
-    return this.layers.slice(1).reduce((h: tf.Tensor, layer, k) => layer.apply(h, { then: k + 1 === last ? then : undefined }), this.layers[0].applyParts(parts, undefined, last === 0 ? then : undefined));
+    return this.layers
+      .slice(1)
+      .reduce(
+        (h: tf.Tensor, layer, k) => layer.apply(h, { outerActivation: k + 1 === last ? outerActivation : undefined }),
+        this.layers[0].applyParts(parts, undefined, last === 0 ? outerActivation : undefined),
+      );
   }
 
   override getConfig(): Record<string, unknown> {

@@ -74,8 +74,14 @@ export abstract class Module {
   }
 
   /** Registers a weight, drawn from `init` (shape in TF.js layout: kernels [in, out], see `torchLinear`). */
-  protected param(name: string, shape: number[], init: Initializer, opts: { trainable?: boolean; torchLinear?: boolean } = {}): tf.Variable {
-    if (opts.torchLinear && shape.length !== 2) throw new Error(`${this.className}.${name}: torchLinear needs a 2-D kernel, got ${fmt(shape)}`);
+  protected param(
+    name: string,
+    shape: number[],
+    init: Initializer,
+    opts: { trainable?: boolean; torchLinear?: boolean } = {},
+  ): tf.Variable {
+    if (opts.torchLinear && shape.length !== 2)
+      throw new Error(`${this.className}.${name}: torchLinear needs a 2-D kernel, got ${fmt(shape)}`);
     const variable = newVariable(init(shape, constructionRng), shape, opts.trainable ?? true);
     return this.register(name, { variable, kind: 'param', torchLinear: opts.torchLinear ?? false, init });
   }
@@ -103,7 +109,8 @@ export abstract class Module {
   }
 
   private checkName(name: string): void {
-    if (!name || name.startsWith('.') || name.endsWith('.')) throw new Error(`${this.className}: invalid name "${name}"`);
+    if (!name || name.startsWith('.') || name.endsWith('.'))
+      throw new Error(`${this.className}: invalid name "${name}"`);
     if (this.own.has(name) || this.children.has(name)) throw new Error(`${this.className}: "${name}" registered twice`);
   }
 
@@ -173,7 +180,10 @@ export abstract class Module {
       const s = e.variable.shape as number[];
       const data = all.subarray(at, at + e.variable.size);
       at += e.variable.size;
-      out.set(k, { shape: torchShape(e), data: e.torchLinear ? transpose2d(data, s[0], s[1]) : Float32Array.from(data) });
+      out.set(k, {
+        shape: torchShape(e),
+        data: e.torchLinear ? transpose2d(data, s[0], s[1]) : Float32Array.from(data),
+      });
     }
     return out;
   }
@@ -203,7 +213,8 @@ export abstract class Module {
         errors.push(`"${prefix + k}": ${t.data.length} values for shape ${fmt(want)}`);
       }
     }
-    for (const k of state.keys()) if (k.startsWith(prefix) && !expected.has(k.slice(prefix.length))) report.unexpected.push(k);
+    for (const k of state.keys())
+      if (k.startsWith(prefix) && !expected.has(k.slice(prefix.length))) report.unexpected.push(k);
     if (errors.length) throw new InputError(`cannot load state into ${this.className}: ${errors.join('; ')}`);
     if (strict && (report.missing.length || report.unexpected.length)) {
       const parts = [];

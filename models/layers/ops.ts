@@ -25,7 +25,10 @@ import * as tf from '@tensorflow/tfjs';
 
 type Saved = tf.Tensor[];
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
-type Forward = (x: tf.Tensor, save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: Saved) => tf.Tensor };
+type Forward = (
+  x: tf.Tensor,
+  save: tf.GradSaveFunc,
+) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: Saved) => tf.Tensor };
 
 /** A one-input customGrad. Tensors the backward pass needs must go through `save`: the forward scope is disposed. */
 function unary(x: tf.Tensor, forward: Forward): tf.Tensor {
@@ -40,7 +43,10 @@ function indexLimit(): number {
 /** Throws when indices in [0, range) would be inexact on the active backend. */
 export function checkIndexRange(range: number, what: string): void {
   const limit = indexLimit();
-  if (range > limit) throw new Error(`${what}: ${range} index values exceed the ${tf.getBackend()} backend's exact index range of ${limit}`);
+  if (range > limit)
+    throw new Error(
+      `${what}: ${range} index values exceed the ${tf.getBackend()} backend's exact index range of ${limit}`,
+    );
 }
 
 /** idx [E] → [E, 1], the index layout of gatherND/scatterND. */
@@ -81,7 +87,12 @@ export function segmentSum<T extends tf.Tensor>(x: T, segmentIds: tf.Tensor1D, n
  * Segment mean: y_s = (Σ_{e ∈ s} x_e) / max(n_s, 1), with the counts n_s [S] given by the caller (a graph batch
  * keeps them on the host, e.g. `atomsPerGraph`). Empty segments give 0.
  */
-export function segmentMean<T extends tf.Tensor>(x: T, segmentIds: tf.Tensor1D, numSegments: number, counts: tf.Tensor1D | ArrayLike<number>): T {
+export function segmentMean<T extends tf.Tensor>(
+  x: T,
+  segmentIds: tf.Tensor1D,
+  numSegments: number,
+  counts: tf.Tensor1D | ArrayLike<number>,
+): T {
   return tf.tidy(() => {
     const n = counts instanceof tf.Tensor ? tf.cast(counts, 'float32') : tf.tensor1d(Array.from(counts), 'float32');
     const div = tf.reshape(tf.maximum(n, 1), [numSegments, ...x.shape.slice(1).map(() => 1)]);
@@ -121,7 +132,8 @@ export function segmentMax(x: tf.Tensor1D, segmentIds: tf.Tensor1D, numSegments:
  * dx_e = α_e (dy_e − Σ_{e' ∈ s} α_e' dy_e').
  */
 export function segmentSoftmax<T extends tf.Tensor>(scores: T, segmentIds: tf.Tensor1D, numSegments: number): T {
-  if (scores.rank !== 1 && scores.rank !== 2) throw new Error(`segmentSoftmax: scores must be [E] or [E, H], got [${scores.shape.join(', ')}]`);
+  if (scores.rank !== 1 && scores.rank !== 2)
+    throw new Error(`segmentSoftmax: scores must be [E] or [E, H], got [${scores.shape.join(', ')}]`);
   const sumShape = [numSegments, ...scores.shape.slice(1)];
   return unary(scores, (s, save) => {
     const i2 = column(segmentIds);
@@ -152,10 +164,12 @@ export function segmentSoftmax<T extends tf.Tensor>(scores: T, segmentIds: tf.Te
  * by several layers (the RBF expansion of every interaction block) is packed once per step.
  */
 export function matMul(a: tf.Tensor2D, b: tf.Tensor2D, opts: { gradA?: boolean } = {}): tf.Tensor2D {
-  if (a.rank !== 2 || b.rank !== 2) throw new Error(`matMul is 2-D only, got [${a.shape.join(', ')}]·[${b.shape.join(', ')}]`);
-  const gradB = a.shape[1] < b.shape[1]
-    ? (dy: tf.Tensor, sa: tf.Tensor): tf.Tensor => tf.transpose(tf.matMul(tf.transpose(dy), sa))
-    : (dy: tf.Tensor, sa: tf.Tensor): tf.Tensor => tf.matMul(tf.transpose(sa), dy);
+  if (a.rank !== 2 || b.rank !== 2)
+    throw new Error(`matMul is 2-D only, got [${a.shape.join(', ')}]·[${b.shape.join(', ')}]`);
+  const gradB =
+    a.shape[1] < b.shape[1]
+      ? (dy: tf.Tensor, sa: tf.Tensor): tf.Tensor => tf.transpose(tf.matMul(tf.transpose(dy), sa))
+      : (dy: tf.Tensor, sa: tf.Tensor): tf.Tensor => tf.matMul(tf.transpose(sa), dy);
   if (opts.gradA === false) {
     return unary(b, (bIn, save) => {
       save([a]);
@@ -183,7 +197,10 @@ export function softplus<T extends tf.Tensor>(x: T): T {
   if (tf.getBackend() !== 'wasm') return tf.softplus(x);
   return unary(x, (xIn, save) => {
     save([xIn]);
-    return { value: tf.sub(tf.relu(xIn), tf.log(tf.sigmoid(tf.abs(xIn)))), gradFunc: (dy, [s]) => tf.mul(dy, tf.sigmoid(s)) };
+    return {
+      value: tf.sub(tf.relu(xIn), tf.log(tf.sigmoid(tf.abs(xIn)))),
+      gradFunc: (dy, [s]) => tf.mul(dy, tf.sigmoid(s)),
+    };
   }) as T;
 }
 
@@ -212,7 +229,8 @@ export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
 
 /** Σ_k x[:, k, ...] over the size-3 axis 1 of x [N, 3, ...] (PaiNN's vector features) → [N, ...]; differentiable. */
 export function sumComponents(x: tf.Tensor): tf.Tensor {
-  if (x.rank < 2 || x.shape[1] !== 3) throw new Error(`sumComponents: axis 1 must have size 3, got [${x.shape.join(', ')}]`);
+  if (x.rank < 2 || x.shape[1] !== 3)
+    throw new Error(`sumComponents: axis 1 must have size 3, got [${x.shape.join(', ')}]`);
   if (tf.getBackend() !== 'webgpu') return tf.sum(x, 1);
   const [a, b, c] = tf.unstack(x, 1);
   return tf.add(tf.add(a, b), c);
@@ -247,14 +265,21 @@ export interface BatchStatistics {
  *   dβ = Σ_r dy_r,  dγ = s ⊙ Σ_r dy_r ⊙ c_r,  dx_r = a ⊙ dy_r − (w_r/W)(c_r ⊙ (a ⊙ s ⊙ dγ) + a ⊙ dβ)
  * (4 elementwise [M, C] kernels forward, 5 backward without row weights; x̂ = c ⊙ s is never formed).
  */
-export function batchNormalize(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, rowWeights?: tf.Tensor1D, onStatistics?: (s: BatchStatistics) => void): tf.Tensor2D {
+export function batchNormalize(
+  x: tf.Tensor2D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  eps: number,
+  rowWeights?: tf.Tensor1D,
+  onStatistics?: (s: BatchStatistics) => void,
+): tf.Tensor2D {
   const f = tf.customGrad(((xIn: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
     const w = rowWeights ? tf.reshape(rowWeights, [-1, 1]) : null;
     const total = (w ? tf.sum(w) : tf.scalar(xIn.shape[0])) as tf.Scalar;
-    const mean = tf.div(sumRows(w ? tf.mul(xIn, w) as tf.Tensor2D : xIn), total) as tf.Tensor1D;
+    const mean = tf.div(sumRows(w ? (tf.mul(xIn, w) as tf.Tensor2D) : xIn), total) as tf.Tensor1D;
     const centred = tf.sub(xIn, mean) as tf.Tensor2D;
     const squares = tf.square(centred) as tf.Tensor2D;
-    const variance = tf.div(sumRows(w ? tf.mul(squares, w) as tf.Tensor2D : squares), total) as tf.Tensor1D;
+    const variance = tf.div(sumRows(w ? (tf.mul(squares, w) as tf.Tensor2D) : squares), total) as tf.Tensor1D;
     onStatistics?.({ mean, variance, total });
     const inv = tf.rsqrt(tf.add(variance, eps)) as tf.Tensor1D;
     const a = tf.mul(g, inv) as tf.Tensor1D;
@@ -286,7 +311,10 @@ const COMPARE = { lt: tf.less, le: tf.lessEqual, gt: tf.greater, ge: tf.greaterE
  * TF.js registers no gradient for Less/LessEqual/Greater, so a comparison on the gradient path throws.
  */
 export function indicator<T extends tf.Tensor>(x: T, cmp: keyof typeof COMPARE, value: number | tf.Tensor): T {
-  return unary(x, (xIn) => ({ value: tf.cast(COMPARE[cmp](xIn, value), 'float32'), gradFunc: (dy) => tf.zerosLike(dy) })) as T;
+  return unary(x, (xIn) => ({
+    value: tf.cast(COMPARE[cmp](xIn, value), 'float32'),
+    gradFunc: (dy) => tf.zerosLike(dy),
+  })) as T;
 }
 
 /** Identity forward, zero gradient (torch `detach`): y = x, dy/dx = 0. */

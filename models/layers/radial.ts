@@ -20,7 +20,8 @@ import { sphericalBesselJ, sphericalBesselJTensor, sphericalBesselRoots } from '
 export function gaussianRbf(d: tf.Tensor1D, centres: tf.Tensor1D, widths: tf.Tensor1D | number): tf.Tensor2D {
   return tf.tidy(() => {
     const diff = tf.sub(tf.expandDims(d, 1), tf.expandDims(centres, 0));
-    const coeff = typeof widths === 'number' ? -0.5 / (widths * widths) : tf.div(-0.5, tf.square(tf.expandDims(widths, 0)));
+    const coeff =
+      typeof widths === 'number' ? -0.5 / (widths * widths) : tf.div(-0.5, tf.square(tf.expandDims(widths, 0)));
     return tf.exp(tf.mul(coeff, tf.square(diff))) as tf.Tensor2D;
   });
 }
@@ -57,12 +58,20 @@ export class GaussianRBF extends Module {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { n_rbf: this.nRbf, cutoff: this.cutoff, start: this.opts.start ?? 0, trainable: this.opts.trainable ?? false };
+    return {
+      n_rbf: this.nRbf,
+      cutoff: this.cutoff,
+      start: this.opts.start ?? 0,
+      trainable: this.opts.trainable ?? false,
+    };
   }
 }
 
 /** CGCNN Gaussian expansion → [E, K], K = round((dmax − dmin)/step) + 1 (41 for the defaults 0, 8, 0.2). */
-export function cgcnnGaussian(d: tf.Tensor1D, opts: { dmin?: number; dmax?: number; step?: number; variance?: number } = {}): tf.Tensor2D {
+export function cgcnnGaussian(
+  d: tf.Tensor1D,
+  opts: { dmin?: number; dmax?: number; step?: number; variance?: number } = {},
+): tf.Tensor2D {
   const { dmin = 0, dmax = 8, step = 0.2 } = opts;
   const sigma = opts.variance ?? step; // upstream calls σ "var" and divides by its square
   const k = Math.round((dmax - dmin) / step) + 1;
@@ -76,7 +85,10 @@ export function cgcnnGaussian(d: tf.Tensor1D, opts: { dmin?: number; dmax?: numb
 /** √(2/r_c) · sin(nπd/r_c) / d, n = 1..nmax → [E, nmax]. */
 export function besselRbf(d: tf.Tensor1D, nmax: number, cutoff: number): tf.Tensor2D {
   return tf.tidy(() => {
-    const freq = tf.tensor2d(Array.from({ length: nmax }, (_, i) => ((i + 1) * Math.PI) / cutoff), [1, nmax]);
+    const freq = tf.tensor2d(
+      Array.from({ length: nmax }, (_, i) => ((i + 1) * Math.PI) / cutoff),
+      [1, nmax],
+    );
     const d2 = tf.expandDims(d, 1);
     return tf.mul(Math.sqrt(2 / cutoff), tf.div(tf.sin(tf.mul(d2, freq)), d2)) as tf.Tensor2D;
   });
@@ -103,9 +115,21 @@ export function sphericalBesselBasis(d: tf.Tensor1D, maxN: number, maxL: number,
   return tf.tidy(() => {
     const dc = tf.expandDims(tf.minimum(d, cutoff), 1); // clamped: exactly the value at r_c beyond it
     const blocks = roots.map((zs, l) => {
-      const x = tf.mul(dc, tf.tensor2d(zs.map((z) => z / cutoff), [1, maxN]));
+      const x = tf.mul(
+        dc,
+        tf.tensor2d(
+          zs.map((z) => z / cutoff),
+          [1, maxN],
+        ),
+      );
       const jl = sphericalBesselJTensor(x, l)[l];
-      return tf.mul(jl, tf.tensor2d(norms[l].map((v) => v * scale), [1, maxN]));
+      return tf.mul(
+        jl,
+        tf.tensor2d(
+          norms[l].map((v) => v * scale),
+          [1, maxN],
+        ),
+      );
     });
     return tf.concat(blocks, 1) as tf.Tensor2D;
   });

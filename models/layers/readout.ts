@@ -29,11 +29,18 @@ export function poolAtoms<T extends tf.Tensor>(y: T, batch: GraphBatch, aggregat
  * Appends each crystal's graph-level features g [B, G] (`data.graph_features`) to x: to every atom of the crystal
  * (`x` [N, F] → [N, F + G]) or to the crystal's row (`x` [B, F] → [B, F + G]). `width` = 0 returns x unchanged.
  */
-export function withGraphFeatures(x: tf.Tensor2D, batch: GraphBatch, width: number, rows: 'atoms' | 'graphs'): tf.Tensor2D {
+export function withGraphFeatures(
+  x: tf.Tensor2D,
+  batch: GraphBatch,
+  width: number,
+  rows: 'atoms' | 'graphs',
+): tf.Tensor2D {
   if (width === 0) return x;
   const g = batch.graphFeatures;
   if (!g || g.shape[1] !== width) {
-    throw new Error(`the model expects ${width} graph-level features per crystal (data.graph_features), the batch has ${g ? g.shape[1] : 0}`);
+    throw new Error(
+      `the model expects ${width} graph-level features per crystal (data.graph_features), the batch has ${g ? g.shape[1] : 0}`,
+    );
   }
   return tf.concat([x, rows === 'atoms' ? gather(g, batch.graphOfAtom) : g], 1);
 }
@@ -46,7 +53,12 @@ export class Atomwise extends Module {
   static override className = 'Atomwise';
   readonly outnet: Mlp;
 
-  constructor(readonly nIn: number, readonly aggregation: Aggregation, nLayers = 2, readonly graphFeatures = 0) {
+  constructor(
+    readonly nIn: number,
+    readonly aggregation: Aggregation,
+    nLayers = 2,
+    readonly graphFeatures = 0,
+  ) {
     super();
     const sizes = [nIn];
     for (let k = 1; k < nLayers; k++) sizes.push(Math.max(1, Math.floor(sizes[k - 1] / 2)));

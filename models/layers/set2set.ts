@@ -24,7 +24,11 @@ export class Lstm extends Module {
   static override className = 'LSTM';
   private readonly layers: Array<{ wih: tf.Variable; whh: tf.Variable; bih: tf.Variable; bhh: tf.Variable }> = [];
 
-  constructor(readonly inputSize: number, readonly hiddenSize: number, readonly numLayers: number) {
+  constructor(
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    readonly numLayers: number,
+  ) {
     super();
     const init = uniform(-1 / Math.sqrt(hiddenSize), 1 / Math.sqrt(hiddenSize));
     const g = 4 * hiddenSize;
@@ -68,14 +72,22 @@ export class Set2Set extends Module {
   static override className = 'Set2Set';
   readonly lstm: Lstm;
 
-  constructor(readonly dim: number, readonly nIters = 3, readonly nLayers = 3) {
+  constructor(
+    readonly dim: number,
+    readonly nIters = 3,
+    readonly nLayers = 3,
+  ) {
     super();
     this.lstm = this.child('lstm', new Lstm(2 * dim, dim, nLayers));
   }
 
   /** Node features x [N, D] of the batch's crystals → [B, 2D]. */
-  apply(x: tf.Tensor2D, batch: Pick<GraphBatch, 'graphOfAtom' | 'numGraphs'> & Partial<Pick<GraphBatch, 'occupancy'>>): tf.Tensor2D {
-    if (x.rank !== 2 || x.shape[1] !== this.dim) throw new Error(`Set2Set(${this.dim}): input must be [N, ${this.dim}], got [${x.shape.join(', ')}]`);
+  apply(
+    x: tf.Tensor2D,
+    batch: Pick<GraphBatch, 'graphOfAtom' | 'numGraphs'> & Partial<Pick<GraphBatch, 'occupancy'>>,
+  ): tf.Tensor2D {
+    if (x.rank !== 2 || x.shape[1] !== this.dim)
+      throw new Error(`Set2Set(${this.dim}): input must be [N, ${this.dim}], got [${x.shape.join(', ')}]`);
     const b = batch.numGraphs;
     const zero = tf.zeros([b, this.dim]) as tf.Tensor2D;
     let h = Array.from({ length: this.nLayers }, () => zero);

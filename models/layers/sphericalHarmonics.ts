@@ -52,9 +52,10 @@ function harmonics<T>(x: T, y: T, z: T, lmax: number, alg: Algebra<T>): T[] {
     let q = alg.scale(alg.one, doubleFactorial);
     for (let l = m; l <= lmax; l++) {
       if (l > m) {
-        const next: T = prev === null
-          ? alg.scale(alg.mul(z, q), 2 * m + 1)
-          : alg.scale(alg.add(alg.scale(alg.mul(z, q), 2 * l - 1), alg.scale(prev, -(l + m - 1))), 1 / (l - m));
+        const next: T =
+          prev === null
+            ? alg.scale(alg.mul(z, q), 2 * m + 1)
+            : alg.scale(alg.add(alg.scale(alg.mul(z, q), 2 * l - 1), alg.scale(prev, -(l + m - 1))), 1 / (l - m));
         prev = q;
         q = next;
       }
@@ -92,7 +93,11 @@ const polynomials: Algebra<number[]> = {
   add: (a, b) => Array.from({ length: Math.max(a.length, b.length) }, (_, k) => (a[k] ?? 0) + (b[k] ?? 0)),
   mul: (a, b) => {
     const out = new Array<number>(a.length + b.length - 1).fill(0);
-    a.forEach((ai, i) => b.forEach((bj, j) => { out[i + j] += ai * bj; }));
+    a.forEach((ai, i) =>
+      b.forEach((bj, j) => {
+        out[i + j] += ai * bj;
+      }),
+    );
     return out;
   },
   scale: (a, k) => a.map((v) => v * k),

@@ -19,7 +19,12 @@ const names = process.argv.slice(2).length ? process.argv.slice(2) : ['cgcnn', '
 const data = process.env.CRYSTAL_GNN_DATA ?? resolve('..', 'shared', 'obelix');
 await initBackend('wasm');
 for (const name of names) {
-  const config = loadConfig(join('configs', `${name}.yaml`), ['backend=wasm', 'training.epochs=2', 'training.batch_size=8', 'training.shuffle=false']);
+  const config = loadConfig(join('configs', `${name}.yaml`), [
+    'backend=wasm',
+    'training.epochs=2',
+    'training.batch_size=8',
+    'training.shuffle=false',
+  ]);
   const ds = await loadDataset(config, data, () => {});
   const split = trainValidationSplit(ds, config);
   const train = samplesFor(ds, split.train.slice(0, 16), config);
@@ -27,8 +32,14 @@ for (const name of names) {
   const out = mkdtempSync(join(tmpdir(), 'first-losses-'));
   try {
     await trainOnSamples(config, train, val, { out, log: () => {}, backend: 'wasm' });
-    const records = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
-    for (const r of records) console.log(`${name} epoch ${r.epoch}: train_loss ${r.train_loss.toPrecision(17)} val_loss ${r.val_loss.toPrecision(17)}`);
+    const records = readFileSync(join(out, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, number>);
+    for (const r of records)
+      console.log(
+        `${name} epoch ${r.epoch}: train_loss ${r.train_loss.toPrecision(17)} val_loss ${r.val_loss.toPrecision(17)}`,
+      );
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -1,10 +1,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  costParams, kernelBytes, kernelSeconds, protocolSeconds, scaleFactor, scaledBytes, type BatchSizes, type KernelRecord,
+  costParams,
+  kernelBytes,
+  kernelSeconds,
+  protocolSeconds,
+  scaleFactor,
+  scaledBytes,
+  type BatchSizes,
+  type KernelRecord,
 } from '../../bench/gpuCostModel.js';
 
-const close = (a: number, b: number, tol = 1e-12): void => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} ≠ ${b}`);
+const close = (a: number, b: number, tol = 1e-12): void =>
+  assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} ≠ ${b}`);
 
 test('kernelBytes: 4 bytes per output element over all outputs; a scalar is 4 bytes', () => {
   assert.is(kernelBytes({ name: 'Add', outputShapes: [[10, 3]] }), 120);

@@ -22,7 +22,9 @@ training: { epochs: 1, batch_size: 64, early_stopping_patience: null, keep: last
 
 function crystalGnn(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'cli', 'main.ts'), ...args], {
-    cwd: projectRoot, encoding: 'utf8', env: { ...process.env, CRYSTAL_GNN_DATA: requireShared(obelixDir) },
+    cwd: projectRoot,
+    encoding: 'utf8',
+    env: { ...process.env, CRYSTAL_GNN_DATA: requireShared(obelixDir) },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -35,19 +37,33 @@ test('cv --workers 2: one process per job, two at a time, sharing the run direct
   const parallel = crystalGnn(['cv', '--config', config, '--out', out, '--test', '--workers', '2']);
   assert.is(parallel.status, 0, parallel.stderr);
   // one process per job (3 folds + the fixed-length retraining), two at a time
-  assert.match(parallel.stderr, /4 jobs in 2 worker processes: fold 1 \(1 epoch\), fold 2 \(1 epoch\), fold 3 \(1 epoch\), retraining \(1 epoch\)\n/);
-  for (const [shard, what] of [[0, 'folds 0'], [1, 'folds 1'], [2, 'folds 2'], [3, 'the retraining']]) {
+  assert.match(
+    parallel.stderr,
+    /4 jobs in 2 worker processes: fold 1 \(1 epoch\), fold 2 \(1 epoch\), fold 3 \(1 epoch\), retraining \(1 epoch\)\n/,
+  );
+  for (const [shard, what] of [
+    [0, 'folds 0'],
+    [1, 'folds 1'],
+    [2, 'folds 2'],
+    [3, 'the retraining'],
+  ]) {
     assert.match(parallel.stderr, new RegExp(`\\[shard ${shard}/4\\] done: ${what}\\n`));
   }
-  const summary = JSON.parse(parallel.stdout.trim().split('\n').pop()!) as { fold_maes: number[]; test_mae: number; epochs: number[] };
+  const summary = JSON.parse(parallel.stdout.trim().split('\n').pop()!) as {
+    fold_maes: number[];
+    test_mae: number;
+    epochs: number[];
+  };
   assert.equal(summary.epochs, [1, 1, 1]);
   assert.ok(summary.fold_maes.every((m) => m > 0 && Number.isFinite(m)) && summary.test_mae > 0);
-  for (const d of ['fold-0', 'fold-1', 'fold-2', 'final']) assert.ok(existsSync(join(out, d, 'weights.safetensors')), d);
+  for (const d of ['fold-0', 'fold-1', 'fold-2', 'final'])
+    assert.ok(existsSync(join(out, d, 'weights.safetensors')), d);
   // each worker's fold trained on the other folds only, and the retraining on all 254 training CIFs
   const trainIds = splitEntries(loadObelix(obelixDir), 'train', { cifOnly: true }).map((e) => e.id);
   const folds = [...readFoldsFile(join(out, 'folds.json')).values()][0];
   assert.equal(folds.flat().sort(), [...trainIds].sort());
-  const metrics = (d: string): Record<string, unknown> => JSON.parse(readFileSync(join(out, d, 'metrics.json'), 'utf8')) as Record<string, unknown>;
+  const metrics = (d: string): Record<string, unknown> =>
+    JSON.parse(readFileSync(join(out, d, 'metrics.json'), 'utf8')) as Record<string, unknown>;
   folds.forEach((val, f) => {
     const m = metrics(`fold-${f}`);
     const train = trainIds.filter((id) => !val.includes(id));
@@ -64,7 +80,15 @@ test('cv --workers 2: one process per job, two at a time, sharing the run direct
 });
 
 test('cv --shard rejects a malformed shard with the flag named', () => {
-  const r = crystalGnn(['cv', '--config', join(projectRoot, 'configs', 'schnet.yaml'), '--shard', '2/2', '--out', mkdtempSync(join(tmpdir(), 'cv-shard-'))]);
+  const r = crystalGnn([
+    'cv',
+    '--config',
+    join(projectRoot, 'configs', 'schnet.yaml'),
+    '--shard',
+    '2/2',
+    '--out',
+    mkdtempSync(join(tmpdir(), 'cv-shard-')),
+  ]);
   assert.is.not(r.status, 0);
   assert.match(r.stderr, /--shard 2\/2: expected I\/N with 0 ≤ I < N/);
   assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');

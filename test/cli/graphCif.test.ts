@@ -22,11 +22,23 @@ function graph(...args: string[]): { status: number | null; stdout: string; stde
 }
 
 test('stdout is one JSON line per file with pymatgen counts; warnings only on stderr', () => {
-  const names = ['dot-coordinate.cif', 'magnetic-centred.mcif', 'multiline-quote.cif', 'symbol-hall.cif', 'two-blocks.cif'];
+  const names = [
+    'dot-coordinate.cif',
+    'magnetic-centred.mcif',
+    'multiline-quote.cif',
+    'symbol-hall.cif',
+    'two-blocks.cif',
+  ];
   const r = graph(...names.map((n) => join(cifDir, n)), '--cutoff', '5');
   assert.is(r.status, 0, r.stderr);
-  const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { id: string; num_atoms: number; num_edges: number });
-  assert.equal(lines.map((l) => l.id), names.map((n) => n.replace(/\.cif$/, ''))); // fileStem strips .cif only
+  const lines = r.stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { id: string; num_atoms: number; num_edges: number });
+  assert.equal(
+    lines.map((l) => l.id),
+    names.map((n) => n.replace(/\.cif$/, '')),
+  ); // fileStem strips .cif only
   lines.forEach((l, k) => {
     const want = ref.files[names[k]].structures[0];
     assert.equal([l.num_atoms, l.num_edges], [want.sites, want.distances5.length], names[k]);
@@ -48,7 +60,10 @@ test('--block reads the named block; an unknown block is one error line', () => 
   const missing = graph(join(cifDir, 'two-blocks.cif'), '--cutoff', '5', '--block', 'nope');
   assert.is(missing.status, 2); // input errors exit 2 (README)
   assert.is(missing.stdout, '');
-  assert.match(missing.stderr, /^error: .*two-blocks\.cif: no data block data_nope \(blocks: data_sm_global, data_sm_isotypic_first, data_sm_second\)\n$/);
+  assert.match(
+    missing.stderr,
+    /^error: .*two-blocks\.cif: no data block data_nope \(blocks: data_sm_global, data_sm_isotypic_first, data_sm_second\)\n$/,
+  );
 });
 
 test.run();

@@ -19,12 +19,15 @@ training: { epochs: 2, batch_size: 64, early_stopping_patience: null, keep: last
 
 function crystalGnn(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'cli', 'main.ts'), ...args], {
-    cwd: projectRoot, encoding: 'utf8', env: { ...process.env, CRYSTAL_GNN_DATA: requireShared(obelixDir) }, timeout: 120_000,
+    cwd: projectRoot,
+    encoding: 'utf8',
+    env: { ...process.env, CRYSTAL_GNN_DATA: requireShared(obelixDir) },
+    timeout: 120_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('train prints the next step and writes learning-curve.svg and parity.svg; evaluate --out writes that run\'s predictions', () => {
+test("train prints the next step and writes learning-curve.svg and parity.svg; evaluate --out writes that run's predictions", () => {
   const dir = mkdtempSync(join(tmpdir(), 'cli-train-'));
   writeFileSync(join(dir, 'tiny.yaml'), CONFIG);
   const out = join(dir, 'run');
@@ -37,7 +40,11 @@ test('train prints the next step and writes learning-curve.svg and parity.svg; e
   const e = crystalGnn(['evaluate', '--run', out, '--out', predictions]);
   assert.is(e.status, 0, e.stderr);
   const scored = JSON.parse(e.stdout.trim()) as { n: number; mae: number };
-  const rows = JSON.parse(readFileSync(predictions, 'utf8')) as Array<{ id: string; target: number; prediction: number }>;
+  const rows = JSON.parse(readFileSync(predictions, 'utf8')) as Array<{
+    id: string;
+    target: number;
+    prediction: number;
+  }>;
   assert.is(rows.length, scored.n);
   const mae = rows.reduce((a, x) => a + Math.abs(x.prediction - x.target), 0) / rows.length;
   assert.ok(Math.abs(mae - scored.mae) < 1e-9, `${mae} vs ${scored.mae}`);

@@ -29,7 +29,10 @@ test('runPool: after a failure nothing new starts, the running item is awaited, 
     await tick(i === 0 ? 5 : 20);
     if (i === 0) throw new Error('job 0 failed');
     finished.push(i);
-  }).then(() => null, (e: Error) => e);
+  }).then(
+    () => null,
+    (e: Error) => e,
+  );
   assert.is(err?.message, 'job 0 failed');
   assert.equal(started, [0, 1]);
   assert.equal(finished, [1]);
@@ -37,8 +40,12 @@ test('runPool: after a failure nothing new starts, the running item is awaited, 
 
 test('runPool: no items is a no-op; concurrency above the item count runs each once', async () => {
   let calls = 0;
-  await runPool([], 4, async () => { calls++; });
-  await runPool(['a', 'b'], 8, async () => { calls++; });
+  await runPool([], 4, async () => {
+    calls++;
+  });
+  await runPool(['a', 'b'], 8, async () => {
+    calls++;
+  });
   assert.is(calls, 2);
 });
 

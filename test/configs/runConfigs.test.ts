@@ -65,13 +65,26 @@ test('configs/search/p-schnet-occupancy.yaml searches the head of configs/occupa
   const run = loadConfig(join(projectRoot, 'configs', 'occupancy', 'p-schnet.yaml'));
   const search = loadConfig(join(projectRoot, 'configs', 'search', 'p-schnet-occupancy.yaml'));
   const space = search.search!.space;
-  assert.equal(Object.keys(space), ['training.early_stopping_patience', 'training.lr', 'training.weight_decay', 'training.batch_size']);
+  assert.equal(Object.keys(space), [
+    'training.early_stopping_patience',
+    'training.lr',
+    'training.weight_decay',
+    'training.batch_size',
+  ]);
   assert.is(search.search!.trials, 24);
   for (const [key, values] of Object.entries(space)) {
     const [, field] = key.split('.') as [string, keyof RunConfig['training']];
-    assert.ok(values.includes(run.training[field]), `${key}: the run config's ${String(run.training[field])} is one of the searched values`);
+    assert.ok(
+      values.includes(run.training[field]),
+      `${key}: the run config's ${String(run.training[field])} is one of the searched values`,
+    );
   }
-  const outside = (c: RunConfig): unknown => ({ ...c, name: '', search: undefined, training: { ...c.training, early_stopping_patience: 0, lr: 0, weight_decay: 0, batch_size: 0 } });
+  const outside = (c: RunConfig): unknown => ({
+    ...c,
+    name: '',
+    search: undefined,
+    training: { ...c.training, early_stopping_patience: 0, lr: 0, weight_decay: 0, batch_size: 0 },
+  });
   assert.equal(outside(search), outside(run));
 });
 

@@ -10,8 +10,15 @@ test('the shipped CGCNN table: elements 1–100, 92 one-hot bins, rows by atomic
   const t = loadAtomInit();
   assert.is(t.length, 92);
   assert.is(t.maxZ, 100);
-  assert.is(t.present.reduce((a, b) => a + b, 0), 100);
-  assert.equal(onesAt(t.rows, 3), [1, 20, 27, 40, 46, 59, 73, 78, 85], 'Li: group 1 (slot 1), period 2 (slot 20), …, s block (78)');
+  assert.is(
+    t.present.reduce((a, b) => a + b, 0),
+    100,
+  );
+  assert.equal(
+    onesAt(t.rows, 3),
+    [1, 20, 27, 40, 46, 59, 73, 78, 85],
+    'Li: group 1 (slot 1), period 2 (slot 20), …, s block (78)',
+  );
   assert.equal(onesAt(t.rows, 8), [16, 20, 34, 37, 51, 64, 74, 79, 86], 'O: group 16, period 2, p block (79)');
   assert.is(onesAt(t.rows, 2).length, 7, 'He has no electronegativity or electron-affinity bin');
   assert.equal(onesAt(t.rows, 0), [], 'row 0 is empty');

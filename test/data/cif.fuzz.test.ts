@@ -10,9 +10,33 @@ import { InputError } from '../../data/errors.js';
 import { fixturesDir } from '../helpers/paths.js';
 
 const cifDir = join(fixturesDir, 'cif');
-const texts = readdirSync(cifDir).sort().map((f) => readFileSync(join(cifDir, f), 'utf8'));
+const texts = readdirSync(cifDir)
+  .sort()
+  .map((f) => readFileSync(join(cifDir, f), 'utf8'));
 // pieces that reach the reader's branches: quotes, text fields, placeholders, reserved words, symbols
-const PIECES = ["'", '"', '\n;', ';', '.', '?', '#', '\n', ' ', 'loop_\n', 'data_x\n', '_', '(', ')', ',', '-', '1/3', ',+1', ':H', ' Z', 'x'];
+const PIECES = [
+  "'",
+  '"',
+  '\n;',
+  ';',
+  '.',
+  '?',
+  '#',
+  '\n',
+  ' ',
+  'loop_\n',
+  'data_x\n',
+  '_',
+  '(',
+  ')',
+  ',',
+  '-',
+  '1/3',
+  ',+1',
+  ':H',
+  ' Z',
+  'x',
+];
 
 function mutate(text: string, rng: () => number): string {
   let t = text;

@@ -37,7 +37,9 @@ function orderHash(values: Iterable<number>): number {
 }
 
 const cifDir = requireShared(join(obelixDir, 'cifs'));
-const files = readdirSync(cifDir).filter((f) => f.endsWith('.cif')).sort();
+const files = readdirSync(cifDir)
+  .filter((f) => f.endsWith('.cif'))
+  .sort();
 const parsed = new Map<string, { crystal: Crystal; atoms: Atoms }>();
 for (const f of files) {
   const crystal = readCif(join(cifDir, f));
@@ -86,15 +88,23 @@ test('lattice, species and fractional coordinates site by site (pymatgen order)'
     const c = parsed.get(id)?.crystal;
     assert.ok(c, id);
     for (let i = 0; i < 3; i++) {
-      for (let j = 0; j < 3; j++) assert.ok(Math.abs(c.lattice[i][j] - r.lattice[i][j]) < 1e-11, `${id} lattice[${i}][${j}]`);
+      for (let j = 0; j < 3; j++)
+        assert.ok(Math.abs(c.lattice[i][j] - r.lattice[i][j]) < 1e-11, `${id} lattice[${i}][${j}]`);
     }
     assert.is(c.sites.length, r.frac.length, id);
     c.sites.forEach((s, k) => {
-      assert.equal(s.species.map((x) => [x.element, x.occupancy]), r.species[k], `${id} site ${k} species`);
+      assert.equal(
+        s.species.map((x) => [x.element, x.occupancy]),
+        r.species[k],
+        `${id} site ${k} species`,
+      );
       for (let d = 0; d < 3; d++) {
         const diff = s.frac[d] - r.frac[k][d];
         // pymatgen may store 1.0 where we store 0.0: compare modulo 1
-        assert.ok(Math.abs(diff - Math.round(diff)) < 1e-9, `${id} site ${k} frac[${d}]: ${s.frac[d]} vs ${r.frac[k][d]}`);
+        assert.ok(
+          Math.abs(diff - Math.round(diff)) < 1e-9,
+          `${id} site ${k} frac[${d}]: ${s.frac[d]} vs ${r.frac[k][d]}`,
+        );
       }
     });
   }

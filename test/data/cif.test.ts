@@ -5,20 +5,36 @@ import { roundOccupancies } from '../../data/rounding.js';
 import type { Crystal } from '../../data/structure.js';
 import { throwsInputError } from '../helpers/inputError.js';
 
-const CELL = ['_cell_length_a 4.0(1)', '_cell_length_b 5.0', '_cell_length_c 6.0', '_cell_angle_alpha 90', '_cell_angle_beta 90.0', '_cell_angle_gamma 90'];
+const CELL = [
+  '_cell_length_a 4.0(1)',
+  '_cell_length_b 5.0',
+  '_cell_length_c 6.0',
+  '_cell_angle_alpha 90',
+  '_cell_angle_beta 90.0',
+  '_cell_angle_gamma 90',
+];
 
 /** A CIF with the standard cell, the given symmetry lines and atom-site lines. */
 function cif(symops: string[], atoms: string[], extra: string[] = []): string {
   return ['data_t', ...CELL, ...extra, ...symops, ...atoms].join('\n');
 }
 
-const ATOM_LOOP = ['loop_', '_atom_site_label', '_atom_site_type_symbol', '_atom_site_fract_x', '_atom_site_fract_y', '_atom_site_fract_z', '_atom_site_occupancy'];
+const ATOM_LOOP = [
+  'loop_',
+  '_atom_site_label',
+  '_atom_site_type_symbol',
+  '_atom_site_fract_x',
+  '_atom_site_fract_y',
+  '_atom_site_fract_z',
+  '_atom_site_occupancy',
+];
 const P1: string[] = [];
 
 /** Sites as 'El:occ,El:occ@x,y,z' strings, coordinates to 1e-9. */
 function summary(c: Crystal): string[] {
   return c.sites.map(
-    (s) => `${s.species.map((x) => `${x.element}:${x.occupancy}`).join(',')}@${s.frac.map((v) => +v.toFixed(9)).join(',')}`,
+    (s) =>
+      `${s.species.map((x) => `${x.element}:${x.occupancy}`).join(',')}@${s.frac.map((v) => +v.toFixed(9)).join(',')}`,
   );
 }
 
@@ -44,10 +60,19 @@ test('real-world syntax: comments, text fields, quoted ops, uncertainties, ? occ
   ].join('\n');
   const c = parseCif(text, '/some/dir/abc.cif');
   assert.is(c.id, 'abc');
-  const ideal = [[4, 0, 0], [0, 5, 0], [0, 0, 6]];
-  c.lattice.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - ideal[i][j]) < 1e-14, `lattice[${i}][${j}] = ${v}`)));
+  const ideal = [
+    [4, 0, 0],
+    [0, 5, 0],
+    [0, 0, 6],
+  ];
+  c.lattice.forEach((row, i) =>
+    row.forEach((v, j) => assert.ok(Math.abs(v - ideal[i][j]) < 1e-14, `lattice[${i}][${j}] = ${v}`)),
+  );
   assert.equal(summary(c), ['Li:1@0.1,0.2,0.3', 'Li:1@0.4,0.8,0.8', 'O:1@0,0,0', 'O:1@0.5,0,0.5']);
-  assert.equal(c.sites.map((s) => s.label), ['Li1', 'Li1', 'O1', 'O1']);
+  assert.equal(
+    c.sites.map((s) => s.label),
+    ['Li1', 'Li1', 'O1', 'O1'],
+  );
 });
 
 test('_space_group_symop_operation_xyz gives the same structure; no ops means identity only', () => {
@@ -63,13 +88,29 @@ test('_space_group_symop_operation_xyz gives the same structure; no ops means id
 });
 
 test('missing _atom_site_occupancy column means occupancy 1', () => {
-  const c = parseCif(cif(P1, ['loop_', '_atom_site_label', '_atom_site_fract_x', '_atom_site_fract_y', '_atom_site_fract_z', 'Li1 0.5 0.5 0.5']), 'm.cif');
+  const c = parseCif(
+    cif(P1, [
+      'loop_',
+      '_atom_site_label',
+      '_atom_site_fract_x',
+      '_atom_site_fract_y',
+      '_atom_site_fract_z',
+      'Li1 0.5 0.5 0.5',
+    ]),
+    'm.cif',
+  );
   assert.equal(summary(c), ['Li:1@0.5,0.5,0.5']);
 });
 
 test('co-located rows share one site, species in row order, same element summed', () => {
   const c = parseCif(
-    cif(P1, [...ATOM_LOOP, 'Li1 Li 0.5 0.5 0.5 0.3', 'La1 La 0.5 0.5 0.5 0.4', 'Li2 Li 0.5 0.5 0.5 0.3', 'O1 O 0 0 0 1']),
+    cif(P1, [
+      ...ATOM_LOOP,
+      'Li1 Li 0.5 0.5 0.5 0.3',
+      'La1 La 0.5 0.5 0.5 0.4',
+      'Li2 Li 0.5 0.5 0.5 0.3',
+      'O1 O 0 0 0 1',
+    ]),
     'co.cif',
   );
   assert.equal(summary(c), ['Li:0.6,La:0.4@0.5,0.5,0.5', 'O:1@0,0,0']);
@@ -95,12 +136,7 @@ test('special positions are not duplicated; coordinates wrap into [0, 1)', () =>
   const ops = ['loop_', '_symmetry_equiv_pos_as_xyz', 'x,y,z', '-x,-y,-z', 'x+1/2,y+1/2,z+1/2'];
   const c = parseCif(cif(ops, [...ATOM_LOOP, 'Cl1 Cl 0 0 0 1', 'Cs1 Cs 0.00005 -0.5 0.5 1']), 'sp.cif');
   // Cs: inversion gives (0.99995, 0.5, 0.5), within 1e-4 of (0.00005, 0.5, 0.5) across the boundary
-  assert.equal(summary(c), [
-    'Cs:1@0.00005,0.5,0.5',
-    'Cs:1@0.50005,0,0',
-    'Cl:1@0,0,0',
-    'Cl:1@0.5,0.5,0.5',
-  ]);
+  assert.equal(summary(c), ['Cs:1@0.00005,0.5,0.5', 'Cs:1@0.50005,0,0', 'Cl:1@0,0,0', 'Cl:1@0.5,0.5,0.5']);
   for (const s of c.sites) for (const v of s.frac) assert.ok(v >= 0 && v < 1, `${v} in [0,1)`);
 });
 
@@ -113,7 +149,17 @@ test('1/3 and 2/3 written with few digits snap to the exact fractions (as pymatg
 
 test('element from type symbol or label, oxidation states stripped', () => {
   const c = parseCif(
-    cif(P1, ['loop_', '_atom_site_label', '_atom_site_fract_x', '_atom_site_fract_y', '_atom_site_fract_z', 'Li1 0 0 0', 'O2 0.5 0 0', 'CA1 0 0.5 0', 'Sn4 0 0 0.5']),
+    cif(P1, [
+      'loop_',
+      '_atom_site_label',
+      '_atom_site_fract_x',
+      '_atom_site_fract_y',
+      '_atom_site_fract_z',
+      'Li1 0 0 0',
+      'O2 0.5 0 0',
+      'CA1 0 0.5 0',
+      'Sn4 0 0 0.5',
+    ]),
     'lab.cif',
   );
   assert.equal(c.sites.map((s) => s.species[0].element).sort(), ['Ca', 'Li', 'O', 'Sn']);
@@ -139,18 +185,41 @@ test('occupancy rounding after parsing: 0.5 removed, 0.5000001 kept, the second 
   assert.is(c.sites.length, 4);
   const a = roundOccupancies(c);
   assert.equal([...a.numbers], [3, 57, 8]);
-  assert.equal([...a.frac].filter((_, k) => k % 3 === 0), [0.2, 0.3, 0.4]);
+  assert.equal(
+    [...a.frac].filter((_, k) => k % 3 === 0),
+    [0.2, 0.3, 0.4],
+  );
 });
 
 test('malformed files: each error names the file and the line', () => {
   const atoms = [...ATOM_LOOP, 'Li1 Li 0.1 0.2 0.3 1'];
   throwsInputError(() => parseCif('', 'e.cif'), 'e.cif:1:', 'empty');
-  throwsInputError(() => parseCif(['data_t', ...CELL.slice(0, 5), ...atoms].join('\n'), 'g.cif'), 'g.cif:1:', 'no _cell_angle_gamma');
-  throwsInputError(() => parseCif(cif(P1, [...ATOM_LOOP, 'Li1 Li 0.1 0.2', '0.3 1', 'O1 O 0 0 0'], ['']), 'w.cif'), 'w.cif:18:', 'loop_ (line 9) has 6 tags but its last row has 5 values');
-  throwsInputError(() => parseCif(cif(P1, [...ATOM_LOOP, 'Li1 Li 0.1 0.2x 0.3 1']), 'n.cif'), 'n.cif:15:', "cannot parse number '0.2x'");
+  throwsInputError(
+    () => parseCif(['data_t', ...CELL.slice(0, 5), ...atoms].join('\n'), 'g.cif'),
+    'g.cif:1:',
+    'no _cell_angle_gamma',
+  );
+  throwsInputError(
+    () => parseCif(cif(P1, [...ATOM_LOOP, 'Li1 Li 0.1 0.2', '0.3 1', 'O1 O 0 0 0'], ['']), 'w.cif'),
+    'w.cif:18:',
+    'loop_ (line 9) has 6 tags but its last row has 5 values',
+  );
+  throwsInputError(
+    () => parseCif(cif(P1, [...ATOM_LOOP, 'Li1 Li 0.1 0.2x 0.3 1']), 'n.cif'),
+    'n.cif:15:',
+    "cannot parse number '0.2x'",
+  );
   throwsInputError(() => parseCif(cif(P1, [...ATOM_LOOP, 'Li1 Li 0.1 0.2 0.3 1(2']), 'u.cif'), 'u.cif:15:', "'1(2'");
-  throwsInputError(() => parseCif(cif(P1, [...ATOM_LOOP, 'Li1 Li 0.1 0.2 ? 1']), 'q.cif'), 'q.cif:15:', '_atom_site_fract_z has no value');
-  throwsInputError(() => parseCif(cif(P1, [...ATOM_LOOP, 'Li1 Li 0.1 0.2 0.3 1', 'Q1 Qq 0 0 0 1']), 'x.cif'), 'x.cif:16:', "unknown element 'Qq'");
+  throwsInputError(
+    () => parseCif(cif(P1, [...ATOM_LOOP, 'Li1 Li 0.1 0.2 ? 1']), 'q.cif'),
+    'q.cif:15:',
+    '_atom_site_fract_z has no value',
+  );
+  throwsInputError(
+    () => parseCif(cif(P1, [...ATOM_LOOP, 'Li1 Li 0.1 0.2 0.3 1', 'Q1 Qq 0 0 0 1']), 'x.cif'),
+    'x.cif:16:',
+    "unknown element 'Qq'",
+  );
   throwsInputError(
     () => parseCif(cif(['loop_', '_symmetry_equiv_pos_as_xyz', "'x, y, z'", "'-x, y'"], atoms), 's.cif'),
     's.cif:11:',
@@ -163,9 +232,21 @@ test('malformed files: each error names the file and the line', () => {
     'Li1',
     'La1',
   );
-  throwsInputError(() => parseCif(['data_t', ...CELL, 'loop_', '_atom_site_label', 'Li1'].join('\n'), 'c.cif'), 'c.cif:1:', '_atom_site_fract_x');
-  throwsInputError(() => parseCif(cif(P1, atoms).replace('_cell_length_b 5.0', '_cell_length_b -5'), 'l.cif'), 'l.cif:2:', 'positive');
-  throwsInputError(() => parseCif(cif(P1, atoms).replace('_cell_angle_gamma 90', '_cell_angle_gamma 180'), 'a.cif'), 'a.cif:2:', '(0, 180)');
+  throwsInputError(
+    () => parseCif(['data_t', ...CELL, 'loop_', '_atom_site_label', 'Li1'].join('\n'), 'c.cif'),
+    'c.cif:1:',
+    '_atom_site_fract_x',
+  );
+  throwsInputError(
+    () => parseCif(cif(P1, atoms).replace('_cell_length_b 5.0', '_cell_length_b -5'), 'l.cif'),
+    'l.cif:2:',
+    'positive',
+  );
+  throwsInputError(
+    () => parseCif(cif(P1, atoms).replace('_cell_angle_gamma 90', '_cell_angle_gamma 180'), 'a.cif'),
+    'a.cif:2:',
+    '(0, 180)',
+  );
   throwsInputError(() => readCif('/nonexistent/dir/zz.cif'), '/nonexistent/dir/zz.cif');
 });
 

@@ -35,7 +35,10 @@ test('items, quotes, comments, placeholders and line numbers', () => {
 });
 
 test('semicolon text fields span lines and keep the line count right', () => {
-  const b = parseCifBlock(['data_x', '_title', ';First line', '  second line', ';', '_after 42'].join('\r\n'), 'mem.cif');
+  const b = parseCifBlock(
+    ['data_x', '_title', ';First line', '  second line', ';', '_after 42'].join('\r\n'),
+    'mem.cif',
+  );
   assert.is(b.columns.get('_title')?.values[0].text, 'First line\r\n  second line');
   assert.is(b.columns.get('_title')?.values[0].line, 3);
   assert.is(b.columns.get('_after')?.values[0].line, 6);
@@ -61,29 +64,55 @@ test('loops: columns, rows wrapping onto the next line, and a second data block 
   );
   assert.equal(texts(b, '_atom_site_label'), ['Li1', 'Al2', 'O 3', 'Li4']);
   assert.equal(texts(b, '_atom_site_occupancy'), ['0.5', '0.39360639360639366', '1.0', null]);
-  assert.equal(b.columns.get('_atom_site_occupancy')?.values.map((v) => v.line), [6, 8, 9, 9]);
+  assert.equal(
+    b.columns.get('_atom_site_occupancy')?.values.map((v) => v.line),
+    [6, 8, 9, 9],
+  );
   assert.is(b.loops.length, 1);
   assert.is(b.columns.get('_atom_site_label')?.loop, b.loops[0]);
   assert.equal(texts(b, '_cell_length_a'), ['5']);
 });
 
 test('all blocks in file order; a tag may repeat across blocks; a trailing loop_ without values is empty', () => {
-  const blocks = parseCifBlocks(['data_head', '_title x', 'data_one', '_cell_length_a 5', 'data_two', '_cell_length_a 6', 'loop_', '_a', '_b'].join('\n'), 'm.cif');
-  assert.equal(blocks.map((b) => [b.name, b.line]), [['head', 1], ['one', 3], ['two', 5]]);
-  assert.equal(blocks.map((b) => texts(b, '_cell_length_a')), [[], ['5'], ['6']]);
+  const blocks = parseCifBlocks(
+    ['data_head', '_title x', 'data_one', '_cell_length_a 5', 'data_two', '_cell_length_a 6', 'loop_', '_a', '_b'].join(
+      '\n',
+    ),
+    'm.cif',
+  );
+  assert.equal(
+    blocks.map((b) => [b.name, b.line]),
+    [
+      ['head', 1],
+      ['one', 3],
+      ['two', 5],
+    ],
+  );
+  assert.equal(
+    blocks.map((b) => texts(b, '_cell_length_a')),
+    [[], ['5'], ['6']],
+  );
   assert.equal(texts(blocks[2], '_a'), []);
 });
 
 test('a quoted value over several lines: read to the quote before whitespace, with one warning; else an error', () => {
   const warnings: string[] = [];
-  const b = parseCifBlock(["data_x", "_title 'first line", "  it's the second'", '_after 1'].join('\n'), 'q.cif', (m) => warnings.push(m));
+  const b = parseCifBlock(['data_x', "_title 'first line", "  it's the second'", '_after 1'].join('\n'), 'q.cif', (m) =>
+    warnings.push(m),
+  );
   assert.equal(texts(b, '_title'), ["first line it's the second"]);
   assert.is(b.columns.get('_title')?.values[0].line, 2);
   assert.is(b.columns.get('_after')?.values[0].line, 4);
-  assert.equal(warnings, ['q.cif:2: quoted value runs over lines 2-3 (not allowed in CIF 1.1); read to its closing quote']);
+  assert.equal(warnings, [
+    'q.cif:2: quoted value runs over lines 2-3 (not allowed in CIF 1.1); read to its closing quote',
+  ]);
   // a tag, loop_, data_ or text field before the closing quote: not recoverable
   for (const next of ['_b 2', 'loop_', 'data_y', ';text']) {
-    throwsInputError(() => parseCifBlock(["data_x", "_a 'open", next, "close'"].join('\n'), 'u.cif', () => {}), 'u.cif:2:', "unterminated quoted value 'open");
+    throwsInputError(
+      () => parseCifBlock(['data_x', "_a 'open", next, "close'"].join('\n'), 'u.cif', () => {}),
+      'u.cif:2:',
+      "unterminated quoted value 'open",
+    );
   }
 });
 

@@ -1,7 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  elementColumns, featureNames, featurize, fitFeatureSpec, fitStandardScaler, parseComposition,
+  elementColumns,
+  featureNames,
+  featurize,
+  fitFeatureSpec,
+  fitStandardScaler,
+  parseComposition,
 } from '../../data/features.js';
 import { InputError } from '../../data/errors.js';
 import { loadObelix, splitEntries } from '../../data/obelix.js';
@@ -11,20 +16,43 @@ const ds = loadObelix(obelixDir);
 const train = splitEntries(ds, 'train');
 const spec = fitFeatureSpec(ds.entries, train);
 
-const close = (a: number, b: number, tol: number, msg: string): void => assert.ok(Math.abs(a - b) <= tol, `${msg}: ${a} vs ${b}`);
+const close = (a: number, b: number, tol: number, msg: string): void =>
+  assert.ok(Math.abs(a - b) <= tol, `${msg}: ${a} vs ${b}`);
 
 test('parseComposition: explicit and implicit counts, repeats summed, bad input named', () => {
-  assert.equal([...parseComposition('Li7.0Bi1.0O6.0')], [['Li', 7], ['Bi', 1], ['O', 6]]);
-  assert.equal([...parseComposition('LiO2Li0.5 Fe')], [['Li', 1.5], ['O', 2], ['Fe', 1]]);
+  assert.equal(
+    [...parseComposition('Li7.0Bi1.0O6.0')],
+    [
+      ['Li', 7],
+      ['Bi', 1],
+      ['O', 6],
+    ],
+  );
+  assert.equal(
+    [...parseComposition('LiO2Li0.5 Fe')],
+    [
+      ['Li', 1.5],
+      ['O', 2],
+      ['Fe', 1],
+    ],
+  );
   assert.equal([...parseComposition('H1e-1')], [['H', 0.1]]);
-  assert.throws(() => parseComposition('Li7Xx2', 'entry abc'), (e: Error) => e instanceof InputError && /entry abc.*'Xx'/.test(e.message));
-  assert.throws(() => parseComposition('Li(PO4)3', 'row 3'), /row 3: cannot parse composition 'Li\(PO4\)3' at '\(PO4\)3'/);
+  assert.throws(
+    () => parseComposition('Li7Xx2', 'entry abc'),
+    (e: Error) => e instanceof InputError && /entry abc.*'Xx'/.test(e.message),
+  );
+  assert.throws(
+    () => parseComposition('Li(PO4)3', 'row 3'),
+    /row 3: cannot parse composition 'Li\(PO4\)3' at '\(PO4\)3'/,
+  );
   assert.throws(() => parseComposition(''), /empty/);
 });
 
 test('55 element columns in Z order, exactly those of the protocol (§3.1); 62 features in all', () => {
-  const expected = ('H Li B C N O F Na Mg Al Si P S Cl K Ca Sc Ti V Cr Mn Fe Co Cu Zn Ga Ge Se Br Sr Y Zr ' +
-    'Nb Mo Ag Cd In Sn Sb Te I Ba La Ce Pr Nd Sm Gd Er Lu Hf Ta W Pb Bi').split(' ');
+  const expected = (
+    'H Li B C N O F Na Mg Al Si P S Cl K Ca Sc Ti V Cr Mn Fe Co Cu Zn Ga Ge Se Br Sr Y Zr ' +
+    'Nb Mo Ag Cd In Sn Sb Te I Ba La Ce Pr Nd Sm Gd Er Lu Hf Ta W Pb Bi'
+  ).split(' ');
   assert.equal(spec.elements, expected);
   assert.is(featureNames(spec).length, 62);
   assert.equal(featureNames(spec).slice(55), ['space_group', 'a', 'b', 'c', 'alpha', 'beta', 'gamma']);
@@ -45,7 +73,12 @@ test('a feature row by hand: 3o4 = Li50 La24 Zr16 Ga2 O96, Ia-3d (230), cubic a 
   const e = ds.byId.get('3o4')!;
   const [x] = featurize([e], spec);
   const names = featureNames(spec);
-  const nz = Object.fromEntries(names.slice(0, 55).map((n, j) => [n, x[j]]).filter(([, v]) => v !== 0));
+  const nz = Object.fromEntries(
+    names
+      .slice(0, 55)
+      .map((n, j) => [n, x[j]])
+      .filter(([, v]) => v !== 0),
+  );
   assert.equal(nz, { Li: 50, O: 96, Ga: 2, Zr: 16, La: 24 });
   assert.is(x[55], 230);
   const { mean, scale } = spec.latticeScaler;
@@ -69,12 +102,23 @@ test('standardised training columns have mean 0 and population SD 1; test rows u
 });
 
 test('scaler: a constant column gets scale 1; an element outside the columns is rejected', () => {
-  assert.equal(fitStandardScaler([[1, 5], [3, 5]]), { mean: [2, 5], scale: [1, 1] });
-  const small = fitFeatureSpec([{ composition: 'Li2O1', spaceGroup: 1, latticeParameters: [1, 1, 1, 90, 90, 90] }],
-    [{ composition: 'Li2O1', spaceGroup: 1, latticeParameters: [1, 1, 1, 90, 90, 90] }]);
+  assert.equal(
+    fitStandardScaler([
+      [1, 5],
+      [3, 5],
+    ]),
+    { mean: [2, 5], scale: [1, 1] },
+  );
+  const small = fitFeatureSpec(
+    [{ composition: 'Li2O1', spaceGroup: 1, latticeParameters: [1, 1, 1, 90, 90, 90] }],
+    [{ composition: 'Li2O1', spaceGroup: 1, latticeParameters: [1, 1, 1, 90, 90, 90] }],
+  );
   assert.equal(small.elements, ['Li', 'O']);
-  assert.throws(() => featurize([{ id: 'q1', composition: 'Li1Na1', spaceGroup: 2, latticeParameters: [1, 1, 1, 90, 90, 90] }], small),
-    /entry q1: element Na is not one of the 2 feature columns/);
+  assert.throws(
+    () =>
+      featurize([{ id: 'q1', composition: 'Li1Na1', spaceGroup: 2, latticeParameters: [1, 1, 1, 90, 90, 90] }], small),
+    /entry q1: element Na is not one of the 2 feature columns/,
+  );
 });
 
 test.run();

@@ -4,7 +4,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  PAPER_FOLD_SETS, foldSizes, foldsFromIds, groupKFold, kFoldContiguous, kFoldShuffled, paperFolds, readFoldsFile, trainIndices,
+  PAPER_FOLD_SETS,
+  foldSizes,
+  foldsFromIds,
+  groupKFold,
+  kFoldContiguous,
+  kFoldShuffled,
+  paperFolds,
+  readFoldsFile,
+  trainIndices,
 } from '../../data/folds.js';
 import { validationFolds } from '../../train/validationSplit.js';
 import { InputError } from '../../data/errors.js';
@@ -20,15 +28,25 @@ test('fold sizes follow KFold / np.array_split: first n mod k blocks one larger'
   assert.equal(foldSizes(478, 5), [96, 96, 96, 95, 95]);
   assert.equal(foldSizes(254, 5), [51, 51, 51, 51, 50]);
   assert.equal(foldSizes(10, 3), [4, 3, 3]);
-  assert.equal(kFoldContiguous(7, 3), [[0, 1, 2], [3, 4], [5, 6]]);
+  assert.equal(kFoldContiguous(7, 3), [
+    [0, 1, 2],
+    [3, 4],
+    [5, 6],
+  ]);
   assert.throws(() => foldSizes(4, 5), /2 ≤ k ≤ n/);
   assert.throws(() => foldSizes(10, 1), /2 ≤ k ≤ n/);
 });
 
 test('shuffled k-fold: disjoint, covering, reproducible for a seed, different across seeds', () => {
   const a = kFoldShuffled(101, 5, 7);
-  assert.equal(a.map((f) => f.length), [21, 20, 20, 20, 20]);
-  assert.equal(sorted(a.flat()), Array.from({ length: 101 }, (_, i) => i));
+  assert.equal(
+    a.map((f) => f.length),
+    [21, 20, 20, 20, 20],
+  );
+  assert.equal(
+    sorted(a.flat()),
+    Array.from({ length: 101 }, (_, i) => i),
+  );
   assert.equal(kFoldShuffled(101, 5, 7), a);
   assert.not.equal(kFoldShuffled(101, 5, 8), a);
   assert.equal(trainIndices(a[0], 101).length, 80);
@@ -38,7 +56,13 @@ test('shuffled k-fold: disjoint, covering, reproducible for a seed, different ac
 test('sklearn KFold(5, shuffle=True, random_state=0) on 10 rows (values from scikit-learn 1.2)', () => {
   // /usr/bin/python3 -c 'from sklearn.model_selection import KFold;
   //   print([sorted(t.tolist()) for _, t in KFold(5, shuffle=True, random_state=0).split(range(10))])'
-  assert.equal(kFoldShuffled(10, 5, 0).map(sorted), [[2, 8], [4, 9], [1, 6], [3, 7], [0, 5]]);
+  assert.equal(kFoldShuffled(10, 5, 0).map(sorted), [
+    [2, 8],
+    [4, 9],
+    [1, 6],
+    [3, 7],
+    [0, 5],
+  ]);
 });
 
 test('the five regenerated paper fold sets equal folds.json exactly (order included)', () => {
@@ -55,8 +79,16 @@ test('paper fold sets are disjoint and cover their training rows', () => {
   for (const name of PAPER_FOLD_SETS) {
     const rows = name === 'rf_mlp_full_478' ? all : cif;
     const folds = foldsFromIds(paperFolds(name, ds), rows, name);
-    assert.equal(folds.map((f) => f.length), foldSizes(rows.length, 5), name);
-    assert.equal(sorted(folds.flat()), Array.from({ length: rows.length }, (_, i) => i), name);
+    assert.equal(
+      folds.map((f) => f.length),
+      foldSizes(rows.length, 5),
+      name,
+    );
+    assert.equal(
+      sorted(folds.flat()),
+      Array.from({ length: rows.length }, (_, i) => i),
+      name,
+    );
   }
 });
 
@@ -66,9 +98,19 @@ test('groupKFold by hand: largest group first, each to the lightest fold, groups
   for (const seed of [0, 1, 2, 3]) {
     const folds = groupKFold(groups, 2, seed);
     // c (3 rows) opens fold 0, a (2) goes to fold 1, the single rows b and d fill fold 1 then fold 0 (a tie goes to 0)
-    assert.equal(folds.map((f) => f.length), [4, 3], `seed ${seed}`);
-    assert.ok([3, 4, 5].every((i) => folds[0].includes(i)), `seed ${seed}: c in fold 0`);
-    assert.ok([0, 1].every((i) => folds[1].includes(i)), `seed ${seed}: a in fold 1`);
+    assert.equal(
+      folds.map((f) => f.length),
+      [4, 3],
+      `seed ${seed}`,
+    );
+    assert.ok(
+      [3, 4, 5].every((i) => folds[0].includes(i)),
+      `seed ${seed}: c in fold 0`,
+    );
+    assert.ok(
+      [0, 1].every((i) => folds[1].includes(i)),
+      `seed ${seed}: a in fold 1`,
+    );
     assert.equal(sorted(folds.flat()), [0, 1, 2, 3, 4, 5, 6]);
   }
   const bInFold0 = [0, 1, 2, 3, 4, 5, 6, 7].map((seed) => groupKFold(groups, 2, seed)[0].includes(2));
@@ -83,11 +125,13 @@ test('doi_kfold on OBELiX: each publication in one fold, the 254 training CIFs c
   assert.is(folds.length, 5);
   assert.equal(folds.flat().sort(), entries.map((e) => e.id).sort());
   const foldOfDoi = new Map<string, number>();
-  folds.forEach((fold, f) => fold.forEach((id) => {
-    const doi = doiOf.get(id)!;
-    assert.is(foldOfDoi.get(doi) ?? f, f, `${doi} split between folds`);
-    foldOfDoi.set(doi, f);
-  }));
+  folds.forEach((fold, f) =>
+    fold.forEach((id) => {
+      const doi = doiOf.get(id)!;
+      assert.is(foldOfDoi.get(doi) ?? f, f, `${doi} split between folds`);
+      foldOfDoi.set(doi, f);
+    }),
+  );
   assert.is(foldOfDoi.size, 127);
   const sizes = folds.map((f) => f.length);
   assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 2, `balanced: ${sizes.join(' ')}`);
@@ -106,15 +150,54 @@ test('the OBELiX test split keeps publications apart: no test entry shares a DOI
   const trainDois = new Set(splitEntries(ds, 'train').map((e) => e.doi));
   const test = splitEntries(ds, 'test');
   assert.is(test.length, 121);
-  assert.equal(test.filter((e) => trainDois.has(e.doi)).map((e) => e.id), []);
-  assert.is(new Set(test.filter((e) => e.hasCif).map((e) => e.doi)).size, 33, 'the 67 test CIFs come from 33 publications');
+  assert.equal(
+    test.filter((e) => trainDois.has(e.doi)).map((e) => e.id),
+    [],
+  );
+  assert.is(
+    new Set(test.filter((e) => e.hasCif).map((e) => e.doi)).size,
+    33,
+    'the 67 test CIFs come from 33 publications',
+  );
 });
 
 test('foldsFromIds rejects unknown, duplicated and missing IDs with the ID named', () => {
   const rows = ['a', 'b', 'c', 'd'];
-  assert.equal(foldsFromIds([['c', 'a'], ['b', 'd']], rows), [[2, 0], [1, 3]]);
-  assert.throws(() => foldsFromIds([['a', 'x'], ['b', 'c', 'd']], rows), (e: Error) => e instanceof InputError && /'x'/.test(e.message));
-  assert.throws(() => foldsFromIds([['a', 'b'], ['b', 'c', 'd']], rows), /'b' is in fold 0 and fold 1/);
+  assert.equal(
+    foldsFromIds(
+      [
+        ['c', 'a'],
+        ['b', 'd'],
+      ],
+      rows,
+    ),
+    [
+      [2, 0],
+      [1, 3],
+    ],
+  );
+  assert.throws(
+    () =>
+      foldsFromIds(
+        [
+          ['a', 'x'],
+          ['b', 'c', 'd'],
+        ],
+        rows,
+      ),
+    (e: Error) => e instanceof InputError && /'x'/.test(e.message),
+  );
+  assert.throws(
+    () =>
+      foldsFromIds(
+        [
+          ['a', 'b'],
+          ['b', 'c', 'd'],
+        ],
+        rows,
+      ),
+    /'b' is in fold 0 and fold 1/,
+  );
   assert.throws(() => foldsFromIds([['a'], ['b', 'c']], rows), /1 rows are in no fold \(first: 'd'\)/);
 });
 

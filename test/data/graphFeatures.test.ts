@@ -9,7 +9,13 @@ import { elementSymbol, lookupElement } from '../../data/elements.js';
 import { parseComposition } from '../../data/features.js';
 import { loadObelix } from '../../data/obelix.js';
 import {
-  cellComposition, cifGraphFeatures, cifGraphInfo, compositionFractions, crystalSystem, graphFeatureSize, graphFeatures,
+  cellComposition,
+  cifGraphFeatures,
+  cifGraphInfo,
+  compositionFractions,
+  crystalSystem,
+  graphFeatureSize,
+  graphFeatures,
 } from '../../data/graphFeatures.js';
 import { throwsInputError } from '../helpers/inputError.js';
 import { obelixDir, requireShared } from '../helpers/paths.js';
@@ -30,9 +36,12 @@ _atom_site_fract_x
 _atom_site_fract_y
 _atom_site_fract_z
 _atom_site_occupancy
-${Array.from({ length: z }, (_, k) => `Cs${k} Cs 0 0 ${k / z} 1
+${Array.from(
+  { length: z },
+  (_, k) => `Cs${k} Cs 0 0 ${k / z} 1
 Cl${k} Cl 0.5 0.5 ${(k + 0.5) / z} 1
-Li${k} Li 0.5 0 ${k / z} 0.5`).join('\n')}
+Li${k} Li 0.5 0 ${k / z} 0.5`,
+).join('\n')}
 `;
 
 test('composition fractions: hand-computed, unrounded (a half-occupied Li counts half)', () => {
@@ -63,7 +72,22 @@ test('cell composition: atoms per cell, unrounded and extensive (a 1x1x3 superce
 });
 
 test('crystal systems at every boundary of the space-group numbers', () => {
-  const cases: Array<[number, number]> = [[1, 0], [2, 0], [3, 1], [15, 1], [16, 2], [74, 2], [75, 3], [142, 3], [143, 4], [167, 4], [168, 5], [194, 5], [195, 6], [230, 6]];
+  const cases: Array<[number, number]> = [
+    [1, 0],
+    [2, 0],
+    [3, 1],
+    [15, 1],
+    [16, 2],
+    [74, 2],
+    [75, 3],
+    [142, 3],
+    [143, 4],
+    [167, 4],
+    [168, 5],
+    [194, 5],
+    [195, 6],
+    [230, 6],
+  ];
   for (const [sg, system] of cases) assert.is(crystalSystem(sg), system, `space group ${sg}`);
 });
 
@@ -83,17 +107,29 @@ test('feature layout: composition [94], space_group [n/230 + one-hot system], z 
 
 test('missing or bad tags name the file and the tag', () => {
   const text = toyCif();
-  throwsInputError(() => graphFeatures(parseCif(text, 'toy.cif'), cifGraphInfo(text, 'toy.cif'), ['space_group'], 'toy.cif'), 'toy.cif', '_symmetry_Int_Tables_number');
-  throwsInputError(() => graphFeatures(parseCif(text, 'toy.cif'), cifGraphInfo(text, 'toy.cif'), ['z'], 'toy.cif'), 'toy.cif', '_cell_formula_units_Z');
+  throwsInputError(
+    () => graphFeatures(parseCif(text, 'toy.cif'), cifGraphInfo(text, 'toy.cif'), ['space_group'], 'toy.cif'),
+    'toy.cif',
+    '_symmetry_Int_Tables_number',
+  );
+  throwsInputError(
+    () => graphFeatures(parseCif(text, 'toy.cif'), cifGraphInfo(text, 'toy.cif'), ['z'], 'toy.cif'),
+    'toy.cif',
+    '_cell_formula_units_Z',
+  );
   throwsInputError(() => cifGraphInfo(toyCif('_symmetry_Int_Tables_number 231'), 'bad.cif'), 'bad.cif', '231');
-  throwsInputError(() => cifGraphInfo(toyCif('_cell_formula_units_Z 0'), 'bad.cif'), 'bad.cif', '_cell_formula_units_Z');
+  throwsInputError(
+    () => cifGraphInfo(toyCif('_cell_formula_units_Z 0'), 'bad.cif'),
+    'bad.cif',
+    '_cell_formula_units_Z',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'gf-'));
   throwsInputError(() => cifGraphFeatures(join(dir, 'missing.cif'), ['composition']), 'missing.cif');
   writeFileSync(join(dir, 'u.cif'), toyCif().replace('Cs0 Cs', 'Cm0 Cm'));
   throwsInputError(() => cifGraphFeatures(join(dir, 'u.cif'), ['composition']), 'u.cif', 'Cm', 'H…Pu');
 });
 
-test('OBELiX: for all 321 CIFs the site-summed composition equals the CIF\'s own _chemical_formula_sum', () => {
+test("OBELiX: for all 321 CIFs the site-summed composition equals the CIF's own _chemical_formula_sum", () => {
   const dir = requireShared(join(obelixDir, 'cifs'));
   const files = readdirSync(dir).filter((f) => f.endsWith('.cif'));
   assert.is(files.length, 321);
@@ -120,7 +156,7 @@ test('OBELiX: for all 321 CIFs the site-summed composition equals the CIF\'s own
   assert.ok(Math.abs(cell[lookupElement('Br') - 1] - Math.log1p(4)) < 1e-5);
 });
 
-test('OBELiX: the table\'s composition columns are the CIF\'s cell content for 279 of the 321 files (every element within 5 %)', () => {
+test("OBELiX: the table's composition columns are the CIF's cell content for 279 of the 321 files (every element within 5 %)", () => {
   const ds = loadObelix(requireShared(obelixDir));
   let agree = 0;
   let total = 0;
@@ -130,12 +166,18 @@ test('OBELiX: the table\'s composition columns are the CIF\'s cell content for 2
     const path = ds.cifPath(e.id);
     const cell = cellComposition(parseCif(readFileSync(path, 'utf8'), path), path);
     const table = parseComposition(e.composition, e.id);
-    const elements = new Set([...table.keys(), ...[...cell.keys()].filter((k) => cell[k] > 0).map((k) => elementSymbol(k + 1))]);
-    if ([...elements].every((el) => {
-      const a = table.get(el) ?? 0;
-      const b = cell[lookupElement(el) - 1];
-      return Math.abs(a - b) <= 0.05 * Math.max(a, b);
-    })) agree++;
+    const elements = new Set([
+      ...table.keys(),
+      ...[...cell.keys()].filter((k) => cell[k] > 0).map((k) => elementSymbol(k + 1)),
+    ]);
+    if (
+      [...elements].every((el) => {
+        const a = table.get(el) ?? 0;
+        const b = cell[lookupElement(el) - 1];
+        return Math.abs(a - b) <= 0.05 * Math.max(a, b);
+      })
+    )
+      agree++;
   }
   assert.is(total, 321);
   assert.is(agree, 279);

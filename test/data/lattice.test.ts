@@ -25,14 +25,34 @@ function angleDeg(u: number[], v: number[]): number {
 }
 
 test('cubic and hexagonal cells by hand', () => {
-  closeMatrix(latticeFromParameters(2, 2, 2, 90, 90, 90), [[2, 0, 0], [0, 2, 0], [0, 0, 2]], 1e-15);
+  closeMatrix(
+    latticeFromParameters(2, 2, 2, 90, 90, 90),
+    [
+      [2, 0, 0],
+      [0, 2, 0],
+      [0, 0, 2],
+    ],
+    1e-15,
+  );
   // γ = 120°: cosγ* = 0.5, so b = (−3 cos60°, 3 sin60°, 0)
-  closeMatrix(latticeFromParameters(3, 3, 5, 90, 90, 120), [[3, 0, 0], [-1.5, 3 * Math.sqrt(3) / 2, 0], [0, 0, 5]], 1e-14);
-  close(volume(latticeFromParameters(3, 3, 5, 90, 90, 120)), 45 * Math.sqrt(3) / 2, 1e-12, 'volume');
+  closeMatrix(
+    latticeFromParameters(3, 3, 5, 90, 90, 120),
+    [
+      [3, 0, 0],
+      [-1.5, (3 * Math.sqrt(3)) / 2, 0],
+      [0, 0, 5],
+    ],
+    1e-14,
+  );
+  close(volume(latticeFromParameters(3, 3, 5, 90, 90, 120)), (45 * Math.sqrt(3)) / 2, 1e-12, 'volume');
 });
 
 test('pymatgen Lattice.from_parameters orientation (triclinic 2t8, hexagonal 11b)', () => {
-  closeMatrix(latticeFromParameters(5.1744, 5.3115, 7.2617, 107.546997, 107.933998, 98.444), ref.coords['2t8'].lattice, 1e-11);
+  closeMatrix(
+    latticeFromParameters(5.1744, 5.3115, 7.2617, 107.546997, 107.933998, 98.444),
+    ref.coords['2t8'].lattice,
+    1e-11,
+  );
   closeMatrix(latticeFromParameters(4.273, 4.273, 7.594, 90, 90, 120), ref.coords['11b'].lattice, 1e-11);
 });
 
@@ -52,7 +72,11 @@ test('parameters are recovered from the matrix; volume matches the closed form',
 });
 
 test('invert3 gives the inverse; singular matrices throw InputError', () => {
-  const m: Matrix3 = [[2, 1, 0], [0, 3, 1], [1, 0, 4]];
+  const m: Matrix3 = [
+    [2, 1, 0],
+    [0, 3, 1],
+    [1, 0, 4],
+  ];
   const inv = invert3(m);
   for (let i = 0; i < 3; i++) {
     for (let j = 0; j < 3; j++) {
@@ -61,7 +85,15 @@ test('invert3 gives the inverse; singular matrices throw InputError', () => {
       close(s, i === j ? 1 : 0, 1e-15, `(m·m⁻¹)[${i}][${j}]`);
     }
   }
-  throwsInputError(() => invert3([[1, 2, 3], [2, 4, 6], [0, 0, 1]]), 'singular');
+  throwsInputError(
+    () =>
+      invert3([
+        [1, 2, 3],
+        [2, 4, 6],
+        [0, 0, 1],
+      ]),
+    'singular',
+  );
 });
 
 test('fracToCart uses row vectors (cart = frac · L) and cartToFrac inverts it', () => {

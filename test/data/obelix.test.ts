@@ -40,7 +40,10 @@ test('upper bounds become 1e-15, garbage is rejected with the location', () => {
   assert.is(parseConductivity('<1E-10', 'x'), 1e-15);
   assert.is(parseConductivity('<1E-8', 'x'), 1e-15);
   assert.is(parseConductivity('3.2e-4', 'x'), 3.2e-4);
-  assert.throws(() => parseConductivity('n/a', 'f.csv:7'), (e: Error) => e instanceof InputError && e.message.includes('f.csv:7'));
+  assert.throws(
+    () => parseConductivity('n/a', 'f.csv:7'),
+    (e: Error) => e instanceof InputError && e.message.includes('f.csv:7'),
+  );
   assert.throws(() => parseConductivity('NaN', 'f.csv:7'), /f\.csv:7/);
 });
 
@@ -50,13 +53,17 @@ test('a missing file and an unknown ID are named', () => {
   mkdirSync(join(dir, 'cifs'));
   writeFileSync(join(dir, 'train_idx.csv'), 'ID\naaa');
   writeFileSync(join(dir, 'test_idx.csv'), 'ID\nbbb');
-  writeFileSync(join(dir, 'processed.csv'),
+  writeFileSync(
+    join(dir, 'processed.csv'),
     'ID,Composition,Space group number,a,b,c,alpha,beta,gamma,Ionic conductivity (S cm-1),DOI,CIF\n' +
-    'aaa,Li1.0,1,1,1,1,90,90,90,1e-3,x,Match\nzzz,Li1.0,1,1,1,1,90,90,90,1e-3,x,Match\n');
+      'aaa,Li1.0,1,1,1,1,90,90,90,1e-3,x,Match\nzzz,Li1.0,1,1,1,1,90,90,90,1e-3,x,Match\n',
+  );
   assert.throws(() => loadObelix(dir, { checkCounts: false }), /processed\.csv:3: ID zzz/);
-  writeFileSync(join(dir, 'processed.csv'),
+  writeFileSync(
+    join(dir, 'processed.csv'),
     'ID,Composition,Space group number,a,b,c,alpha,beta,gamma,Ionic conductivity (S cm-1),DOI,CIF\n' +
-    'aaa,Li1.0,1,1,1,1,90,90,90,1e-3,x,Match\nbbb,Li1.0,1,1,1,1,90,90,90,1e-3,x,Maybe\n');
+      'aaa,Li1.0,1,1,1,1,90,90,90,1e-3,x,Match\nbbb,Li1.0,1,1,1,1,90,90,90,1e-3,x,Maybe\n',
+  );
   assert.throws(() => loadObelix(dir, { checkCounts: false }), /processed\.csv:3: column 'CIF'/);
   assert.throws(() => loadObelix(dir), /expected 478 train|column 'CIF'/);
 });

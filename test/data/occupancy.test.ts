@@ -9,12 +9,27 @@ import { throwsInputError } from '../helpers/inputError.js';
 import { obelixDir } from '../helpers/paths.js';
 
 const A = 5;
-const site = (label: string, frac: Vec3, ...species: Array<[string, number]>): DisorderedSite =>
-  ({ label, frac, species: species.map(([element, occupancy]) => ({ element, occupancy })) });
-const cubic = (sites: DisorderedSite[]): Crystal => ({ id: 'toy', lattice: [[A, 0, 0], [0, A, 0], [0, 0, A]], sites });
+const site = (label: string, frac: Vec3, ...species: Array<[string, number]>): DisorderedSite => ({
+  label,
+  frac,
+  species: species.map(([element, occupancy]) => ({ element, occupancy })),
+});
+const cubic = (sites: DisorderedSite[]): Crystal => ({
+  id: 'toy',
+  lattice: [
+    [A, 0, 0],
+    [0, A, 0],
+    [0, 0, A],
+  ],
+  sites,
+});
 
 test('ordered crystal: same atoms as crystalToAtoms, occupancy 1, one weight-1 entry per node', () => {
-  const c = cubic([site('Li1', [0, 0, 0], ['Li', 1]), site('O1', [0.5, 0.5, 0.5], ['O', 1]), site('Cl1', [0.5, 0, 0], ['Cl', 1])]);
+  const c = cubic([
+    site('Li1', [0, 0, 0], ['Li', 1]),
+    site('O1', [0.5, 0.5, 0.5], ['O', 1]),
+    site('Cl1', [0.5, 0, 0], ['Cl', 1]),
+  ]);
   assert.ok(isOrdered(c));
   const w = weightedAtoms(c);
   const a = crystalToAtoms(c);
@@ -40,7 +55,13 @@ test('mixed site keeps every species: Li 0.5 + Na 0.3 → occupancy 0.8, majorit
 
 test('occupancies summing above 1 are rejected, naming the file and the site label', () => {
   const c = cubic([site('Li1', [0, 0, 0], ['Li', 1]), site('M2', [0.5, 0.5, 0.5], ['Li', 0.7], ['Na', 0.4])]);
-  throwsInputError(() => weightedAtoms(c, { source: 'cifs/bad.cif' }), 'cifs/bad.cif', 'site 1 (M2)', 'sum to 1.1', '> 1');
+  throwsInputError(
+    () => weightedAtoms(c, { source: 'cifs/bad.cif' }),
+    'cifs/bad.cif',
+    'site 1 (M2)',
+    'sum to 1.1',
+    '> 1',
+  );
   // within the 1e-6 tolerance is accepted
   const ok = cubic([site('M1', [0, 0, 0], ['Li', 0.6], ['Na', 0.4000005])]);
   assert.ok(Math.abs(weightedAtoms(ok).occupancy[0] - 1.0000005) < 1e-12);
@@ -75,11 +96,20 @@ test('no merge: sites 0.5 Å apart or more, full sites, merging disabled; overfl
   assert.is(weightedAtoms(full).numbers.length, 2);
   const close = cubic([site('a', [0, 0, 0], ['Li', 0.4]), site('b', [0.02, 0, 0], ['Li', 0.4])]);
   assert.is(weightedAtoms(close, { mergeDistance: 0 }).numbers.length, 2);
-  const over = cubic([site('a', [0, 0, 0], ['Li', 0.6]), site('X', [0.5, 0.5, 0.5], ['O', 1]), site('b', [0.02, 0, 0], ['Li', 0.6])]);
+  const over = cubic([
+    site('a', [0, 0, 0], ['Li', 0.6]),
+    site('X', [0.5, 0.5, 0.5], ['O', 1]),
+    site('b', [0.02, 0, 0], ['Li', 0.6]),
+  ]);
   const kept = weightedAtoms(over);
   assert.equal(kept.labels, ['a', 'X', 'b']);
   assert.equal([...kept.occupancy], [0.6, 1, 0.6]);
-  throwsInputError(() => weightedAtoms(over, { source: 'x.cif', strictSplits: true }), 'x.cif', 'split sites a+b', '> 1');
+  throwsInputError(
+    () => weightedAtoms(over, { source: 'x.cif', strictSplits: true }),
+    'x.cif',
+    'split sites a+b',
+    '> 1',
+  );
 });
 
 test('OBELiX argyrodite Li6PS5Cl (122): rounding loses all Li, weighted keeps 24 Li per cell (occupancy sum)', () => {

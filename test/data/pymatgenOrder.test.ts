@@ -12,7 +12,8 @@ import {
 } from '../../data/pymatgenOrder.js';
 import type { DisorderedSite, SpeciesOccupancy } from '../../data/structure.js';
 
-const sp = (...pairs: [string, number][]): SpeciesOccupancy[] => pairs.map(([element, occupancy]) => ({ element, occupancy }));
+const sp = (...pairs: [string, number][]): SpeciesOccupancy[] =>
+  pairs.map(([element, occupancy]) => ({ element, occupancy }));
 
 test('elements order by electronegativity, then symbol; missing X last', () => {
   assert.ok(elementLess('Li', 'O')); // 0.98 < 3.44
@@ -31,7 +32,10 @@ test('Composition.__ge__ / __eq__ with the 1e-8 tolerance', () => {
   assert.ok(compositionEqual(sp(['Li', 0.3], ['La', 0.7]), sp(['La', 0.7 + 1e-9], ['Li', 0.3])));
   assert.ok(!compositionEqual(sp(['Li', 0.3]), sp(['Li', 0.3], ['La', 1e-7])));
   const order = sortByComposition([sp(['O', 1]), sp(['Li', 1]), sp(['Li', 0.5]), sp(['La', 1])], (x) => x);
-  assert.equal(order.map((s) => s.map((x) => `${x.element}${x.occupancy}`).join('')), ['O1', 'La1', 'Li0.5', 'Li1']);
+  assert.equal(
+    order.map((s) => s.map((x) => `${x.element}${x.occupancy}`).join('')),
+    ['O1', 'La1', 'Li0.5', 'Li1'],
+  );
 });
 
 test('species strings use Python rounding of f"{x:.3f}"', () => {
@@ -51,9 +55,23 @@ test('average electronegativity sums in stored order', () => {
 });
 
 test('sites sort stably by average X, then species string', () => {
-  const s = (label: string, ...pairs: [string, number][]): DisorderedSite => ({ label, frac: [0, 0, 0], species: sp(...pairs) });
-  const sites = [s('o1', ['O', 1]), s('li1', ['Li', 1]), s('p1', ['P', 1]), s('li2', ['Li', 0.5]), s('mix', ['Li', 0.5], ['La', 0.5]), s('li3', ['Li', 1])];
-  assert.equal(sortSitesLikePymatgen(sites).map((x) => x.label), ['li1', 'li3', 'li2', 'mix', 'p1', 'o1']);
+  const s = (label: string, ...pairs: [string, number][]): DisorderedSite => ({
+    label,
+    frac: [0, 0, 0],
+    species: sp(...pairs),
+  });
+  const sites = [
+    s('o1', ['O', 1]),
+    s('li1', ['Li', 1]),
+    s('p1', ['P', 1]),
+    s('li2', ['Li', 0.5]),
+    s('mix', ['Li', 0.5], ['La', 0.5]),
+    s('li3', ['Li', 1]),
+  ];
+  assert.equal(
+    sortSitesLikePymatgen(sites).map((x) => x.label),
+    ['li1', 'li3', 'li2', 'mix', 'p1', 'o1'],
+  );
 });
 
 test.run();

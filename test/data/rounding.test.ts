@@ -22,10 +22,18 @@ test('roundHalfEven is Python round(): ties to even', () => {
 });
 
 function site(frac: [number, number, number], ...species: [string, number][]): DisorderedSite {
-  return { frac, label: species[0]?.[0] ?? 'X', species: species.map(([element, occupancy]) => ({ element, occupancy })) };
+  return {
+    frac,
+    label: species[0]?.[0] ?? 'X',
+    species: species.map(([element, occupancy]) => ({ element, occupancy })),
+  };
 }
 
-const cell: Crystal['lattice'] = [[4, 0, 0], [0, 5, 0], [0, 0, 6]];
+const cell: Crystal['lattice'] = [
+  [4, 0, 0],
+  [0, 5, 0],
+  [0, 0, 6],
+];
 
 test('roundOccupancies: the OBELiX rule on every edge case', () => {
   const crystal: Crystal = {
@@ -62,17 +70,30 @@ test('roundOccupancies of an empty result keeps the shapes consistent', () => {
 });
 
 test('crystalToAtoms converts ordered crystals and rejects disordered ones', () => {
-  const ordered: Crystal = { id: 'nacl', lattice: cell, sites: [site([0, 0, 0], ['Na', 1]), site([0.5, 0.5, 0.5], ['Cl', 1])] };
+  const ordered: Crystal = {
+    id: 'nacl',
+    lattice: cell,
+    sites: [site([0, 0, 0], ['Na', 1]), site([0.5, 0.5, 0.5], ['Cl', 1])],
+  };
   const atoms = crystalToAtoms(ordered);
   assert.equal([...atoms.numbers], [11, 17]);
   assert.equal([...atoms.cart], [0, 0, 0, 2, 2.5, 3]);
   throwsInputError(
-    () => crystalToAtoms({ id: 'mixed', lattice: cell, sites: [site([0, 0, 0], ['Na', 1]), site([0.5, 0, 0], ['Li', 0.6], ['La', 0.4])] }),
+    () =>
+      crystalToAtoms({
+        id: 'mixed',
+        lattice: cell,
+        sites: [site([0, 0, 0], ['Na', 1]), site([0.5, 0, 0], ['Li', 0.6], ['La', 0.4])],
+      }),
     'mixed',
     'site 1',
     'Li:0.6',
   );
-  throwsInputError(() => crystalToAtoms({ id: 'partial', lattice: cell, sites: [site([0, 0, 0], ['Li', 0.9])] }), 'partial', 'site 0');
+  throwsInputError(
+    () => crystalToAtoms({ id: 'partial', lattice: cell, sites: [site([0, 0, 0], ['Li', 0.9])] }),
+    'partial',
+    'site 0',
+  );
 });
 
 test.run();

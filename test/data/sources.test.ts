@@ -12,7 +12,11 @@ const tmp = mkdtempSync(join(tmpdir(), 'sources-'));
 process.env.CRYSTAL_GNN_CACHE = join(tmp, 'cache');
 
 test('a fetched: reference that is not fetched says which source to fetch', () => {
-  throwsInputError(() => resolveDataRef('fetched:matgl-m3gnet-eform', 'init.from'), 'init.from', "run 'crystal-gnn data fetch matgl-m3gnet-eform'");
+  throwsInputError(
+    () => resolveDataRef('fetched:matgl-m3gnet-eform', 'init.from'),
+    'init.from',
+    "run 'crystal-gnn data fetch matgl-m3gnet-eform'",
+  );
   throwsInputError(() => resolveDataRef('fetched:nope/x'), "unknown source 'nope'");
   assert.is(resolveDataRef('runs/painn-bandgap'), 'runs/painn-bandgap');
 });

@@ -43,10 +43,12 @@ function orbit(ops: SymOp[]): Orbit {
   const images = new Set<string>();
   for (const op of ops) {
     applySymOp(op, x, y, z, out, 0);
-    images.add(Array.from(out, (v) => {
-      const w = v - Math.floor(v);
-      return (w >= 1 ? 0 : w).toFixed(4);
-    }).join(','));
+    images.add(
+      Array.from(out, (v) => {
+        const w = v - Math.floor(v);
+        return (w >= 1 ? 0 : w).toFixed(4);
+      }).join(','),
+    );
   }
   const sorted = [...images].sort();
   return { size: sorted.length, sha1: createHash('sha1').update(sorted.join(';')).digest('hex').slice(0, 16) };
@@ -77,9 +79,18 @@ test('all 530 Hall settings equal a pymatgen setting of the same group; 527 of t
   for (const e of hallEntries()) {
     const got = orbit(operationsOfHall(e.hall_number));
     const named = ref.settings.filter((s) => settingFromHall(s.hall)?.hall === e.hall_number);
-    for (const s of named) assert.equal(got, { size: s.size, sha1: s.sha1 }, `Hall ${e.hall_number} '${e.hall_symbol}' vs pymatgen '${s.hall}'`);
+    for (const s of named)
+      assert.equal(
+        got,
+        { size: s.size, sha1: s.sha1 },
+        `Hall ${e.hall_number} '${e.hall_symbol}' vs pymatgen '${s.hall}'`,
+      );
     if (named.length > 0) sameSymbol++;
-    else assert.ok(ref.settings.some((s) => s.number === e.number && s.sha1 === got.sha1), `Hall ${e.hall_number} '${e.hall_symbol}' has no pymatgen twin`);
+    else
+      assert.ok(
+        ref.settings.some((s) => s.number === e.number && s.sha1 === got.sha1),
+        `Hall ${e.hall_number} '${e.hall_symbol}' has no pymatgen twin`,
+      );
   }
   // the other 3 (324, 328, 332) repeat the Hall symbol of 322, 326, 330 under other axis labels
   assert.is(sameSymbol, 527);
@@ -91,7 +102,11 @@ test("every symbol of pymatgen's table resolves to its setting or is refused, ne
   for (const s of ref.settings) {
     const hm = settingFromHermannMauguin(s.universal_h_m, cellFor(s.number, s.universal_h_m));
     if (hm) {
-      assert.equal(orbit(operationsOfHall(hm.hall)), { size: s.size, sha1: s.sha1 }, `'${s.universal_h_m}' → Hall '${hm.entry.hall_symbol}'`);
+      assert.equal(
+        orbit(operationsOfHall(hm.hall)),
+        { size: s.size, sha1: s.sha1 },
+        `'${s.universal_h_m}' → Hall '${hm.entry.hall_symbol}'`,
+      );
       resolved++;
     } else if (!s.universal_h_m.includes('(')) {
       refusedPlain.push(s.universal_h_m); // symbols with a basis change '(a+b,...)' are refused by design
@@ -103,8 +118,26 @@ test("every symbol of pymatgen's table resolves to its setting or is refused, ne
   assert.is(resolved, 515);
   // pre-2002 symbols of the e-glide groups and centred triclinic / non-standard monoclinic cells
   assert.equal(refusedPlain, [
-    'C 2 e b', 'C m m a', 'C m m b', 'A b m m', 'A c m m', 'B m c m', 'B m a m', 'C c c a :2', 'C c c b :2', 'A b a a :2', 'A c a a :2',
-    'B b a b :2', 'C 1', 'A -1', 'B -1', 'I -1', 'R 1 2/c 1', 'B 1 21 1', 'C -1', 'B 1 21/m 1',
+    'C 2 e b',
+    'C m m a',
+    'C m m b',
+    'A b m m',
+    'A c m m',
+    'B m c m',
+    'B m a m',
+    'C c c a :2',
+    'C c c b :2',
+    'A b a a :2',
+    'A c a a :2',
+    'B b a b :2',
+    'C 1',
+    'A -1',
+    'B -1',
+    'I -1',
+    'R 1 2/c 1',
+    'B 1 21 1',
+    'C -1',
+    'B 1 21/m 1',
   ]);
 });
 
@@ -126,8 +159,25 @@ test("symbol-only CIFs: where pymatgen's CifParser resolves a symbol, the reader
   // refused where pymatgen reads them: pre-2002 e-glide symbols (67, 68 and 41 have two settings behind one
   // old symbol family) and centred triclinic / non-standard monoclinic cells that moyo's table lacks
   assert.equal(refused, [
-    'A -1', 'A b a a', 'A b m m', 'A c a a', 'A c m m', 'B -1', 'B 1 21 1', 'B 1 21/m 1', 'B b a b', 'B m a m',
-    'B m c m', 'C -1', 'C 1', 'C 2 e b', 'C c c a', 'C c c b', 'C m m a', 'C m m b', 'I -1',
+    'A -1',
+    'A b a a',
+    'A b m m',
+    'A c a a',
+    'A c m m',
+    'B -1',
+    'B 1 21 1',
+    'B 1 21/m 1',
+    'B b a b',
+    'B m a m',
+    'B m c m',
+    'C -1',
+    'C 1',
+    'C 2 e b',
+    'C c c a',
+    'C c c b',
+    'C m m a',
+    'C m m b',
+    'I -1',
   ]);
 });
 
@@ -135,7 +185,11 @@ test('Hall symbols are unique keys; each Hermann-Mauguin key names settings of o
   for (const e of hallEntries()) {
     const back = settingFromHall(e.hall_symbol);
     assert.ok(back, e.hall_symbol);
-    assert.equal(operationsOfHall(back.hall).map(String).sort(), operationsOfHall(e.hall_number).map(String).sort(), e.hall_symbol);
+    assert.equal(
+      operationsOfHall(back.hall).map(String).sort(),
+      operationsOfHall(e.hall_number).map(String).sort(),
+      e.hall_symbol,
+    );
     for (const symbol of [e.hm_full, e.hm_short]) {
       const hm = settingFromHermannMauguin(symbol, cellFor(e.number, e.setting === 'R' ? ':R' : ''));
       if (hm) assert.is(hm.entry.number, e.number, `'${symbol}'`);

@@ -9,12 +9,36 @@ const rows = (xyz: string): number[][] => {
 };
 
 test('signs, fractions, translations in either position, and whitespace', () => {
-  assert.equal(rows('x, y, z'), [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]);
-  assert.equal(rows("-x+1/2, y, -z+1/2"), [[-1, 0, 0, 0.5], [0, 1, 0, 0], [0, 0, -1, 0.5]]);
-  assert.equal(rows('x-y, x, z+2/3'), [[1, -1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 2 / 3]]);
-  assert.equal(rows('0.5+x,  - y + 0.25 ,Z-1/3'), [[1, 0, 0, 0.5], [0, -1, 0, 0.25], [0, 0, 1, -1 / 3]]);
-  assert.equal(rows('-X+Y, 2x, 1/2*z+1/2+1/4'), [[-1, 1, 0, 0], [2, 0, 0, 0], [0, 0, 0.5, 0.75]]);
-  assert.equal(rows('+x, -y, -x+y'), [[1, 0, 0, 0], [0, -1, 0, 0], [-1, 1, 0, 0]]);
+  assert.equal(rows('x, y, z'), [
+    [1, 0, 0, 0],
+    [0, 1, 0, 0],
+    [0, 0, 1, 0],
+  ]);
+  assert.equal(rows('-x+1/2, y, -z+1/2'), [
+    [-1, 0, 0, 0.5],
+    [0, 1, 0, 0],
+    [0, 0, -1, 0.5],
+  ]);
+  assert.equal(rows('x-y, x, z+2/3'), [
+    [1, -1, 0, 0],
+    [1, 0, 0, 0],
+    [0, 0, 1, 2 / 3],
+  ]);
+  assert.equal(rows('0.5+x,  - y + 0.25 ,Z-1/3'), [
+    [1, 0, 0, 0.5],
+    [0, -1, 0, 0.25],
+    [0, 0, 1, -1 / 3],
+  ]);
+  assert.equal(rows('-X+Y, 2x, 1/2*z+1/2+1/4'), [
+    [-1, 1, 0, 0],
+    [2, 0, 0, 0],
+    [0, 0, 0.5, 0.75],
+  ]);
+  assert.equal(rows('+x, -y, -x+y'), [
+    [1, 0, 0, 0],
+    [0, -1, 0, 0],
+    [-1, 1, 0, 0],
+  ]);
 });
 
 test('applySymOp is the affine map, without wrapping', () => {

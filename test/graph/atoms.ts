@@ -15,12 +15,23 @@ export function makeAtoms(id: string, lattice: Matrix3, frac: number[][], number
 }
 
 /** Lattice from a, b, c (Å) and α, β, γ (degrees), a along x, b in the xy plane (pymatgen's convention differs; fine here). */
-export function latticeFromParams(a: number, b: number, c: number, alpha: number, beta: number, gamma: number): Matrix3 {
+export function latticeFromParams(
+  a: number,
+  b: number,
+  c: number,
+  alpha: number,
+  beta: number,
+  gamma: number,
+): Matrix3 {
   const rad = Math.PI / 180;
   const [ca, cb, cg, sg] = [Math.cos(alpha * rad), Math.cos(beta * rad), Math.cos(gamma * rad), Math.sin(gamma * rad)];
   const cx = c * cb;
   const cy = (c * (ca - cb * cg)) / sg;
-  return [[a, 0, 0], [b * cg, b * sg, 0], [cx, cy, Math.sqrt(c * c - cx * cx - cy * cy)]];
+  return [
+    [a, 0, 0],
+    [b * cg, b * sg, 0],
+    [cx, cy, Math.sqrt(c * c - cx * cx - cy * cy)],
+  ];
 }
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so failures reproduce. */

@@ -12,15 +12,38 @@ function sample(id: string, atoms: number, edges: Array<[number, number]>, targe
     vectors: Float32Array.from(edges.flatMap((_, k) => [k, 0, 0])),
     distances: Float32Array.from(edges.map((_, k) => k)),
     target,
-    triplets: { edgeA: Int32Array.from(edges.map((_, k) => k)), edgeB: Int32Array.from(edges.map((_, k) => (k + 1) % edges.length)) },
+    triplets: {
+      edgeA: Int32Array.from(edges.map((_, k) => k)),
+      edgeB: Int32Array.from(edges.map((_, k) => (k + 1) % edges.length)),
+    },
   };
 }
 
 test('collate offsets atom indices by atoms and triplet edge ids by edges', async () => {
   tf.setBackend('cpu');
   // three triplets on two edges, so that offsetting triplet edge ids by the triplet count (not the edge count) shows
-  const a = { ...sample('a', 2, [[0, 1], [1, 0]], 1.5), triplets: { edgeA: Int32Array.from([0, 1, 0]), edgeB: Int32Array.from([1, 0, 1]) } };
-  const b = sample('b', 3, [[0, 2], [2, 1], [1, 1]], -2);
+  const a = {
+    ...sample(
+      'a',
+      2,
+      [
+        [0, 1],
+        [1, 0],
+      ],
+      1.5,
+    ),
+    triplets: { edgeA: Int32Array.from([0, 1, 0]), edgeB: Int32Array.from([1, 0, 1]) },
+  };
+  const b = sample(
+    'b',
+    3,
+    [
+      [0, 2],
+      [2, 1],
+      [1, 1],
+    ],
+    -2,
+  );
   const before = tf.memory().numTensors;
   const batch = collate([a, b]);
   assert.equal(Array.from(await batch.src.data()), [0, 1, 2, 4, 3]);
@@ -37,7 +60,14 @@ test('collate offsets atom indices by atoms and triplet edge ids by edges', asyn
 });
 
 test('planBatches keeps the batch size and caps edges per micro-batch', () => {
-  const samples = [4, 4, 4, 10, 1].map((e, i) => sample(`s${i}`, 2, Array.from({ length: e }, () => [0, 1] as [number, number]), 0));
+  const samples = [4, 4, 4, 10, 1].map((e, i) =>
+    sample(
+      `s${i}`,
+      2,
+      Array.from({ length: e }, () => [0, 1] as [number, number]),
+      0,
+    ),
+  );
   const plan = planBatches([0, 1, 2, 3, 4], samples, 4, 8);
   assert.equal(plan, [[[0, 1], [2], [3]], [[4]]]);
   const noCap = planBatches([4, 3, 2, 1, 0], samples, 2, 1e9);

@@ -4,13 +4,19 @@
  */
 import type { Atoms } from '../../data/structure.js';
 
-export interface BruteEdge { i: number; j: number; s: [number, number, number]; d: number }
+export interface BruteEdge {
+  i: number;
+  j: number;
+  s: [number, number, number];
+  d: number;
+}
 
 export function bruteForce(atoms: Atoms, cutoff: number, inclusive = true): BruteEdge[] {
   const L = atoms.lattice;
   const n = atoms.numbers.length;
   const heights = [0, 1, 2].map((k) => {
-    const u = L[(k + 1) % 3], v = L[(k + 2) % 3];
+    const u = L[(k + 1) % 3],
+      v = L[(k + 2) % 3];
     const w = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
     return Math.abs(L[k][0] * w[0] + L[k][1] * w[1] + L[k][2] * w[2]) / Math.hypot(w[0], w[1], w[2]);
   });

@@ -24,10 +24,18 @@ test('radiusSearch returns exactly the points with d² < limit (random and grid 
       const want = points.filter((p) => d2(p, q) < limit).map((p) => p[3]);
       const got: number[] = [];
       radiusSearch(tree, q[0], q[1], q[2], limit, got);
-      assert.equal(got.sort((a, b) => a - b), want, `query ${t}`);
+      assert.equal(
+        got.sort((a, b) => a - b),
+        want,
+        `query ${t}`,
+      );
       const lib: number[] = [];
       libraryRadiusSearch(tree, q, limit, lib, 4);
-      assert.equal(lib.sort((a, b) => a - b), want, `library query ${t}`);
+      assert.equal(
+        lib.sort((a, b) => a - b),
+        want,
+        `library query ${t}`,
+      );
     }
   }
 });
@@ -49,8 +57,15 @@ test('nearestSearch: the k best by (d², id), ties to the smaller id, self exclu
         .slice(0, k);
       const m = nearestSearch(tree, self[0], self[1], self[2], k, limit, self[3], bestD2, bestId);
       assert.is(m, want.length);
-      assert.equal(Array.from(bestId.slice(0, m)), want.map((w) => w[1]), `query ${t}`);
-      assert.equal(Array.from(bestD2.slice(0, m)), want.map((w) => w[0]));
+      assert.equal(
+        Array.from(bestId.slice(0, m)),
+        want.map((w) => w[1]),
+        `query ${t}`,
+      );
+      assert.equal(
+        Array.from(bestD2.slice(0, m)),
+        want.map((w) => w[0]),
+      );
     }
   }
 });

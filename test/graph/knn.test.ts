@@ -10,18 +10,32 @@ import { fixturesDir } from '../helpers/paths.js';
 import { latticeFromParams, makeAtoms, rng } from './atoms.js';
 import { bruteForce, type BruteEdge } from './bruteForce.js';
 
-const cubic = (a: number): Matrix3 => [[a, 0, 0], [0, a, 0], [0, 0, a]];
+const cubic = (a: number): Matrix3 => [
+  [a, 0, 0],
+  [0, a, 0],
+  [0, 0, a],
+];
 
 /** Brute-force k-NN: all edges within `radius`, sorted by (d, j, S), first k per centre. */
 function bruteKnn(edges: BruteEdge[], n: number, k: number): BruteEdge[][] {
   const lex = (a: BruteEdge, b: BruteEdge): number =>
     a.d - b.d || a.j - b.j || a.s[0] - b.s[0] || a.s[1] - b.s[1] || a.s[2] - b.s[2];
-  return Array.from({ length: n }, (_, i) => edges.filter((e) => e.i === i).sort(lex).slice(0, k));
+  return Array.from({ length: n }, (_, i) =>
+    edges
+      .filter((e) => e.i === i)
+      .sort(lex)
+      .slice(0, k),
+  );
 }
 
 test('rock salt with exact coordinates: the 12th-neighbor tie is broken by (j, S)', () => {
   // a = 4: squared distances are integers, so shell ties are exact and the order is fully determined.
-  const fcc = [[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]];
+  const fcc = [
+    [0, 0, 0],
+    [0, 0.5, 0.5],
+    [0.5, 0, 0.5],
+    [0.5, 0.5, 0],
+  ];
   const atoms = makeAtoms('NaCl', cubic(4), [...fcc, ...fcc.map((p) => p.map((x) => (x + 0.5) % 1))]);
   const g = knnGraph(atoms, 12, 8);
   assert.equal(Array.from(g.counts), Array(8).fill(12));
@@ -52,13 +66,32 @@ test('fewer than k neighbors within the radius: counts say how many', () => {
 test('random triclinic cells: k-NN equals the first k of the sorted radius graph', () => {
   const rand = rng(11);
   for (let t = 0; t < 5; t++) {
-    const L = latticeFromParams(3 + 4 * rand(), 3 + 4 * rand(), 3 + 4 * rand(), 70 + 40 * rand(), 70 + 40 * rand(), 70 + 40 * rand());
+    const L = latticeFromParams(
+      3 + 4 * rand(),
+      3 + 4 * rand(),
+      3 + 4 * rand(),
+      70 + 40 * rand(),
+      70 + 40 * rand(),
+      70 + 40 * rand(),
+    );
     const n = 1 + Math.floor(5 * rand());
-    const atoms = makeAtoms(`tri${t}`, L, Array.from({ length: n }, () => [rand(), rand(), rand()]));
-    for (const [k, radius] of [[12, 8], [5, 3], [30, 6]]) {
+    const atoms = makeAtoms(
+      `tri${t}`,
+      L,
+      Array.from({ length: n }, () => [rand(), rand(), rand()]),
+    );
+    for (const [k, radius] of [
+      [12, 8],
+      [5, 3],
+      [30, 6],
+    ]) {
       const g = knnGraph(atoms, k, radius);
       const ref = bruteKnn(bruteForce(atoms, radius), n, k);
-      assert.equal(Array.from(g.counts), ref.map((r) => r.length), `tri${t} k=${k}`);
+      assert.equal(
+        Array.from(g.counts),
+        ref.map((r) => r.length),
+        `tri${t} k=${k}`,
+      );
       // Distances agree; (j, S) may differ only inside float ties (a self image S and −S), so the
       // edges are checked below to be distinct members of the radius graph instead.
       ref.flat().forEach((r, e) => assert.ok(Math.abs(g.distances[e] - r.d) < 1e-10));
@@ -88,14 +121,26 @@ test('CGCNN 12-NN distances match pymatgen get_all_neighbors(8) on small OBELiX 
   for (const name of names) {
     const f = ref.full[name];
     const g = knnGraph(makeAtoms(name, f.lattice, f.frac, f.numbers), 12, 8);
-    assert.equal(Array.from(g.counts), f.knn.map((row) => row.length), name);
-    f.knn.flat().forEach((d, e) => assert.ok(Math.abs(g.distances[e] - d) < 1e-9, `${name} edge ${e}: ${g.distances[e]} vs ${d}`));
+    assert.equal(
+      Array.from(g.counts),
+      f.knn.map((row) => row.length),
+      name,
+    );
+    f.knn
+      .flat()
+      .forEach((d, e) =>
+        assert.ok(Math.abs(g.distances[e] - d) < 1e-9, `${name} edge ${e}: ${g.distances[e]} vs ${d}`),
+      );
   }
 });
 
 test('bad k or radius fails with an InputError naming the structure', () => {
   const atoms = makeAtoms('bad-2', cubic(3), [[0, 0, 0]]);
-  for (const [k, r, pattern] of [[0, 8, /bad-2: .*k ≥ 1, got 0/], [2.5, 8, /got 2.5/], [12, -1, /bad-2: .*radius.*got -1/]] as const) {
+  for (const [k, r, pattern] of [
+    [0, 8, /bad-2: .*k ≥ 1, got 0/],
+    [2.5, 8, /got 2.5/],
+    [12, -1, /bad-2: .*radius.*got -1/],
+  ] as const) {
     try {
       knnGraph(atoms, k, r);
       assert.unreachable('no error');

@@ -22,7 +22,15 @@ test('hand-made edge list: ordered pairs per centre, e1-major, r₃ inclusive, e
 });
 
 test('one atom in a small cubic cell: its six periodic self-images form 6·5 triplets (j = k, different images)', () => {
-  const atoms = makeAtoms('sc', [[3, 0, 0], [0, 3, 0], [0, 0, 3]], [[0, 0, 0]]);
+  const atoms = makeAtoms(
+    'sc',
+    [
+      [3, 0, 0],
+      [0, 3, 0],
+      [0, 0, 3],
+    ],
+    [[0, 0, 0]],
+  );
   const nl = radiusGraph(atoms, 3);
   assert.is(nl.src.length, 6);
   const g = lineGraph(nl.src, nl.distances, 1, 3);
@@ -31,7 +39,10 @@ test('one atom in a small cubic cell: its six periodic self-images form 6·5 tri
 });
 
 test('triplet counts of the M3GNet debug trace: CsCl 28 bonds / 364 triplets, LiFePO4 1280 / 57256 (r = r₃ = 5 Å)', () => {
-  for (const [file, bonds, triplets] of [['CsCl_matgl_example', 28, 364], ['LiFePO4_pymatgen_test', 1280, 57256]] as const) {
+  for (const [file, bonds, triplets] of [
+    ['CsCl_matgl_example', 28, 364],
+    ['LiFePO4_pymatgen_test', 1280, 57256],
+  ] as const) {
     const atoms = atomsFromCif(requireShared(join(pretrainedDir, 'known-structures', `${file}.cif`)));
     const nl = radiusGraph(atoms, 5);
     assert.is(nl.src.length, bonds, file);
@@ -42,7 +53,12 @@ test('triplet counts of the M3GNet debug trace: CsCl 28 bonds / 364 triplets, Li
 
 test('bad cutoffs and oversized line graphs are InputErrors', () => {
   throwsInputError(() => lineGraph([0], [1], 1, -1, { where: 'x.cif' }), 'x.cif', 'three-body cutoff');
-  throwsInputError(() => lineGraph([0, 0, 0], [1, 1, 1], 1, 2, { where: 'x.cif', maxTriplets: 5 }), 'x.cif', '6 triplets', 'threebody_cutoff');
+  throwsInputError(
+    () => lineGraph([0, 0, 0], [1, 1, 1], 1, 2, { where: 'x.cif', maxTriplets: 5 }),
+    'x.cif',
+    '6 triplets',
+    'threebody_cutoff',
+  );
 });
 
 test.run();

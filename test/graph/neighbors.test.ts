@@ -6,10 +6,19 @@ import { radiusGraph, type NeighborList } from '../../graph/neighbors.js';
 import { latticeFromParams, makeAtoms, rng } from './atoms.js';
 import { bruteForce } from './bruteForce.js';
 
-const cubic = (a: number): Matrix3 => [[a, 0, 0], [0, a, 0], [0, 0, a]];
+const cubic = (a: number): Matrix3 => [
+  [a, 0, 0],
+  [0, a, 0],
+  [0, 0, a],
+];
 
 function rockSalt(a: number): Atoms {
-  const fcc = [[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]];
+  const fcc = [
+    [0, 0, 0],
+    [0, 0.5, 0.5],
+    [0.5, 0, 0.5],
+    [0.5, 0.5, 0],
+  ];
   const cl = fcc.map((p) => p.map((x) => (x + 0.5) % 1));
   return makeAtoms('NaCl', cubic(a), [...fcc, ...cl], [11, 11, 11, 11, 17, 17, 17, 17]);
 }
@@ -21,8 +30,12 @@ function assertGeometry(atoms: Atoms, g: NeighborList): void {
     const [i, j] = [g.src[e], g.dst[e]];
     let d2 = 0;
     for (let x = 0; x < 3; x++) {
-      const v = atoms.cart[3 * j + x] + g.images[3 * e] * L[0][x] + g.images[3 * e + 1] * L[1][x]
-        + g.images[3 * e + 2] * L[2][x] - atoms.cart[3 * i + x];
+      const v =
+        atoms.cart[3 * j + x] +
+        g.images[3 * e] * L[0][x] +
+        g.images[3 * e + 1] * L[1][x] +
+        g.images[3 * e + 2] * L[2][x] -
+        atoms.cart[3 * i + x];
       assert.ok(Math.abs(v - g.vectors[3 * e + x]) < 1e-9, `edge ${e} component ${x}: ${v} vs ${g.vectors[3 * e + x]}`);
       d2 += g.vectors[3 * e + x] ** 2;
     }
@@ -59,9 +72,14 @@ test('rock salt: 6 at a/2, 12 at a/√2, 8 at a√3/2 around every atom', () => 
       if (Math.abs(g.distances[e] - a / 2) < 1e-9) assert.is.not(atoms.numbers[g.dst[e]], atoms.numbers[i]);
       if (Math.abs(g.distances[e] - a / Math.SQRT2) < 1e-9) assert.is(atoms.numbers[g.dst[e]], atoms.numbers[i]);
     }
-    assert.equal([...shells.entries()].sort(), [
-      [(a / 2).toFixed(9), 6], [(a / Math.SQRT2).toFixed(9), 12], [((a * Math.sqrt(3)) / 2).toFixed(9), 8],
-    ].sort());
+    assert.equal(
+      [...shells.entries()].sort(),
+      [
+        [(a / 2).toFixed(9), 6],
+        [(a / Math.SQRT2).toFixed(9), 12],
+        [((a * Math.sqrt(3)) / 2).toFixed(9), 8],
+      ].sort(),
+    );
   }
   assertGeometry(atoms, g);
 });
@@ -91,26 +109,49 @@ test('triclinic cells match brute force (several cutoffs, inclusive and strict)'
   const rand = rng(7);
   let total = 0;
   for (let t = 0; t < 6; t++) {
-    const L = latticeFromParams(3 + 5 * rand(), 3 + 5 * rand(), 3 + 5 * rand(), 60 + 60 * rand(), 60 + 60 * rand(), 60 + 60 * rand());
+    const L = latticeFromParams(
+      3 + 5 * rand(),
+      3 + 5 * rand(),
+      3 + 5 * rand(),
+      60 + 60 * rand(),
+      60 + 60 * rand(),
+      60 + 60 * rand(),
+    );
     const frac = Array.from({ length: 1 + Math.floor(6 * rand()) }, () => [rand(), rand(), rand()]);
     const atoms = makeAtoms(`tri${t}`, L, frac);
-    for (const r of [2.5, 4.5, 6]) total += assertMatchesBruteForce(atoms, r) + assertMatchesBruteForce(atoms, r, false);
+    for (const r of [2.5, 4.5, 6])
+      total += assertMatchesBruteForce(atoms, r) + assertMatchesBruteForce(atoms, r, false);
   }
   assert.ok(total > 1000, `only ${total} edges checked`);
 });
 
 test('coordinates outside [0, 1): images are relative to the input positions', () => {
   const L = latticeFromParams(4.1, 5.2, 4.7, 75, 100, 110);
-  const atoms = makeAtoms('unwrapped', L, [[-0.3, 1.7, 0.2], [2.25, -1.1, -0.6], [0.5, 0.5, 0.999999]]);
+  const atoms = makeAtoms('unwrapped', L, [
+    [-0.3, 1.7, 0.2],
+    [2.25, -1.1, -0.6],
+    [0.5, 0.5, 0.999999],
+  ]);
   assert.ok(assertMatchesBruteForce(atoms, 5.5) > 40);
 });
 
 test('a cell thinner than the cutoff (c = 1 Å)', () => {
-  const atoms = makeAtoms('chain', [[10, 0, 0], [0, 10, 0], [0, 0, 1]], [[0.125, 0.25, 0.5]]);
+  const atoms = makeAtoms(
+    'chain',
+    [
+      [10, 0, 0],
+      [0, 10, 0],
+      [0, 0, 1],
+    ],
+    [[0.125, 0.25, 0.5]],
+  );
   const g = radiusGraph(atoms, 3.5);
   assert.equal(Array.from(g.distances), [3, 2, 1, 1, 2, 3]);
   assert.equal(Array.from(g.images), [0, 0, -3, 0, 0, -2, 0, 0, -1, 0, 0, 1, 0, 0, 2, 0, 0, 3]);
-  const skew = makeAtoms('thin', latticeFromParams(6, 5, 1, 80, 95, 105), [[0, 0, 0], [0.5, 0.3, 0.5]]);
+  const skew = makeAtoms('thin', latticeFromParams(6, 5, 1, 80, 95, 105), [
+    [0, 0, 0],
+    [0.5, 0.3, 0.5],
+  ]);
   assert.ok(assertMatchesBruteForce(skew, 4) > 30);
 });
 
@@ -129,7 +170,10 @@ test('a single atom: its own periodic images are its only neighbors', () => {
 });
 
 test('cutoff exactly at a pair distance: inclusive keeps it, strict drops it, 1e-8 on d² is the tolerance', () => {
-  const atoms = makeAtoms('pair', cubic(8), [[0, 0, 0], [0.375, 0, 0]]); // d = 3 exactly
+  const atoms = makeAtoms('pair', cubic(8), [
+    [0, 0, 0],
+    [0.375, 0, 0],
+  ]); // d = 3 exactly
   const pairs = (r: number, inclusive = true): number =>
     radiusGraph(atoms, r, { inclusive }).distances.filter((d) => d === 3).length;
   assert.is(pairs(3), 2);
@@ -141,7 +185,11 @@ test('cutoff exactly at a pair distance: inclusive keeps it, strict drops it, 1e
 
 test('translating or permuting atoms leaves the distance multiset unchanged', () => {
   const L = latticeFromParams(5, 6, 7, 85, 95, 100);
-  const frac = [[0.1, 0.2, 0.3], [0.6, 0.1, 0.9], [0.35, 0.75, 0.5]];
+  const frac = [
+    [0.1, 0.2, 0.3],
+    [0.6, 0.1, 0.9],
+    [0.35, 0.75, 0.5],
+  ];
   const base = Array.from(radiusGraph(makeAtoms('a', L, frac), 6).distances).sort();
   const moved = frac.map((p) => [p[0] + 0.37, p[1] - 0.21, p[2] + 3]).reverse();
   const other = Array.from(radiusGraph(makeAtoms('b', L, moved), 6).distances).sort();
@@ -170,9 +218,26 @@ test('bad input fails with an InputError naming the structure', () => {
   };
   expectError(() => radiusGraph(atoms, -1), /bad-1: neighbor cutoff .* got -1/);
   expectError(() => radiusGraph(atoms, Number.NaN), /bad-1: .*NaN/);
-  expectError(() => radiusGraph({ ...atoms, lattice: [[1, 0, 0], [2, 0, 0], [0, 0, 1]] }, 3), /bad-1: degenerate lattice/);
+  expectError(
+    () =>
+      radiusGraph(
+        {
+          ...atoms,
+          lattice: [
+            [1, 0, 0],
+            [2, 0, 0],
+            [0, 0, 1],
+          ],
+        },
+        3,
+      ),
+    /bad-1: degenerate lattice/,
+  );
   expectError(() => radiusGraph({ ...atoms, cart: new Float64Array(6) }, 3), /bad-1: 1 atoms but 3 fractional and 6/);
-  expectError(() => radiusGraph({ ...atoms, frac: Float64Array.from([0, Number.NaN, 0]) }, 3), /bad-1: atom 0 has a non-finite/);
+  expectError(
+    () => radiusGraph({ ...atoms, frac: Float64Array.from([0, Number.NaN, 0]) }, 3),
+    /bad-1: atom 0 has a non-finite/,
+  );
   expectError(() => radiusGraph(makeAtoms('tiny', cubic(0.01), [[0, 0, 0]]), 100), /tiny: .* periodic images/);
 });
 

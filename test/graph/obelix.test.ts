@@ -13,7 +13,9 @@ import { compareSummary, loadNeighborReference, rowsByCentre } from './reference
 
 const ref = loadNeighborReference();
 const cifDir = requireShared(join(obelixDir, 'cifs'));
-const names = readdirSync(cifDir).filter((f) => f.endsWith('.cif')).sort();
+const names = readdirSync(cifDir)
+  .filter((f) => f.endsWith('.cif'))
+  .sort();
 const atomsByName = new Map<string, Atoms>(names.map((n) => [n, roundOccupancies(readCif(join(cifDir, n)))]));
 
 test('all 321 rounded OBELiX structures at 5 Å agree with pymatgen get_neighbor_list', () => {
@@ -34,7 +36,12 @@ test('a sample of files at 3, 4, 6 and 8 Å', () => {
   for (const r of [3, 4, 6, 8]) {
     for (const name of sample) {
       const atoms = atomsByName.get(name) as Atoms;
-      const bad = compareSummary(radiusGraph(atoms, r), atoms.numbers.length, ref.files[name].cutoffs[r.toFixed(1)], ref.quantiles);
+      const bad = compareSummary(
+        radiusGraph(atoms, r),
+        atoms.numbers.length,
+        ref.files[name].cutoffs[r.toFixed(1)],
+        ref.quantiles,
+      );
       assert.equal(bad, [], `${name} @ ${r} Å: ${bad.join('; ')}`);
     }
   }
@@ -44,7 +51,10 @@ test('a sample of files at 3, 4, 6 and 8 Å', () => {
 test('small structures: every sorted distance (pymatgen d ≤ 5, ASE d < 5 with inclusive: false)', () => {
   for (const [name, f] of Object.entries(ref.full)) {
     const atoms = makeAtoms(name, f.lattice, f.frac, f.numbers);
-    for (const [inclusive, want] of [[true, f.distances5], [false, f.ase5]] as const) {
+    for (const [inclusive, want] of [
+      [true, f.distances5],
+      [false, f.ase5],
+    ] as const) {
       const got = Float64Array.from(radiusGraph(atoms, 5, { inclusive }).distances).sort();
       assert.is(got.length, want.length, `${name} inclusive=${inclusive}`);
       want.forEach((d, e) => assert.ok(Math.abs(got[e] - d) < 1e-9, `${name} edge ${e}: ${got[e]} vs ${d}`));
@@ -62,7 +72,9 @@ test('CGCNN 12-NN rows through the CIF reader match pymatgen get_all_neighbors(8
     assert.is(rows.length, want.length);
     rows.forEach((row, i) => {
       assert.is(row.length, want[i].length, `${name} atom ${i}`);
-      row.forEach((d, s) => assert.ok(Math.abs(d - want[i][s]) < 1e-9, `${name} atom ${i} slot ${s}: ${d} vs ${want[i][s]}`));
+      row.forEach((d, s) =>
+        assert.ok(Math.abs(d - want[i][s]) < 1e-9, `${name} atom ${i} slot ${s}: ${d} vs ${want[i][s]}`),
+      );
     });
   }
 });
@@ -76,7 +88,10 @@ test('the summary comparison notices a wrong graph', () => {
   assert.ok(compareSummary(shifted, atoms.numbers.length, summary, ref.quantiles).some((m) => m.startsWith('sum ')));
   const moved = { ...g, src: g.src.map((i) => (i === 0 ? 1 : i)) }; // atom 0 loses all its edges
   assert.ok(compareSummary(moved, atoms.numbers.length, summary, ref.quantiles).some((m) => m.startsWith('degrees')));
-  assert.equal(compareSummary(radiusGraph(atoms, 5, { inclusive: false }), atoms.numbers.length, summary, ref.quantiles), []);
+  assert.equal(
+    compareSummary(radiusGraph(atoms, 5, { inclusive: false }), atoms.numbers.length, summary, ref.quantiles),
+    [],
+  );
 });
 
 test.run();

@@ -13,7 +13,9 @@ function triclinic(): Atoms {
   const lattice = latticeFromParameters(3.1, 3.7, 4.2, 81, 97, 109);
   const frac = Float64Array.from([0, 0, 0, 0.31, 0.52, 0.13, 0.77, 0.21, 0.64]);
   const cart = new Float64Array(9);
-  for (let a = 0; a < 3; a++) for (let k = 0; k < 3; k++) cart[3 * a + k] = frac[3 * a] * lattice[0][k] + frac[3 * a + 1] * lattice[1][k] + frac[3 * a + 2] * lattice[2][k];
+  for (let a = 0; a < 3; a++)
+    for (let k = 0; k < 3; k++)
+      cart[3 * a + k] = frac[3 * a] * lattice[0][k] + frac[3 * a + 1] * lattice[1][k] + frac[3 * a + 2] * lattice[2][k];
   return { id: 'tri', lattice, numbers: Int32Array.from([3, 8, 15]), frac, cart };
 }
 

@@ -4,16 +4,32 @@ import { cellHeights, periodicImages } from '../../graph/periodicImages.js';
 import { latticeFromParams, makeAtoms } from './atoms.js';
 
 test('cell heights: cubic, and V / area for a triclinic cell', () => {
-  assert.equal(cellHeights([[3, 0, 0], [0, 4, 0], [0, 0, 5]]), [3, 4, 5]);
+  assert.equal(
+    cellHeights([
+      [3, 0, 0],
+      [0, 4, 0],
+      [0, 0, 5],
+    ]),
+    [3, 4, 5],
+  );
   // Monoclinic, β between a and c: h_b = b, h_a = h_c = a·c·sin β / |other|.
   const L = latticeFromParams(4, 5, 6, 90, 120, 90);
   const h = cellHeights(L);
   const sinB = Math.sin((120 * Math.PI) / 180);
-  [6 * sinB * 4 / 6, 5, 4 * sinB * 6 / 4].forEach((v, k) => assert.ok(Math.abs(h[k] - v) < 1e-12, `h[${k}]`));
+  [(6 * sinB * 4) / 6, 5, (4 * sinB * 6) / 4].forEach((v, k) => assert.ok(Math.abs(h[k] - v) < 1e-12, `h[${k}]`));
 });
 
 test('images kept: only those whose fractional box can reach the cell', () => {
-  const cube = (f: number[][]): ReturnType<typeof makeAtoms> => makeAtoms('c', [[10, 0, 0], [0, 10, 0], [0, 0, 10]], f);
+  const cube = (f: number[][]): ReturnType<typeof makeAtoms> =>
+    makeAtoms(
+      'c',
+      [
+        [10, 0, 0],
+        [0, 10, 0],
+        [0, 0, 10],
+      ],
+      f,
+    );
   // Atom at the origin, reach 5 Å = half a cell: T ∈ {0, 1} per axis (g ∈ [−0.5, 1.5]).
   let img = periodicImages(cube([[0, 0, 0]]), 5);
   assert.is(img.atom.length, 8);
@@ -31,7 +47,18 @@ test('images kept: only those whose fractional box can reach the cell', () => {
 });
 
 test('a thin cell gets many images along its short axis', () => {
-  const img = periodicImages(makeAtoms('thin', [[10, 0, 0], [0, 10, 0], [0, 0, 1]], [[0.5, 0.5, 0.5]]), 3);
+  const img = periodicImages(
+    makeAtoms(
+      'thin',
+      [
+        [10, 0, 0],
+        [0, 10, 0],
+        [0, 0, 1],
+      ],
+      [[0.5, 0.5, 0.5]],
+    ),
+    3,
+  );
   // a, b: g ∈ [−0.3, 1.3] → T = 0 only; c: g = 0.5 + T ∈ [−3, 4] → T = −3 … 3.
   assert.is(img.atom.length, 7);
   assert.equal(Array.from(img.pos.filter((_, k) => k % 3 === 2)), [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5]);

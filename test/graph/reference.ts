@@ -28,7 +28,10 @@ export interface NeighborReference {
   /** Keyed by CIF file name, cutoffs keyed like "5.0". */
   files: Record<string, { atoms: number; cutoffs: Record<string, DistanceSummary> }>;
   /** Small structures as pymatgen rounded them, with full sorted distances (5 Å inclusive, ASE strict). */
-  full: Record<string, { lattice: Matrix3; numbers: number[]; frac: number[][]; distances5: number[]; ase5: number[]; knn: number[][] }>;
+  full: Record<
+    string,
+    { lattice: Matrix3; numbers: number[]; frac: number[][]; distances5: number[]; ase5: number[]; knn: number[][] }
+  >;
   /** Per-atom sorted 12-NN distances within 8 Å (pymatgen get_all_neighbors). */
   knn: Record<string, number[][]>;
 }
@@ -38,7 +41,13 @@ export function loadNeighborReference(): NeighborReference {
 }
 
 /** Mismatches between a graph over `n` atoms and a pymatgen summary; empty when they agree. */
-export function compareSummary(g: NeighborList, n: number, ref: DistanceSummary, quantiles: number[], tol = 1e-9): string[] {
+export function compareSummary(
+  g: NeighborList,
+  n: number,
+  ref: DistanceSummary,
+  quantiles: number[],
+  tol = 1e-9,
+): string[] {
   const d = Float64Array.from(g.distances).sort();
   if (d.length !== ref.count) return [`count ${d.length} vs ${ref.count}`];
   const bad: string[] = [];

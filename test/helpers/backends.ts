@@ -26,7 +26,10 @@ function resolves(pkg: string): boolean {
 
 export type TestBackend = 'cpu' | 'wasm' | 'tensorflow' | 'webgpu';
 
-const requested = (process.env.CRYSTAL_GNN_TEST_BACKENDS ?? '').split(',').map((s) => s.trim()).filter(Boolean) as TestBackend[];
+const requested = (process.env.CRYSTAL_GNN_TEST_BACKENDS ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean) as TestBackend[];
 // webgpu is only run when asked for; without an adapter its suites are skipped visibly (or fail, in CI)
 const webgpuMissing = requested.includes('webgpu') && !(await webgpuOrSkip(process.argv[1] ?? 'this file'));
 
@@ -47,7 +50,11 @@ export function testBackends(defaults?: TestBackend[]): TestBackend[] {
  * Defines and runs `title [backend]` for each backend; `define` adds tests to the given suite. `opts.defaults` sets
  * the backends used when CRYSTAL_GNN_TEST_BACKENDS is not set (see testBackends).
  */
-export function forEachBackend(title: string, define: (test: Test, backend: string) => void, opts: { defaults?: TestBackend[] } = {}): void {
+export function forEachBackend(
+  title: string,
+  define: (test: Test, backend: string) => void,
+  opts: { defaults?: TestBackend[] } = {},
+): void {
   for (const backend of testBackends(opts.defaults)) {
     const test = suite(`${title} [${backend}]`);
     test.before(async () => {
@@ -104,7 +111,11 @@ export async function expectRejects(p: Promise<unknown>, pattern: RegExp): Promi
 }
 
 /** Asserts |a − b| ≤ atol + rtol·|b| elementwise, naming the first failing index. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, opts: { atol?: number; rtol?: number; label?: string } = {}): void {
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  opts: { atol?: number; rtol?: number; label?: string } = {},
+): void {
   const { atol = 1e-6, rtol = 1e-5, label = '' } = opts;
   assert.is(actual.length, expected.length, `${label} length`);
   for (let i = 0; i < expected.length; i++) {

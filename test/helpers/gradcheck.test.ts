@@ -40,13 +40,19 @@ test('rejects a gradient that is twice the true one', async () => {
 test('rejects a gradient with a flipped sign in one component', async () => {
   const wrong = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     save([x]);
-    return { value: tf.sum(tf.square(x)), gradFunc: (dy: tf.Tensor, [sx]: tf.Tensor[]) => tf.mul(dy, tf.mul(2, tf.mul(sx, tf.tensor1d([1, 1, -1, 1, 1])))) };
+    return {
+      value: tf.sum(tf.square(x)),
+      gradFunc: (dy: tf.Tensor, [sx]: tf.Tensor[]) => tf.mul(dy, tf.mul(2, tf.mul(sx, tf.tensor1d([1, 1, -1, 1, 1])))),
+    };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   assert.not.ok((await gradcheck((x) => wrong(x) as tf.Scalar, [x0()])).ok);
 });
 
 test('checks several inputs jointly, and variables (restoring them)', async () => {
-  const a = tf.tensor2d([[0.5, -0.2], [0.1, 0.9]]);
+  const a = tf.tensor2d([
+    [0.5, -0.2],
+    [0.1, 0.9],
+  ]);
   const b = tf.tensor1d([1.5, -0.7]);
   const r = await gradcheck((p, q) => tf.sum(tf.tanh(tf.matMul(p, tf.reshape(q, [2, 1])))), [a, b]);
   assert.ok(r.ok, r.message);

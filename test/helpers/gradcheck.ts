@@ -61,7 +61,12 @@ function plan(theta: Float32Array[], grad: Float32Array[], opts: GradcheckOption
   const thetaNorm = Math.sqrt(theta.reduce((a, t) => a + t.reduce((b, x) => b + x * x, 0), 0));
   const gradNorm = Math.sqrt(grad.reduce((a, g) => a + g.reduce((b, x) => b + x * x, 0), 0));
   const h = eps * Math.max(1, thetaNorm);
-  const dirs = Array.from({ length: directions }, () => randomDirection(theta.map((t) => t.length), rng));
+  const dirs = Array.from({ length: directions }, () =>
+    randomDirection(
+      theta.map((t) => t.length),
+      rng,
+    ),
+  );
   const shifted = (v: Float64Array[], sign: number) => theta.map((t, j) => t.map((x, i) => x + sign * h * v[j][i]));
   const points = dirs.flatMap((v) => [shifted(v, 1), shifted(v, -1)]);
   const score = (values: number[]): GradcheckResult => {
@@ -74,7 +79,10 @@ function plan(theta: Float32Array[], grad: Float32Array[], opts: GradcheckOption
     });
     const ok = checks.every((c) => Number.isFinite(c.analytic) && c.error <= c.tolerance);
     const message = checks
-      .map((c, k) => `direction ${k}: numeric ${c.numeric.toExponential(6)}, analytic ${c.analytic.toExponential(6)}, error ${c.error.toExponential(2)} (tolerance ${c.tolerance.toExponential(2)})`)
+      .map(
+        (c, k) =>
+          `direction ${k}: numeric ${c.numeric.toExponential(6)}, analytic ${c.analytic.toExponential(6)}, error ${c.error.toExponential(2)} (tolerance ${c.tolerance.toExponential(2)})`,
+      )
       .join('\n');
     return { ok, checks, message };
   };
@@ -86,20 +94,30 @@ function plan(theta: Float32Array[], grad: Float32Array[], opts: GradcheckOption
  * asynchronous, so it runs on any backend (webgpu has no synchronous read in Node): f's gradient and all perturbed
  * values are computed on the device, then read back in one transfer.
  */
-export async function gradcheck(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[], opts: GradcheckOptions = {}): Promise<GradcheckResult> {
+export async function gradcheck(
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  xs: tf.Tensor[],
+  opts: GradcheckOptions = {},
+): Promise<GradcheckResult> {
   const theta = (await Promise.all(xs.map((x) => x.data()))).map((d) => Float32Array.from(d));
   const grads = tf.tidy(() => tf.grads(f as (...a: tf.Tensor[]) => tf.Scalar)(xs));
   const grad = (await Promise.all(grads.map((g) => g.data()))).map((d) => Float32Array.from(d));
   tf.dispose(grads);
   const p = plan(theta, grad, opts);
-  const values = tf.tidy(() => tf.stack(p.points.map((point) => tf.reshape(f(...point.map((q, j) => tf.tensor(q, xs[j].shape, 'float32'))), []))));
+  const values = tf.tidy(() =>
+    tf.stack(p.points.map((point) => tf.reshape(f(...point.map((q, j) => tf.tensor(q, xs[j].shape, 'float32'))), []))),
+  );
   const read = Array.from(await values.data());
   values.dispose();
   return p.score(read);
 }
 
 /** Checks ∇loss w.r.t. variables (module weights), restoring their values afterwards. Reads are asynchronous. */
-export async function gradcheckVariables(loss: () => tf.Tensor, vars: tf.Variable[], opts: GradcheckOptions = {}): Promise<GradcheckResult> {
+export async function gradcheckVariables(
+  loss: () => tf.Tensor,
+  vars: tf.Variable[],
+  opts: GradcheckOptions = {},
+): Promise<GradcheckResult> {
   const theta = (await Promise.all(vars.map((v) => v.data()))).map((d) => Float32Array.from(d));
   const grads = tf.tidy(() => {
     const { grads: byName } = tf.variableGrads(loss as () => tf.Scalar, vars);
@@ -107,7 +125,8 @@ export async function gradcheckVariables(loss: () => tf.Tensor, vars: tf.Variabl
   });
   const grad = (await Promise.all(grads.map((g) => g.data()))).map((d) => Float32Array.from(d));
   tf.dispose(grads);
-  const assign = (point: Float32Array[]) => vars.forEach((v, j) => tf.tidy(() => v.assign(tf.tensor(point[j], v.shape, 'float32'))));
+  const assign = (point: Float32Array[]) =>
+    vars.forEach((v, j) => tf.tidy(() => v.assign(tf.tensor(point[j], v.shape, 'float32'))));
   const p = plan(theta, grad, opts);
   try {
     const values: number[] = [];

@@ -6,9 +6,23 @@ export function throwsInputError(fn: () => unknown, ...fragments: string[]): Inp
   try {
     fn();
   } catch (e) {
-    if (!(e instanceof InputError)) throw new assert.Assertion({ message: `expected InputError, got ${String(e)}`, expects: 'InputError', actual: e, operator: 'throws', generated: false });
-    for (const f of fragments) assert.ok(e.message.includes(f), `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(f)}`);
+    if (!(e instanceof InputError))
+      throw new assert.Assertion({
+        message: `expected InputError, got ${String(e)}`,
+        expects: 'InputError',
+        actual: e,
+        operator: 'throws',
+        generated: false,
+      });
+    for (const f of fragments)
+      assert.ok(e.message.includes(f), `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(f)}`);
     return e;
   }
-  throw new assert.Assertion({ message: 'expected an InputError, nothing was thrown', expects: 'InputError', actual: undefined, operator: 'throws', generated: false });
+  throw new assert.Assertion({
+    message: 'expected an InputError, nothing was thrown',
+    expects: 'InputError',
+    actual: undefined,
+    operator: 'throws',
+    generated: false,
+  });
 }

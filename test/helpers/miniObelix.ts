@@ -15,7 +15,10 @@ export function miniObelix(train = 12, test = 4): ObelixDataset {
   mkdirSync(join(dir, 'cifs'));
   const keep = new Set([...trainIds, ...testIds]);
   const lines = readFileSync(join(obelixDir, 'processed.csv'), 'utf8').trim().split('\n');
-  writeFileSync(join(dir, 'processed.csv'), [lines[0], ...lines.slice(1).filter((l) => keep.has(l.split(',')[0]))].join('\n'));
+  writeFileSync(
+    join(dir, 'processed.csv'),
+    [lines[0], ...lines.slice(1).filter((l) => keep.has(l.split(',')[0]))].join('\n'),
+  );
   writeFileSync(join(dir, 'train_idx.csv'), ['ID', ...trainIds].join('\n'));
   writeFileSync(join(dir, 'test_idx.csv'), ['ID', ...testIds].join('\n'));
   for (const id of keep) copyFileSync(join(obelixDir, 'cifs', `${id}.cif`), join(dir, 'cifs', `${id}.cif`));

@@ -11,7 +11,11 @@ export function batchOfAtoms(atoms: Atoms, graph: GraphOptions): GraphBatch {
 }
 
 /** Runs `f` on a one-crystal batch and disposes the batch once `f` (sync or async) is done, whatever it does. */
-export async function withBatch<T>(atoms: Atoms, graph: GraphOptions, f: (b: GraphBatch) => T | Promise<T>): Promise<T> {
+export async function withBatch<T>(
+  atoms: Atoms,
+  graph: GraphOptions,
+  f: (b: GraphBatch) => T | Promise<T>,
+): Promise<T> {
   const b = batchOfAtoms(atoms, graph);
   try {
     return await f(b);

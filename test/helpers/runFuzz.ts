@@ -9,7 +9,17 @@
  * `train --out` does. An input is answered well by an `InputError` (one `error:` line) or by a correct result: a
  * finite prediction, a run that reads back. Anything else thrown is a stack trace.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
@@ -43,13 +53,83 @@ export function rng(seed: number): () => number {
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 
 const EDGE_VALUES: unknown[] = [
-  0, -1, 1, -0, 0.5, 1.5, 1e-300, 1e300, Infinity, -Infinity, NaN, 2 ** 31, 2 ** 53, 4096, 100000, -1e9,
-  null, '', 'abc', '1', '1e-3', 'none', 'null', true, false, [], [1, 2], ['x'], [null], {}, { a: 1 }, { name: 'schnet' },
-  'schnet', 'painn', 'cgcnn', 'm3gnet', 'so3net', 'kfold', 'doi_kfold', 'weighted', 'composition', 'x'.repeat(5000),
+  0,
+  -1,
+  1,
+  -0,
+  0.5,
+  1.5,
+  1e-300,
+  1e300,
+  Infinity,
+  -Infinity,
+  NaN,
+  2 ** 31,
+  2 ** 53,
+  4096,
+  100000,
+  -1e9,
+  null,
+  '',
+  'abc',
+  '1',
+  '1e-3',
+  'none',
+  'null',
+  true,
+  false,
+  [],
+  [1, 2],
+  ['x'],
+  [null],
+  {},
+  { a: 1 },
+  { name: 'schnet' },
+  'schnet',
+  'painn',
+  'cgcnn',
+  'm3gnet',
+  'so3net',
+  'kfold',
+  'doi_kfold',
+  'weighted',
+  'composition',
+  'x'.repeat(5000),
 ];
 
-const YAML_BREAKERS = [':', ': :', '-', '\t', '"', "'", '{', '}', '[', ']', '&a ', '*a', '*missing', '!!binary ', '!!js/function ', '%YAML 9\n',
-  '\0', '\ufeff', '\n  ', '\n\t', '#', '<<: *a\n', '? ', '|', '>', '@', '`', '---\n', '...\n', '\u2028', '\n- x\n'];
+const YAML_BREAKERS = [
+  ':',
+  ': :',
+  '-',
+  '\t',
+  '"',
+  "'",
+  '{',
+  '}',
+  '[',
+  ']',
+  '&a ',
+  '*a',
+  '*missing',
+  '!!binary ',
+  '!!js/function ',
+  '%YAML 9\n',
+  '\0',
+  '\ufeff',
+  '\n  ',
+  '\n\t',
+  '#',
+  '<<: *a\n',
+  '? ',
+  '|',
+  '>',
+  '@',
+  '`',
+  '---\n',
+  '...\n',
+  '\u2028',
+  '\n- x\n',
+];
 
 interface Node {
   path: Array<string | number>;
@@ -59,7 +139,8 @@ interface Node {
 function nodes(value: unknown, path: Array<string | number> = [], out: Node[] = []): Node[] {
   out.push({ path, value });
   if (Array.isArray(value)) value.forEach((v, i) => nodes(v, [...path, i], out));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) nodes(v, [...path, k], out);
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) nodes(v, [...path, k], out);
   return out;
 }
 
@@ -82,15 +163,22 @@ function mutateDoc(doc: unknown, r: () => number): unknown {
   else if (op === 1 || op === 2) parent[key] = structuredClone(pick(r, EDGE_VALUES));
   else if (op === 3 && typeof key === 'string') {
     delete parent[key];
-    parent[pick(r, [`${key}s`, key.toUpperCase(), `${key}_x`, key.slice(1), key.replace('_', '-'), ` ${key}`])] = n.value;
+    parent[pick(r, [`${key}s`, key.toUpperCase(), `${key}_x`, key.slice(1), key.replace('_', '-'), ` ${key}`])] =
+      n.value;
   } else if (op === 4) parent[key] = pick(r, [{ value: n.value }, [n.value], [[n.value]]]);
-  else if (op === 5) parent[pick(r, ['extra', 'unknown_key', 'epochs', 'lr', 'name', 'model', '__proto__', 'constructor'])] = pick(r, EDGE_VALUES);
+  else if (op === 5)
+    parent[pick(r, ['extra', 'unknown_key', 'epochs', 'lr', 'name', 'model', '__proto__', 'constructor'])] = pick(
+      r,
+      EDGE_VALUES,
+    );
   else if (op === 6) {
     let deep: unknown = n.value;
     for (let d = 0; d < 40; d++) deep = { [String(key)]: deep };
     parent[key] = deep;
-  } else if (op === 7 && Array.isArray(n.value)) parent[key] = pick(r, [[], n.value.concat(n.value), n.value.slice(0, 1), n.value[0]]);
-  else if (typeof n.value === 'number') parent[key] = pick(r, [n.value * 1000, -n.value, n.value + 0.5, n.value * 1e12, Math.round(n.value / 7)]);
+  } else if (op === 7 && Array.isArray(n.value))
+    parent[key] = pick(r, [[], n.value.concat(n.value), n.value.slice(0, 1), n.value[0]]);
+  else if (typeof n.value === 'number')
+    parent[key] = pick(r, [n.value * 1000, -n.value, n.value + 0.5, n.value * 1e12, Math.round(n.value / 7)]);
   else parent[key] = pick(r, EDGE_VALUES);
   return doc;
 }
@@ -101,18 +189,60 @@ function mutateText(text: string, r: () => number): string {
   const at = Math.floor(r() * (text.length + 1));
   const line = Math.floor(r() * lines.length);
   switch (Math.floor(r() * 6)) {
-    case 0: return text.slice(0, at);
-    case 1: return text.slice(0, at) + pick(r, YAML_BREAKERS) + text.slice(at);
-    case 2: return lines.filter((_, i) => i !== line).join('\n');
-    case 3: return [...lines.slice(0, line + 1), lines[line], ...lines.slice(line + 1)].join('\n');
-    case 4: return lines.map((l, i) => (i === line ? pick(r, [`  ${l}`, l.trimStart(), `\t${l}`, `- ${l}`]) : l)).join('\n');
-    default: return text.replace(/\d+(\.\d+)?/g, (m) => (r() < 0.3 ? pick(r, ['-1', '0', '1e999', '.nan', '.inf', '0x10', '1_000', '08', 'abc']) : m));
+    case 0:
+      return text.slice(0, at);
+    case 1:
+      return text.slice(0, at) + pick(r, YAML_BREAKERS) + text.slice(at);
+    case 2:
+      return lines.filter((_, i) => i !== line).join('\n');
+    case 3:
+      return [...lines.slice(0, line + 1), lines[line], ...lines.slice(line + 1)].join('\n');
+    case 4:
+      return lines.map((l, i) => (i === line ? pick(r, [`  ${l}`, l.trimStart(), `\t${l}`, `- ${l}`]) : l)).join('\n');
+    default:
+      return text.replace(/\d+(\.\d+)?/g, (m) =>
+        r() < 0.3 ? pick(r, ['-1', '0', '1e999', '.nan', '.inf', '0x10', '1_000', '08', 'abc']) : m,
+      );
   }
 }
 
-const SET_KEYS = ['training.lr', 'training.epochs', 'model.name', 'model.n_atom_basis', 'graph.cutoff', 'data.validation', 'data.validation.k',
-  'training', 'seed', 'search.space', 'init.from', 'data.graph_features', 'nope', 'training.lr.x', '.a', 'a..b', ''];
-const SET_VALUES = ['1e-3', 'abc', '[1,2', '{a: 1}', '', 'null', '-5', '1e999', '.nan', 'true', '[]', '"quoted', '*alias', 'schnet', '!!binary x', ': :'];
+const SET_KEYS = [
+  'training.lr',
+  'training.epochs',
+  'model.name',
+  'model.n_atom_basis',
+  'graph.cutoff',
+  'data.validation',
+  'data.validation.k',
+  'training',
+  'seed',
+  'search.space',
+  'init.from',
+  'data.graph_features',
+  'nope',
+  'training.lr.x',
+  '.a',
+  'a..b',
+  '',
+];
+const SET_VALUES = [
+  '1e-3',
+  'abc',
+  '[1,2',
+  '{a: 1}',
+  '',
+  'null',
+  '-5',
+  '1e999',
+  '.nan',
+  'true',
+  '[]',
+  '"quoted',
+  '*alias',
+  'schnet',
+  '!!binary x',
+  ': :',
+];
 
 export interface ConfigCase {
   name: string;
@@ -121,16 +251,21 @@ export interface ConfigCase {
 }
 
 function configFiles(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((f) => {
-    const p = join(dir, f);
-    if (statSync(p).isDirectory()) return configFiles(p);
-    return f.endsWith('.yaml') ? [p] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((f) => {
+      const p = join(dir, f);
+      if (statSync(p).isDirectory()) return configFiles(p);
+      return f.endsWith('.yaml') ? [p] : [];
+    });
 }
 
 /** `count` mutated configs, the same on every call. */
 export function configCases(count: number, seed = 21): ConfigCase[] {
-  const bases = configFiles(join(projectRoot, 'configs')).map((p) => ({ name: relative(projectRoot, p), text: readFileSync(p, 'utf8') }));
+  const bases = configFiles(join(projectRoot, 'configs')).map((p) => ({
+    name: relative(projectRoot, p),
+    text: readFileSync(p, 'utf8'),
+  }));
   const r = rng(seed);
   return Array.from({ length: count }, (_, i) => {
     const base = bases[i % bases.length];
@@ -172,7 +307,9 @@ export function answerConfig(c: ConfigCase, dir: string): { outcome: Outcome; de
 
 /** The CLI prints an InputError as `error: <message>`: one line only when the message has no line break. */
 function errorLine(err: InputError): { outcome: Outcome; detail: string } {
-  return /[\n\r]/.test(err.message) ? { outcome: 'trace', detail: `an error of several lines: ${JSON.stringify(err.message)}` } : { outcome: 'error', detail: err.message };
+  return /[\n\r]/.test(err.message)
+    ? { outcome: 'trace', detail: `an error of several lines: ${JSON.stringify(err.message)}` }
+    : { outcome: 'error', detail: err.message };
 }
 
 function answer(fn: () => void): { outcome: Outcome; detail: string } {
@@ -181,7 +318,7 @@ function answer(fn: () => void): { outcome: Outcome; detail: string } {
     return { outcome: 'ok', detail: '' };
   } catch (err) {
     if (err instanceof InputError) return errorLine(err);
-    return { outcome: 'trace', detail: err instanceof Error ? err.stack ?? err.message : String(err) };
+    return { outcome: 'trace', detail: err instanceof Error ? (err.stack ?? err.message) : String(err) };
   }
 }
 
@@ -191,7 +328,7 @@ async function answerAsync(fn: () => Promise<void>): Promise<{ outcome: Outcome;
     return { outcome: 'ok', detail: '' };
   } catch (err) {
     if (err instanceof InputError) return errorLine(err);
-    return { outcome: 'trace', detail: err instanceof Error ? err.stack ?? err.message : String(err) };
+    return { outcome: 'trace', detail: err instanceof Error ? (err.stack ?? err.message) : String(err) };
   }
 }
 
@@ -202,18 +339,29 @@ export function fuzzSamples(): GraphSample[] {
     const a = 3.2 + r();
     const lattice = latticeFromParameters(a, a + r(), a + 0.5 * r(), 90, 90, 90);
     const frac = Float64Array.from({ length: 9 }, () => r());
-    const atoms: Atoms = { id: `c${k}`, lattice, numbers: Int32Array.from([3, 8, 3 + (k % 3) * 5]), frac, cart: fracToCart(lattice, frac) };
+    const atoms: Atoms = {
+      id: `c${k}`,
+      lattice,
+      numbers: Int32Array.from([3, 8, 3 + (k % 3) * 5]),
+      frac,
+      cart: fracToCart(lattice, frac),
+    };
     return toSample(atoms, buildNeighbors(atoms, { cutoff: 3.5 }), -3 + a);
   });
 }
 
 export function fuzzRunConfig(epochs: number): RunConfig {
   const base = RunSchema.parse({ model: { name: 'schnet' } });
-  return validateConfig({
-    ...base, backend: 'cpu', graph: { cutoff: 3.5 },
-    model: { name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 },
-    training: { ...base.training, batch_size: 3, epochs, early_stopping_patience: null, keep: 'best' },
-  }, 'fuzz run');
+  return validateConfig(
+    {
+      ...base,
+      backend: 'cpu',
+      graph: { cutoff: 3.5 },
+      model: { name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 },
+      training: { ...base.training, batch_size: 3, epochs, early_stopping_patience: null, keep: 'best' },
+    },
+    'fuzz run',
+  );
 }
 
 /** A finished two-epoch run to damage. */
@@ -229,7 +377,16 @@ export interface RunDamage {
   apply: (dir: string) => void;
 }
 
-const RUN_FILES = ['config.yaml', 'weights.safetensors', 'normalizer.json', 'metrics.json', 'log.jsonl', 'state/trainer.json', 'state/weights.safetensors', 'state/optimizer.safetensors'];
+const RUN_FILES = [
+  'config.yaml',
+  'weights.safetensors',
+  'normalizer.json',
+  'metrics.json',
+  'log.jsonl',
+  'state/trainer.json',
+  'state/weights.safetensors',
+  'state/optimizer.safetensors',
+];
 
 function editJson(file: string, edit: (v: Record<string, unknown>) => void): (dir: string) => void {
   return (dir) => {
@@ -255,7 +412,8 @@ function editHeader(file: string, edit: (h: Record<string, Record<string, unknow
   };
 }
 
-const firstTensor = (h: Record<string, Record<string, unknown>>): Record<string, unknown> => h[Object.keys(h).find((k) => k !== '__metadata__')!];
+const firstTensor = (h: Record<string, Record<string, unknown>>): Record<string, unknown> =>
+  h[Object.keys(h).find((k) => k !== '__metadata__')!];
 
 /** The damages applied to copies of a run directory, the same on every call. */
 export function runDamages(seed = 21): RunDamage[] {
@@ -264,43 +422,175 @@ export function runDamages(seed = 21): RunDamage[] {
   for (const f of RUN_FILES) {
     out.push({ name: `${f} deleted`, apply: (d) => rmSync(join(d, f)) });
     out.push({ name: `${f} empty`, apply: (d) => writeFileSync(join(d, f), '') });
-    out.push({ name: `${f} a directory`, apply: (d) => { rmSync(join(d, f)); mkdirSync(join(d, f)); } });
+    out.push({
+      name: `${f} a directory`,
+      apply: (d) => {
+        rmSync(join(d, f));
+        mkdirSync(join(d, f));
+      },
+    });
     for (const frac of [0.1, 0.5, 0.9, 0.999]) {
-      out.push({ name: `${f} truncated to ${frac}`, apply: (d) => { const b = readFileSync(join(d, f)); writeFileSync(join(d, f), b.subarray(0, Math.floor(b.length * frac))); } });
+      out.push({
+        name: `${f} truncated to ${frac}`,
+        apply: (d) => {
+          const b = readFileSync(join(d, f));
+          writeFileSync(join(d, f), b.subarray(0, Math.floor(b.length * frac)));
+        },
+      });
     }
-    out.push({ name: `${f} random bytes`, apply: (d) => writeFileSync(join(d, f), Buffer.from(Array.from({ length: 200 }, () => Math.floor(r() * 256)))) });
-    for (const text of ['[]', 'null', '{}', '"x"', '42']) out.push({ name: `${f} = ${text}`, apply: (d) => writeFileSync(join(d, f), text) });
+    out.push({
+      name: `${f} random bytes`,
+      apply: (d) => writeFileSync(join(d, f), Buffer.from(Array.from({ length: 200 }, () => Math.floor(r() * 256)))),
+    });
+    for (const text of ['[]', 'null', '{}', '"x"', '42'])
+      out.push({ name: `${f} = ${text}`, apply: (d) => writeFileSync(join(d, f), text) });
     for (let k = 0; k < 6; k++) {
       const where = r();
       const bit = 1 << Math.floor(r() * 8);
-      out.push({ name: `${f} bit ${bit} flipped at ${where.toFixed(3)}`, apply: (d) => { const b = readFileSync(join(d, f)); const i = Math.floor(where * b.length); if (b.length) b[i] ^= bit; writeFileSync(join(d, f), b); } });
+      out.push({
+        name: `${f} bit ${bit} flipped at ${where.toFixed(3)}`,
+        apply: (d) => {
+          const b = readFileSync(join(d, f));
+          const i = Math.floor(where * b.length);
+          if (b.length) b[i] ^= bit;
+          writeFileSync(join(d, f), b);
+        },
+      });
     }
   }
   const cases = configCases(30, seed + 1);
-  cases.forEach((c, k) => out.push({ name: `config.yaml replaced by fuzz config ${k}`, apply: (d) => writeFileSync(join(d, 'config.yaml'), c.text) }));
-  for (const [key, v] of [['mean', 'x'], ['mean', null], ['std', 0], ['std', -1], ['mode', 'median'], ['extra', 1], ['mean', [1]]] as const) {
-    out.push({ name: `normalizer.json ${key} = ${JSON.stringify(v)}`, apply: editJson('normalizer.json', (n) => { n[key] = v; }) });
+  cases.forEach((c, k) =>
+    out.push({
+      name: `config.yaml replaced by fuzz config ${k}`,
+      apply: (d) => writeFileSync(join(d, 'config.yaml'), c.text),
+    }),
+  );
+  for (const [key, v] of [
+    ['mean', 'x'],
+    ['mean', null],
+    ['std', 0],
+    ['std', -1],
+    ['mode', 'median'],
+    ['extra', 1],
+    ['mean', [1]],
+  ] as const) {
+    out.push({
+      name: `normalizer.json ${key} = ${JSON.stringify(v)}`,
+      apply: editJson('normalizer.json', (n) => {
+        n[key] = v;
+      }),
+    });
   }
   // JSON.stringify writes an overflowing number as null, so this one is written as text (JSON.parse reads Infinity)
-  out.push({ name: 'normalizer.json std = 1e309', apply: (d) => { const path = join(d, 'normalizer.json'); writeFileSync(path, readFileSync(path, 'utf8').replace(/"std":[^,}]*/, '"std":1e309')); } });
-  for (const [key, v] of [['epoch', -1], ['epoch', 1.5], ['epoch', '2'], ['epoch', 1e9], ['epoch', 0], ['history', {}], ['history', [{}]], ['history', []], ['bestEpoch', 99], ['badEpochs', -3], ['rng', null], ['optimizerStep', -1], ['lr', 'x'], ['plateau', 5]] as const) {
-    out.push({ name: `state/trainer.json ${key} = ${JSON.stringify(v)}`, apply: editJson('state/trainer.json', (s) => { s[key] = v; }) });
+  out.push({
+    name: 'normalizer.json std = 1e309',
+    apply: (d) => {
+      const path = join(d, 'normalizer.json');
+      writeFileSync(path, readFileSync(path, 'utf8').replace(/"std":[^,}]*/, '"std":1e309'));
+    },
+  });
+  for (const [key, v] of [
+    ['epoch', -1],
+    ['epoch', 1.5],
+    ['epoch', '2'],
+    ['epoch', 1e9],
+    ['epoch', 0],
+    ['history', {}],
+    ['history', [{}]],
+    ['history', []],
+    ['bestEpoch', 99],
+    ['badEpochs', -3],
+    ['rng', null],
+    ['optimizerStep', -1],
+    ['lr', 'x'],
+    ['plateau', 5],
+  ] as const) {
+    out.push({
+      name: `state/trainer.json ${key} = ${JSON.stringify(v)}`,
+      apply: editJson('state/trainer.json', (s) => {
+        s[key] = v;
+      }),
+    });
   }
   for (const f of ['weights.safetensors', 'state/weights.safetensors', 'state/optimizer.safetensors']) {
-    out.push({ name: `${f} dtype F16`, apply: editHeader(f, (h) => { firstTensor(h).dtype = 'F16'; }) });
-    out.push({ name: `${f} dtype bogus`, apply: editHeader(f, (h) => { firstTensor(h).dtype = 'Q9'; }) });
-    out.push({ name: `${f} shape transposed`, apply: editHeader(f, (h) => { const t = firstTensor(h); t.shape = [...(t.shape as number[])].reverse().concat([1]); }) });
-    out.push({ name: `${f} shape negative`, apply: editHeader(f, (h) => { firstTensor(h).shape = [-1]; }) });
-    out.push({ name: `${f} offsets past the end`, apply: editHeader(f, (h) => { const t = firstTensor(h); t.data_offsets = [(t.data_offsets as number[])[0] + 1e6, (t.data_offsets as number[])[1] + 1e6]; }) });
-    out.push({ name: `${f} a tensor removed`, apply: editHeader(f, (h) => { delete h[Object.keys(h).find((k) => k !== '__metadata__')!]; }) });
-    out.push({ name: `${f} a tensor renamed`, apply: editHeader(f, (h) => { const k = Object.keys(h).find((x) => x !== '__metadata__')!; h[`${k}.x`] = h[k]; delete h[k]; }) });
-    out.push({ name: `${f} entry null`, apply: editHeader(f, (h) => { (h as Record<string, unknown>)[Object.keys(h).find((k) => k !== '__metadata__')!] = null; }) });
-    out.push({ name: `${f} metadata a number`, apply: editHeader(f, (h) => { (h as Record<string, unknown>).__metadata__ = 5; }) });
-    out.push({ name: `${f} header length huge`, apply: (d) => { const b = readFileSync(join(d, f)); b.writeBigUInt64LE(2n ** 63n, 0); writeFileSync(join(d, f), b); } });
+    out.push({
+      name: `${f} dtype F16`,
+      apply: editHeader(f, (h) => {
+        firstTensor(h).dtype = 'F16';
+      }),
+    });
+    out.push({
+      name: `${f} dtype bogus`,
+      apply: editHeader(f, (h) => {
+        firstTensor(h).dtype = 'Q9';
+      }),
+    });
+    out.push({
+      name: `${f} shape transposed`,
+      apply: editHeader(f, (h) => {
+        const t = firstTensor(h);
+        t.shape = [...(t.shape as number[])].reverse().concat([1]);
+      }),
+    });
+    out.push({
+      name: `${f} shape negative`,
+      apply: editHeader(f, (h) => {
+        firstTensor(h).shape = [-1];
+      }),
+    });
+    out.push({
+      name: `${f} offsets past the end`,
+      apply: editHeader(f, (h) => {
+        const t = firstTensor(h);
+        t.data_offsets = [(t.data_offsets as number[])[0] + 1e6, (t.data_offsets as number[])[1] + 1e6];
+      }),
+    });
+    out.push({
+      name: `${f} a tensor removed`,
+      apply: editHeader(f, (h) => {
+        delete h[Object.keys(h).find((k) => k !== '__metadata__')!];
+      }),
+    });
+    out.push({
+      name: `${f} a tensor renamed`,
+      apply: editHeader(f, (h) => {
+        const k = Object.keys(h).find((x) => x !== '__metadata__')!;
+        h[`${k}.x`] = h[k];
+        delete h[k];
+      }),
+    });
+    out.push({
+      name: `${f} entry null`,
+      apply: editHeader(f, (h) => {
+        (h as Record<string, unknown>)[Object.keys(h).find((k) => k !== '__metadata__')!] = null;
+      }),
+    });
+    out.push({
+      name: `${f} metadata a number`,
+      apply: editHeader(f, (h) => {
+        (h as Record<string, unknown>).__metadata__ = 5;
+      }),
+    });
+    out.push({
+      name: `${f} header length huge`,
+      apply: (d) => {
+        const b = readFileSync(join(d, f));
+        b.writeBigUInt64LE(2n ** 63n, 0);
+        writeFileSync(join(d, f), b);
+      },
+    });
   }
   out.push({ name: 'state/ deleted', apply: (d) => rmSync(join(d, 'state'), { recursive: true }) });
-  out.push({ name: 'everything deleted', apply: (d) => { for (const f of readdirSync(d)) rmSync(join(d, f), { recursive: true }); } });
-  out.push({ name: 'log.jsonl torn', apply: (d) => writeFileSync(join(d, 'log.jsonl'), readFileSync(join(d, 'log.jsonl'), 'utf8').slice(0, -20)) });
+  out.push({
+    name: 'everything deleted',
+    apply: (d) => {
+      for (const f of readdirSync(d)) rmSync(join(d, f), { recursive: true });
+    },
+  });
+  out.push({
+    name: 'log.jsonl torn',
+    apply: (d) => writeFileSync(join(d, 'log.jsonl'), readFileSync(join(d, 'log.jsonl'), 'utf8').slice(0, -20)),
+  });
   return out;
 }
 
@@ -308,7 +598,11 @@ export function runDamages(seed = 21): RunDamage[] {
  * Answers a damaged copy of the base run twice: as `predict --run` (load, predict: finite values or an error) and
  * as `train --out` continuing it for one more epoch (an error, or a run that reads back and predicts).
  */
-export async function answerRunDamage(base: string, damage: RunDamage, work: string): Promise<Array<{ how: string; outcome: Outcome; detail: string }>> {
+export async function answerRunDamage(
+  base: string,
+  damage: RunDamage,
+  work: string,
+): Promise<Array<{ how: string; outcome: Outcome; detail: string }>> {
   const dir = join(work, 'run');
   rmSync(dir, { recursive: true, force: true });
   cpSync(base, dir, { recursive: true });
@@ -317,7 +611,13 @@ export async function answerRunDamage(base: string, damage: RunDamage, work: str
   const predictFinite = async (): Promise<void> => {
     const { model, normalizer, config } = loadModel(dir);
     try {
-      const y = await predictSamples(model, s, normalizer, config.training.batch_size, config.training.max_edges_per_batch);
+      const y = await predictSamples(
+        model,
+        s,
+        normalizer,
+        config.training.batch_size,
+        config.training.max_edges_per_batch,
+      );
       if (!y.every(Number.isFinite)) throw new Error(`non-finite prediction from ${dir} (${damage.name})`);
     } finally {
       model.dispose();
@@ -330,5 +630,8 @@ export async function answerRunDamage(base: string, damage: RunDamage, work: str
     readRun(dir);
     await predictFinite();
   });
-  return [{ how: 'predict', ...predicted }, { how: 'resume', ...resumed }];
+  return [
+    { how: 'predict', ...predicted },
+    { how: 'resume', ...resumed },
+  ];
 }

@@ -8,17 +8,25 @@ import { projectRoot } from './paths.js';
 /** Why the Slurm tests cannot run here, or null when they can (the daemons are installed and we are root). */
 export function slurmMissing(): string | null {
   for (const bin of ['munged', 'mungekey', 'slurmctld', 'slurmd', 'sbatch', 'squeue', 'scontrol']) {
-    if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) return `${bin} not installed (apt-get install -y slurm-wlm munge)`;
+    if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0)
+      return `${bin} not installed (apt-get install -y slurm-wlm munge)`;
   }
-  if (process.getuid?.() !== 0) return 'not root (slurmd must switch to the job\'s user)';
+  if (process.getuid?.() !== 0) return "not root (slurmd must switch to the job's user)";
   return null;
 }
 
-export interface Run { status: number | null; stdout: string; stderr: string }
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 export class SlurmCluster {
   readonly env: NodeJS.ProcessEnv;
-  private constructor(readonly dir: string, readonly upSeconds: number) {
+  private constructor(
+    readonly dir: string,
+    readonly upSeconds: number,
+  ) {
     this.env = { ...process.env, SLURM_CONF: join(dir, 'slurm.conf') };
   }
 
@@ -35,7 +43,11 @@ export class SlurmCluster {
   }
 
   run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Run {
-    const r = spawnSync(cmd, args, { cwd: opts.cwd ?? projectRoot, env: { ...this.env, ...opts.env }, encoding: 'utf8' });
+    const r = spawnSync(cmd, args, {
+      cwd: opts.cwd ?? projectRoot,
+      env: { ...this.env, ...opts.env },
+      encoding: 'utf8',
+    });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
@@ -62,7 +74,9 @@ export class SlurmCluster {
     const end = Date.now() + timeoutS * 1000;
     for (;;) {
       const s = this.states(ids);
-      const busy = [...s.values()].some((j) => /PENDING|RUNNING|CONFIGURING|COMPLETING|REQUEUE|RESIZING|SUSPENDED/.test(j.state));
+      const busy = [...s.values()].some((j) =>
+        /PENDING|RUNNING|CONFIGURING|COMPLETING|REQUEUE|RESIZING|SUSPENDED/.test(j.state),
+      );
       if ((!busy && s.size > 0) || Date.now() > end) return s;
       await sleep(500);
     }

@@ -13,7 +13,8 @@ export async function webgpuOrSkip(file: string): Promise<boolean> {
     return true;
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
-    if (process.env.CRYSTAL_GNN_REQUIRE_WEBGPU === '1') throw new Error(`CRYSTAL_GNN_REQUIRE_WEBGPU=1 but ${e.message}`);
+    if (process.env.CRYSTAL_GNN_REQUIRE_WEBGPU === '1')
+      throw new Error(`CRYSTAL_GNN_REQUIRE_WEBGPU=1 but ${e.message}`);
     process.stderr.write(`SKIPPED ${file}: ${e.message}\n`);
     console.log('SKIPPED: no WebGPU adapter');
     return false;

@@ -26,8 +26,10 @@ function syncReads(source: string, fileName = 'source.ts'): string[] {
   const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true);
   const found: string[] = [];
   const visit = (node: ts.Node): void => {
-    const name = ts.isPropertyAccessExpression(node) ? node.name.text
-      : ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression) ? node.argumentExpression.text
+    const name = ts.isPropertyAccessExpression(node)
+      ? node.name.text
+      : ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)
+        ? node.argumentExpression.text
         : null;
     if (name !== null && SYNC_READS.has(name)) {
       const { line } = sf.getLineAndCharacterOfPosition(node.getStart(sf));
@@ -57,9 +59,15 @@ test(`library code (${LIBRARY_DIRS.join(', ')}) has no synchronous tensor reads`
   const offenders = files.flatMap((f) => {
     const source = readFileSync(f, 'utf8');
     // parse only the files that mention one of the names at all
-    return /(data|array|buffer)Sync/.test(source) ? syncReads(source, f).map((hit) => `${relative(projectRoot, f)}:${hit}`) : [];
+    return /(data|array|buffer)Sync/.test(source)
+      ? syncReads(source, f).map((hit) => `${relative(projectRoot, f)}:${hit}`)
+      : [];
   });
-  assert.equal(offenders, [], `synchronous reads in library code (use await t.data() / t.array()):\n  ${offenders.join('\n  ')}`);
+  assert.equal(
+    offenders,
+    [],
+    `synchronous reads in library code (use await t.data() / t.array()):\n  ${offenders.join('\n  ')}`,
+  );
 });
 
 test.run();

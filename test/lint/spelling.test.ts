@@ -12,8 +12,23 @@ const OTHER_SPELLING = ['neigh', 'bour'].join(''); // split, so that this file d
 test('no tracked source, doc or message spells neighbor the other way', () => {
   let hits = '';
   try {
-    hits = execFileSync('git', ['grep', '-n', '-I', '-i', OTHER_SPELLING, '--', '.', ':(exclude)test/fixtures', ':(exclude)*.json', ':(exclude)*.cif', ':(exclude)*.mcif'],
-      { cwd: projectRoot, encoding: 'utf8' });
+    hits = execFileSync(
+      'git',
+      [
+        'grep',
+        '-n',
+        '-I',
+        '-i',
+        OTHER_SPELLING,
+        '--',
+        '.',
+        ':(exclude)test/fixtures',
+        ':(exclude)*.json',
+        ':(exclude)*.cif',
+        ':(exclude)*.mcif',
+      ],
+      { cwd: projectRoot, encoding: 'utf8' },
+    );
   } catch (e) {
     if ((e as { status?: number }).status !== 1) throw e; // git grep exits 1 when nothing matches
   }

@@ -40,7 +40,8 @@ function linear(s: State, name: string, x: number[]): number[] {
 /** BatchNorm1d over rows [M][C]; returns the output and the batch mean (training) for the running-stat check. */
 function batchNorm(s: State, name: string, rows: number[][], training: boolean): { y: number[][]; mean: number[] } {
   const c = rows[0].length;
-  const g = s.get(`${name}.weight`)!.data, b = s.get(`${name}.bias`)!.data;
+  const g = s.get(`${name}.weight`)!.data,
+    b = s.get(`${name}.bias`)!.data;
   let mean = Array.from(s.get(`${name}.running_mean`)!.data);
   let variance = Array.from(s.get(`${name}.running_var`)!.data);
   if (training) {
@@ -50,7 +51,13 @@ function batchNorm(s: State, name: string, rows: number[][], training: boolean):
   return { y: rows.map((r) => r.map((v, k) => ((v - mean[k]) / Math.sqrt(variance[k] + 1e-5)) * g[k] + b[k])), mean };
 }
 
-function naiveCgcnn(s: State, o: CgcnnOptions, samples: GraphSample[], radius: number, training: boolean): { y: number[]; bn1Mean: number[] } {
+function naiveCgcnn(
+  s: State,
+  o: CgcnnOptions,
+  samples: GraphSample[],
+  radius: number,
+  training: boolean,
+): { y: number[]; bn1Mean: number[] } {
   const table = loadAtomInit();
   const F = o.atom_fea_len;
   const K = o.max_num_nbr;
@@ -65,7 +72,8 @@ function naiveCgcnn(s: State, o: CgcnnOptions, samples: GraphSample[], radius: n
     for (let i = 0; i < n; i++) {
       h.push(linear(s, 'embedding', Array.from(table.rows.subarray(smp.numbers[i] * 92, smp.numbers[i] * 92 + 92))));
       const list: Array<{ j: number; d: number }> = [];
-      for (let e = 0; e < smp.src.length; e++) if (smp.src[e] === i) list.push({ j: smp.dst[e] + offset, d: smp.distances[e] });
+      for (let e = 0; e < smp.src.length; e++)
+        if (smp.src[e] === i) list.push({ j: smp.dst[e] + offset, d: smp.distances[e] });
       while (list.length < K) list.push({ j: offset, d: radius + 1 }); // upstream: index 0 of the crystal, d = r + 1
       slots.push(list);
       crystalOf.push(g);
@@ -75,7 +83,9 @@ function naiveCgcnn(s: State, o: CgcnnOptions, samples: GraphSample[], radius: n
   let bn1Mean: number[] = [];
   for (let t = 0; t < o.n_conv; t++) {
     const p = `convs.${t}`;
-    const z = slots.flatMap((list, i) => list.map(({ j, d }) => linear(s, `${p}.fc_full`, [...h[i], ...h[j], ...gauss(d)])));
+    const z = slots.flatMap((list, i) =>
+      list.map(({ j, d }) => linear(s, `${p}.fc_full`, [...h[i], ...h[j], ...gauss(d)])),
+    );
     const bn1 = batchNorm(s, `${p}.bn1`, z, training);
     if (t === 0) bn1Mean = bn1.mean;
     const summed = h.map((_, i) => {
@@ -116,17 +126,42 @@ async function randomModel(o: CgcnnOptions, radius: number, seed: number): Promi
 /** Two small crystals, where a 3.2 Å radius leaves most atoms with fewer than 6 (= k) neighbors. */
 function paddedSamples(k = 6): GraphSample[] {
   const a = sampleOf(smallCrystal(), 3.2, k);
-  const b = sampleOf(makeAtoms('pair', [[3.1, 0, 0], [0, 4.0, 0], [0.3, 0, 5.2]], [[0, 0, 0], [0.5, 0.4, 0.45]], [8, 3]), 3.2, k);
+  const b = sampleOf(
+    makeAtoms(
+      'pair',
+      [
+        [3.1, 0, 0],
+        [0, 4.0, 0],
+        [0.3, 0, 5.2],
+      ],
+      [
+        [0, 0, 0],
+        [0.5, 0.4, 0.45],
+      ],
+      [8, 3],
+    ),
+    3.2,
+    k,
+  );
   return [a, b];
 }
 
 forEachBackend('CGCNN', (test) => {
   test('padded neighbor slots: eval and training forward equal an explicit-slot float64 implementation', async () => {
-    const counts = paddedSamples(100).flatMap((s) => Array.from(s.numbers, (_, i) => s.src.filter((c) => c === i).length));
+    const counts = paddedSamples(100).flatMap((s) =>
+      Array.from(s.numbers, (_, i) => s.src.filter((c) => c === i).length),
+    );
     const fewest = Math.min(...counts);
-    assert.ok(fewest >= 1 && counts.some((c) => c >= 6) && counts.some((c) => c < 6), `need padded and full atoms, got counts ${counts}`);
+    assert.ok(
+      fewest >= 1 && counts.some((c) => c >= 6) && counts.some((c) => c < 6),
+      `need padded and full atoms, got counts ${counts}`,
+    );
     // K = 6: padded rows weigh up to 6 − m_i; K = fewest + 1: padded rows weigh 1 (unweighted); K = fewest: no padding
-    for (const [k, weighted] of [[6, true], [fewest + 1, false], [fewest, false]] as const) {
+    for (const [k, weighted] of [
+      [6, true],
+      [fewest + 1, false],
+      [fewest, false],
+    ] as const) {
       await checkAgainstExplicitSlots(k, weighted);
     }
   });
@@ -142,12 +177,16 @@ forEachBackend('CGCNN', (test) => {
     tf.dispose(Object.values(g));
     for (const training of [false, true]) {
       const want = naiveCgcnn(state, o, samples, 3.2, training);
-      const got = await tidyAsync(async () => (await model.forward(batch, training).data()));
+      const got = await tidyAsync(async () => await model.forward(batch, training).data());
       expectClose(got, want.y, { atol: 2e-5, rtol: 1e-4, label: `K = ${k}, ${training ? 'training' : 'eval'}` });
       if (training) {
         const rm = Array.from(state.get('convs.0.bn1.running_mean')!.data);
         const after = (await model.stateDict()).get('convs.0.bn1.running_mean')!.data;
-        expectClose(after, rm.map((v, c) => 0.9 * v + 0.1 * want.bn1Mean[c]), { atol: 1e-5, rtol: 1e-4, label: `K = ${k}: bn1 running mean` });
+        expectClose(
+          after,
+          rm.map((v, c) => 0.9 * v + 0.1 * want.bn1Mean[c]),
+          { atol: 1e-5, rtol: 1e-4, label: `K = ${k}: bn1 running mean` },
+        );
       }
     }
     disposeBatch(batch);
@@ -164,7 +203,10 @@ forEachBackend('CGCNN', (test) => {
     const probe = tf.randomNormal([batch.numAtoms, 4], 0, 1, 'float32', 6);
     const loss = (x: tf.Tensor2D): tf.Scalar => tf.sum(tf.mul(conv.apply(x, g, true), probe));
     expectGradcheck(await gradcheck((x) => loss(x as tf.Tensor2D), [h], { directions: 4 }), 'input');
-    expectGradcheck(await gradcheckVariables(() => loss(h), [...conv.trainableVariables().values()], { directions: 4 }), 'weights');
+    expectGradcheck(
+      await gradcheckVariables(() => loss(h), [...conv.trainableVariables().values()], { directions: 4 }),
+      'weights',
+    );
     tf.dispose([h, probe, ...Object.values(g)]);
     disposeBatch(batch);
     model.dispose();
@@ -174,9 +216,13 @@ forEachBackend('CGCNN', (test) => {
     const model = await randomModel(options({ atom_fea_len: 4, n_conv: 2, h_fea_len: 3 }), 3.2, 1);
     const batch = collate(paddedSamples());
     const vars = [...model.trainableVariables().values()];
-    expectNoLeak(() => tf.tidy(() => {
-      tf.variableGrads(() => tf.sum(model.forward(batch, true)) as tf.Scalar, vars);
-    }), 'training step');
+    expectNoLeak(
+      () =>
+        tf.tidy(() => {
+          tf.variableGrads(() => tf.sum(model.forward(batch, true)) as tf.Scalar, vars);
+        }),
+      'training step',
+    );
     disposeBatch(batch);
     model.dispose();
   });
@@ -201,16 +247,24 @@ const REFERENCE = join(pretrainedDir, 'cgcnn-reference-predictions.json');
 forEachBackend('CGCNN pretrained parity', (test) => {
   test('efermi and formation energy reproduce upstream to 1e-4 eV, from rounded and from original OBELiX CIFs', async () => {
     const ref = JSON.parse(readFileSync(requireShared(REFERENCE), 'utf8')) as Record<string, Record<string, number>>;
-    for (const [dir, key] of [['cgcnn-efermi', 'efermi'], ['cgcnn-formation-energy-per-atom', 'formation_energy_per_atom']]) {
+    for (const [dir, key] of [
+      ['cgcnn-efermi', 'efermi'],
+      ['cgcnn-formation-energy-per-atom', 'formation_energy_per_atom'],
+    ]) {
       const { config, model, normalizer } = loadModel(requireShared(join(pretrainedDir, dir)));
       assert.equal(config.graph, { cutoff: 8, max_neighbors: 12 });
       // The rounded CIFs upstream featurised and, through our own rounding, the original OBELiX files.
-      const dirs = key === 'efermi' ? [join(pretrainedDir, 'reference-cifs'), join(obelixDir, 'cifs')] : [join(obelixDir, 'cifs')];
+      const dirs =
+        key === 'efermi' ? [join(pretrainedDir, 'reference-cifs'), join(obelixDir, 'cifs')] : [join(obelixDir, 'cifs')];
       for (const cifDir of dirs) {
         const ids = Object.keys(ref);
         const samples = ids.map((id) => sampleFromCif(requireShared(join(cifDir, `${id}.cif`)), config.spec));
         const y = await predictSamples(model, samples, normalizer, 3, 1e9); // batches of 3: per-crystal padding and pooling
-        expectClose(y, ids.map((id) => ref[id][key]), { atol: 1e-4, rtol: 0, label: `${dir} ${cifDir}` });
+        expectClose(
+          y,
+          ids.map((id) => ref[id][key]),
+          { atol: 1e-4, rtol: 0, label: `${dir} ${cifDir}` },
+        );
       }
       model.dispose();
     }
@@ -232,23 +286,55 @@ forEachBackend('CGCNN structure', (test) => {
   test('state-dict keys are upstream names', async () => {
     const m = new CGCNN(options({ atom_fea_len: 4, n_conv: 2, h_fea_len: 3, n_h: 2 }), 8);
     const keys = [...(await m.stateDict()).keys()];
-    for (const k of ['embedding.weight', 'embedding.bias', 'convs.0.fc_full.weight', 'convs.1.bn1.running_mean', 'convs.1.bn2.running_var',
-      'conv_to_fc.weight', 'fcs.0.weight', 'fcs.0.bias', 'fc_out.weight', 'fc_out.bias']) assert.ok(keys.includes(k), k);
+    for (const k of [
+      'embedding.weight',
+      'embedding.bias',
+      'convs.0.fc_full.weight',
+      'convs.1.bn1.running_mean',
+      'convs.1.bn2.running_var',
+      'conv_to_fc.weight',
+      'fcs.0.weight',
+      'fcs.0.bias',
+      'fc_out.weight',
+      'fc_out.bias',
+    ])
+      assert.ok(keys.includes(k), k);
     assert.equal((await m.stateDict()).get('convs.0.fc_full.weight')!.shape, [8, 2 * 4 + 41]);
     assert.is([...m.representation.namedParameters().keys()].filter((k) => k.startsWith('conv_to_fc')).length, 0);
-    assert.equal([...m.head.namedParameters().keys()].sort(), ['conv_to_fc.bias', 'conv_to_fc.weight', 'fc_out.bias', 'fc_out.weight', 'fcs.0.bias', 'fcs.0.weight']);
+    assert.equal([...m.head.namedParameters().keys()].sort(), [
+      'conv_to_fc.bias',
+      'conv_to_fc.weight',
+      'fc_out.bias',
+      'fc_out.weight',
+      'fcs.0.bias',
+      'fcs.0.weight',
+    ]);
     m.dispose();
   });
 
   test('converted checkpoint: config → model section, k-NN graph and standardising normaliser', () => {
     const c = readCheckpoint(requireShared(join(pretrainedDir, 'cgcnn-efermi')));
-    assert.equal(c.config.model, { name: 'cgcnn', atom_fea_len: 64, n_conv: 4, h_fea_len: 32, n_h: 1, max_num_nbr: 12, dmin: 0, step: 0.2 });
+    assert.equal(c.config.model, {
+      name: 'cgcnn',
+      atom_fea_len: 64,
+      n_conv: 4,
+      h_fea_len: 32,
+      n_h: 1,
+      max_num_nbr: 12,
+      dmin: 0,
+      step: 0.2,
+    });
     assert.equal(c.normalizer, { mode: 'standardize', mean: 2.743037599244155, std: 2.5840009026460704 });
   });
 
   test('bad options and checkpoints are InputErrors naming the key', () => {
-    throwsInputError(() => validateConfig({ model: { name: 'cgcnn', n_convs: 3 } }, 'x.yaml'), "unknown key 'model.n_convs'");
-    const raw = JSON.parse(readFileSync(requireShared(join(pretrainedDir, 'cgcnn-efermi', 'config.json')), 'utf8')) as Record<string, unknown>;
+    throwsInputError(
+      () => validateConfig({ model: { name: 'cgcnn', n_convs: 3 } }, 'x.yaml'),
+      "unknown key 'model.n_convs'",
+    );
+    const raw = JSON.parse(
+      readFileSync(requireShared(join(pretrainedDir, 'cgcnn-efermi', 'config.json')), 'utf8'),
+    ) as Record<string, unknown>;
     const format = findUpstreamFormat(raw)!;
     assert.is(format.name, 'cgcnn');
     const arch = raw.architecture as Record<string, unknown>;
@@ -256,10 +342,26 @@ forEachBackend('CGCNN structure', (test) => {
     const cls = format.convert({ ...raw, architecture: { ...arch, classification: true } }, 'd');
     assert.is(cls.model.classification, true);
     assert.equal(cls.normalizer, { mode: 'none', mean: 0, std: 1 });
-    throwsInputError(() => format.convert({ ...raw, architecture: { ...arch, nbr_fea_len: 40 } }, 'd'), 'nbr_fea_len = 40', '41 Gaussians');
+    throwsInputError(
+      () => format.convert({ ...raw, architecture: { ...arch, nbr_fea_len: 40 } }, 'd'),
+      'nbr_fea_len = 40',
+      '41 Gaussians',
+    );
     throwsInputError(() => format.convert({ ...raw, normalizer: {} }, 'd'), 'normalizer.mean');
     const m = new CGCNN(options({ atom_fea_len: 4, n_conv: 1 }), 8);
-    const heavy = makeAtoms('heavy', [[4, 0, 0], [0, 4, 0], [0, 0, 4]], [[0, 0, 0], [0.5, 0.5, 0.5]], [3, 101]);
+    const heavy = makeAtoms(
+      'heavy',
+      [
+        [4, 0, 0],
+        [0, 4, 0],
+        [0, 0, 4],
+      ],
+      [
+        [0, 0, 0],
+        [0.5, 0.5, 0.5],
+      ],
+      [3, 101],
+    );
     const batch = collate([sampleOf(smallCrystal(), 8, 12), sampleOf(heavy, 8, 12)]);
     throwsInputError(() => m.forward(batch, false), 'heavy', 'element Md (site 1)');
     disposeBatch(batch);

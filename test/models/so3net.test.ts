@@ -30,7 +30,19 @@ const CUTOFF = 3.5;
 const ELEMENTS = ['H', 'Li', 'O', 'P', 'S'];
 
 const tiny = (o: Partial<SO3NetOptions> = {}) =>
-  new SO3Net(SO3NetOptions.parse({ name: 'so3net', element_types: ELEMENTS, dim_node_embedding: 4, units: 3, nblocks: 2, nmax: 3, lmax: 1, ...o }), CUTOFF).initialize(5);
+  new SO3Net(
+    SO3NetOptions.parse({
+      name: 'so3net',
+      element_types: ELEMENTS,
+      dim_node_embedding: 4,
+      units: 3,
+      nblocks: 2,
+      nmax: 3,
+      lmax: 1,
+      ...o,
+    }),
+    CUTOFF,
+  ).initialize(5);
 const GRAPH = { cutoff: CUTOFF };
 const withBatch = <T>(atoms: Atoms, f: (b: GraphBatch) => T | Promise<T>): Promise<T> => withBatchOf(atoms, GRAPH, f);
 forEachBackend('SO3Net', (test) => {
@@ -41,13 +53,14 @@ forEachBackend('SO3Net', (test) => {
     m.dispose();
     const ds = loadObelix(obelixDir);
     const symbols = new Set<string>();
-    for (const e of splitEntries(ds, 'train', { cifOnly: true })) for (const s of e.composition.match(/[A-Z][a-z]?/g) ?? []) symbols.add(s);
+    for (const e of splitEntries(ds, 'train', { cifOnly: true }))
+      for (const s of e.composition.match(/[A-Z][a-z]?/g) ?? []) symbols.add(s);
     const expected = [...symbols].sort((a, b) => lookupElement(a) - lookupElement(b));
     assert.is(expected.length, 51);
     assert.equal(config.model.element_types, expected);
   });
 
-  test('state-dict keys and shapes are MatGL\'s; the padding row is zero', async () => {
+  test("state-dict keys and shapes are MatGL's; the padding row is zero", async () => {
     const m = tiny({ lmax: 2 });
     const sd = await m.stateDict();
     const shape = (k: string) => sd.get(k)?.shape;
@@ -71,15 +84,25 @@ forEachBackend('SO3Net', (test) => {
 
   test('matches an independent float64 numpy SO3Net (l_max 2, two blocks, Set2Set) loaded by MatGL key', async () => {
     const m = new SO3Net(SO3NetOptions.parse(ref.options), CUTOFF);
-    m.loadState(new Map<string, StateTensor>(Object.entries(ref.state).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }])));
+    m.loadState(
+      new Map<string, StateTensor>(
+        Object.entries(ref.state).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }]),
+      ),
+    );
     // the batch is made and disposed inside the leak check: on webgpu the fused convolution caches its edge order on it
-    await expectNoLeakAsync(() => withBatch(smallCrystal(), async (b) => {
-      assert.is(b.numEdges, ref.n_edges);
-      await tidyAsync(async () => {
-        expectClose(await m.representation.features(b).data(), ref.features, { atol: 2e-5, rtol: 1e-4, label: 'features' });
-        expectClose(await m.forward(b).data(), [ref.output], { atol: 2e-6, rtol: 0, label: 'output' });
-      });
-    }));
+    await expectNoLeakAsync(() =>
+      withBatch(smallCrystal(), async (b) => {
+        assert.is(b.numEdges, ref.n_edges);
+        await tidyAsync(async () => {
+          expectClose(await m.representation.features(b).data(), ref.features, {
+            atol: 2e-5,
+            rtol: 1e-4,
+            label: 'features',
+          });
+          expectClose(await m.forward(b).data(), [ref.output], { atol: 2e-6, rtol: 0, label: 'output' });
+        });
+      }),
+    );
     m.dispose();
   });
 
@@ -87,16 +110,34 @@ forEachBackend('SO3Net', (test) => {
     for (const lmax of [1, 2]) {
       const m = tiny({ lmax });
       const s = (lmax + 1) ** 2;
-      await expectEquivariant((a) => withBatch(a, (b) => tidyAsync(async () => ({ data: await m.representation.features(b).data(), channels: s, features: 4 }))),
-        sphericalChannelMatrix((u) => sphericalHarmonicsAt(u, lmax)), smallCrystal(), { rtol: 1e-5 });
-      await expectInvariant((a) => withBatch(a, (b) => tidyAsync(async () => (await m.forward(b).data()))), smallCrystal(), { rtol: 1e-5 });
+      await expectEquivariant(
+        (a) =>
+          withBatch(a, (b) =>
+            tidyAsync(async () => ({ data: await m.representation.features(b).data(), channels: s, features: 4 })),
+          ),
+        sphericalChannelMatrix((u) => sphericalHarmonicsAt(u, lmax)),
+        smallCrystal(),
+        { rtol: 1e-5 },
+      );
+      await expectInvariant(
+        (a) => withBatch(a, (b) => tidyAsync(async () => await m.forward(b).data())),
+        smallCrystal(),
+        { rtol: 1e-5 },
+      );
       m.dispose();
     }
     for (const readout_type of ['weighted_atom', 'reduce_atom'] as const) {
       const m = tiny({ readout_type });
       // weighted_atom sums over atoms (extensive, as upstream): no supercell invariance to expect there
-      const kinds = readout_type === 'reduce_atom' ? undefined : (['rotation', 'reflection', 'translation', 'permutation'] as const).slice();
-      await expectInvariant((a) => withBatch(a, (b) => tidyAsync(async () => (await m.forward(b).data()))), smallCrystal(), { rtol: 1e-5, kinds });
+      const kinds =
+        readout_type === 'reduce_atom'
+          ? undefined
+          : (['rotation', 'reflection', 'translation', 'permutation'] as const).slice();
+      await expectInvariant(
+        (a) => withBatch(a, (b) => tidyAsync(async () => await m.forward(b).data())),
+        smallCrystal(),
+        { rtol: 1e-5, kinds },
+      );
       m.dispose();
     }
   });
@@ -105,7 +146,9 @@ forEachBackend('SO3Net', (test) => {
     const m = tiny({ lmax: 2 });
     const loss = (b: GraphBatch) => () => tf.mul(tf.sum(m.forward(b)), 2.5) as tf.Scalar;
     // No H here: the padding row is deliberately gradient-free, while finite differences would see it.
-    await withBatch(smallCrystal(), async (b) => expectGradcheck(await gradcheckVariables(loss(b), [...m.trainableVariables().values()], { directions: 4 })));
+    await withBatch(smallCrystal(), async (b) =>
+      expectGradcheck(await gradcheckVariables(loss(b), [...m.trainableVariables().values()], { directions: 4 })),
+    );
     const crystal = smallCrystal();
     crystal.numbers[0] = 1; // one H atom: type 0, the padding row
     await withBatch(crystal, async (b) => {

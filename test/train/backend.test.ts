@@ -81,7 +81,10 @@ test('asking for tensorflow without the node packages is an InputError with the 
     assert.unreachable('no error');
   } catch (e) {
     assert.instance(e, InputError);
-    assert.match((e as Error).message, /npm install @tensorflow\/tfjs-node-gpu` \(CUDA 11\.2 \/ cuDNN 8\.1, libtensorflow 2\.9\)/);
+    assert.match(
+      (e as Error).message,
+      /npm install @tensorflow\/tfjs-node-gpu` \(CUDA 11\.2 \/ cuDNN 8\.1, libtensorflow 2\.9\)/,
+    );
     assert.match((e as Error).message, /@tensorflow\/tfjs-node`/);
   }
   // the failed request leaves the previous backend active
@@ -99,7 +102,10 @@ test('webgpu by name: the adapter is described with its limits; auto never takes
     return;
   }
   assert.is(info.name, 'webgpu');
-  assert.ok(info.adapter && info.adapter.limits.maxStorageBufferBindingSize >= 2 ** 27, 'the adapter\'s own limits were requested');
+  assert.ok(
+    info.adapter && info.adapter.limits.maxStorageBufferBindingSize >= 2 ** 27,
+    "the adapter's own limits were requested",
+  );
   assert.match(info.description, /limits: storage binding \d+ MiB/);
   if (info.adapter.software) {
     const auto = await initBackend('auto');

@@ -19,7 +19,13 @@ function fakeDevice() {
     createBuffer({ size, usage: u }: { size: number; usage: number }) {
       log.created++;
       log.createdBytes += size;
-      return { size, usage: u, destroy: () => { log.destroyed++; } };
+      return {
+        size,
+        usage: u,
+        destroy: () => {
+          log.destroyed++;
+        },
+      };
     },
   };
   return { device: device as unknown as GPUDevice, log };
@@ -38,7 +44,10 @@ function step(pool: PooledBufferManager, edges: number): void {
 /** Edge counts of a shuffled epoch: every batch another size, between 30% and 100% of the largest (every tensor above 1 MiB). */
 function epochSizes(seed: number, n = 40, largest = 600_000): number[] {
   let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s / 2 ** 31;
+  };
   return Array.from({ length: n }, (_, i) => (i === 0 ? largest : Math.round(largest * (0.3 + 0.7 * rand()))));
 }
 
@@ -76,7 +85,10 @@ test('after the first epoch of varying batch sizes: no new buffer, none destroye
   assert.is(log.destroyed, 0);
   assert.is(pool.numBytesAllocated, after1.allocated);
   assert.is(pool.numBytesUsed, 0);
-  assert.ok(pool.numBytesAllocated <= 2 * pool.peakBytesUsed, `${pool.numBytesAllocated} allocated, peak ${pool.peakBytesUsed}`);
+  assert.ok(
+    pool.numBytesAllocated <= 2 * pool.peakBytesUsed,
+    `${pool.numBytesAllocated} allocated, peak ${pool.peakBytesUsed}`,
+  );
 });
 
 test.run();

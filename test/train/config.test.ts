@@ -34,21 +34,33 @@ test('defaults fill in and model options are validated by the model schema', () 
 });
 
 test('unknown keys are named with their path', () => {
-  fails(() => validateConfig({ model: { name: 'toy' }, training: { lrr: 1 } }, 'x.yaml'), /x\.yaml: .*unknown key 'training\.lrr'/);
+  fails(
+    () => validateConfig({ model: { name: 'toy' }, training: { lrr: 1 } }, 'x.yaml'),
+    /x\.yaml: .*unknown key 'training\.lrr'/,
+  );
   fails(() => validateConfig({ model: { name: 'toy', depth: 3 } }, 'x.yaml'), /unknown key 'model\.depth'/);
   fails(() => validateConfig({ model: { name: 'toy' }, bogus: 1 }, 'x.yaml'), /unknown key 'bogus'/);
 });
 
 test('wrong types and out-of-range values say what was expected', () => {
-  fails(() => validateConfig({ model: { name: 'toy' }, training: { lr: 'fast' } }, 'x.yaml'), /training\.lr: .*expected number/);
+  fails(
+    () => validateConfig({ model: { name: 'toy' }, training: { lr: 'fast' } }, 'x.yaml'),
+    /training\.lr: .*expected number/,
+  );
   fails(() => validateConfig({ model: { name: 'toy' }, graph: { cutoff: -1 } }, 'x.yaml'), /graph\.cutoff: .*>0/);
   fails(() => validateConfig({ model: { name: 'toy', width: 2.5 } }, 'x.yaml'), /model\.width: .*int/);
-  fails(() => validateConfig({ model: { name: 'toy' }, training: { optimizer: 'sgd' } }, 'x.yaml'), /training\.optimizer/);
+  fails(
+    () => validateConfig({ model: { name: 'toy' }, training: { optimizer: 'sgd' } }, 'x.yaml'),
+    /training\.optimizer/,
+  );
   fails(() => validateConfig({ model: { name: 'nope' } }, 'x.yaml'), /unknown model 'nope' \(valid: .*toy/);
 });
 
 test('data.graph_features with a model whose head cannot read them names the key and the models that can', () => {
-  fails(() => validateConfig({ model: { name: 'toy' }, data: { dataset: 'obelix', graph_features: ['z'] } }, 'x.yaml'), /x\.yaml: data\.graph_features: model 'toy' has no input for graph-level features \(supported: schnet, painn, cgcnn, m3gnet, so3net\)/);
+  fails(
+    () => validateConfig({ model: { name: 'toy' }, data: { dataset: 'obelix', graph_features: ['z'] } }, 'x.yaml'),
+    /x\.yaml: data\.graph_features: model 'toy' has no input for graph-level features \(supported: schnet, painn, cgcnn, m3gnet, so3net\)/,
+  );
 });
 
 test('--set overrides nested keys with YAML-typed values', () => {
@@ -73,8 +85,18 @@ test('config files: missing file, bad YAML, and overrides on top of a file', () 
 
 test('the shipped SchNet config is the paper best', async () => {
   const c = loadConfig('configs/schnet.yaml');
-  assert.equal([c.graph.cutoff, c.model.n_atom_basis, c.model.n_interactions, c.training.batch_size, c.training.lr, c.training.weight_decay, c.training.optimizer],
-    [5, 80, 3, 32, 1e-3, 0.01, 'adamw']);
+  assert.equal(
+    [
+      c.graph.cutoff,
+      c.model.n_atom_basis,
+      c.model.n_interactions,
+      c.training.batch_size,
+      c.training.lr,
+      c.training.weight_decay,
+      c.training.optimizer,
+    ],
+    [5, 80, 3, 32, 1e-3, 0.01, 'adamw'],
+  );
 });
 
 test.run();

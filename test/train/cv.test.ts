@@ -14,15 +14,20 @@ test.before(async () => {
 
 function tinyCvConfig(patience: number | null): RunConfig {
   const base = RunSchema.parse({ model: { name: 'schnet' } });
-  return validateConfig({
-    ...base, backend: 'cpu', graph: { cutoff: 3 },
-    data: { ...base.data, validation: { folds: 'kfold', k: 3, seed: 1, fold: 0 } },
-    model: { name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 },
-    training: { ...base.training, epochs: 2, batch_size: 4, early_stopping_patience: patience, keep: 'last' },
-  }, 'tiny cv');
+  return validateConfig(
+    {
+      ...base,
+      backend: 'cpu',
+      graph: { cutoff: 3 },
+      data: { ...base.data, validation: { folds: 'kfold', k: 3, seed: 1, fold: 0 } },
+      model: { name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 },
+      training: { ...base.training, epochs: 2, batch_size: 4, early_stopping_patience: patience, keep: 'last' },
+    },
+    'tiny cv',
+  );
 }
 
-test('CV score: mean and population SD (ddof 0, the paper\'s ±) of the fold MAEs, by hand', () => {
+test("CV score: mean and population SD (ddof 0, the paper's ±) of the fold MAEs, by hand", () => {
   // fold MAEs 1, 2, 3, 4: mean 2.5, squared deviations sum to 5, SD √(5/4) (√(5/3) would be the sample SD)
   const { mean, sd } = meanAndSd([1, 2, 3, 4]);
   assert.is(mean, 2.5);
@@ -33,14 +38,29 @@ test('CV score: mean and population SD (ddof 0, the paper\'s ±) of the fold MAE
 test('worker shares: every job once; the retraining is a job only when its length does not depend on the folds', () => {
   const fixed = tinyCvConfig(null);
   const shares = [0, 1].map((index) => cvShardJobs(5, fixed, true, { index, count: 2 }));
-  assert.equal(shares, [[0, 2, 4], [1, 3, 'final']]);
-  assert.equal([0, 1, 2].map((index) => cvShardJobs(5, fixed, false, { index, count: 3 })), [[0, 3], [1, 4], [2]]);
+  assert.equal(shares, [
+    [0, 2, 4],
+    [1, 3, 'final'],
+  ]);
+  assert.equal(
+    [0, 1, 2].map((index) => cvShardJobs(5, fixed, false, { index, count: 3 })),
+    [[0, 3], [1, 4], [2]],
+  );
   // with early stopping the retraining length is floor(mean fold epochs) − patience: it waits for the folds
-  assert.equal([0, 1].map((index) => cvShardJobs(5, tinyCvConfig(3), true, { index, count: 2 })), [[0, 2, 4], [1, 3]]);
+  assert.equal(
+    [0, 1].map((index) => cvShardJobs(5, tinyCvConfig(3), true, { index, count: 2 })),
+    [
+      [0, 2, 4],
+      [1, 3],
+    ],
+  );
 });
 
 test('pendingCvJobs: finished jobs left out, the others ordered by epochs left, each runnable alone as --shard job/count', () => {
-  const config = validateConfig({ ...tinyCvConfig(null), training: { ...tinyCvConfig(null).training, epochs: 50 } }, 'tiny cv');
+  const config = validateConfig(
+    { ...tinyCvConfig(null), training: { ...tinyCvConfig(null).training, epochs: 50 } },
+    'tiny cv',
+  );
   const out = mkdtempSync(join(tmpdir(), 'cv-pending-'));
   const finalDir = join(out, 'final');
   const put = (dir: string, file: string, text: string): void => {
@@ -52,13 +72,25 @@ test('pendingCvJobs: finished jobs left out, the others ordered by epochs left, 
   put('fold-2/state', 'trainer.json', '{"epoch":5}'); // 45 left
   put('final/state', 'trainer.json', '{"epoch":0}');
   const jobs = pendingCvJobs(5, config, true, { out, finalDir });
-  assert.equal(jobs.map((j) => [j.what, j.epochsLeft]), [[3, 50], [4, 50], ['final', 50], [2, 45], [1, 13]]);
+  assert.equal(
+    jobs.map((j) => [j.what, j.epochsLeft]),
+    [
+      [3, 50],
+      [4, 50],
+      ['final', 50],
+      [2, 45],
+      [1, 13],
+    ],
+  );
   assert.ok(jobs.every((j) => j.count === 6));
   // --shard job/count selects exactly that job
   for (const j of jobs) assert.equal(cvShardJobs(5, config, true, { index: j.job, count: j.count }), [j.what]);
   put('final', 'test-result.json', '{}');
   assert.not.ok(pendingCvJobs(5, config, true, { out, finalDir }).some((j) => j.what === 'final'));
-  assert.equal(pendingCvJobs(5, config, false, { out, finalDir }).map((j) => j.what), [3, 4, 2, 1]);
+  assert.equal(
+    pendingCvJobs(5, config, false, { out, finalDir }).map((j) => j.what),
+    [3, 4, 2, 1],
+  );
 });
 
 test('folds trained by separate workers in one directory give exactly the single-process CV', async () => {
@@ -73,13 +105,21 @@ test('folds trained by separate workers in one directory give exactly the single
   await trainCvFolds(ds, config, { out: shared, log: quiet, backend: 'cpu' }, [1]);
   const log: string[] = [];
   const merged = await runCrossValidation(ds, config, { out: shared, log: (l) => log.push(l), backend: 'cpu' });
-  assert.equal(log, [0, 1, 2].map((f) => `fold ${f + 1}/3: finished earlier, reusing ${join(shared, `fold-${f}`, 'metrics.json')}`));
-  assert.equal(merged.folds.map((f) => f.mae), single.folds.map((f) => f.mae));
+  assert.equal(
+    log,
+    [0, 1, 2].map((f) => `fold ${f + 1}/3: finished earlier, reusing ${join(shared, `fold-${f}`, 'metrics.json')}`),
+  );
+  assert.equal(
+    merged.folds.map((f) => f.mae),
+    single.folds.map((f) => f.mae),
+  );
   assert.ok(merged.folds.every((f) => f.mae > 0 && f.epochs_run === 2));
   assert.is(readFileSync(join(shared, 'folds.json'), 'utf8'), readFileSync(join(whole, 'folds.json'), 'utf8'));
 
-  await trainCvFolds(ds, config, { out: shared, log: quiet, backend: 'cpu' }, [3])
-    .then(() => assert.unreachable('fold 3 of 3'), (e: Error) => assert.match(e.message, /fold 3: the fold set kfold\(k=3, seed=1\) has folds 0\.\.2/));
+  await trainCvFolds(ds, config, { out: shared, log: quiet, backend: 'cpu' }, [3]).then(
+    () => assert.unreachable('fold 3 of 3'),
+    (e: Error) => assert.match(e.message, /fold 3: the fold set kfold\(k=3, seed=1\) has folds 0\.\.2/),
+  );
 });
 
 test.run();

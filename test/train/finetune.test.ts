@@ -31,7 +31,13 @@ function dataset(n = 6, o: { threebody?: number; features?: number } = {}): Grap
     const a = 3.3 + rnd();
     const lattice = latticeFromParameters(a, a + rnd(), a + 0.4 * rnd(), 88 + 5 * rnd(), 90, 92 + 5 * rnd());
     const frac = Float64Array.from({ length: 9 }, () => rnd());
-    const atoms: Atoms = { id: `c${k}`, lattice, numbers: Int32Array.from([3, 8, 15 + (k % 2)]), frac, cart: fracToCart(lattice, frac) };
+    const atoms: Atoms = {
+      id: `c${k}`,
+      lattice,
+      numbers: Int32Array.from([3, 8, 15 + (k % 2)]),
+      frac,
+      cart: fracToCart(lattice, frac),
+    };
     const sample = toSample(atoms, buildNeighbors(atoms, { cutoff: 3.5 }), -2 + a + 0.3 * (k % 3), o.threebody);
     if (o.features) sample.graphFeatures = Float32Array.from({ length: o.features }, () => rnd());
     return sample;
@@ -40,11 +46,17 @@ function dataset(n = 6, o: { threebody?: number; features?: number } = {}): Grap
 
 function config(model: Record<string, unknown>, extra: Record<string, unknown> = {}): RunConfig {
   const base = RunSchema.parse({ model: { name: 'painn' } });
-  return validateConfig({
-    ...base, backend: 'cpu', graph: { cutoff: 3.5 }, model,
-    training: { ...base.training, batch_size: 3, epochs: 1, early_stopping_patience: null, lr: 1e-2 },
-    ...extra,
-  }, 'test');
+  return validateConfig(
+    {
+      ...base,
+      backend: 'cpu',
+      graph: { cutoff: 3.5 },
+      model,
+      training: { ...base.training, batch_size: 3, epochs: 1, early_stopping_patience: null, lr: 1e-2 },
+      ...extra,
+    },
+    'test',
+  );
 }
 
 // Two interactions: with one, tfjs cannot differentiate PaiNN (the last mixing's unused vector output breaks SplitV's gradient).
@@ -74,7 +86,15 @@ function finetuned(cfg: RunConfig): ReturnType<typeof applyInit> {
 }
 
 async function oneEpoch(model: GraphModel, cfg: RunConfig, samples: GraphSample[]): Promise<void> {
-  const trainer = new Trainer(model, cfg.training, fitNormalizer(samples.map((s) => s.target), 'mean'), cfg.seed);
+  const trainer = new Trainer(
+    model,
+    cfg.training,
+    fitNormalizer(
+      samples.map((s) => s.target),
+      'mean',
+    ),
+    cfg.seed,
+  );
   await trainer.fit(samples, null);
   trainer.dispose();
 }
@@ -92,7 +112,8 @@ test('freeze: [representation] + reset_head: representation loaded and unchanged
   const headKeys = [...before.keys()].filter((k) => k.startsWith('output_modules.0.'));
   assert.ok(repKeys.length > 5 && headKeys.length === 4);
   for (const k of repKeys) assert.ok(equal(before.get(k)!, weights.get(k)!), `${k} loaded`);
-  for (const k of headKeys.filter((h) => h.endsWith('weight'))) assert.not.ok(equal(before.get(k)!, weights.get(k)!), `${k} re-initialised`);
+  for (const k of headKeys.filter((h) => h.endsWith('weight')))
+    assert.not.ok(equal(before.get(k)!, weights.get(k)!), `${k} re-initialised`);
   assert.equal(report.loaded.sort(), repKeys.sort());
   assert.equal(report.reinitialized.sort(), headKeys.sort());
   assert.equal(report.skipped.sort(), headKeys.sort());
@@ -102,7 +123,8 @@ test('freeze: [representation] + reset_head: representation loaded and unchanged
   assert.match(formatInitReport(report)[0], /tensors loaded, 4 skipped, 4 re-initialised, 0 not in the checkpoint/);
   // reset_head is seeded: a second fine-tune starts from the same head
   const again = finetuned(cfg);
-  for (const k of headKeys) assert.ok(equal((await again.model.stateDict()).get(k)!, before.get(k)!), `${k} reproducible`);
+  for (const k of headKeys)
+    assert.ok(equal((await again.model.stateDict()).get(k)!, before.get(k)!), `${k} reproducible`);
   again.model.dispose();
 
   await oneEpoch(model, cfg, dataset());
@@ -112,7 +134,16 @@ test('freeze: [representation] + reset_head: representation loaded and unchanged
   model.dispose();
 });
 
-const m3gnet = { name: 'm3gnet', element_types: ['Li', 'O', 'P', 'S'], dim_node_embedding: 4, dim_edge_embedding: 4, units: 4, nblocks: 1, cutoff: 3.5, threebody_cutoff: 3 };
+const m3gnet = {
+  name: 'm3gnet',
+  element_types: ['Li', 'O', 'P', 'S'],
+  dim_node_embedding: 4,
+  dim_edge_embedding: 4,
+  units: 4,
+  nblocks: 1,
+  cutoff: 3.5,
+  threebody_cutoff: 3,
+};
 
 test('a frozen representation is computed once per structure: cached epochs train exactly as uncached ones', async () => {
   const cases = [
@@ -122,9 +153,16 @@ test('a frozen representation is computed once per structure: cached epochs trai
     { arch: m3gnet, extra: { graph: { cutoff: 3.5, threebody_cutoff: 3 } }, data: { threebody: 3, features: 1 } },
   ];
   for (const { arch, extra, data } of cases) {
-    const features = data.features ? { data: { ...RunSchema.parse({ model: arch }).data, dataset: 'obelix', graph_features: ['z'] } } : {};
+    const features = data.features
+      ? { data: { ...RunSchema.parse({ model: arch }).data, dataset: 'obelix', graph_features: ['z'] } }
+      : {};
     const { dir } = await pretrainedRun(config(arch, { ...extra, ...features }));
-    const frozen = config(arch, { ...extra, ...features, init: { from: dir, freeze: ['representation'], reset_head: true }, training: { ...config(arch).training, epochs: 3 } });
+    const frozen = config(arch, {
+      ...extra,
+      ...features,
+      init: { from: dir, freeze: ['representation'], reset_head: true },
+      training: { ...config(arch).training, epochs: 3 },
+    });
     const cached = finetuned(frozen).model;
     const plain = finetuned(frozen).model;
     // the same fine-tune with the representation left trainable at lr 0 for it is not expressible; instead compare
@@ -147,7 +185,10 @@ test('a frozen representation is computed once per structure: cached epochs trai
     const b = await plain.stateDict();
     let changed = 0;
     for (const [k, v] of a) {
-      assert.ok(v.data.every((x, i) => Math.abs(x - b.get(k)!.data[i]) <= 1e-6 * (1 + Math.abs(x))), `${arch.name} ${k}`);
+      assert.ok(
+        v.data.every((x, i) => Math.abs(x - b.get(k)!.data[i]) <= 1e-6 * (1 + Math.abs(x))),
+        `${arch.name} ${k}`,
+      );
       if (!v.data.every((x, i) => x === state.get(k)!.data[i])) changed++;
     }
     assert.ok(changed > 0, `${arch.name}: the head trained`);
@@ -194,7 +235,9 @@ test('freeze: [] and reset_head: false: everything loaded, everything trains', a
   await oneEpoch(model, cfg, dataset());
   const after = await model.stateDict();
   const changed = [...before.keys()].filter((k) => !equal(before.get(k)!, after.get(k)!));
-  assert.ok(changed.some((k) => k.startsWith('representation.')) && changed.some((k) => k.startsWith('output_modules.')));
+  assert.ok(
+    changed.some((k) => k.startsWith('representation.')) && changed.some((k) => k.startsWith('output_modules.')),
+  );
   model.dispose();
 });
 
@@ -205,15 +248,25 @@ test('mismatched checkpoints are clear errors: another architecture, another wid
   const wide = config({ ...painn, n_atom_basis: 16 }, init);
   const r = resolveInit(wide);
   const model = buildModel(r.config);
-  throwsInputError(() => applyInit(model, r.checkpoint, r.config.init!, 1), `init.from ${dir}`, '"representation.embedding.weight": shape [100, 8] in the state, [100, 16] in the model');
+  throwsInputError(
+    () => applyInit(model, r.checkpoint, r.config.init!, 1),
+    `init.from ${dir}`,
+    '"representation.embedding.weight": shape [100, 8] in the state, [100, 16] in the model',
+  );
   model.dispose();
-  throwsInputError(() => resolveInit(config(painn, { ...init, graph: { cutoff: 4 } })), 'graph.cutoff = 4 here, 3.5 in the checkpoint');
+  throwsInputError(
+    () => resolveInit(config(painn, { ...init, graph: { cutoff: 4 } })),
+    'graph.cutoff = 4 here, 3.5 in the checkpoint',
+  );
   throwsInputError(() => resolveInit(config(painn, { init: { from: join(dir, 'nope') } })), 'neither a run directory');
 });
 
 test('freezing a representation the checkpoint does not cover is refused', async () => {
   const { dir } = await pretrainedRun(config(schnet));
-  const cfg = config({ ...schnet, n_interactions: 2 }, { init: { from: dir, freeze: ['representation'], reset_head: true } });
+  const cfg = config(
+    { ...schnet, n_interactions: 2 },
+    { init: { from: dir, freeze: ['representation'], reset_head: true } },
+  );
   const r = resolveInit(cfg);
   const model = buildModel(r.config);
   throwsInputError(() => applyInit(model, r.checkpoint, r.config.init!, 1), 'lacks representation.interactions.1.');
@@ -222,7 +275,10 @@ test('freezing a representation the checkpoint does not cover is refused', async
 
 test('element table: kept from the checkpoint; an element it lacks is an error naming it', async () => {
   const { dir } = await pretrainedRun(config(m3gnet, { graph: { cutoff: 3.5, threebody_cutoff: 3 } }));
-  const cfg = config({ ...m3gnet, element_types: ['H', 'Li'] }, { graph: { cutoff: 3.5, threebody_cutoff: 3 }, init: { from: dir } });
+  const cfg = config(
+    { ...m3gnet, element_types: ['H', 'Li'] },
+    { graph: { cutoff: 3.5, threebody_cutoff: 3 }, init: { from: dir } },
+  );
   const lines: string[] = [];
   const r = resolveInit(cfg, (l) => lines.push(l));
   assert.equal(r.config.model.element_types, ['Li', 'O', 'P', 'S']);
@@ -230,7 +286,11 @@ test('element table: kept from the checkpoint; an element it lacks is an error n
   const samples = dataset(2); // Li, O, P and S
   checkElementTable(r.config, samples);
   samples[1].numbers[0] = 26;
-  throwsInputError(() => checkElementTable(r.config, samples), 'element Fe (structure c1)', "pretrained model's element table (4 elements)");
+  throwsInputError(
+    () => checkElementTable(r.config, samples),
+    'element Fe (structure c1)',
+    "pretrained model's element table (4 elements)",
+  );
 });
 
 test('p-CGCNN from the converted efermi checkpoint: embedding and convs 0–2 loaded, convs.3 skipped, head reset', () => {
@@ -247,7 +307,10 @@ test('p-CGCNN from the converted efermi checkpoint: embedding and convs 0–2 lo
   const keep = config(cgcnn, { graph, init: { from, freeze: [], reset_head: false } });
   const r = resolveInit(keep);
   const m2 = buildModel(r.config);
-  throwsInputError(() => applyInit(m2, r.checkpoint, r.config.init!, 1), '"conv_to_fc.weight": shape [32, 64] in the state, [64, 64] in the model');
+  throwsInputError(
+    () => applyInit(m2, r.checkpoint, r.config.init!, 1),
+    '"conv_to_fc.weight": shape [32, 64] in the state, [64, 64] in the model',
+  );
   m2.dispose();
 });
 
@@ -276,7 +339,9 @@ test('freeze: [representation] wraps the model: a cached batch runs the head alo
   const cgcnn = { name: 'cgcnn', atom_fea_len: 8, n_conv: 1, h_fea_len: 8, n_h: 1, max_num_nbr: 12 };
   const graph = { cutoff: 8, max_neighbors: 12 };
   const pre = await pretrainedRun(config(cgcnn, { graph }));
-  const frozenCgcnn = finetuned(config(cgcnn, { graph, init: { from: pre.dir, freeze: ['representation'], reset_head: true } }));
+  const frozenCgcnn = finetuned(
+    config(cgcnn, { graph, init: { from: pre.dir, freeze: ['representation'], reset_head: true } }),
+  );
   assert.not.ok(frozenCgcnn.model instanceof FrozenFeatureModel);
   assert.ok(frozenCgcnn.report.frozenParameters > 0);
   frozenCgcnn.model.dispose();

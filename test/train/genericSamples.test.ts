@@ -20,16 +20,32 @@ function cifDirConfig(data: Record<string, unknown>): RunConfig {
   const dir = mkdtempSync(join(tmpdir(), 'generic-cifs-'));
   for (const id of IDS) copyFileSync(join(obelixDir, 'cifs', `${id}.cif`), join(dir, `${id}.cif`));
   writeFileSync(join(dir, 'id_prop.csv'), IDS.map((id, i) => `${id},${i - 2}`).join('\n'));
-  return validateConfig({
-    ...RunSchema.parse({ model: { name: 'schnet' } }), graph: { cutoff: 4 },
-    data: { dataset: 'cif_dir', path: dir, cache_dir: join(dir, 'cache'), validation_fraction: 0.25, split_seed: 1, ...data },
-    model: { name: 'schnet', n_atom_basis: 8 },
-  }, 'test');
+  return validateConfig(
+    {
+      ...RunSchema.parse({ model: { name: 'schnet' } }),
+      graph: { cutoff: 4 },
+      data: {
+        dataset: 'cif_dir',
+        path: dir,
+        cache_dir: join(dir, 'cache'),
+        validation_fraction: 0.25,
+        split_seed: 1,
+        ...data,
+      },
+      model: { name: 'schnet', n_atom_basis: 8 },
+    },
+    'test',
+  );
 }
 
-const plain = (s: object): unknown => JSON.parse(JSON.stringify(s, (_k, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v)));
+const plain = (s: object): unknown =>
+  JSON.parse(JSON.stringify(s, (_k, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Float32Array) : v)));
 
-for (const [occupancy, features] of [['weighted', ['composition', 'space_group', 'z']], ['round', ['cell_composition']], ['round', []]] as const) {
+for (const [occupancy, features] of [
+  ['weighted', ['composition', 'space_group', 'z']],
+  ['round', ['cell_composition']],
+  ['round', []],
+] as const) {
   test(`cif_dir, occupancy ${occupancy}, features [${features.join(', ')}]: the samples OBELiX's reader builds, from the cache too`, async () => {
     const config = cifDirConfig({ occupancy, graph_features: features });
     const first = await genericSamples(config, () => {});
@@ -41,35 +57,91 @@ for (const [occupancy, features] of [['weighted', ['composition', 'space_group',
       assert.equal(plain(s), plain(expected), s.id);
     }
     assert.equal(plain([...again.train, ...again.val]), plain(all));
-    if (occupancy === 'weighted') assert.ok(all.some((s) => s.occupancy !== undefined), 'a partially occupied structure keeps its occupancies');
+    if (occupancy === 'weighted')
+      assert.ok(
+        all.some((s) => s.occupancy !== undefined),
+        'a partially occupied structure keeps its occupancies',
+      );
     if (features.length) assert.ok(all.every((s) => s.graphFeatures !== undefined));
   });
 }
 
 test('jsonl structures are ordered and have no CIF tags: weighted, space_group and z are refused, composition is accepted', () => {
   const base = { model: { name: 'schnet' }, data: { dataset: 'jsonl', path: 'x.jsonl' } };
-  throwsInputError(() => validateConfig({ ...base, data: { ...base.data, graph_features: ['composition', 'space_group'] } }, 'c.yaml'),
-    'c.yaml: data.graph_features: space_group', 'jsonl');
-  throwsInputError(() => validateConfig({ ...base, data: { ...base.data, occupancy: 'weighted' } }, 'c.yaml'), 'c.yaml: data.occupancy', 'jsonl');
-  assert.equal(validateConfig({ ...base, data: { ...base.data, graph_features: ['composition', 'cell_composition'] } }, 'c.yaml').spec.graph_features, ['composition', 'cell_composition']);
+  throwsInputError(
+    () => validateConfig({ ...base, data: { ...base.data, graph_features: ['composition', 'space_group'] } }, 'c.yaml'),
+    'c.yaml: data.graph_features: space_group',
+    'jsonl',
+  );
+  throwsInputError(
+    () => validateConfig({ ...base, data: { ...base.data, occupancy: 'weighted' } }, 'c.yaml'),
+    'c.yaml: data.occupancy',
+    'jsonl',
+  );
+  assert.equal(
+    validateConfig({ ...base, data: { ...base.data, graph_features: ['composition', 'cell_composition'] } }, 'c.yaml')
+      .spec.graph_features,
+    ['composition', 'cell_composition'],
+  );
 });
 
 test('jsonl: composition features computed from the ordered structure, through the cache', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'generic-jsonl-'));
   const path = join(dir, 'x.jsonl');
-  const lattice = [[4, 0, 0], [0, 4, 0], [0, 0, 4]];
-  writeFileSync(path, [
-    { id: 'a', target: 1, lattice, species: ['Li', 'O', 'O'], frac_coords: [[0, 0, 0], [0.5, 0.5, 0.5], [0.5, 0, 0]] },
-    { id: 'b', target: 2, lattice, species: ['Na', 'Cl'], frac_coords: [[0, 0, 0], [0.5, 0.5, 0.5]] },
-  ].map((r) => JSON.stringify(r)).join('\n'));
-  const config = validateConfig({
-    model: { name: 'schnet' }, graph: { cutoff: 3 },
-    data: { dataset: 'jsonl', path, cache_dir: join(dir, 'cache'), validation_fraction: 0, graph_features: ['composition'] },
-  }, 'test');
+  const lattice = [
+    [4, 0, 0],
+    [0, 4, 0],
+    [0, 0, 4],
+  ];
+  writeFileSync(
+    path,
+    [
+      {
+        id: 'a',
+        target: 1,
+        lattice,
+        species: ['Li', 'O', 'O'],
+        frac_coords: [
+          [0, 0, 0],
+          [0.5, 0.5, 0.5],
+          [0.5, 0, 0],
+        ],
+      },
+      {
+        id: 'b',
+        target: 2,
+        lattice,
+        species: ['Na', 'Cl'],
+        frac_coords: [
+          [0, 0, 0],
+          [0.5, 0.5, 0.5],
+        ],
+      },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n'),
+  );
+  const config = validateConfig(
+    {
+      model: { name: 'schnet' },
+      graph: { cutoff: 3 },
+      data: {
+        dataset: 'jsonl',
+        path,
+        cache_dir: join(dir, 'cache'),
+        validation_fraction: 0,
+        graph_features: ['composition'],
+      },
+    },
+    'test',
+  );
   for (const round of [1, 2]) {
     const { train } = await genericSamples(config, () => {});
     const a = train.find((s) => s.id === 'a')!;
-    assert.ok(Math.abs(a.graphFeatures![2] - 1 / 3) < 1e-7 && Math.abs(a.graphFeatures![7] - 2 / 3) < 1e-7, `Li 1/3, O 2/3 (read ${round})`);
+    assert.ok(
+      Math.abs(a.graphFeatures![2] - 1 / 3) < 1e-7 && Math.abs(a.graphFeatures![7] - 2 / 3) < 1e-7,
+      `Li 1/3, O 2/3 (read ${round})`,
+    );
     assert.ok(Math.abs(a.graphFeatures!.reduce((x, y) => x + y, 0) - 1) < 1e-6);
   }
 });

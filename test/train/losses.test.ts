@@ -21,7 +21,10 @@ test('the host mean equals the device sum / n for every loss, on both sides of t
     const device = lossSum(kind, tf.tensor1d(pred), tf.tensor1d(target), 0.7);
     const expected = (await device.data())[0] / pred.length;
     const host = meanLoss(kind, Float32Array.from(pred), Float32Array.from(target), 0.7);
-    assert.ok(Math.abs(host - expected) < 1e-6 * Math.max(1, Math.abs(expected)), `${kind}: host ${host}, device ${expected}`);
+    assert.ok(
+      Math.abs(host - expected) < 1e-6 * Math.max(1, Math.abs(expected)),
+      `${kind}: host ${host}, device ${expected}`,
+    );
     device.dispose();
   }
 });

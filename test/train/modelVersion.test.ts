@@ -16,11 +16,21 @@ import { trainOnSamples } from '../../train/run.js';
 import { readSafetensorsFile } from '../../train/safetensors.js';
 import { throwsInputError } from '../helpers/inputError.js';
 
-const config = validateConfig({
-  ...RunSchema.parse({ model: { name: 'schnet' } }), backend: 'cpu', graph: { cutoff: 3.5 },
-  model: { name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 },
-  training: { ...RunSchema.parse({ model: { name: 'schnet' } }).training, batch_size: 2, epochs: 1, early_stopping_patience: null },
-}, 'test');
+const config = validateConfig(
+  {
+    ...RunSchema.parse({ model: { name: 'schnet' } }),
+    backend: 'cpu',
+    graph: { cutoff: 3.5 },
+    model: { name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 },
+    training: {
+      ...RunSchema.parse({ model: { name: 'schnet' } }).training,
+      batch_size: 2,
+      epochs: 1,
+      early_stopping_patience: null,
+    },
+  },
+  'test',
+);
 
 async function trainedRun(): Promise<string> {
   await tf.setBackend('cpu');
@@ -42,7 +52,12 @@ test('a run records its model version; runs without one (written before versions
   run.writeWeights(readRun(dir).weights, { model: 'schnet', epoch: '1' });
   assert.is(readRun(dir).weights.size, tensors.size);
   run.writeWeights(readRun(dir).weights, { model: 'schnet', [MODEL_VERSION_KEY]: '2' });
-  throwsInputError(() => readRun(dir), join(dir, 'weights.safetensors'), "'schnet' weights of model version 2", 'version 1 at most');
+  throwsInputError(
+    () => readRun(dir),
+    join(dir, 'weights.safetensors'),
+    "'schnet' weights of model version 2",
+    'version 1 at most',
+  );
   run.writeWeights(new Map(), { [MODEL_VERSION_KEY]: 'two' });
   throwsInputError(() => readRun(dir), "model_version = 'two'");
 });
@@ -52,8 +67,18 @@ test('an older version is converted by the entry when it can, refused with a cle
   const schnet = modelEntry('schnet')!;
   assert.is(atCurrentVersion(schnet, 1, weights, 'w.safetensors'), weights);
   const v3: ModelEntry = { ...schnet, version: 3 };
-  throwsInputError(() => atCurrentVersion(v3, 2, weights, 'w.safetensors'), 'w.safetensors', 'model version 2 cannot be used by version 3', 'retrain');
-  const upgraded = atCurrentVersion({ ...v3, upgrade: (w, from) => new Map([...w].map(([k, t]) => [k, { ...t, data: t.data.map((x) => x * from) }])) }, 2, weights, 'w');
+  throwsInputError(
+    () => atCurrentVersion(v3, 2, weights, 'w.safetensors'),
+    'w.safetensors',
+    'model version 2 cannot be used by version 3',
+    'retrain',
+  );
+  const upgraded = atCurrentVersion(
+    { ...v3, upgrade: (w, from) => new Map([...w].map(([k, t]) => [k, { ...t, data: t.data.map((x) => x * from) }])) },
+    2,
+    weights,
+    'w',
+  );
   assert.equal([...upgraded.get('w')!.data], [4]);
 });
 

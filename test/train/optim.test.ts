@@ -55,7 +55,7 @@ test('Adam and AdamW by hand: two steps, bias correction and decoupled decay wri
   // step 1: m = 0.1·2 = 0.2, v = 0.001·4 = 0.004; m̂ = 0.2/(1−0.9) = 2, v̂ = 0.004/(1−0.999) = 4 → θ₁ = 1 − 0.1·2/2 = 0.9
   // step 2: m = 0.9·0.2 − 0.1 = 0.08, v = 0.999·0.004 + 0.001 = 0.004996;
   //         m̂ = 0.08/(1−0.81) = 8/19, v̂ = 0.004996/(1−0.998001) = 4996/1999 → θ₂ = θ₁ − 0.1·(8/19)/√(4996/1999)
-  const second = 0.1 * (8 / 19) / Math.sqrt(4996 / 1999);
+  const second = (0.1 * (8 / 19)) / Math.sqrt(4996 / 1999);
   const near = (got: number[], want: number[], what: string): void =>
     want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) < 1e-6, `${what}: step ${i + 1}: ${got[i]} vs ${w}`));
   near(await twoSteps({}), [0.9, 0.9 - second], 'Adam');

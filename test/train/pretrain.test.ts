@@ -17,12 +17,27 @@ const cacheDir = mkdtempSync(join(tmpdir(), 'pretrain-cache-'));
 
 function config(data: Record<string, unknown>, training: Record<string, unknown> = {}): RunConfig {
   const base = RunSchema.parse({ model: { name: 'schnet' } });
-  return validateConfig({
-    ...base, backend: 'cpu', seed: 3, graph: { cutoff: 4 },
-    data: { dataset: 'jsonl', path: mp, cache_dir: cacheDir, validation_fraction: 0.25, split_seed: 5, ...data },
-    model: { name: 'schnet', n_atom_basis: 16, n_interactions: 2, n_rbf: 10 },
-    training: { ...base.training, epochs: 6, batch_size: 8, lr: 3e-3, early_stopping_patience: null, target_normalization: 'standardize', keep: 'last', ...training },
-  }, 'test');
+  return validateConfig(
+    {
+      ...base,
+      backend: 'cpu',
+      seed: 3,
+      graph: { cutoff: 4 },
+      data: { dataset: 'jsonl', path: mp, cache_dir: cacheDir, validation_fraction: 0.25, split_seed: 5, ...data },
+      model: { name: 'schnet', n_atom_basis: 16, n_interactions: 2, n_rbf: 10 },
+      training: {
+        ...base.training,
+        epochs: 6,
+        batch_size: 8,
+        lr: 3e-3,
+        early_stopping_patience: null,
+        target_normalization: 'standardize',
+        keep: 'last',
+        ...training,
+      },
+    },
+    'test',
+  );
 }
 
 test.before(async () => {
@@ -42,7 +57,10 @@ test('randomSplit: seeded, disjoint, slice then fraction', () => {
   assert.equal([randomSplit(10, 0.25, 1).val.length, randomSplit(100, 0.25, 1, 5).val.length], [3, 1]);
   // every row of the slice is in exactly one part, and the slice is a prefix of the full shuffle
   const full = randomSplit(100, 0.2, 1);
-  assert.equal([...full.train, ...full.val].sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i));
+  assert.equal(
+    [...full.train, ...full.val].sort((x, y) => x - y),
+    Array.from({ length: 100 }, (_, i) => i),
+  );
   assert.equal(new Set([...a.val, ...a.train]), new Set([...full.val, ...full.train].slice(0, 50)));
 });
 
@@ -61,7 +79,10 @@ test('pretraining on a 64-structure slice of mp-bandgap-36k lowers the validatio
   const split = await genericSamples(cfg, (l) => again.push(l));
   assert.match(again.join('\n'), /graph cache: 64 graphs from/);
   assert.is(split.val.length, 16);
-  assert.ok(split.train.every((s) => Number.isFinite(s.target) && s.target >= 0), 'band gaps are ≥ 0 eV');
+  assert.ok(
+    split.train.every((s) => Number.isFinite(s.target) && s.target >= 0),
+    'band gaps are ≥ 0 eV',
+  );
 });
 
 test('cif_dir dataset: id_prop targets, the validation fraction, and a clear error for a slice larger than the data', async () => {
@@ -81,7 +102,13 @@ test('cif_dir dataset: id_prop targets, the validation fraction, and a clear err
   const valIds = split.val.map((s) => s.id);
   assert.ok(trainIds.every((id) => !valIds.includes(id)));
   const out = mkdtempSync(join(tmpdir(), 'cifdir-run-'));
-  await runTraining(config({ dataset: 'cif_dir', path: dir, id_prop: 'targets.csv', validation_fraction: 0.25 }, { epochs: 1, batch_size: 4 }), { out, log: () => {} });
+  await runTraining(
+    config(
+      { dataset: 'cif_dir', path: dir, id_prop: 'targets.csv', validation_fraction: 0.25 },
+      { epochs: 1, batch_size: 4 },
+    ),
+    { out, log: () => {} },
+  );
   const m = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as Record<string, unknown>;
   assert.equal([m.train_structures, m.val_structures], [3, 1]);
   assert.equal([m.train_ids_sha256, m.val_ids_sha256], [idSetDigest(trainIds), idSetDigest(valIds)]);
@@ -91,7 +118,11 @@ test('cif_dir dataset: id_prop targets, the validation fraction, and a clear err
   } catch (e) {
     assert.match((e as Error).message, /data\.limit = 10, but .* has 4 structures/);
   }
-  throwsInputError(() => validateConfig({ model: { name: 'schnet' }, data: { dataset: 'parquet' } }, 'x.yaml'), 'x.yaml', 'data.dataset');
+  throwsInputError(
+    () => validateConfig({ model: { name: 'schnet' }, data: { dataset: 'parquet' } }, 'x.yaml'),
+    'x.yaml',
+    'data.dataset',
+  );
 });
 
 test.run();

@@ -36,40 +36,67 @@ function crystals(): GraphSample[] {
     const a = 3.2 + rnd();
     const lattice = latticeFromParameters(a, a + rnd(), a + 0.5 * rnd(), 90, 90, 90);
     const frac = Float64Array.from({ length: 9 }, () => rnd());
-    const atoms: Atoms = { id: `c${k}`, lattice, numbers: Int32Array.from([3, 8, 3 + (k % 3) * 5]), frac, cart: fracToCart(lattice, frac) };
+    const atoms: Atoms = {
+      id: `c${k}`,
+      lattice,
+      numbers: Int32Array.from([3, 8, 3 + (k % 3) * 5]),
+      frac,
+      cart: fracToCart(lattice, frac),
+    };
     return toSample(atoms, buildNeighbors(atoms, { cutoff: 3.5 }), -3 + a);
   });
 }
 
 function config(training: Record<string, unknown> = {}): RunConfig {
   const base = RunSchema.parse({ model: { name: 'schnet' } });
-  return validateConfig({
-    ...base, backend: 'cpu', graph: { cutoff: 3.5 },
-    model: { name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 },
-    training: { ...base.training, batch_size: 3, epochs: 2, early_stopping_patience: null, keep: 'last', ...training },
-  }, 'test');
+  return validateConfig(
+    {
+      ...base,
+      backend: 'cpu',
+      graph: { cutoff: 3.5 },
+      model: { name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 },
+      training: {
+        ...base.training,
+        batch_size: 3,
+        epochs: 2,
+        early_stopping_patience: null,
+        keep: 'last',
+        ...training,
+      },
+    },
+    'test',
+  );
 }
 
 const samples = crystals();
 const train = samples.slice(0, 6);
 const val = samples.slice(6);
 const quiet = { log: (): void => {}, backend: 'cpu' };
-const run = (cfg: RunConfig, out: string, extra: { resume?: boolean; log?: (l: string) => void } = {}) => trainOnSamples(cfg, train, val, { ...quiet, ...extra, out });
+const run = (cfg: RunConfig, out: string, extra: { resume?: boolean; log?: (l: string) => void } = {}) =>
+  trainOnSamples(cfg, train, val, { ...quiet, ...extra, out });
 const logLines = (dir: string): string[] => readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n');
 const tmp = (name: string): string => mkdtempSync(join(tmpdir(), `${name}-`));
 
 async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  await p.then(() => assert.unreachable(`expected an error matching ${pattern}`), (e: Error) => {
-    assert.is(e.name, 'InputError', e.stack);
-    assert.match(e.message, pattern);
-  });
+  await p.then(
+    () => assert.unreachable(`expected an error matching ${pattern}`),
+    (e: Error) => {
+      assert.is(e.name, 'InputError', e.stack);
+      assert.match(e.message, pattern);
+    },
+  );
 }
 
 test('fingerprint: every key that shapes a result, less name/backend/data paths; epochs only count for finished work', () => {
   const a = config();
-  assert.is(fingerprint(a), fingerprint({ ...a, name: 'x', backend: 'wasm', data: { ...a.data, dir: '/elsewhere', cache_dir: '/tmp/c' } }));
+  assert.is(
+    fingerprint(a),
+    fingerprint({ ...a, name: 'x', backend: 'wasm', data: { ...a.data, dir: '/elsewhere', cache_dir: '/tmp/c' } }),
+  );
   assert.equal(configDifferences(a, withValues(a, { 'training.lr': 0.01, 'model.n_rbf': 5 }, 't')), [
-    'model.n_rbf: 4 there, 5 here', 'training.lr: 0.001 there, 0.01 here']);
+    'model.n_rbf: 4 there, 5 here',
+    'training.lr: 0.001 there, 0.01 here',
+  ]);
   const longer = withValues(a, { 'training.epochs': 5 }, 't');
   assert.is.not(fingerprint(a), fingerprint(longer));
   assert.is(fingerprint(a, { resuming: true }), fingerprint(longer, { resuming: true }));
@@ -79,7 +106,10 @@ test('case 1: resuming with another setting is refused naming the key; the run i
   const out = tmp('resume-lr');
   await run(config(), out);
   const before = readFileSync(join(out, 'log.jsonl'), 'utf8');
-  await rejects(run(config({ epochs: 4, lr: 0.01 }), out, { resume: true }), /was made with a different config \(training\.lr: 0\.001 there, 0\.01 here\).*another --out/);
+  await rejects(
+    run(config({ epochs: 4, lr: 0.01 }), out, { resume: true }),
+    /was made with a different config \(training\.lr: 0\.001 there, 0\.01 here\).*another --out/,
+  );
   assert.is(readFileSync(join(out, 'log.jsonl'), 'utf8'), before);
   // more epochs under the same settings is what a resume is for
   await run(config({ epochs: 3 }), out, { resume: true });
@@ -93,7 +123,10 @@ test('case 7: an existing run directory without --resume: continued when the con
   await rejects(run(config({ batch_size: 2 }), out), /training\.batch_size: 3 there, 2 here.*another --out/);
   const log: string[] = [];
   await run(config({ epochs: 3 }), out, { log: (l) => log.push(l) });
-  assert.ok(log.some((l) => l.startsWith(`resuming ${out} after epoch 2 (same config)`)), log.join('\n'));
+  assert.ok(
+    log.some((l) => l.startsWith(`resuming ${out} after epoch 2 (same config)`)),
+    log.join('\n'),
+  );
   assert.is(logLines(out).length, 3, 'continued, not overwritten');
   assert.not.equal(readFileSync(join(out, 'weights.safetensors')), weights);
   // --resume with nothing to resume says so
@@ -111,7 +144,10 @@ test('case 4: resuming a run that stopped early trains nothing and leaves metric
   const log: string[] = [];
   await run(early, out, { resume: true, log: (l) => log.push(l) });
   assert.is(logLines(out).length, 2, 'no epoch trained');
-  assert.ok(log.some((l) => l.includes('finished earlier (stopped early after epoch 2)')), log.join('\n'));
+  assert.ok(
+    log.some((l) => l.includes('finished earlier (stopped early after epoch 2)')),
+    log.join('\n'),
+  );
   assert.is(readFileSync(join(out, 'metrics.json'), 'utf8'), metrics);
   assert.equal(readFileSync(join(out, 'weights.safetensors')), weights);
 });
@@ -122,7 +158,10 @@ test('case 5: a corrupt weights.safetensors is rewritten from the resumable stat
   writeFileSync(join(last, 'weights.safetensors'), 'garbage');
   const log: string[] = [];
   await run(config({ epochs: 3 }), last, { log: (l) => log.push(l) });
-  assert.ok(log.some((l) => l.includes('weights.safetensors') && l.includes('rewritten from the resumable state (epoch 2')), log.join('\n'));
+  assert.ok(
+    log.some((l) => l.includes('weights.safetensors') && l.includes('rewritten from the resumable state (epoch 2')),
+    log.join('\n'),
+  );
   assert.ok(readRun(last).weights.size > 0, 'usable after the resume');
 
   // best-kept weights of epoch 1 while the state is at epoch 2: they cannot be rebuilt
@@ -131,7 +170,10 @@ test('case 5: a corrupt weights.safetensors is rewritten from the resumable stat
   await run(cfg, best);
   const full = readFileSync(join(best, 'weights.safetensors'));
   writeFileSync(join(best, 'weights.safetensors'), full.subarray(0, full.length - 16));
-  await rejects(run(withValues(cfg, { 'training.epochs': 3 }, 't'), best), /weights\.safetensors: .*the kept weights of epoch 1 cannot be rebuilt.*another --out/);
+  await rejects(
+    run(withValues(cfg, { 'training.epochs': 3 }, 't'), best),
+    /weights\.safetensors: .*the kept weights of epoch 1 cannot be rebuilt.*another --out/,
+  );
   assert.is(logLines(best).length, 2);
 });
 
@@ -140,9 +182,17 @@ test('case 6: a corrupt normalizer.json is an error naming the file and key, not
   await run(config(), out);
   const path = join(out, 'normalizer.json');
   const good = readFileSync(path, 'utf8');
-  for (const [bad, key] of [['{"mode":"mean","mean":"x","std":1}', 'mean'], ['{"mode":"mean","mean":0,"std":0}', 'std'], ['{"mode":"median","mean":0,"std":1}', 'mode'], ['[]', '(top level)']]) {
+  for (const [bad, key] of [
+    ['{"mode":"mean","mean":"x","std":1}', 'mean'],
+    ['{"mode":"mean","mean":0,"std":0}', 'std'],
+    ['{"mode":"median","mean":0,"std":1}', 'mode'],
+    ['[]', '(top level)'],
+  ]) {
     writeFileSync(path, bad);
-    assert.throws(() => readRun(out), (e: Error) => e.name === 'InputError' && e.message.startsWith(`${path}: invalid normaliser: ${key}`));
+    assert.throws(
+      () => readRun(out),
+      (e: Error) => e.name === 'InputError' && e.message.startsWith(`${path}: invalid normaliser: ${key}`),
+    );
   }
   writeFileSync(path, good);
   assert.is(readRun(out).normalizer.mode, 'mean');
@@ -151,23 +201,37 @@ test('case 6: a corrupt normalizer.json is an error naming the file and key, not
 test('case 2: cv reuses a finished fold or final model only under the config it was made with', async () => {
   const ds = miniObelix(9, 2);
   const base = RunSchema.parse({ model: { name: 'schnet' } });
-  const cv = validateConfig({
-    ...base, backend: 'cpu', graph: { cutoff: 3 },
-    data: { ...base.data, validation: { folds: 'kfold', k: 3, seed: 1, fold: 0 } },
-    model: { name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 },
-    training: { ...base.training, epochs: 1, batch_size: 4, early_stopping_patience: null, keep: 'last' },
-  }, 'tiny cv');
+  const cv = validateConfig(
+    {
+      ...base,
+      backend: 'cpu',
+      graph: { cutoff: 3 },
+      data: { ...base.data, validation: { folds: 'kfold', k: 3, seed: 1, fold: 0 } },
+      model: { name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 },
+      training: { ...base.training, epochs: 1, batch_size: 4, early_stopping_patience: null, keep: 'last' },
+    },
+    'tiny cv',
+  );
   const out = tmp('cv-reuse');
   const opts = { out, log: (): void => {}, backend: 'cpu' };
   const first = await runCrossValidation(ds, cv, opts);
-  await rejects(runCrossValidation(ds, withValues(cv, { 'training.lr': 0.01 }, 't'), opts), /fold-0 was made with a different config \(training\.lr: 0\.001 there, 0\.01 here\)/);
-  await rejects(runCrossValidation(ds, withValues(cv, { 'data.validation.seed': 2 }, 't'), opts), /folds\.json: this CV was run on other folds/);
+  await rejects(
+    runCrossValidation(ds, withValues(cv, { 'training.lr': 0.01 }, 't'), opts),
+    /fold-0 was made with a different config \(training\.lr: 0\.001 there, 0\.01 here\)/,
+  );
+  await rejects(
+    runCrossValidation(ds, withValues(cv, { 'data.validation.seed': 2 }, 't'), opts),
+    /folds\.json: this CV was run on other folds/,
+  );
   assert.equal((await runCrossValidation(ds, cv, opts)).mae, first.mae, 'the same config reuses every fold');
 
   const finalDir = join(out, 'final');
   await retrainAndTestOnce(ds, cv, first.folds, { ...opts, out: finalDir });
   assert.ok(existsSync(join(finalDir, 'test-result.json')));
-  await rejects(retrainAndTestOnce(ds, withValues(cv, { 'training.batch_size': 2 }, 't'), first.folds, { ...opts, out: finalDir }), /final was made with a different config \(training\.batch_size: 4 there, 2 here\)/);
+  await rejects(
+    retrainAndTestOnce(ds, withValues(cv, { 'training.batch_size': 2 }, 't'), first.folds, { ...opts, out: finalDir }),
+    /final was made with a different config \(training\.batch_size: 4 there, 2 here\)/,
+  );
 });
 
 test.run();

@@ -72,14 +72,24 @@ test('round trip: values, shapes, metadata; header padded to 8 bytes; atomic (no
 });
 
 test('writer rejects data that does not match the shape', () => {
-  assert.throws(() => writeSafetensors(join(dir, 'bad.safetensors'), { x: { shape: [3], data: new Float32Array(2) } }), /"x" has 2 values for shape \[3\]/);
-  assert.equal(readdirSync(dir).filter((f) => f.startsWith('bad')), []);
+  assert.throws(
+    () => writeSafetensors(join(dir, 'bad.safetensors'), { x: { shape: [3], data: new Float32Array(2) } }),
+    /"x" has 2 values for shape \[3\]/,
+  );
+  assert.equal(
+    readdirSync(dir).filter((f) => f.startsWith('bad')),
+    [],
+  );
 });
 
 test('broken files give an InputError naming the file and tensor', () => {
   const cases: Array<[string, Buffer, RegExp]> = [
     ['short.safetensors', Buffer.from([1, 2, 3]), /not a safetensors file/],
-    ['long-header.safetensors', Buffer.concat([Buffer.from([255, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{}')]), /header length 255 exceeds/],
+    [
+      'long-header.safetensors',
+      Buffer.concat([Buffer.from([255, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{}')]),
+      /header length 255 exceeds/,
+    ],
   ];
   const bad = (h: object, data = Buffer.alloc(0)) => {
     const json = Buffer.from(JSON.stringify(h));
@@ -87,9 +97,21 @@ test('broken files give an InputError naming the file and tensor', () => {
     len.writeBigUInt64LE(BigInt(json.length));
     return Buffer.concat([len, json, data]);
   };
-  cases.push(['dtype.safetensors', bad({ w: { dtype: 'C64', shape: [1], data_offsets: [0, 8] } }, Buffer.alloc(8)), /tensor "w" has unsupported dtype C64/]);
-  cases.push(['offsets.safetensors', bad({ w: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 12] } }, Buffer.alloc(16)), /tensor "w" \(F32 \[2,2\]\) has data_offsets \[0, 12\]/]);
-  cases.push(['json.safetensors', Buffer.concat([Buffer.from([2, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{x')]), /header is not valid JSON/]);
+  cases.push([
+    'dtype.safetensors',
+    bad({ w: { dtype: 'C64', shape: [1], data_offsets: [0, 8] } }, Buffer.alloc(8)),
+    /tensor "w" has unsupported dtype C64/,
+  ]);
+  cases.push([
+    'offsets.safetensors',
+    bad({ w: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 12] } }, Buffer.alloc(16)),
+    /tensor "w" \(F32 \[2,2\]\) has data_offsets \[0, 12\]/,
+  ]);
+  cases.push([
+    'json.safetensors',
+    Buffer.concat([Buffer.from([2, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{x')]),
+    /header is not valid JSON/,
+  ]);
   for (const [name, bytes, re] of cases) {
     const path = join(dir, name);
     writeFileSync(path, bytes);
@@ -102,7 +124,10 @@ test('broken files give an InputError naming the file and tensor', () => {
       assert.ok((e as Error).message.startsWith(path), (e as Error).message);
     }
   }
-  assert.throws(() => readSafetensors(join(dir, 'missing.safetensors')), (e: Error) => e instanceof InputError && /cannot read/.test(e.message));
+  assert.throws(
+    () => readSafetensors(join(dir, 'missing.safetensors')),
+    (e: Error) => e instanceof InputError && /cannot read/.test(e.message),
+  );
 });
 
 test.run();

@@ -30,15 +30,44 @@ test('table2 --workers: each row starts one cv --workers K on its effective conf
   const out = mkdtempSync(join(tmpdir(), 'table2-workers-'));
   const calls: Array<{ argv: string[]; copies: number; shards: string[][] }> = [];
   const rows = await runTable2(ds, {
-    out, models: ['schnet'], mode: 'best', quick: false, backend: 'cpu', log: () => {}, configDir,
-    workers: { count: 3, run: async (argv, copies, shardArgs) => { calls.push({ argv, copies, shards: Array.from({ length: copies }, (_, i) => shardArgs(i)) }); } },
+    out,
+    models: ['schnet'],
+    mode: 'best',
+    quick: false,
+    backend: 'cpu',
+    log: () => {},
+    configDir,
+    workers: {
+      count: 3,
+      run: async (argv, copies, shardArgs) => {
+        calls.push({ argv, copies, shards: Array.from({ length: copies }, (_, i) => shardArgs(i)) });
+      },
+    },
   });
   const row = join(out, 'schnet');
   // one `cv --workers 3`, which runs the fold processes itself
-  assert.equal(calls, [{
-    argv: ['cv', '--config', join(row, 'config.yaml'), '--backend', 'cpu', '--data', ds.dir, '--out', join(row, 'cv'), '--final', join(row, 'final'), '--test', '--workers', '3'],
-    copies: 1, shards: [[]],
-  }]);
+  assert.equal(calls, [
+    {
+      argv: [
+        'cv',
+        '--config',
+        join(row, 'config.yaml'),
+        '--backend',
+        'cpu',
+        '--data',
+        ds.dir,
+        '--out',
+        join(row, 'cv'),
+        '--final',
+        join(row, 'final'),
+        '--test',
+        '--workers',
+        '3',
+      ],
+      copies: 1,
+      shards: [[]],
+    },
+  ]);
   // the workers read the same configuration the row runs under
   assert.equal(loadConfig(join(row, 'config.yaml')), loadConfig(join(configDir, 'schnet.yaml'), ['backend=cpu']));
   assert.is(rows.length, 1);

@@ -8,7 +8,10 @@ import { throwsInputError } from '../helpers/inputError.js';
 import { fixturesDir } from '../helpers/paths.js';
 
 const dir = join(fixturesDir, 'torch');
-interface Ref { tensors: Record<string, { dtype: string; shape: number[]; values: number[] }>; malicious_marker: string }
+interface Ref {
+  tensors: Record<string, { dtype: string; shape: number[]; values: number[] }>;
+  malicious_marker: string;
+}
 const ref = JSON.parse(readFileSync(join(dir, 'torch-ref.json'), 'utf8')) as Ref;
 
 function tensorsOf(file: string): Map<string, TorchTensor> {
@@ -37,14 +40,22 @@ for (const file of ['zip.pt', 'legacy.pt']) {
 
 test('a pickle naming os.system is refused, naming the global, and nothing runs', () => {
   rmSync(ref.malicious_marker, { force: true });
-  throwsInputError(() => readTorchFile(join(dir, 'malicious.pt')), 'malicious.pt', "'os.system'", 'not on the whitelist');
+  throwsInputError(
+    () => readTorchFile(join(dir, 'malicious.pt')),
+    'malicious.pt',
+    "'os.system'",
+    'not on the whitelist',
+  );
   assert.not.ok(existsSync(ref.malicious_marker));
 });
 
 test('a whitelisted class of another format is refused unless the caller allows it', () => {
   const best = join(fixturesDir, 'torch', 'zip.pt');
   assert.ok(readTorchFile(best)); // plain state dicts need no extra names
-  throwsInputError(() => readTorchFile(join(dir, 'malicious.pt'), { allow: ['matgl.data.transformer.Normalizer'] }), "'os.system'");
+  throwsInputError(
+    () => readTorchFile(join(dir, 'malicious.pt'), { allow: ['matgl.data.transformer.Normalizer'] }),
+    "'os.system'",
+  );
 });
 
 test('element counts are capped: a file asking for more is refused before allocating', () => {

@@ -28,7 +28,13 @@ function dataset(graph: { cutoff: number; max_neighbors?: number } = { cutoff: 3
     const a = 3.2 + rnd();
     const lattice = latticeFromParameters(a, a + rnd(), a + 0.5 * rnd(), 85 + 10 * rnd(), 90, 95 + 10 * rnd());
     const frac = Float64Array.from({ length: 9 }, () => rnd());
-    const atoms: Atoms = { id: `c${k}`, lattice, numbers: Int32Array.from([3, 8, 3 + (k % 3) * 5]), frac, cart: fracToCart(lattice, frac) };
+    const atoms: Atoms = {
+      id: `c${k}`,
+      lattice,
+      numbers: Int32Array.from([3, 8, 3 + (k % 3) * 5]),
+      frac,
+      cart: fracToCart(lattice, frac),
+    };
     out.push(toSample(atoms, buildNeighbors(atoms, graph), -3 + a + 0.2 * (k % 3)));
   }
   return out;
@@ -36,16 +42,29 @@ function dataset(graph: { cutoff: number; max_neighbors?: number } = { cutoff: 3
 
 function config(training: Record<string, unknown>): RunConfig {
   const base = RunSchema.parse({ model: { name: 'schnet' } });
-  return validateConfig({
-    ...base, backend: 'cpu', graph: { cutoff: 3.5 },
-    model: { name: 'schnet', n_atom_basis: 8, n_interactions: 1, n_rbf: 6 },
-    training: { ...base.training, batch_size: 3, epochs: 4, early_stopping_patience: null, ...training },
-  }, 'test');
+  return validateConfig(
+    {
+      ...base,
+      backend: 'cpu',
+      graph: { cutoff: 3.5 },
+      model: { name: 'schnet', n_atom_basis: 8, n_interactions: 1, n_rbf: 6 },
+      training: { ...base.training, batch_size: 3, epochs: 4, early_stopping_patience: null, ...training },
+    },
+    'test',
+  );
 }
 
 async function lossCurve(cfg: RunConfig, samples: GraphSample[]): Promise<number[]> {
   const model = buildModel(cfg);
-  const trainer = new Trainer(model, cfg.training, fitNormalizer(samples.map((s) => s.target), 'mean'), cfg.seed);
+  const trainer = new Trainer(
+    model,
+    cfg.training,
+    fitNormalizer(
+      samples.map((s) => s.target),
+      'mean',
+    ),
+    cfg.seed,
+  );
   const r = await trainer.fit(samples, null);
   trainer.dispose();
   model.dispose();
@@ -77,9 +96,21 @@ test('tensor count is flat across epochs (after epoch 1 = after epoch 5)', async
   const samples = dataset();
   const cfg = config({ epochs: 5, grad_clip: 1.0, scheduler: 'cosine' });
   const model = buildModel(cfg);
-  const trainer = new Trainer(model, cfg.training, fitNormalizer(samples.map((s) => s.target), 'mean'), cfg.seed);
+  const trainer = new Trainer(
+    model,
+    cfg.training,
+    fitNormalizer(
+      samples.map((s) => s.target),
+      'mean',
+    ),
+    cfg.seed,
+  );
   const counts: number[] = [];
-  await trainer.fit(samples, samples.slice(0, 3), { onEpochEnd: async () => { counts.push(tf.memory().numTensors); } });
+  await trainer.fit(samples, samples.slice(0, 3), {
+    onEpochEnd: async () => {
+      counts.push(tf.memory().numTensors);
+    },
+  });
   assert.is(counts.length, 5);
   assert.is(counts[4], counts[0], `numTensors per epoch: ${counts}`);
   trainer.dispose();
@@ -105,7 +136,10 @@ test('NaN targets are rejected naming the structure', async () => {
   const cfg = config({ epochs: 1 });
   const model = buildModel(cfg);
   const trainer = new Trainer(model, cfg.training, { mode: 'none', mean: 0, std: 1 }, cfg.seed);
-  await trainer.fit(samples, null).then(() => assert.unreachable(), (err: Error) => assert.match(err.message, /c2 has target NaN/));
+  await trainer.fit(samples, null).then(
+    () => assert.unreachable(),
+    (err: Error) => assert.match(err.message, /c2 has target NaN/),
+  );
   model.dispose();
 });
 
@@ -113,7 +147,15 @@ test('early stopping: stops after `patience` epochs without improvement and keep
   const samples = dataset();
   const cfg = config({ epochs: 30, early_stopping_patience: 2, lr: 0.3 });
   const model = buildModel(cfg);
-  const trainer = new Trainer(model, cfg.training, fitNormalizer(samples.map((s) => s.target), 'mean'), cfg.seed);
+  const trainer = new Trainer(
+    model,
+    cfg.training,
+    fitNormalizer(
+      samples.map((s) => s.target),
+      'mean',
+    ),
+    cfg.seed,
+  );
   const r = await trainer.fit(samples.slice(0, 6), samples.slice(6));
   const losses = r.history.map((h) => h.val_loss!);
   const best = Math.min(...losses);
@@ -131,9 +173,20 @@ test('an interrupted run resumes to the same result as an uninterrupted one', as
   await trainOnSamples(config({ epochs: 4 }), samples.slice(0, 6), samples.slice(6), { ...opts, out: full });
   const part = mkdtempSync(join(tmpdir(), 'part-'));
   await trainOnSamples(config({ epochs: 2 }), samples.slice(0, 6), samples.slice(6), { ...opts, out: part });
-  await trainOnSamples(config({ epochs: 4 }), samples.slice(0, 6), samples.slice(6), { ...opts, out: part, resume: true });
-  const log = (dir: string): unknown[] => readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n')
-    .map((l) => { const r = JSON.parse(l); delete r.seconds; return r; });
+  await trainOnSamples(config({ epochs: 4 }), samples.slice(0, 6), samples.slice(6), {
+    ...opts,
+    out: part,
+    resume: true,
+  });
+  const log = (dir: string): unknown[] =>
+    readFileSync(join(dir, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const r = JSON.parse(l);
+        delete r.seconds;
+        return r;
+      });
   assert.equal(log(part), log(full));
   assert.equal(readFileSync(join(part, 'weights.safetensors')), readFileSync(join(full, 'weights.safetensors')));
 });
@@ -141,11 +194,16 @@ test('an interrupted run resumes to the same result as an uninterrupted one', as
 /** A 8-wide, one-convolution CGCNN on 12-nearest-neighbor graphs within 3.5 Å (the second config of these checks). */
 function cgcnnConfig(training: Record<string, unknown>): RunConfig {
   const base = RunSchema.parse({ model: { name: 'cgcnn' } });
-  return validateConfig({
-    ...base, backend: 'cpu', graph: { cutoff: 3.5, max_neighbors: 12 },
-    model: { name: 'cgcnn', atom_fea_len: 8, n_conv: 1, h_fea_len: 8, n_h: 1, max_num_nbr: 12 },
-    training: { ...base.training, batch_size: 3, epochs: 4, early_stopping_patience: null, ...training },
-  }, 'test cgcnn');
+  return validateConfig(
+    {
+      ...base,
+      backend: 'cpu',
+      graph: { cutoff: 3.5, max_neighbors: 12 },
+      model: { name: 'cgcnn', atom_fea_len: 8, n_conv: 1, h_fea_len: 8, n_h: 1, max_num_nbr: 12 },
+      training: { ...base.training, batch_size: 3, epochs: 4, early_stopping_patience: null, ...training },
+    },
+    'test cgcnn',
+  );
 }
 const cgcnnData = (): GraphSample[] => dataset({ cutoff: 3.5, max_neighbors: 12 });
 
@@ -173,14 +231,29 @@ test('early stopping on CGCNN: stops exactly `patience` epochs after the best on
   const samples = cgcnnData();
   const cfg = cgcnnConfig({ epochs: 40, early_stopping_patience: 3, lr: 0.05 });
   const model = buildModel(cfg);
-  const trainer = new Trainer(model, cfg.training, fitNormalizer(samples.map((s) => s.target), 'mean'), cfg.seed);
+  const trainer = new Trainer(
+    model,
+    cfg.training,
+    fitNormalizer(
+      samples.map((s) => s.target),
+      'mean',
+    ),
+    cfg.seed,
+  );
   const r = await trainer.fit(samples.slice(0, 6), samples.slice(6));
   const losses = r.history.map((h) => h.val_loss!);
   assert.ok(r.stoppedEarly, `the run should stop early within 40 epochs: ${losses.map((l) => l.toFixed(3)).join(' ')}`);
-  assert.equal([r.history.length, r.bestEpoch], [stopEpoch(losses, 3).stop, stopEpoch(losses, 3).best], `stopped at ${r.history.length}: ${losses.map((l) => l.toFixed(4)).join(' ')}`);
+  assert.equal(
+    [r.history.length, r.bestEpoch],
+    [stopEpoch(losses, 3).stop, stopEpoch(losses, 3).best],
+    `stopped at ${r.history.length}: ${losses.map((l) => l.toFixed(4)).join(' ')}`,
+  );
   assert.is(r.history.length, r.bestEpoch + 3);
   assert.is(losses[r.bestEpoch - 1], Math.min(...losses));
-  assert.equal(r.history.map((h) => h.epoch), Array.from({ length: r.history.length }, (_, i) => i + 1));
+  assert.equal(
+    r.history.map((h) => h.epoch),
+    Array.from({ length: r.history.length }, (_, i) => i + 1),
+  );
   trainer.dispose();
   model.dispose();
 });
@@ -189,12 +262,24 @@ test('early stopping with min_delta: an epoch counts as better only by more than
   const samples = cgcnnData();
   const cfg = cgcnnConfig({ epochs: 40, early_stopping_patience: 3, lr: 0.05, min_delta: 0.02 });
   const model = buildModel(cfg);
-  const trainer = new Trainer(model, cfg.training, fitNormalizer(samples.map((s) => s.target), 'mean'), cfg.seed);
+  const trainer = new Trainer(
+    model,
+    cfg.training,
+    fitNormalizer(
+      samples.map((s) => s.target),
+      'mean',
+    ),
+    cfg.seed,
+  );
   const r = await trainer.fit(samples.slice(0, 6), samples.slice(6));
   const losses = r.history.map((h) => h.val_loss!);
   assert.ok(r.stoppedEarly);
   const expected = stopEpoch(losses, 3, 0.02);
-  assert.equal([r.history.length, r.bestEpoch], [expected.stop, expected.best], losses.map((l) => l.toFixed(4)).join(' '));
+  assert.equal(
+    [r.history.length, r.bestEpoch],
+    [expected.stop, expected.best],
+    losses.map((l) => l.toFixed(4)).join(' '),
+  );
   // not vacuous: a later epoch had a lower loss, but not by more than min_delta, so it is not the kept best
   assert.ok(Math.min(...losses) < losses[r.bestEpoch - 1], 'min_delta decided something here');
   trainer.dispose();
@@ -210,15 +295,39 @@ test('CGCNN killed during epoch 3 resumes after epoch 2 and ends exactly as the 
   assert.ok(whole.epochsRun > 3 && whole.epochsRun < 40, `stops early after epoch 3: ${whole.epochsRun}`);
 
   const part = mkdtempSync(join(tmpdir(), 'cgcnn-part-'));
-  const kill = (epoch: number): void => { if (epoch === 2) throw new Error('killed'); };
-  await trainOnSamples(cfg, samples.slice(0, 6), samples.slice(6), { ...opts, out: part, log: () => {}, onBatch: kill })
-    .then(() => assert.unreachable('killed in epoch 3'), (e: Error) => assert.is(e.message, 'killed'));
+  const kill = (epoch: number): void => {
+    if (epoch === 2) throw new Error('killed');
+  };
+  await trainOnSamples(cfg, samples.slice(0, 6), samples.slice(6), {
+    ...opts,
+    out: part,
+    log: () => {},
+    onBatch: kill,
+  }).then(
+    () => assert.unreachable('killed in epoch 3'),
+    (e: Error) => assert.is(e.message, 'killed'),
+  );
   const lines: string[] = [];
-  const resumed = await trainOnSamples(cfg, samples.slice(0, 6), samples.slice(6), { ...opts, out: part, resume: true, log: (l) => lines.push(l) });
-  assert.ok(lines.some((l) => l.startsWith(`resuming ${part} after epoch 2`)), lines.join('\n'));
+  const resumed = await trainOnSamples(cfg, samples.slice(0, 6), samples.slice(6), {
+    ...opts,
+    out: part,
+    resume: true,
+    log: (l) => lines.push(l),
+  });
+  assert.ok(
+    lines.some((l) => l.startsWith(`resuming ${part} after epoch 2`)),
+    lines.join('\n'),
+  );
   assert.match(lines.find((l) => l.startsWith('epoch '))!, /^epoch 3\/40 /);
-  const log = (dir: string): unknown[] => readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n')
-    .map((l) => { const r = JSON.parse(l); delete r.seconds; return r; });
+  const log = (dir: string): unknown[] =>
+    readFileSync(join(dir, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const r = JSON.parse(l);
+        delete r.seconds;
+        return r;
+      });
   assert.equal(log(part), log(full));
   assert.equal([resumed.epochsRun, resumed.bestEpoch], [whole.epochsRun, whole.bestEpoch]);
   const metrics = (dir: string): unknown => {
@@ -232,7 +341,15 @@ test('CGCNN killed during epoch 3 resumes after epoch 2 and ends exactly as the 
 /** Train losses of a fresh SchNet (weights from config.seed) trained by a Trainer seeded with `trainerSeed`. */
 async function curveWith(cfg: RunConfig, trainerSeed: number, samples: GraphSample[]): Promise<number[]> {
   const model = buildModel(cfg);
-  const trainer = new Trainer(model, cfg.training, fitNormalizer(samples.map((s) => s.target), 'mean'), trainerSeed);
+  const trainer = new Trainer(
+    model,
+    cfg.training,
+    fitNormalizer(
+      samples.map((s) => s.target),
+      'mean',
+    ),
+    trainerSeed,
+  );
   const r = await trainer.fit(samples, null);
   trainer.dispose();
   model.dispose();
@@ -242,9 +359,17 @@ async function curveWith(cfg: RunConfig, trainerSeed: number, samples: GraphSamp
 test('shuffle: the trainer seed changes the batches only when shuffling is on', async () => {
   const samples = dataset();
   const fixed = config({ epochs: 2, shuffle: false });
-  assert.equal(await curveWith(fixed, 1, samples), await curveWith(fixed, 2, samples), 'shuffle off: same batches whatever the seed');
+  assert.equal(
+    await curveWith(fixed, 1, samples),
+    await curveWith(fixed, 2, samples),
+    'shuffle off: same batches whatever the seed',
+  );
   const shuffled = config({ epochs: 2, shuffle: true });
-  assert.not.equal(await curveWith(shuffled, 1, samples), await curveWith(shuffled, 2, samples), 'shuffle on: the seed reorders the batches');
+  assert.not.equal(
+    await curveWith(shuffled, 1, samples),
+    await curveWith(shuffled, 2, samples),
+    'shuffle on: the seed reorders the batches',
+  );
 });
 
 test('grad_clip: a bound above the gradient norm changes nothing; a tiny bound all but stops the training', async () => {
@@ -253,13 +378,19 @@ test('grad_clip: a bound above the gradient norm changes nothing; a tiny bound a
   assert.equal(await curveWith(config({ epochs: 3, grad_clip: 1e6, lr: 0.01 }), 0, samples), free);
   // clipped to norm 1e-12 ≪ Adam's ε = 1e-8, each step moves a weight by about lr·1e-4
   const clipped = await curveWith(config({ epochs: 3, grad_clip: 1e-12, lr: 0.01 }), 0, samples);
-  assert.ok(Math.abs(clipped[2] - clipped[0]) < 1e-3 * Math.abs(free[2] - free[0]), `clipped ${clipped.join(' ')} vs free ${free.join(' ')}`);
+  assert.ok(
+    Math.abs(clipped[2] - clipped[0]) < 1e-3 * Math.abs(free[2] - free[0]),
+    `clipped ${clipped.join(' ')} vs free ${free.join(' ')}`,
+  );
 });
 
 test('validation loss of a Huber run: ½d² within δ, δ(|d| − δ/2) beyond, on normalised targets', async () => {
   const samples = dataset();
   const cfg = config({ loss: 'huber', huber_delta: 0.4 });
-  const normalizer = fitNormalizer(samples.map((s) => s.target), 'standardize');
+  const normalizer = fitNormalizer(
+    samples.map((s) => s.target),
+    'standardize',
+  );
   const model = buildModel(cfg);
   const trainer = new Trainer(model, cfg.training, normalizer, cfg.seed);
   const v = await trainer.evaluate(samples);
@@ -271,13 +402,22 @@ test('validation loss of a Huber run: ½d² within δ, δ(|d| − δ/2) beyond, 
   model.dispose();
 });
 
-test('keep: last writes the last epoch\'s weights even when it was not the best; keep: best the best one', async () => {
+test("keep: last writes the last epoch's weights even when it was not the best; keep: best the best one", async () => {
   const samples = cgcnnData();
   for (const keep of ['last', 'best'] as const) {
     const out = mkdtempSync(join(tmpdir(), `cgcnn-keep-${keep}-`));
-    const r = await trainOnSamples(cgcnnConfig({ epochs: 40, early_stopping_patience: 3, lr: 0.05, keep }), samples.slice(0, 6), samples.slice(6), { backend: 'cpu', out, log: () => {} });
+    const r = await trainOnSamples(
+      cgcnnConfig({ epochs: 40, early_stopping_patience: 3, lr: 0.05, keep }),
+      samples.slice(0, 6),
+      samples.slice(6),
+      { backend: 'cpu', out, log: () => {} },
+    );
     assert.ok(r.bestEpoch < r.epochsRun, 'the last epoch is not the best');
-    assert.is(readSafetensorsFile(join(out, 'weights.safetensors')).metadata.epoch, String(keep === 'last' ? r.epochsRun : r.bestEpoch), keep);
+    assert.is(
+      readSafetensorsFile(join(out, 'weights.safetensors')).metadata.epoch,
+      String(keep === 'last' ? r.epochsRun : r.bestEpoch),
+      keep,
+    );
   }
 });
 

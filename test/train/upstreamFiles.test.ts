@@ -26,7 +26,12 @@ const CASES = [
 ];
 
 function sameBits(a: Float32Array, b: Float32Array): boolean {
-  return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+  return (
+    Buffer.compare(
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+      Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+    ) === 0
+  );
 }
 
 function assertSameWeights(a: CheckpointContents, b: CheckpointContents, what: string): void {
@@ -65,12 +70,13 @@ test('checkpoint convert writes a folder that reads back as the same checkpoint'
     assert.equal(back.normalizer, direct.normalizer);
     assertSameWeights(back, direct, `${c.file} converted`);
     const twinWeights = readFileSync(join(pretrainedDir, c.twin, 'weights.safetensors'));
-    if (!c.file.includes('schnetpack')) assert.ok(readSafetensors(join(out, 'weights.safetensors')).size > 0 && twinWeights.length > 0);
+    if (!c.file.includes('schnetpack'))
+      assert.ok(readSafetensors(join(out, 'weights.safetensors')).size > 0 && twinWeights.length > 0);
   }
   rmSync(tmp, { recursive: true });
 });
 
-test('the CGCNN featurisation is upstream predict.py\'s, and the checkpoint\'s training state is reported as skipped', () => {
+test("the CGCNN featurisation is upstream predict.py's, and the checkpoint's training state is reported as skipped", () => {
   const f = readUpstreamFile(join(pretrainedDir, 'upstream/cgcnn/efermi.pth.tar'));
   assert.equal((f.config.featurization as Record<string, unknown>).radius, 8);
   assert.equal(f.containers[0].format, 'legacy');
@@ -80,7 +86,10 @@ test('the CGCNN featurisation is upstream predict.py\'s, and the checkpoint\'s t
 });
 
 test('predictions from the files as published: CGCNN efermi = upstream predict.py; M3GNet = its twin', async () => {
-  const refs = JSON.parse(readFileSync(join(pretrainedDir, 'cgcnn-reference-predictions.json'), 'utf8')) as Record<string, { efermi: number }>;
+  const refs = JSON.parse(readFileSync(join(pretrainedDir, 'cgcnn-reference-predictions.json'), 'utf8')) as Record<
+    string,
+    { efermi: number }
+  >;
   const predict = async (model: string, ids: string[]): Promise<number[]> => {
     const m = loadModel(join(pretrainedDir, model));
     const samples = ids.map((id) => sampleFor(join(pretrainedDir, 'reference-cifs', `${id}.cif`), m.config.spec));
@@ -90,8 +99,13 @@ test('predictions from the files as published: CGCNN efermi = upstream predict.p
   };
   const ids = ['11b', 'y2l', '2t8'];
   const y = await predict('upstream/cgcnn/efermi.pth.tar', ids);
-  ids.forEach((id, i) => assert.ok(Math.abs(y[i] - refs[id].efermi) < 2e-5, `${id}: ${y[i]} vs upstream ${refs[id].efermi}`));
-  assert.equal([...await predict('upstream/matgl/M3GNet-MP-2018.6.1-Eform', ['11b'])], [...await predict('m3gnet-mp-2018.6.1-eform', ['11b'])]);
+  ids.forEach((id, i) =>
+    assert.ok(Math.abs(y[i] - refs[id].efermi) < 2e-5, `${id}: ${y[i]} vs upstream ${refs[id].efermi}`),
+  );
+  assert.equal(
+    [...(await predict('upstream/matgl/M3GNet-MP-2018.6.1-Eform', ['11b']))],
+    [...(await predict('m3gnet-mp-2018.6.1-eform', ['11b']))],
+  );
   const [spk] = await predict('schnetpack-reference/painn/best_model', ['11b']);
   const [bare] = await predict('schnetpack-reference/painn', ['11b']);
   assert.is(spk, bare + -4.1); // AddOffsets: float64 mean added to the float32 output

@@ -24,14 +24,19 @@ import { webgpuOrSkip } from '../helpers/webgpu.js';
 const ready = await webgpuOrSkip('test/webgpu/adam.test.ts');
 
 /** Deterministic values in about [−1, 1]. */
-const wave = (n: number, phase: number) => Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + phase) + 0.1 * Math.cos(0.3 * i));
+const wave = (n: number, phase: number) =>
+  Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + phase) + 0.1 * Math.cos(0.3 * i));
 
 /** Weights of several ranks; 70 and 24 values are not multiples of the 64-thread workgroup. */
 const SHAPES: Record<string, number[]> = { kernel: [5, 14], bias: [5], cube: [2, 3, 4], single: [1] };
 const LRS = [0.1, 0.05, 0.02, 0.08];
 
 /** Gradient of weight `name` at step t (1-based): sign changes between steps, several magnitudes. */
-const gradValues = (name: string, t: number) => wave(SHAPES[name].reduce((a, b) => a * b, 1), 0.7 * t + name.length).map((x) => x * (t % 2 ? 1 : -0.5) * 10 ** (name.length % 3 - 1));
+const gradValues = (name: string, t: number) =>
+  wave(
+    SHAPES[name].reduce((a, b) => a * b, 1),
+    0.7 * t + name.length,
+  ).map((x) => x * (t % 2 ? 1 : -0.5) * 10 ** ((name.length % 3) - 1));
 
 interface Run {
   weights: Map<string, Float32Array>;
@@ -41,7 +46,21 @@ interface Run {
 
 /** `steps` updates from the weights `wave(n, 0)` (or `start`'s), lr LRS[t], optional clip scale 0.6 from step 2 on. */
 async function train(opts: Omit<AdamOptions, 'lr'>, steps: number, scaled: boolean, start?: Run): Promise<Run> {
-  const variables = new Map(Object.entries(SHAPES).map(([name, shape]) => [name, tf.variable(tf.tensor(start?.weights.get(name) ?? wave(shape.reduce((a, b) => a * b, 1), 0), shape))]));
+  const variables = new Map(
+    Object.entries(SHAPES).map(([name, shape]) => [
+      name,
+      tf.variable(
+        tf.tensor(
+          start?.weights.get(name) ??
+            wave(
+              shape.reduce((a, b) => a * b, 1),
+              0,
+            ),
+          shape,
+        ),
+      ),
+    ]),
+  );
   const opt = new Adam({ lr: LRS[0], ...opts });
   if (start) opt.importState(start.step, start.state);
   const first = opt.step + 1;
@@ -84,7 +103,8 @@ function hostReference(weightDecay: number, steps: number, scaled: boolean): Map
   return out;
 }
 
-const close = (a: ArrayLike<number>, b: ArrayLike<number>, label: string) => expectClose(a, b, { rtol: 1e-6, atol: 1e-7, label });
+const close = (a: ArrayLike<number>, b: ArrayLike<number>, label: string) =>
+  expectClose(a, b, { rtol: 1e-6, atol: 1e-7, label });
 
 if (ready) {
   /** Two steps on one scalar θ₀ = 1 with gradients 2 then −1, lr 0.1 (test/train/optim.test.ts's hand case). */
@@ -105,14 +125,21 @@ if (ready) {
   }
 
   test('fused Adam and AdamW by hand: two steps, bias correction, decoupled decay, ε outside the root', async () => {
-    const second = 0.1 * (8 / 19) / Math.sqrt(4996 / 1999); // see test/train/optim.test.ts
+    const second = (0.1 * (8 / 19)) / Math.sqrt(4996 / 1999); // see test/train/optim.test.ts
     close(await twoSteps({}), [0.9, 0.9 - second], 'Adam');
     close(await twoSteps({ weightDecay: 0.5 }), [0.95 - 0.1, (0.95 - 0.1) * 0.95 - second], 'AdamW');
     // ε = 1: step 1 is 0.1·2/(√4 + 1) (0.1·2/√5 inside the root); step 2: m̂ = 8/19, √v̂ = √(4996/1999)
-    close(await twoSteps({ eps: 1 }), [1 - 0.2 / 3, 1 - 0.2 / 3 - 0.1 * (8 / 19) / (Math.sqrt(4996 / 1999) + 1)], 'Adam, ε = 1');
+    close(
+      await twoSteps({ eps: 1 }),
+      [1 - 0.2 / 3, 1 - 0.2 / 3 - (0.1 * (8 / 19)) / (Math.sqrt(4996 / 1999) + 1)],
+      'Adam, ε = 1',
+    );
   });
 
-  for (const [label, weightDecay] of [['Adam', 0], ['AdamW', 0.01]] as const) {
+  for (const [label, weightDecay] of [
+    ['Adam', 0],
+    ['AdamW', 0.01],
+  ] as const) {
     for (const scaled of [false, true]) {
       test(`fused ${label}${scaled ? ' with a clip scale' : ''}: 6 steps, changing lr, equal to the composed ops and a float64 reference`, async () => {
         const fused = await train({ weightDecay }, 6, scaled);
@@ -134,40 +161,79 @@ if (ready) {
 
   test('resume: exported moments carry over between the fused and the composed update, either way', async () => {
     const straight = await train({ weightDecay: 0.01 }, 6, false);
-    for (const [first, second] of [[true, false], [false, true], [true, true]]) {
+    for (const [first, second] of [
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
       const half = await train({ weightDecay: 0.01, fused: first }, 3, false);
       const resumed = await train({ weightDecay: 0.01, fused: second }, 3, false, half);
       assert.is(resumed.step, 6);
-      for (const name of Object.keys(SHAPES)) close(resumed.weights.get(name)!, straight.weights.get(name)!, `${name}, ${first ? 'fused' : 'composed'} then ${second ? 'fused' : 'composed'}`);
+      for (const name of Object.keys(SHAPES))
+        close(
+          resumed.weights.get(name)!,
+          straight.weights.get(name)!,
+          `${name}, ${first ? 'fused' : 'composed'} then ${second ? 'fused' : 'composed'}`,
+        );
       for (const [key, { data }] of straight.state) close(resumed.state.get(key)!.data, data, key);
     }
   });
 
   /** Six small crystals (Li, O, and one more element), graphs within 3.5 Å, a smooth target. */
-  const crystals = (): GraphSample[] => Array.from({ length: 6 }, (_, k) => {
-    const a = 3.3 + 0.15 * k;
-    const lattice = latticeFromParameters(a, a + 0.3, a + 0.1, 88 + k, 90, 97 - k);
-    const frac = Float64Array.from(wave(9, k).map((x) => (x + 1.2) / 2.5));
-    const atoms = { id: `c${k}`, lattice, numbers: Int32Array.from([3, 8, 3 + (k % 3) * 5]), frac, cart: fracToCart(lattice, frac) };
-    return toSample(atoms, buildNeighbors(atoms, { cutoff: 3.5 }), -3 + a + 0.2 * (k % 3));
-  });
+  const crystals = (): GraphSample[] =>
+    Array.from({ length: 6 }, (_, k) => {
+      const a = 3.3 + 0.15 * k;
+      const lattice = latticeFromParameters(a, a + 0.3, a + 0.1, 88 + k, 90, 97 - k);
+      const frac = Float64Array.from(wave(9, k).map((x) => (x + 1.2) / 2.5));
+      const atoms = {
+        id: `c${k}`,
+        lattice,
+        numbers: Int32Array.from([3, 8, 3 + (k % 3) * 5]),
+        frac,
+        cart: fracToCart(lattice, frac),
+      };
+      return toSample(atoms, buildNeighbors(atoms, { cutoff: 3.5 }), -3 + a + 0.2 * (k % 3));
+    });
 
   test('Trainer (AdamW, clipping): the epoch-2 snapshot of a fused run resumes to the same end on webgpu and on cpu', async () => {
     const base = RunSchema.parse({ model: { name: 'schnet' } });
-    const config = validateConfig({
-      ...base, backend: 'webgpu', graph: { cutoff: 3.5 },
-      model: { name: 'schnet', n_atom_basis: 8, n_interactions: 1, n_rbf: 6 },
-      training: { ...base.training, batch_size: 3, epochs: 4, early_stopping_patience: null, optimizer: 'adamw', weight_decay: 0.01, lr: 0.01, grad_clip: 0.5 },
-    }, 'test');
+    const config = validateConfig(
+      {
+        ...base,
+        backend: 'webgpu',
+        graph: { cutoff: 3.5 },
+        model: { name: 'schnet', n_atom_basis: 8, n_interactions: 1, n_rbf: 6 },
+        training: {
+          ...base.training,
+          batch_size: 3,
+          epochs: 4,
+          early_stopping_patience: null,
+          optimizer: 'adamw',
+          weight_decay: 0.01,
+          lr: 0.01,
+          grad_clip: 0.5,
+        },
+      },
+      'test',
+    );
     const samples = crystals();
-    const normalizer = fitNormalizer(samples.map((s) => s.target), 'mean');
-    const fit = async (from: Snapshot | null): Promise<{ losses: number[]; weights: Map<string, Float32Array>; atEpoch2: Snapshot | null }> => {
+    const normalizer = fitNormalizer(
+      samples.map((s) => s.target),
+      'mean',
+    );
+    const fit = async (
+      from: Snapshot | null,
+    ): Promise<{ losses: number[]; weights: Map<string, Float32Array>; atEpoch2: Snapshot | null }> => {
       const model = buildModel(config);
       const trainer = new Trainer(model, config.training, normalizer, config.seed);
       if (from) trainer.restore(from);
       // a copy: a snapshot shares the live history array (the run directory writes it out at once)
       let atEpoch2: Snapshot | null = null;
-      const r = await trainer.fit(samples, null, { onEpochEnd: async (rec, snapshot) => { if (rec.epoch === 2) atEpoch2 = structuredClone(await snapshot()); } });
+      const r = await trainer.fit(samples, null, {
+        onEpochEnd: async (rec, snapshot) => {
+          if (rec.epoch === 2) atEpoch2 = structuredClone(await snapshot());
+        },
+      });
       const weights = new Map([...(await model.stateDict())].map(([k, t]) => [k, Float32Array.from(t.data)]));
       trainer.dispose();
       model.dispose();
@@ -187,9 +253,13 @@ if (ready) {
     await initBackend('cpu');
     const onCpu = await fit(snapshot);
     await initBackend('webgpu');
-    for (const [label, resumed, rtol] of [['webgpu', onWebgpu, 1e-5], ['cpu', onCpu, 1e-4]] as const) {
+    for (const [label, resumed, rtol] of [
+      ['webgpu', onWebgpu, 1e-5],
+      ['cpu', onCpu, 1e-4],
+    ] as const) {
       expectClose(resumed.losses, straight.losses, { rtol, atol: 0, label: `${label} losses` });
-      for (const [name, w] of straight.weights) expectClose(resumed.weights.get(name)!, w, { rtol, atol: 1e-6, label: `${label} ${name}` });
+      for (const [name, w] of straight.weights)
+        expectClose(resumed.weights.get(name)!, w, { rtol, atol: 1e-6, label: `${label} ${name}` });
     }
   });
 
@@ -203,7 +273,10 @@ if (ready) {
     for (let i = 0; i < 3; i++) opt.apply(variables, grads);
     assert.is(tf.memory().numTensors, before);
     const ran = profile.kernels.map((k) => k.name).filter((n) => n && n !== 'Reshape');
-    assert.equal(ran, Object.keys(SHAPES).flatMap(() => ['CrystalGnnAdamMoments', 'CrystalGnnAdamWeight']));
+    assert.equal(
+      ran,
+      Object.keys(SHAPES).flatMap(() => ['CrystalGnnAdamMoments', 'CrystalGnnAdamWeight']),
+    );
     opt.dispose();
     tf.dispose([...variables.values(), ...grads.values()]);
   });

@@ -19,7 +19,8 @@ import { webgpuOrSkip } from '../helpers/webgpu.js';
 const ready = await webgpuOrSkip('test/webgpu/dense.test.ts');
 
 /** Deterministic values in about [−2.2, 2.2] (scale 2: the activations' curved parts and both signs). */
-const wave = (n: number, phase: number, scale = 2) => Array.from({ length: n }, (_, i) => scale * (Math.sin(1.7 * i + phase) + 0.1 * Math.cos(0.3 * i)));
+const wave = (n: number, phase: number, scale = 2) =>
+  Array.from({ length: n }, (_, i) => scale * (Math.sin(1.7 * i + phase) + 0.1 * Math.cos(0.3 * i)));
 
 /** The composed reference: TF.js's own activations and autodiff. */
 const COMPOSED: Record<FusedActivation, (z: tf.Tensor) => tf.Tensor> = {
@@ -54,7 +55,9 @@ type Result = { value: Float32Array; grads: Float32Array[]; kernels: string[] };
 /** y and the gradients of Σ(y ⊙ R) w.r.t. the inputs that take one, W and b: fused, or composed from TF.js ops. */
 async function evaluate(c: Case, fused: boolean): Promise<Result> {
   const xs: tf.Tensor2D[] = [];
-  c.parts.forEach((p, i) => xs.push(p.sameAs !== undefined ? xs[p.sameAs] : tf.tensor2d(wave(p.rows * p.width, 0.3 + i), [p.rows, p.width])));
+  c.parts.forEach((p, i) =>
+    xs.push(p.sameAs !== undefined ? xs[p.sameAs] : tf.tensor2d(wave(p.rows * p.width, 0.3 + i), [p.rows, p.width])),
+  );
   const indices = c.parts.map((p) => (p.index ? tf.tensor1d(p.index, 'int32') : null));
   const K = c.parts.reduce((a, p) => a + p.width, 0);
   const [start, size] = c.columns ?? [0, c.out];
@@ -62,17 +65,21 @@ async function evaluate(c: Case, fused: boolean): Promise<Result> {
   const b = c.bias ? tf.tensor1d(wave(c.out, 2.9)) : null;
   const M = c.parts[0].index?.length ?? c.parts[0].rows;
   const R = tf.tensor2d(wave(M * size, 4.2, 1), [M, size]);
-  const withGrad = [...new Set(xs.filter((x, i) => c.parts[i].inputGrad !== false))];
+  const withGrad = [...new Set(xs.filter((_x, i) => c.parts[i].inputGrad !== false))];
 
   const forward = (inputs: tf.Tensor[], w: tf.Tensor, bias: tf.Tensor | null): tf.Tensor => {
     const x = (i: number) => (withGrad.includes(xs[i]) ? inputs[withGrad.indexOf(xs[i])] : xs[i]) as tf.Tensor2D;
     if (fused) {
-      const parts: FusedPart[] = c.parts.map((p, i) => ({ x: x(i), index: indices[i], inputGrad: p.inputGrad !== false }));
+      const parts: FusedPart[] = c.parts.map((p, i) => ({
+        x: x(i),
+        index: indices[i],
+        inputGrad: p.inputGrad !== false,
+      }));
       const y = fusedDense(parts, w as tf.Tensor2D, bias as tf.Tensor1D | null, [start, size], c.activation);
       if (!y) throw new Error('no fused form on webgpu');
       return y;
     }
-    const blocks = c.parts.map((p, i) => (indices[i] ? gather(x(i), indices[i]!) : x(i)));
+    const blocks = c.parts.map((_p, i) => (indices[i] ? gather(x(i), indices[i]!) : x(i)));
     const a = blocks.length === 1 ? blocks[0] : tf.concat(blocks, 1);
     let z = tf.matMul(a, tf.slice(w, [0, start], [K, size]));
     if (bias) z = tf.add(z, tf.slice(bias, [start], [size]));
@@ -83,7 +90,9 @@ async function evaluate(c: Case, fused: boolean): Promise<Result> {
     tf.dispose(forward(withGrad, W, b));
   });
   // dy = R given directly: a Sum over no rows is not defined on webgpu
-  const { value, grads } = tf.valueAndGrads((...t: tf.Tensor[]) => forward(t.slice(0, withGrad.length), t[withGrad.length], b ? t[withGrad.length + 1] : null))(params, R);
+  const { value, grads } = tf.valueAndGrads((...t: tf.Tensor[]) =>
+    forward(t.slice(0, withGrad.length), t[withGrad.length], b ? t[withGrad.length + 1] : null),
+  )(params, R);
   const out = tf.tidy(() => forward(withGrad, W, b));
   const result: Result = {
     value: (await out.data()) as Float32Array,
@@ -91,7 +100,16 @@ async function evaluate(c: Case, fused: boolean): Promise<Result> {
     kernels: profile.kernels.map((k) => k.name).filter((n) => n),
   };
   assert.equal(out.shape, [M, size], 'output shape');
-  tf.dispose([...new Set(xs), ...indices.filter((t): t is tf.Tensor1D => t !== null), W, R, value, out, ...grads, ...(b ? [b] : [])]);
+  tf.dispose([
+    ...new Set(xs),
+    ...indices.filter((t): t is tf.Tensor1D => t !== null),
+    W,
+    R,
+    value,
+    out,
+    ...grads,
+    ...(b ? [b] : []),
+  ]);
   return result;
 }
 
@@ -105,14 +123,21 @@ async function expectSame(c: Case): Promise<Result> {
   return fused;
 }
 
-const plain = (rows: number, width: number, out: number, activation: FusedActivation | null, bias = true): Case =>
-  ({ parts: [{ rows, width, inputGrad: true }], out, bias, activation });
+const plain = (rows: number, width: number, out: number, activation: FusedActivation | null, bias = true): Case => ({
+  parts: [{ rows, width, inputGrad: true }],
+  out,
+  bias,
+  activation,
+});
 
 if (ready) {
   for (const activation of Object.keys(COMPOSED) as FusedActivation[]) {
     test(`fused dense equals the composed ops, values and gradients: ${activation}, 37 rows × 20 → 19 (several partial tiles)`, async () => {
       const r = await expectSame(plain(37, 20, 19, activation));
-      assert.ok(r.grads.every((g) => g.some((v) => v !== 0)), 'every gradient non-trivial');
+      assert.ok(
+        r.grads.every((g) => g.some((v) => v !== 0)),
+        'every gradient non-trivial',
+      );
     });
   }
 
@@ -136,18 +161,33 @@ if (ready) {
 
   test('fused dense parts: two gathered reads of one input, a data part, a column window (CGCNN fc_full)', async () => {
     const index = (n: number, a: number, m: number) => Array.from({ length: n }, (_, e) => (e * a + (e >> 2)) % m);
-    for (const columns of [[0, 9], [9, 9]] as [number, number][]) {
+    for (const columns of [
+      [0, 9],
+      [9, 9],
+    ] as [number, number][]) {
       await expectSame({
-        parts: [{ rows: 11, width: 9, index: index(40, 7, 11) }, { rows: 11, width: 9, index: index(40, 3, 10), sameAs: 0 }, { rows: 40, width: 5, inputGrad: false }],
-        out: 18, columns, bias: true, activation: null,
+        parts: [
+          { rows: 11, width: 9, index: index(40, 7, 11) },
+          { rows: 11, width: 9, index: index(40, 3, 10), sameAs: 0 },
+          { rows: 40, width: 5, inputGrad: false },
+        ],
+        out: 18,
+        columns,
+        bias: true,
+        activation: null,
       });
     }
   });
 
   test('fused dense parts: gathered and plain inputs with an activation; atom 6 is never read', async () => {
     await expectSame({
-      parts: [{ rows: 7, width: 4, index: [0, 1, 2, 3, 4, 5, 0, 1, 5, 5, 2, 3, 4, 4, 1, 0, 2, 3] }, { rows: 18, width: 17, inputGrad: true }],
-      out: 12, bias: true, activation: 'silu',
+      parts: [
+        { rows: 7, width: 4, index: [0, 1, 2, 3, 4, 5, 0, 1, 5, 5, 2, 3, 4, 4, 1, 0, 2, 3] },
+        { rows: 18, width: 17, inputGrad: true },
+      ],
+      out: 12,
+      bias: true,
+      activation: 'silu',
     });
   });
 
@@ -157,7 +197,10 @@ if (ready) {
     const profile = await tf.profile(() => {
       tf.dispose(layer.apply(x));
     });
-    assert.equal(profile.kernels.map((k) => k.name).filter((n) => n && n !== 'Reshape'), ['CrystalGnnDense']);
+    assert.equal(
+      profile.kernels.map((k) => k.name).filter((n) => n && n !== 'Reshape'),
+      ['CrystalGnnDense'],
+    );
     const y = layer.apply(x);
     assert.equal(y.shape, [5, 3, 19]);
     const z = tf.add(tf.matMul(tf.reshape(x, [15, 20]), layer.weight), layer.bias!);
@@ -172,11 +215,18 @@ if (ready) {
     const bond = tf.tensor2d(wave(10 * 3, 0.5), [10, 3]);
     const centre = tf.tensor1d([0, 0, 1, 1, 2, 2, 3, 3, 3, 0], 'int32');
     const neighbor = tf.tensor1d([1, 2, 0, 3, 1, 3, 0, 1, 2, 3], 'int32');
-    const parts = [{ x: h, index: centre }, { x: h, index: neighbor }, { x: bond as tf.Tensor2D, inputGrad: false }];
+    const parts = [
+      { x: h, index: centre },
+      { x: h, index: neighbor },
+      { x: bond as tf.Tensor2D, inputGrad: false },
+    ];
     const profile = await tf.profile(() => {
       tf.dispose(layer.applyParts(parts, [6, 6]));
     });
-    assert.equal(profile.kernels.map((k) => k.name).filter((n) => n), ['CrystalGnnDense']);
+    assert.equal(
+      profile.kernels.map((k) => k.name).filter((n) => n),
+      ['CrystalGnnDense'],
+    );
     const y = layer.applyParts(parts, [6, 6]);
     const a = tf.concat([tf.gather(h, centre), tf.gather(h, neighbor), bond], 1);
     const expected = tf.add(tf.matMul(a, tf.slice(layer.weight, [0, 6], [15, 6])), tf.slice(layer.bias!, [6], [6]));
@@ -190,10 +240,16 @@ if (ready) {
     const x = tf.tensor2d(wave(5 * 6, 0.9), [5, 6]);
     const h = tf.tensor2d(wave(3 * 2, 0.2), [3, 2]);
     const index = tf.tensor1d([0, 2, 1, 1, 2], 'int32');
-    const loss = () => tf.sum(tf.add(
-      layer.apply(tf.mul(x, 2), { inputGrad: false }),
-      layer.applyParts([{ x: tf.mul(h, 3) as tf.Tensor2D, index }, { x: tf.sub(tf.slice(x, [0, 0], [5, 4]), 1) as tf.Tensor2D, inputGrad: false }]),
-    )) as tf.Scalar;
+    const loss = () =>
+      tf.sum(
+        tf.add(
+          layer.apply(tf.mul(x, 2), { inputGrad: false }),
+          layer.applyParts([
+            { x: tf.mul(h, 3) as tf.Tensor2D, index },
+            { x: tf.sub(tf.slice(x, [0, 0], [5, 4]), 1) as tf.Tensor2D, inputGrad: false },
+          ]),
+        ),
+      ) as tf.Scalar;
     // submit after every dispatch, so that a disposed tensor's buffer is gone before the backward (with the default
     // batch of 15 the pending disposal hides a missing save in a graph this small)
     const submitBatch = tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE');
@@ -207,10 +263,21 @@ if (ready) {
     const { value, grads } = result;
     const x2 = tf.mul(x, 2);
     const a = tf.concat([tf.gather(tf.mul(h, 3), index), tf.sub(tf.slice(x, [0, 0], [5, 4]), 1)], 1);
-    const expected = tf.variableGrads(() => tf.sum(tf.add(
-      tf.softplus(tf.add(tf.matMul(x2, layer.weight), layer.bias!)), tf.softplus(tf.add(tf.matMul(a, layer.weight), layer.bias!)),
-    )) as tf.Scalar, [layer.weight, layer.bias!]);
-    expectClose([await value.data()].flatMap((v) => [...v]), [...await expected.value.data()], { rtol: 1e-5 });
+    const expected = tf.variableGrads(
+      () =>
+        tf.sum(
+          tf.add(
+            tf.softplus(tf.add(tf.matMul(x2, layer.weight), layer.bias!)),
+            tf.softplus(tf.add(tf.matMul(a, layer.weight), layer.bias!)),
+          ),
+        ) as tf.Scalar,
+      [layer.weight, layer.bias!],
+    );
+    expectClose(
+      [await value.data()].flatMap((v) => [...v]),
+      [...(await expected.value.data())],
+      { rtol: 1e-5 },
+    );
     for (const name of Object.keys(expected.grads)) {
       expectClose(await grads[name].data(), await expected.grads[name].data(), { rtol: 1e-5, atol: 1e-6, label: name });
     }
@@ -218,13 +285,16 @@ if (ready) {
     layer.dispose();
   });
 
-  test('GatedMlp on webgpu: the gate\'s sigmoid in its last layer\'s kernel, values of the composed form', async () => {
+  test("GatedMlp on webgpu: the gate's sigmoid in its last layer's kernel, values of the composed form", async () => {
     const gated = new GatedMlp([5, 7, 3]);
     const x = tf.tensor2d(wave(9 * 5, 0.4), [9, 5]);
     const profile = await tf.profile(() => {
       tf.dispose(gated.apply(x));
     });
-    assert.equal(profile.kernels.map((k) => k.name).filter((n) => n), ['CrystalGnnDense', 'CrystalGnnDense', 'CrystalGnnDense', 'CrystalGnnDense', 'Multiply']);
+    assert.equal(
+      profile.kernels.map((k) => k.name).filter((n) => n),
+      ['CrystalGnnDense', 'CrystalGnnDense', 'CrystalGnnDense', 'CrystalGnnDense', 'Multiply'],
+    );
     const y = gated.apply(x);
     const silu = (z: tf.Tensor) => tf.mul(z, tf.sigmoid(z));
     const layer = (h: tf.Tensor, d: Dense) => tf.add(tf.matMul(h as tf.Tensor2D, d.weight), d.bias!);

@@ -15,7 +15,8 @@ import { webgpuOrSkip } from '../helpers/webgpu.js';
 const ready = await webgpuOrSkip('test/webgpu/fused.test.ts');
 
 /** Deterministic values in about [−1, 1]. */
-const wave = (n: number, phase: number) => Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + phase) + 0.1 * Math.cos(0.3 * i));
+const wave = (n: number, phase: number) =>
+  Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + phase) + 0.1 * Math.cos(0.3 * i));
 
 /** Kernels that ran (tf.profile also lists each customGrad wrapper, a nameless entry that dispatches nothing). */
 const dispatched = (p: { kernels: { name: string }[] }) => p.kernels.map((k) => k.name).filter((n) => n);
@@ -29,16 +30,25 @@ interface Case {
 }
 
 /** Value and gradients of Σ (convolve(x, W) ⊙ R), composed (no edge rows) or fused. */
-async function convolveWithGrads(c: Case, fused: boolean): Promise<{ value: Float32Array; dx: Float32Array; dW: Float32Array; kernels: string[] }> {
+async function convolveWithGrads(
+  c: Case,
+  fused: boolean,
+): Promise<{ value: Float32Array; dx: Float32Array; dW: Float32Array; kernels: string[] }> {
   const E = c.sender.length;
   const sender = tf.tensor1d(c.sender, 'int32');
   const receiver = tf.tensor1d(c.receiver, 'int32');
   const weights = c.occupancy ? tf.gather(tf.tensor1d(c.occupancy), sender) : null;
   const rows = fused
-    ? { byReceiver: groupEdges(Int32Array.from(c.receiver), c.numAtoms), bySender: groupEdges(Int32Array.from(c.sender), c.numAtoms) }
+    ? {
+        byReceiver: groupEdges(Int32Array.from(c.receiver), c.numAtoms),
+        bySender: groupEdges(Int32Array.from(c.sender), c.numAtoms),
+      }
     : null;
   const flow = new EdgeFlow({
-    sender, receiver, numReceivers: c.numAtoms, weights,
+    sender,
+    receiver,
+    numReceivers: c.numAtoms,
+    weights,
     rows: rows ? { byReceiver: () => rows.byReceiver, bySender: () => rows.bySender } : null,
   });
   const x = tf.tensor2d(wave(c.numAtoms * c.features, 0.2), [c.numAtoms, c.features]);
@@ -47,9 +57,16 @@ async function convolveWithGrads(c: Case, fused: boolean): Promise<{ value: Floa
   const profile = await tf.profile(() => {
     tf.dispose(flow.convolve(x, W));
   });
-  const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(flow.convolve(a as tf.Tensor2D, b), R)))([x, W]);
+  const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(flow.convolve(a as tf.Tensor2D, b), R)),
+  )([x, W]);
   const out = tf.tidy(() => flow.convolve(x, W));
-  const result = { value: (await out.data()) as Float32Array, dx: (await grads[0].data()) as Float32Array, dW: (await grads[1].data()) as Float32Array, kernels: dispatched(profile) };
+  const result = {
+    value: (await out.data()) as Float32Array,
+    dx: (await grads[0].data()) as Float32Array,
+    dW: (await grads[1].data()) as Float32Array,
+    kernels: dispatched(profile),
+  };
   tf.dispose([sender, receiver, x, W, R, value, out, ...grads, ...(weights ? [weights] : [])]);
   if (rows) tf.dispose([rows.byReceiver.rowStart, rows.byReceiver.order, rows.bySender.rowStart, rows.bySender.order]);
   return result;
@@ -57,13 +74,15 @@ async function convolveWithGrads(c: Case, fused: boolean): Promise<{ value: Floa
 
 const cases: Record<string, Case> = {
   'ordered, 70 features (not a multiple of 64), atoms 3 and 6 receive nothing': {
-    numAtoms: 7, features: 70,
+    numAtoms: 7,
+    features: 70,
     sender: [1, 0, 4, 2, 2, 5, 0, 6, 1, 3],
     receiver: [0, 2, 5, 1, 0, 4, 4, 2, 5, 0],
     occupancy: null,
   },
   'occupancy-weighted, 3 features, atom 4 receives nothing and sends nothing': {
-    numAtoms: 5, features: 3,
+    numAtoms: 5,
+    features: 3,
     sender: [0, 1, 2, 3, 0, 1, 3, 2, 0],
     receiver: [1, 0, 3, 2, 2, 3, 0, 1, 1],
     occupancy: [0.5, 1, 0.25, 0.75, 0.9],
@@ -75,7 +94,13 @@ const cases: Record<string, Case> = {
       sender.push((e * 37 + 11) % 40);
       receiver.push((e * 13 + (e >> 3)) % 35);
     }
-    return { numAtoms: 40, features: 130, sender, receiver, occupancy: Array.from({ length: 40 }, (_, i) => 0.3 + (i % 7) / 10) };
+    return {
+      numAtoms: 40,
+      features: 130,
+      sender,
+      receiver,
+      occupancy: Array.from({ length: 40 }, (_, i) => 0.3 + (i % 7) / 10),
+    };
   })(),
 };
 
@@ -87,7 +112,10 @@ if (ready) {
       expectClose(fused.value, composed.value, { rtol: 1e-5, atol: 1e-6, label: 'out' });
       expectClose(fused.dx, composed.dx, { rtol: 1e-5, atol: 1e-6, label: 'dx' });
       expectClose(fused.dW, composed.dW, { rtol: 1e-5, atol: 1e-6, label: 'dW' });
-      assert.ok(composed.value.some((v) => v !== 0), 'a non-trivial case');
+      assert.ok(
+        composed.value.some((v) => v !== 0),
+        'a non-trivial case',
+      );
       assert.equal(fused.kernels, ['CrystalGnnSegmentConvolve'], 'one kernel forward');
       assert.ok(composed.kernels.length >= 3, `composed forward: ${composed.kernels.join(', ')}`);
     });
@@ -96,7 +124,11 @@ if (ready) {
   test('fused convolve: an empty receiver row is exactly 0', async () => {
     const c = cases['ordered, 70 features (not a multiple of 64), atoms 3 and 6 receive nothing'];
     const fused = await convolveWithGrads(c, true);
-    for (const atom of [3, 6]) assert.ok(fused.value.slice(atom * 70, (atom + 1) * 70).every((v) => v === 0), `atom ${atom}`);
+    for (const atom of [3, 6])
+      assert.ok(
+        fused.value.slice(atom * 70, (atom + 1) * 70).every((v) => v === 0),
+        `atom ${atom}`,
+      );
   });
 }
 

@@ -15,13 +15,21 @@ import { EdgeFlow } from '../../models/layers/flow.js';
 import { PaiNN, PaiNNOptions } from '../../models/painn.js';
 import { expectClose } from '../helpers/backends.js';
 import { batchOfAtoms } from '../helpers/modelFixtures.js';
-import { cartesianMatrix, expectEquivariant, expectInvariant, smallCrystal, symmetryTransforms, type SymmetryOptions } from '../helpers/symmetry.js';
+import {
+  cartesianMatrix,
+  expectEquivariant,
+  expectInvariant,
+  smallCrystal,
+  symmetryTransforms,
+  type SymmetryOptions,
+} from '../helpers/symmetry.js';
 import { webgpuOrSkip } from '../helpers/webgpu.js';
 
 const ready = await webgpuOrSkip('test/webgpu/fusedPainn.test.ts');
 
 /** Deterministic values in about [−1, 1]. */
-const wave = (n: number, phase: number) => Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + phase) + 0.1 * Math.cos(0.3 * i));
+const wave = (n: number, phase: number) =>
+  Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + phase) + 0.1 * Math.cos(0.3 * i));
 
 /** Kernels that ran (tf.profile also lists nameless customGrad wrappers, which dispatch nothing). */
 const dispatched = (p: { kernels: { name: string }[] }) => p.kernels.map((k) => k.name).filter((n) => n);
@@ -47,9 +55,14 @@ async function messageWithGrads(c: Case, fused: boolean): Promise<Result> {
   const sender = tf.tensor1d(c.sender, 'int32');
   const receiver = tf.tensor1d(c.receiver, 'int32');
   const weights = c.occupancy ? tf.gather(tf.tensor1d(c.occupancy), sender) : null;
-  const rows = fused ? { byReceiver: groupEdges(Int32Array.from(c.receiver), N), bySender: groupEdges(Int32Array.from(c.sender), N) } : null;
+  const rows = fused
+    ? { byReceiver: groupEdges(Int32Array.from(c.receiver), N), bySender: groupEdges(Int32Array.from(c.sender), N) }
+    : null;
   const flow = new EdgeFlow({
-    sender, receiver, numReceivers: N, weights,
+    sender,
+    receiver,
+    numReceivers: N,
+    weights,
     rows: rows ? { byReceiver: () => rows.byReceiver, bySender: () => rows.bySender } : null,
   });
   const context = tf.tensor2d(wave(N * 3 * F, 0.2), [N, 3 * F]);
@@ -75,23 +88,44 @@ async function messageWithGrads(c: Case, fused: boolean): Promise<Result> {
   const result: Result = {
     scalar: await read(out.scalar),
     vector: await read(out.vector),
-    grads: { context: await read(grads[0]), filters: await read(grads[1]), mu: await read(grads[2]), u: await read(grads[3]) },
+    grads: {
+      context: await read(grads[0]),
+      filters: await read(grads[1]),
+      mu: await read(grads[2]),
+      u: await read(grads[3]),
+    },
     kernels: dispatched(profile),
   };
-  tf.dispose([sender, receiver, context, filters, mu, u, R, S, value, out.scalar, out.vector, ...grads, ...(weights ? [weights] : [])]);
+  tf.dispose([
+    sender,
+    receiver,
+    context,
+    filters,
+    mu,
+    u,
+    R,
+    S,
+    value,
+    out.scalar,
+    out.vector,
+    ...grads,
+    ...(weights ? [weights] : []),
+  ]);
   if (rows) tf.dispose([rows.byReceiver.rowStart, rows.byReceiver.order, rows.bySender.rowStart, rows.bySender.order]);
   return result;
 }
 
 const cases: Record<string, Case> = {
   'ordered, 70 features (not a multiple of 64), atoms 3 and 6 receive nothing': {
-    numAtoms: 7, features: 70,
+    numAtoms: 7,
+    features: 70,
     sender: [1, 0, 4, 2, 2, 5, 0, 6, 1, 3],
     receiver: [0, 2, 5, 1, 0, 4, 4, 2, 5, 0],
     occupancy: null,
   },
   'occupancy-weighted, 3 features, atom 4 receives nothing and sends nothing': {
-    numAtoms: 5, features: 3,
+    numAtoms: 5,
+    features: 3,
     sender: [0, 1, 2, 3, 0, 1, 3, 2, 0],
     receiver: [1, 0, 3, 2, 2, 3, 0, 1, 1],
     occupancy: [0.5, 1, 0.25, 0.75, 0.9],
@@ -103,12 +137,22 @@ const cases: Record<string, Case> = {
       sender.push((e * 37 + 11) % 40);
       receiver.push((e * 13 + (e >> 3)) % 35);
     }
-    return { numAtoms: 40, features: 43, sender, receiver, occupancy: Array.from({ length: 40 }, (_, i) => 0.3 + (i % 7) / 10) };
+    return {
+      numAtoms: 40,
+      features: 43,
+      sender,
+      receiver,
+      occupancy: Array.from({ length: 40 }, (_, i) => 0.3 + (i % 7) / 10),
+    };
   })(),
 };
 
 /** A tiny PaiNN's μ [N, 3, F] and prediction for `atoms` and every transform of it, read asynchronously on webgpu. */
-async function painnOutputs(model: PaiNN, crystal: Atoms, opts: SymmetryOptions): Promise<Map<string, { mu: Float32Array; y: Float32Array }>> {
+async function painnOutputs(
+  model: PaiNN,
+  crystal: Atoms,
+  opts: SymmetryOptions,
+): Promise<Map<string, { mu: Float32Array; y: Float32Array }>> {
   const out = new Map<string, { mu: Float32Array; y: Float32Array }>();
   for (const atoms of [crystal, ...symmetryTransforms(crystal, opts).map((t) => t.atoms)]) {
     const b = batchOfAtoms(atoms, { cutoff: 3.5 });
@@ -128,9 +172,18 @@ if (ready) {
       const fused = await messageWithGrads(c, true);
       expectClose(fused.scalar, composed.scalar, { rtol: 1e-5, atol: 1e-6, label: 'scalar' });
       expectClose(fused.vector, composed.vector, { rtol: 1e-5, atol: 1e-6, label: 'vector' });
-      for (const k of ['context', 'filters', 'mu', 'u'] as const) expectClose(fused.grads[k], composed.grads[k], { rtol: 1e-5, atol: 1e-6, label: `d${k}` });
-      for (const k of ['context', 'filters', 'mu', 'u'] as const) assert.ok(composed.grads[k].some((v) => v !== 0), `a non-trivial d${k}`);
-      assert.equal(fused.kernels.filter((k) => k.startsWith('CrystalGnn')).length, 1, `one fused kernel forward: ${fused.kernels.join(', ')}`);
+      for (const k of ['context', 'filters', 'mu', 'u'] as const)
+        expectClose(fused.grads[k], composed.grads[k], { rtol: 1e-5, atol: 1e-6, label: `d${k}` });
+      for (const k of ['context', 'filters', 'mu', 'u'] as const)
+        assert.ok(
+          composed.grads[k].some((v) => v !== 0),
+          `a non-trivial d${k}`,
+        );
+      assert.equal(
+        fused.kernels.filter((k) => k.startsWith('CrystalGnn')).length,
+        1,
+        `one fused kernel forward: ${fused.kernels.join(', ')}`,
+      );
       assert.ok(fused.kernels.length <= 1, `nothing else forward: ${fused.kernels.join(', ')}`);
       assert.ok(composed.kernels.length >= 8, `composed forward: ${composed.kernels.join(', ')}`);
     });
@@ -140,13 +193,22 @@ if (ready) {
     const c = cases['ordered, 70 features (not a multiple of 64), atoms 3 and 6 receive nothing'];
     const fused = await messageWithGrads(c, true);
     for (const atom of [3, 6]) {
-      assert.ok(fused.scalar.slice(atom * 70, (atom + 1) * 70).every((v) => v === 0), `scalar, atom ${atom}`);
-      assert.ok(fused.vector.slice(atom * 210, (atom + 1) * 210).every((v) => v === 0), `vector, atom ${atom}`);
+      assert.ok(
+        fused.scalar.slice(atom * 70, (atom + 1) * 70).every((v) => v === 0),
+        `scalar, atom ${atom}`,
+      );
+      assert.ok(
+        fused.vector.slice(atom * 210, (atom + 1) * 210).every((v) => v === 0),
+        `vector, atom ${atom}`,
+      );
     }
   });
 
   test('PaiNN on webgpu (fused message): μ rotates with the crystal, output invariant', async () => {
-    const model = new PaiNN(PaiNNOptions.parse({ name: 'painn', n_atom_basis: 6, n_interactions: 2, n_rbf: 5 }), 3.5).initialize(3);
+    const model = new PaiNN(
+      PaiNNOptions.parse({ name: 'painn', n_atom_basis: 6, n_interactions: 2, n_rbf: 5 }),
+      3.5,
+    ).initialize(3);
     const crystal = smallCrystal();
     const opts: SymmetryOptions = { rtol: 1e-5 };
     const probe = batchOfAtoms(crystal, { cutoff: 3.5 });

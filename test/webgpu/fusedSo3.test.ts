@@ -22,7 +22,8 @@ import { webgpuOrSkip } from '../helpers/webgpu.js';
 const ready = await webgpuOrSkip('test/webgpu/fusedSo3.test.ts');
 
 /** Deterministic values in about [−1, 1]. */
-const wave = (n: number, phase: number) => Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + phase) + 0.1 * Math.cos(0.3 * i));
+const wave = (n: number, phase: number) =>
+  Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + phase) + 0.1 * Math.cos(0.3 * i));
 
 /** Kernels that ran (tf.profile also lists nameless customGrad wrappers, which dispatch nothing). */
 const dispatched = (p: { kernels: { name: string }[] }) => p.kernels.map((k) => k.name).filter((n) => n);
@@ -49,9 +50,14 @@ async function convolveWithGrads(c: Case, fused: boolean): Promise<Result> {
   const sender = tf.tensor1d(c.sender, 'int32');
   const receiver = tf.tensor1d(c.receiver, 'int32');
   const weights = c.occupancy ? tf.gather(tf.tensor1d(c.occupancy), sender) : null;
-  const rows = fused ? { byReceiver: groupEdges(Int32Array.from(c.receiver), N), bySender: groupEdges(Int32Array.from(c.sender), N) } : null;
+  const rows = fused
+    ? { byReceiver: groupEdges(Int32Array.from(c.receiver), N), bySender: groupEdges(Int32Array.from(c.sender), N) }
+    : null;
   const flow = new EdgeFlow({
-    sender, receiver, numReceivers: N, weights,
+    sender,
+    receiver,
+    numReceivers: N,
+    weights,
     rows: rows ? { byReceiver: () => rows.byReceiver, bySender: () => rows.bySender } : null,
   });
   const x = tf.tensor3d(wave(N * S * F, 0.2), [N, S, F]);
@@ -59,7 +65,10 @@ async function convolveWithGrads(c: Case, fused: boolean): Promise<Result> {
   const harmonics = tf.tensor2d(wave(E * S, 2.9), [E, S]);
   const R = tf.tensor3d(wave(N * S * F, 0.4), [N, S, F]);
   const profile = await tf.profile(() => tf.dispose(flow.tensorProductConvolve(x, filters, harmonics, cg)));
-  const loss = (a: tf.Tensor, b: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(flow.tensorProductConvolve(a as tf.Tensor3D, b as tf.Tensor2D, y as tf.Tensor2D, cg), R)) as tf.Scalar;
+  const loss = (a: tf.Tensor, b: tf.Tensor, y: tf.Tensor) =>
+    tf.sum(
+      tf.mul(flow.tensorProductConvolve(a as tf.Tensor3D, b as tf.Tensor2D, y as tf.Tensor2D, cg), R),
+    ) as tf.Scalar;
   const { value, grads } = tf.valueAndGrads(loss)([x, filters, harmonics]);
   const out = tf.tidy(() => flow.tensorProductConvolve(x, filters, harmonics, cg));
   const read = async (t: tf.Tensor) => (await t.data()) as Float32Array;
@@ -80,18 +89,29 @@ const randomEdges = (lmax: number, features: number): Case => {
     sender.push((e * 37 + 11) % 40);
     receiver.push((e * 13 + (e >> 3)) % 35);
   }
-  return { lmax, numAtoms: 40, features, sender, receiver, occupancy: Array.from({ length: 40 }, (_, i) => 0.3 + (i % 7) / 10) };
+  return {
+    lmax,
+    numAtoms: 40,
+    features,
+    sender,
+    receiver,
+    occupancy: Array.from({ length: 40 }, (_, i) => 0.3 + (i % 7) / 10),
+  };
 };
 
 const cases: Record<string, Case> = {
   'l_max 1, ordered, 70 features, atoms 3 and 6 receive nothing': {
-    lmax: 1, numAtoms: 7, features: 70,
+    lmax: 1,
+    numAtoms: 7,
+    features: 70,
     sender: [1, 0, 4, 2, 2, 5, 0, 6, 1, 3],
     receiver: [0, 2, 5, 1, 0, 4, 4, 2, 5, 0],
     occupancy: null,
   },
   'l_max 1, occupancy-weighted, 3 features, atom 4 receives nothing and sends nothing': {
-    lmax: 1, numAtoms: 5, features: 3,
+    lmax: 1,
+    numAtoms: 5,
+    features: 3,
     sender: [0, 1, 2, 3, 0, 1, 3, 2, 0],
     receiver: [1, 0, 3, 2, 2, 3, 0, 1, 1],
     occupancy: [0.5, 1, 0.25, 0.75, 0.9],
@@ -120,9 +140,18 @@ if (ready) {
       const composed = await convolveWithGrads(c, false);
       const fused = await convolveWithGrads(c, true);
       expectClose(fused.value, composed.value, { rtol: 1e-5, atol: 1e-6, label: 'y' });
-      for (const k of ['x', 'filters', 'harmonics'] as const) expectClose(fused.grads[k], composed.grads[k], { rtol: 1e-5, atol: 1e-6, label: `d${k}` });
-      for (const k of ['x', 'filters', 'harmonics'] as const) assert.ok(composed.grads[k].some((v) => v !== 0), `a non-trivial d${k}`);
-      assert.equal(fused.kernels, [c.occupancy ? 'CrystalGnnSo3ConvolveWeighted' : 'CrystalGnnSo3Convolve'], 'one kernel forward');
+      for (const k of ['x', 'filters', 'harmonics'] as const)
+        expectClose(fused.grads[k], composed.grads[k], { rtol: 1e-5, atol: 1e-6, label: `d${k}` });
+      for (const k of ['x', 'filters', 'harmonics'] as const)
+        assert.ok(
+          composed.grads[k].some((v) => v !== 0),
+          `a non-trivial d${k}`,
+        );
+      assert.equal(
+        fused.kernels,
+        [c.occupancy ? 'CrystalGnnSo3ConvolveWeighted' : 'CrystalGnnSo3Convolve'],
+        'one kernel forward',
+      );
       assert.ok(composed.kernels.length >= 10, `composed forward: ${composed.kernels.join(', ')}`);
     });
   }
@@ -130,23 +159,47 @@ if (ready) {
   test('fused SO3 convolution: an empty receiver row is exactly 0', async () => {
     const c = cases['l_max 1, ordered, 70 features, atoms 3 and 6 receive nothing'];
     const fused = await convolveWithGrads(c, true);
-    for (const atom of [3, 6]) assert.ok(fused.value.slice(atom * 4 * 70, (atom + 1) * 4 * 70).every((v) => v === 0), `atom ${atom}`);
+    for (const atom of [3, 6])
+      assert.ok(
+        fused.value.slice(atom * 4 * 70, (atom + 1) * 4 * 70).every((v) => v === 0),
+        `atom ${atom}`,
+      );
   });
 
   test('SO3Net on webgpu (fused convolution): output invariant to rotations, reflections, translations, permutations, supercells', async () => {
-    const model = new SO3Net(SO3NetOptions.parse({ name: 'so3net', element_types: ['H', 'Li', 'O', 'P', 'S'], dim_node_embedding: 6, units: 5, nblocks: 2, nmax: 3, lmax: 1, cutoff: 3.5, readout_type: 'reduce_atom' }), 3.5).initialize(3);
+    const model = new SO3Net(
+      SO3NetOptions.parse({
+        name: 'so3net',
+        element_types: ['H', 'Li', 'O', 'P', 'S'],
+        dim_node_embedding: 6,
+        units: 5,
+        nblocks: 2,
+        nmax: 3,
+        lmax: 1,
+        cutoff: 3.5,
+        readout_type: 'reduce_atom',
+      }),
+      3.5,
+    ).initialize(3);
     const crystal = smallCrystal();
     const opts: SymmetryOptions = { rtol: 1e-5 };
     const probe = batchOfAtoms(crystal, { cutoff: 3.5 });
     const profile = await tf.profile(() => tf.dispose(model.forward(probe)));
-    assert.ok(dispatched(profile).some((k) => k.startsWith('CrystalGnnSo3Convolve')), 'the model takes the fused path');
+    assert.ok(
+      dispatched(profile).some((k) => k.startsWith('CrystalGnnSo3Convolve')),
+      'the model takes the fused path',
+    );
     disposeBatch(probe);
     const outputs = await predictions(model, crystal, opts);
-    expectInvariant((a) => {
-      const hit = outputs.get(keyOf(a));
-      if (!hit) throw new Error('a transform not computed in advance');
-      return hit;
-    }, crystal, opts);
+    expectInvariant(
+      (a) => {
+        const hit = outputs.get(keyOf(a));
+        if (!hit) throw new Error('a transform not computed in advance');
+        return hit;
+      },
+      crystal,
+      opts,
+    );
     model.dispose();
   });
 }

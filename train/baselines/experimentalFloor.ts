@@ -17,7 +17,9 @@ export interface ExperimentalFloor {
   entries: number;
 }
 
-export function experimentalFloor(entries: readonly Pick<ObelixEntry, 'composition' | 'spaceGroup' | 'target'>[]): ExperimentalFloor {
+export function experimentalFloor(
+  entries: readonly Pick<ObelixEntry, 'composition' | 'spaceGroup' | 'target'>[],
+): ExperimentalFloor {
   const groups = new Map<string, number[]>();
   for (const e of entries) {
     const key = `${e.composition}\u0000${e.spaceGroup}`;

@@ -19,7 +19,10 @@ export interface MedianParams {
  * @param folds validation folds as row indices into the 478 training rows (train_idx.csv order);
  *   the CV score predicts each fold with the median of the other folds.
  */
-export function runMedianBaseline(ds: ObelixDataset, folds: readonly (readonly number[])[]): BaselineResult<MedianParams> {
+export function runMedianBaseline(
+  ds: ObelixDataset,
+  folds: readonly (readonly number[])[],
+): BaselineResult<MedianParams> {
   const start = performance.now();
   const y = splitEntries(ds, 'train').map((e) => e.target);
   const yCif = splitEntries(ds, 'train', { cifOnly: true }).map((e) => e.target);
@@ -27,14 +30,23 @@ export function runMedianBaseline(ds: ObelixDataset, folds: readonly (readonly n
   const testCif = splitEntries(ds, 'test', { cifOnly: true }).map((e) => e.target);
   const foldMae = folds.map((val) => {
     const m = median(trainIndices(val, y.length).map((i) => y[i]));
-    return meanAbsoluteError(val.map(() => m), val.map((i) => y[i]));
+    return meanAbsoluteError(
+      val.map(() => m),
+      val.map((i) => y[i]),
+    );
   });
   const best = { median: median(y), medianCif: median(yCif) };
   return {
     name: 'median',
     ...cvScore(foldMae),
-    testMae: meanAbsoluteError(test.map(() => best.median), test),
-    testMaeCif: meanAbsoluteError(testCif.map(() => best.medianCif), testCif),
+    testMae: meanAbsoluteError(
+      test.map(() => best.median),
+      test,
+    ),
+    testMaeCif: meanAbsoluteError(
+      testCif.map(() => best.medianCif),
+      testCif,
+    ),
     best,
     seconds: (performance.now() - start) / 1000,
   };

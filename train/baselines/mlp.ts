@@ -27,7 +27,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { trainIndices } from '../../data/folds.js';
 import { RandomState } from '../../data/numpyRandom.js';
-import { cvScore, meanAbsoluteError, parameterGrid, selectBest, type BaselineResult, type GridResult } from './gridSearch.js';
+import {
+  cvScore,
+  meanAbsoluteError,
+  parameterGrid,
+  selectBest,
+  type BaselineResult,
+  type GridResult,
+} from './gridSearch.js';
 import { hash32 } from './regressionTree.js';
 import { testScores, type TabularData } from './tabular.js';
 
@@ -47,8 +54,16 @@ export interface MlpSettings {
 }
 
 export const MLP_DEFAULTS: MlpSettings = {
-  alpha: 1e-4, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-8, max_iter: 1000,
-  early_stopping: true, validation_fraction: 0.1, n_iter_no_change: 100, tol: 1e-4, shuffle: true,
+  alpha: 1e-4,
+  beta_1: 0.9,
+  beta_2: 0.999,
+  epsilon: 1e-8,
+  max_iter: 1000,
+  early_stopping: true,
+  validation_fraction: 0.1,
+  n_iter_no_change: 100,
+  tol: 1e-4,
+  shuffle: true,
 };
 
 /** One model of a pack: which rows it fits, which rows it predicts at the end, its learning rate and seed. */
@@ -166,8 +181,12 @@ function r2(pred: ArrayLike<number>, offset: number, y: readonly number[], rows:
  * for training rows. Uses the active TF.js backend.
  */
 export async function trainMlpPack(
-  X: readonly (readonly number[])[], y: readonly number[], hidden: readonly number[], batchSize: number,
-  jobs: readonly MlpJob[], options: MlpPackOptions = {},
+  X: readonly (readonly number[])[],
+  y: readonly number[],
+  hidden: readonly number[],
+  batchSize: number,
+  jobs: readonly MlpJob[],
+  options: MlpPackOptions = {},
 ): Promise<MlpJobResult[]> {
   const s: MlpSettings = { ...MLP_DEFAULTS, ...options };
   const F = X[0].length;
@@ -175,7 +194,8 @@ export async function trainMlpPack(
   const P = lay.size;
   const L = lay.units.length - 1;
   if (!(batchSize >= 1)) throw new RangeError(`batch_size ${batchSize} must be ≥ 1`);
-  if (hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new RangeError(`hidden_layer_sizes ${JSON.stringify(hidden)} must be positive integers`);
+  if (hidden.some((h) => !Number.isInteger(h) || h < 1))
+    throw new RangeError(`hidden_layer_sizes ${JSON.stringify(hidden)} must be positive integers`);
   const Xf = new Float32Array(X.length * F);
   X.forEach((row, i) => Xf.set(row, i * F));
   const rowOf = (i: number): Float32Array => Xf.subarray(i * F, (i + 1) * F);
@@ -190,14 +210,23 @@ export async function trainMlpPack(
     if (s.early_stopping) {
       const n = fitRows.length;
       const nVal = Math.ceil(s.validation_fraction * n);
-      if (nVal < 2 || n - nVal < 1) throw new RangeError(`early stopping needs more rows than ${n} (hold-out of ${nVal})`);
+      if (nVal < 2 || n - nVal < 1)
+        throw new RangeError(`early stopping needs more rows than ${n} (hold-out of ${nVal})`);
       const perm = rs.permutation(n);
       valRows = perm.slice(0, nVal).map((k) => fitRows[k]);
       fitRows = perm.slice(nVal).map((k) => fitRows[k]);
     }
     return {
-      job, rs, fitRows, valRows, sampleIdx: fitRows.map((_, k) => k), t: 0, epochs: 0,
-      best: -Infinity, noImprove: 0, running: true,
+      job,
+      rs,
+      fitRows,
+      valRows,
+      sampleIdx: fitRows.map((_, k) => k),
+      t: 0,
+      epochs: 0,
+      best: -Infinity,
+      noImprove: 0,
+      running: true,
     };
   });
 
@@ -228,7 +257,10 @@ export async function trainMlpPack(
   };
 
   /** Predictions of parameters `p` for each member's `rowsOf` rows, read back to the host. */
-  const predictRows = async (p: tf.Tensor3D[], rowsOf: (st: JobState) => readonly number[]): Promise<{ data: Float32Array; width: number }> => {
+  const predictRows = async (
+    p: tf.Tensor3D[],
+    rowsOf: (st: JobState) => readonly number[],
+  ): Promise<{ data: Float32Array; width: number }> => {
     const width = Math.max(1, ...members.map((j) => rowsOf(states[j]).length));
     const out = tf.tidy(() => {
       const acts = forward(stackRows(rowsOf, width), p);
@@ -244,7 +276,7 @@ export async function trainMlpPack(
     if (done.length === 0) return;
     const source = s.early_stopping ? best : params;
     const { data, width } = await predictRows(source, (st) => st.job.evalRows);
-    const host = options.keepParams ? (await Promise.all(source.map((t) => t.data()))) as Float32Array[] : undefined;
+    const host = options.keepParams ? ((await Promise.all(source.map((t) => t.data()))) as Float32Array[]) : undefined;
     for (const m of done) {
       const st = states[members[m]];
       let flat: Float32Array | undefined;
@@ -275,7 +307,9 @@ export async function trainMlpPack(
       st.rs.shuffle(order);
       st.sampleIdx = order.map((k) => st.sampleIdx[k]);
     }
-    const steps = Math.max(...members.map((j) => (states[j].running ? Math.ceil(states[j].fitRows.length / batchSize) : 0)));
+    const steps = Math.max(
+      ...members.map((j) => (states[j].running ? Math.ceil(states[j].fitRows.length / batchSize) : 0)),
+    );
     for (let step = 0; step < steps; step++) {
       const xb = new Float32Array(M * batchSize * F);
       const yb = new Float32Array(M * batchSize);
@@ -351,10 +385,13 @@ export async function trainMlpPack(
         if (st.noImprove > s.n_iter_no_change) st.running = false;
       });
       if (improved.some((v) => v)) {
-        best = swap(best, tf.tidy(() => {
-          const mask = tf.tensor3d(improved, [M, 1, 1]);
-          return best.map((b, q) => tf.add(b, tf.mul(tf.sub(params[q], b), mask)));
-        }));
+        best = swap(
+          best,
+          tf.tidy(() => {
+            const mask = tf.tensor3d(improved, [M, 1, 1]);
+            return best.map((b, q) => tf.add(b, tf.mul(tf.sub(params[q], b), mask)));
+          }),
+        );
       }
     } else {
       for (const j of members) if (states[j].running) states[j].epochs = epoch;
@@ -367,7 +404,11 @@ export async function trainMlpPack(
     const keep = members.map((j, m) => (states[j].running ? m : -1)).filter((m) => m >= 0);
     if (keep.length > 0 && keep.length <= M / 2) {
       const idx = tf.tensor1d(keep, 'int32');
-      const take = (ts: tf.Tensor3D[]): tf.Tensor3D[] => swap(ts, ts.map((t) => tf.gather(t, idx)));
+      const take = (ts: tf.Tensor3D[]): tf.Tensor3D[] =>
+        swap(
+          ts,
+          ts.map((t) => tf.gather(t, idx)),
+        );
       params = take(params);
       mom = take(mom);
       vel = take(vel);
@@ -399,8 +440,22 @@ const rep = (w: number, n: number): number[] => Array.from({ length: n }, () => 
 /** The paper's full grid: 16 · 5 · 3 = 240 sets (docs/protocol.md §3.4). */
 export const MLP_PAPER_GRID: MlpGrid = {
   hidden_layer_sizes: [
-    rep(16, 2), rep(32, 2), rep(64, 2), rep(128, 2), rep(256, 2), rep(16, 3), rep(32, 3), rep(64, 3),
-    rep(128, 3), rep(256, 3), rep(16, 4), rep(32, 4), rep(64, 4), rep(128, 4), rep(256, 4), rep(64, 5),
+    rep(16, 2),
+    rep(32, 2),
+    rep(64, 2),
+    rep(128, 2),
+    rep(256, 2),
+    rep(16, 3),
+    rep(32, 3),
+    rep(64, 3),
+    rep(128, 3),
+    rep(256, 3),
+    rep(16, 4),
+    rep(32, 4),
+    rep(64, 4),
+    rep(128, 4),
+    rep(256, 4),
+    rep(64, 5),
   ],
   learning_rate_init: [0.003, 0.01, 0.03, 0.1, 0.3],
   batch_size: [16, 32, 64],
@@ -435,11 +490,16 @@ export interface MlpGridResult extends GridResult<MlpParams> {
  * size trained together), best by mean CV MAE, refit on all training rows (with its own internal
  * 10 % hold-out, as sklearn), test MAE on all test rows and on those with a CIF.
  */
-export async function runMlpSearch(data: TabularData, opts: MlpSearchOptions = {}): Promise<Omit<BaselineResult<MlpParams>, 'grid'> & { grid: MlpGridResult[] }> {
+export async function runMlpSearch(
+  data: TabularData,
+  opts: MlpSearchOptions = {},
+): Promise<Omit<BaselineResult<MlpParams>, 'grid'> & { grid: MlpGridResult[] }> {
   const start = performance.now();
   const gridSpace = opts.grid ?? MLP_PAPER_GRID;
   const seed = opts.seed ?? 0;
-  const points = parameterGrid(gridSpace as unknown as Record<keyof MlpParams, readonly unknown[]>) as unknown as MlpParams[];
+  const points = parameterGrid(
+    gridSpace as unknown as Record<keyof MlpParams, readonly unknown[]>,
+  ) as unknown as MlpParams[];
   const nTrain = data.train.y.length;
   const X = [...data.train.X, ...data.test.X];
   const y = [...data.train.y, ...data.test.y.map(() => NaN)];
@@ -461,38 +521,74 @@ export async function runMlpSearch(data: TabularData, opts: MlpSearchOptions = {
     const jobs: { point: number; fold: number; job: MlpJob }[] = [];
     for (const i of members) {
       data.folds.forEach((val, f) => {
-        jobs.push({ point: i, fold: f, job: { trainRows: trainIndices(val, nTrain), evalRows: val, learningRate: points[i].learning_rate_init, seed: jobSeed(i, f) } });
+        jobs.push({
+          point: i,
+          fold: f,
+          job: {
+            trainRows: trainIndices(val, nTrain),
+            evalRows: val,
+            learningRate: points[i].learning_rate_init,
+            seed: jobSeed(i, f),
+          },
+        });
       });
     }
     const size = Math.max(1, packSizeOf(hidden, bs));
     let epochs = 0;
     for (let k = 0; k < jobs.length; k += size) {
       const pack = jobs.slice(k, k + size);
-      const results = await trainMlpPack(X, y, hidden, bs, pack.map((j) => j.job), settings);
+      const results = await trainMlpPack(
+        X,
+        y,
+        hidden,
+        bs,
+        pack.map((j) => j.job),
+        settings,
+      );
       results.forEach((r, q) => {
         const { point, fold, job } = pack[q];
-        foldMae[point][fold] = meanAbsoluteError(r.predictions, job.evalRows.map((row) => y[row]));
+        foldMae[point][fold] = meanAbsoluteError(
+          r.predictions,
+          job.evalRows.map((row) => y[row]),
+        );
         foldEpochs[point][fold] = r.epochs;
         epochs += r.epochs;
       });
     }
     const secs = (performance.now() - t0) / 1000;
-    opts.log?.(`mlp ${JSON.stringify(hidden)} bs ${bs}: ${jobs.length} fits, ${epochs} epochs, ${secs.toFixed(1)} s `
-      + `(${((1000 * secs) / epochs).toFixed(1)} ms/epoch); CV MAE by lr ${members.map((i) => cvScore(foldMae[i]).cvMae.toFixed(3)).join(' ')}`);
+    opts.log?.(
+      `mlp ${JSON.stringify(hidden)} bs ${bs}: ${jobs.length} fits, ${epochs} epochs, ${secs.toFixed(1)} s ` +
+        `(${((1000 * secs) / epochs).toFixed(1)} ms/epoch); CV MAE by lr ${members.map((i) => cvScore(foldMae[i]).cvMae.toFixed(3)).join(' ')}`,
+    );
   }
   const grid: MlpGridResult[] = points.map((params, i) => ({
-    params, ...cvScore(foldMae[i]), epochs: foldEpochs[i].reduce((a, b) => a + b, 0) / foldEpochs[i].length,
+    params,
+    ...cvScore(foldMae[i]),
+    epochs: foldEpochs[i].reduce((a, b) => a + b, 0) / foldEpochs[i].length,
   }));
   const best = selectBest(grid);
   const testRows = data.test.y.map((_, i) => nTrain + i);
-  const [refit] = await trainMlpPack(X, y, best.params.hidden_layer_sizes, best.params.batch_size, [{
-    trainRows: Array.from({ length: nTrain }, (_, i) => i), evalRows: testRows,
-    learningRate: best.params.learning_rate_init, seed: jobSeed(points.length, 0),
-  }], settings);
+  const [refit] = await trainMlpPack(
+    X,
+    y,
+    best.params.hidden_layer_sizes,
+    best.params.batch_size,
+    [
+      {
+        trainRows: Array.from({ length: nTrain }, (_, i) => i),
+        evalRows: testRows,
+        learningRate: best.params.learning_rate_init,
+        seed: jobSeed(points.length, 0),
+      },
+    ],
+    settings,
+  );
   opts.log?.(`mlp refit ${JSON.stringify(best.params)}: ${refit.epochs} epochs`);
   return {
     name: 'mlp',
-    foldMae: best.foldMae, cvMae: best.cvMae, cvSd: best.cvSd,
+    foldMae: best.foldMae,
+    cvMae: best.cvMae,
+    cvSd: best.cvSd,
     ...testScores(refit.predictions, data.test),
     best: best.params,
     grid,

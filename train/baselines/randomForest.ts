@@ -16,7 +16,15 @@
 import type { TabularData } from './tabular.js';
 import { takeRows, testScores } from './tabular.js';
 import { cvScore, parameterGrid, selectBest, type BaselineResult, type GridResult } from './gridSearch.js';
-import { growTree, hash32, HashStream, pathValues, predictTree, presort, type RegressionTree } from './regressionTree.js';
+import {
+  growTree,
+  hash32,
+  HashStream,
+  pathValues,
+  predictTree,
+  presort,
+  type RegressionTree,
+} from './regressionTree.js';
 
 /** sklearn's max_features: 'sqrt' → ⌊√F⌋, 'log2' → ⌊log2 F⌋, null → F, an integer as is (62 → 7, 5, 62). */
 export type MaxFeatures = 'sqrt' | 'log2' | null | number;
@@ -25,7 +33,8 @@ export function resolveMaxFeatures(mf: MaxFeatures, nFeatures: number): number {
   if (mf === null) return nFeatures;
   if (mf === 'sqrt') return Math.max(1, Math.floor(Math.sqrt(nFeatures)));
   if (mf === 'log2') return Math.max(1, Math.floor(Math.log2(nFeatures)));
-  if (!Number.isInteger(mf) || mf < 1) throw new RangeError(`max_features ${mf} must be 'sqrt', 'log2', null or a positive integer`);
+  if (!Number.isInteger(mf) || mf < 1)
+    throw new RangeError(`max_features ${mf} must be 'sqrt', 'log2', null or a positive integer`);
   return Math.min(mf, nFeatures);
 }
 
@@ -63,12 +72,22 @@ export class RandomForest {
         const rng = new HashStream(treeKey ^ 0x5bd1e995);
         for (let k = 0; k < data.nRows; k++) weights[rng.int(data.nRows)] += 1;
       }
-      this.trees.push(growTree(data, weights, { maxDepth: o.max_depth, maxFeatures: mf, minSamplesLeaf: o.min_samples_leaf }, treeKey));
+      this.trees.push(
+        growTree(
+          data,
+          weights,
+          { maxDepth: o.max_depth, maxFeatures: mf, minSamplesLeaf: o.min_samples_leaf },
+          treeKey,
+        ),
+      );
     }
     return this;
   }
 
-  predict(X: readonly (readonly number[])[], opts: { nEstimators?: number; maxDepth?: number | null } = {}): Float64Array {
+  predict(
+    X: readonly (readonly number[])[],
+    opts: { nEstimators?: number; maxDepth?: number | null } = {},
+  ): Float64Array {
     const k = Math.min(opts.nEstimators ?? this.trees.length, this.trees.length);
     if (k === 0) throw new RangeError('predict: the forest has no trees (call fit first)');
     const depth = opts.maxDepth === undefined ? null : opts.maxDepth;
@@ -98,7 +117,8 @@ export interface RfGrid {
   min_samples_leaf: readonly number[];
 }
 
-const paramKey = (p: RfParams): string => JSON.stringify([p.n_estimators, p.max_depth, p.max_features, p.min_samples_leaf]);
+const paramKey = (p: RfParams): string =>
+  JSON.stringify([p.n_estimators, p.max_depth, p.max_features, p.min_samples_leaf]);
 
 /**
  * Scores every grid point on the given folds. Per fold and (max_features, min_samples_leaf), one
@@ -106,7 +126,10 @@ const paramKey = (p: RfParams): string => JSON.stringify([p.n_estimators, p.max_
  * off it (see the file header). Returns the points in sklearn ParameterGrid order.
  */
 export function cvRandomForestGrid(
-  data: Pick<TabularData, 'train' | 'folds'>, grid: RfGrid, seed = 0, onFold?: (fold: number, seconds: number) => void,
+  data: Pick<TabularData, 'train' | 'folds'>,
+  grid: RfGrid,
+  seed = 0,
+  onFold?: (fold: number, seconds: number) => void,
 ): GridResult<RfParams>[] {
   const points = parameterGrid(grid as unknown as Record<keyof RfParams, readonly unknown[]>) as unknown as RfParams[];
   const nEstSorted = [...new Set(grid.n_estimators)].sort((a, b) => a - b);
@@ -117,12 +140,18 @@ export function cvRandomForestGrid(
   data.folds.forEach((val, f) => {
     const t0 = performance.now();
     const held = new Set(val);
-    const trainRows = takeRows(data.train, Array.from({ length: nTrain }, (_, i) => i).filter((i) => !held.has(i)));
+    const trainRows = takeRows(
+      data.train,
+      Array.from({ length: nTrain }, (_, i) => i).filter((i) => !held.has(i)),
+    );
     const valRows = takeRows(data.train, val);
     for (const mf of grid.max_features) {
       for (const msl of grid.min_samples_leaf) {
         const forest = new RandomForest({
-          n_estimators: nEstSorted[nEstSorted.length - 1], max_depth: growDepth, max_features: mf, min_samples_leaf: msl,
+          n_estimators: nEstSorted[nEstSorted.length - 1],
+          max_depth: growDepth,
+          max_features: mf,
+          min_samples_leaf: msl,
           seed: hash32(seed + 7919 * f),
         }).fit(trainRows.X, trainRows.y);
         // sums[d][r]: Σ over trees so far of the depth-d-cut prediction of validation row r.
@@ -165,15 +194,22 @@ export interface RandomForestSearchOptions {
  * The RF row of Table 2: grid search on `data.folds`, best by mean CV MAE, refit on all training
  * rows, test MAE on all test rows and on those with a CIF.
  */
-export function runRandomForestSearch(data: TabularData, opts: RandomForestSearchOptions = {}): BaselineResult<RfParams> {
+export function runRandomForestSearch(
+  data: TabularData,
+  opts: RandomForestSearchOptions = {},
+): BaselineResult<RfParams> {
   const start = performance.now();
   const seed = opts.seed ?? 0;
-  const grid = cvRandomForestGrid(data, opts.grid ?? RF_PAPER_GRID, seed, (f, s) => opts.log?.(`rf fold ${f}: ${s.toFixed(1)} s`));
+  const grid = cvRandomForestGrid(data, opts.grid ?? RF_PAPER_GRID, seed, (f, s) =>
+    opts.log?.(`rf fold ${f}: ${s.toFixed(1)} s`),
+  );
   const best = selectBest(grid);
   const model = new RandomForest({ ...best.params, seed: hash32(seed + 104729) }).fit(data.train.X, data.train.y);
   return {
     name: 'random_forest',
-    foldMae: best.foldMae, cvMae: best.cvMae, cvSd: best.cvSd,
+    foldMae: best.foldMae,
+    cvMae: best.cvMae,
+    cvSd: best.cvSd,
     ...testScores(model.predict(data.test.X), data.test),
     best: best.params,
     grid,

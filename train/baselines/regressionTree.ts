@@ -28,12 +28,16 @@ export interface PresortedData {
 
 export function presort(X: readonly (readonly number[])[], y: readonly number[]): PresortedData {
   const nRows = X.length;
-  if (nRows === 0 || y.length !== nRows) throw new RangeError(`tree data: ${nRows} feature rows but ${y.length} targets`);
+  if (nRows === 0 || y.length !== nRows)
+    throw new RangeError(`tree data: ${nRows} feature rows but ${y.length} targets`);
   const nFeatures = X[0].length;
   const columns = Array.from({ length: nFeatures }, (_, f) => Float64Array.from(X, (row) => row[f]));
-  const order = columns.map((col) => Int32Array.from({ length: nRows }, (_, i) => i).sort((a, b) => col[a] - col[b] || a - b));
+  const order = columns.map((col) =>
+    Int32Array.from({ length: nRows }, (_, i) => i).sort((a, b) => col[a] - col[b] || a - b),
+  );
   for (let i = 0; i < nRows; i++) {
-    if (!Number.isFinite(y[i]) || X[i].some((v) => !Number.isFinite(v))) throw new RangeError(`tree data: row ${i} has a non-finite value`);
+    if (!Number.isFinite(y[i]) || X[i].some((v) => !Number.isFinite(v)))
+      throw new RangeError(`tree data: row ${i} has a non-finite value`);
   }
   return { nRows, nFeatures, columns, order, y: Float64Array.from(y) };
 }
@@ -89,7 +93,12 @@ const EPSILON = 2.220446049250313e-16;
  * Grows one tree on the rows with weight > 0 (`weights[i]` = bootstrap count of row i; use all
  * ones without bootstrap). `key` seeds the per-node feature draws.
  */
-export function growTree(data: PresortedData, weights: ArrayLike<number>, opts: TreeOptions, key: number): RegressionTree {
+export function growTree(
+  data: PresortedData,
+  weights: ArrayLike<number>,
+  opts: TreeOptions,
+  key: number,
+): RegressionTree {
   const { nFeatures, columns, y } = data;
   const mf = Math.max(1, Math.min(nFeatures, opts.maxFeatures));
   const msl = Math.max(1, opts.minSamplesLeaf);
@@ -117,11 +126,23 @@ export function growTree(data: PresortedData, weights: ArrayLike<number>, opts: 
   const value: number[] = [];
   const depthOf: number[] = [];
   const newNode = (v: number, d: number): number => {
-    feature.push(-1); threshold.push(0); left.push(-1); right.push(-1); value.push(v); depthOf.push(d);
+    feature.push(-1);
+    threshold.push(0);
+    left.push(-1);
+    right.push(-1);
+    value.push(v);
+    depthOf.push(d);
     return feature.length - 1;
   };
 
-  interface Pending { start: number; end: number; depth: number; key: number; parent: number; isLeft: boolean }
+  interface Pending {
+    start: number;
+    end: number;
+    depth: number;
+    key: number;
+    parent: number;
+    isLeft: boolean;
+  }
   const stack: Pending[] = [{ start: 0, end: n, depth: 0, key: hash32(key), parent: -1, isLeft: false }];
   while (stack.length) {
     const { start, end, depth, key: nodeKey, parent, isLeft } = stack.pop()!;
@@ -208,8 +229,12 @@ export function growTree(data: PresortedData, weights: ArrayLike<number>, opts: 
     stack.push({ start, end: bestPos, depth: depth + 1, key: childKey(nodeKey, 1), parent: node, isLeft: true });
   }
   return {
-    feature: Int32Array.from(feature), threshold: Float64Array.from(threshold), left: Int32Array.from(left),
-    right: Int32Array.from(right), value: Float64Array.from(value), depth: Int32Array.from(depthOf),
+    feature: Int32Array.from(feature),
+    threshold: Float64Array.from(threshold),
+    left: Int32Array.from(left),
+    right: Int32Array.from(right),
+    value: Float64Array.from(value),
+    depth: Int32Array.from(depthOf),
   };
 }
 
@@ -217,7 +242,8 @@ export function growTree(data: PresortedData, weights: ArrayLike<number>, opts: 
 export function predictTree(tree: RegressionTree, x: ArrayLike<number>, maxDepth: number | null = null): number {
   const limit = maxDepth ?? Number.POSITIVE_INFINITY;
   let k = 0;
-  while (tree.feature[k] >= 0 && tree.depth[k] < limit) k = x[tree.feature[k]] <= tree.threshold[k] ? tree.left[k] : tree.right[k];
+  while (tree.feature[k] >= 0 && tree.depth[k] < limit)
+    k = x[tree.feature[k]] <= tree.threshold[k] ? tree.left[k] : tree.right[k];
   return tree.value[k];
 }
 

@@ -34,7 +34,12 @@ export interface TabularOptions {
 }
 
 function tabularSplit(rows: readonly ObelixEntry[], spec: FeatureSpec): TabularSplit {
-  return { ids: rows.map((e) => e.id), X: featurize(rows, spec), y: rows.map((e) => e.target), hasCif: rows.map((e) => e.hasCif) };
+  return {
+    ids: rows.map((e) => e.id),
+    X: featurize(rows, spec),
+    y: rows.map((e) => e.target),
+    hasCif: rows.map((e) => e.hasCif),
+  };
 }
 
 export function obelixTabular(ds: ObelixDataset, opts: TabularOptions = {}): TabularData {

@@ -54,10 +54,23 @@ export interface Table2Options {
    * `cv --workers count` process, which keeps `count` fold processes busy; its trials (search mode) to `count` search
    * shards. The row is then scored here from their finished work.
    */
-  workers?: { count: number; run: (argv: string[], copies: number, shardArgs: (i: number) => string[]) => Promise<void> };
+  workers?: {
+    count: number;
+    run: (argv: string[], copies: number, shardArgs: (i: number) => string[]) => Promise<void>;
+  };
 }
 
-export const GRAPH_MODELS = ['schnet', 'painn', 'cgcnn', 'm3gnet', 'so3net', 'p-schnet', 'p-painn', 'p-cgcnn', 'p-m3gnet'];
+export const GRAPH_MODELS = [
+  'schnet',
+  'painn',
+  'cgcnn',
+  'm3gnet',
+  'so3net',
+  'p-schnet',
+  'p-painn',
+  'p-cgcnn',
+  'p-m3gnet',
+];
 export const BASELINES = ['experiment', 'median', 'random_forest', 'mlp'];
 
 /**
@@ -108,7 +121,8 @@ async function ensurePretrained(config: RunConfig, model: string, opts: Table2Op
   const pretrainPath = join(opts.configDir ?? packageConfigDir(), 'pretrain', `${model.slice(2)}-bandgap.yaml`);
   if (!model.startsWith('p-') || !existsSync(pretrainPath)) return config;
   let pretrain = loadConfig(pretrainPath, [`backend=${opts.backend}`]);
-  if (opts.quick) pretrain = withValues(pretrain, { 'data.limit': 64, 'training.epochs': 1 }, `${pretrainPath} (--quick)`);
+  if (opts.quick)
+    pretrain = withValues(pretrain, { 'data.limit': 64, 'training.epochs': 1 }, `${pretrainPath} (--quick)`);
   const out = opts.quick ? join(opts.out, model, 'pretrain') : from;
   opts.log(`[${model}] init.from ${from} does not exist: pretraining with ${pretrainPath} into ${out} first`);
   await runTraining(pretrain, { out, log: (l) => opts.log(`[${model} pretrain] ${l}`) });
@@ -116,7 +130,13 @@ async function ensurePretrained(config: RunConfig, model: string, opts: Table2Op
 }
 
 /** Spreads a row's folds (and fixed-length retraining) or search trials over worker processes sharing `dir`. */
-async function runRowWorkers(ds: ObelixDataset, config: RunConfig, dir: string, opts: Table2Options, workers: NonNullable<Table2Options['workers']>): Promise<void> {
+async function runRowWorkers(
+  ds: ObelixDataset,
+  config: RunConfig,
+  dir: string,
+  opts: Table2Options,
+  workers: NonNullable<Table2Options['workers']>,
+): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const effective = join(dir, 'config.yaml');
   writeFileAtomic(effective, configToYaml(config));
@@ -126,7 +146,17 @@ async function runRowWorkers(ds: ObelixDataset, config: RunConfig, dir: string, 
     opts.log(`${workers.count} workers: ${argv.join(' ')} --shard I/${workers.count}`);
     await workers.run(argv, workers.count, (i) => ['--shard', `${i}/${workers.count}`]);
   } else {
-    const argv = ['cv', ...common, '--out', join(dir, 'cv'), '--final', join(dir, 'final'), '--test', '--workers', String(workers.count)];
+    const argv = [
+      'cv',
+      ...common,
+      '--out',
+      join(dir, 'cv'),
+      '--final',
+      join(dir, 'final'),
+      '--test',
+      '--workers',
+      String(workers.count),
+    ];
     opts.log(argv.join(' '));
     await workers.run(argv, 1, () => []);
   }
@@ -156,7 +186,11 @@ async function graphRow(ds: ObelixDataset, model: string, opts: Table2Options): 
   }
   writePlots(dir, model, test);
   return {
-    model, kind: 'graph', cv_mae: cv.mae, cv_sd: cv.sd, test_mae: test,
+    model,
+    kind: 'graph',
+    cv_mae: cv.mae,
+    cv_sd: cv.sd,
+    test_mae: test,
     // read-back rows took no time now: count what their runs recorded
     seconds: Math.max(epochSeconds(dir), (performance.now() - start) / 1000),
     detail: `${opts.mode === 'search' && config.search ? `${config.search.trials} trials` : 'paper-best config'}, epochs ${cv.folds.map((f) => f.epochs_run).join('/')}`,
@@ -194,7 +228,15 @@ function writePlots(dir: string, model: string, testMae: number): void {
   const predPath = join(finalDir, 'test-predictions.json');
   if (existsSync(predPath)) {
     const rows = readJson<Array<{ target: number; prediction: number }>>(predPath);
-    writeFileAtomic(join(dir, 'parity.svg'), parityPlot(`${model}: test set (${rows.length} CIFs)`, rows.map((r) => r.target), rows.map((r) => r.prediction), `MAE ${testMae.toFixed(2)}`));
+    writeFileAtomic(
+      join(dir, 'parity.svg'),
+      parityPlot(
+        `${model}: test set (${rows.length} CIFs)`,
+        rows.map((r) => r.target),
+        rows.map((r) => r.prediction),
+        `MAE ${testMae.toFixed(2)}`,
+      ),
+    );
   }
   const cvDir = existsSync(join(dir, 'cv')) ? join(dir, 'cv') : dir;
   const series = [];
@@ -204,29 +246,74 @@ function writePlots(dir: string, model: string, testMae: number): void {
     const recs = readEpochLog(log);
     series.push({ label: `fold ${f + 1}`, xs: recs.map((r) => r.epoch), ys: recs.map((r) => r.val_mae ?? NaN) });
   }
-  if (series.length) writeFileAtomic(join(dir, 'learning-curves.svg'), lineChart(`${model}: validation MAE per epoch`, series, 'epoch', 'validation MAE (log10 S/cm)', { integerX: true }));
+  if (series.length)
+    writeFileAtomic(
+      join(dir, 'learning-curves.svg'),
+      lineChart(`${model}: validation MAE per epoch`, series, 'epoch', 'validation MAE (log10 S/cm)', {
+        integerX: true,
+      }),
+    );
 }
 
 async function baselineRows(ds: ObelixDataset, models: string[], quick: boolean, log: Log): Promise<Table2Row[]> {
   const rows: Table2Row[] = [];
-  const folds = foldsFromIds(paperFolds('rf_mlp_full_478', ds), splitEntries(ds, 'train').map((e) => e.id), 'rf_mlp_full_478');
+  const folds = foldsFromIds(
+    paperFolds('rf_mlp_full_478', ds),
+    splitEntries(ds, 'train').map((e) => e.id),
+    'rf_mlp_full_478',
+  );
   if (models.includes('experiment')) {
     const f = experimentalFloor(ds.entries);
-    rows.push({ model: 'experiment', kind: 'baseline', test_mae: f.mae, detail: `${f.entries} entries in ${f.groups} repeated (composition, space group) groups` });
+    rows.push({
+      model: 'experiment',
+      kind: 'baseline',
+      test_mae: f.mae,
+      detail: `${f.entries} entries in ${f.groups} repeated (composition, space group) groups`,
+    });
   }
   if (models.includes('median')) {
     const m = runMedianBaseline(ds, folds);
-    rows.push({ model: 'median', kind: 'baseline', cv_mae: m.cvMae, cv_sd: m.cvSd, test_mae: m.testMae, test_mae_cif: m.testMaeCif, seconds: m.seconds });
+    rows.push({
+      model: 'median',
+      kind: 'baseline',
+      cv_mae: m.cvMae,
+      cv_sd: m.cvSd,
+      test_mae: m.testMae,
+      test_mae_cif: m.testMaeCif,
+      seconds: m.seconds,
+    });
   }
   if (models.includes('random_forest')) {
-    const grid = quick ? { n_estimators: [50], max_depth: [null], max_features: ['sqrt' as const], min_samples_leaf: [1] } : RF_PAPER_GRID;
+    const grid = quick
+      ? { n_estimators: [50], max_depth: [null], max_features: ['sqrt' as const], min_samples_leaf: [1] }
+      : RF_PAPER_GRID;
     const r = runRandomForestSearch(obelixTabular(ds), { grid, log });
-    rows.push({ model: 'random_forest', kind: 'baseline', cv_mae: r.cvMae, cv_sd: r.cvSd, test_mae: r.testMae, test_mae_cif: r.testMaeCif, seconds: r.seconds, detail: JSON.stringify(r.best) });
+    rows.push({
+      model: 'random_forest',
+      kind: 'baseline',
+      cv_mae: r.cvMae,
+      cv_sd: r.cvSd,
+      test_mae: r.testMae,
+      test_mae_cif: r.testMaeCif,
+      seconds: r.seconds,
+      detail: JSON.stringify(r.best),
+    });
   }
   if (models.includes('mlp')) {
-    const grid = quick ? { hidden_layer_sizes: [[64, 64]], learning_rate_init: [0.01], batch_size: [32] } : MLP_PAPER_GRID;
+    const grid = quick
+      ? { hidden_layer_sizes: [[64, 64]], learning_rate_init: [0.01], batch_size: [32] }
+      : MLP_PAPER_GRID;
     const r = await runMlpSearch(obelixTabular(ds), { grid, log, ...(quick ? { max_iter: 50 } : {}) });
-    rows.push({ model: 'mlp', kind: 'baseline', cv_mae: r.cvMae, cv_sd: r.cvSd, test_mae: r.testMae, test_mae_cif: r.testMaeCif, seconds: r.seconds, detail: JSON.stringify(r.best) });
+    rows.push({
+      model: 'mlp',
+      kind: 'baseline',
+      cv_mae: r.cvMae,
+      cv_sd: r.cvSd,
+      test_mae: r.testMae,
+      test_mae_cif: r.testMaeCif,
+      seconds: r.seconds,
+      detail: JSON.stringify(r.best),
+    });
   }
   return rows;
 }
@@ -239,11 +326,13 @@ const cell = (r: { cv?: number; sd?: number; test?: number; testCif?: number }):
 
 export function renderTable2(rows: Table2Row[], title: string): string {
   const lines = [
-    `# ${title}`, '',
+    `# ${title}`,
+    '',
     'CV MAE ± population SD over the folds / test MAE, log10(S/cm). RF/MLP: test MAE on all 121 test rows, in parentheses on',
     'the 67 with a CIF (graph models only ever see those 67). Paper columns: Table 2 (original ICSD CIFs) and Table 3 (the',
-    'public noised CIFs, which is what this run uses). Training time: a graph row\'s recorded epoch times summed over its',
-    'runs (parallel workers add up), so a row read back from finished runs keeps the time it took.', '',
+    "public noised CIFs, which is what this run uses). Training time: a graph row's recorded epoch times summed over its",
+    'runs (parallel workers add up), so a row read back from finished runs keeps the time it took.',
+    '',
     '| model | this run | paper Table 2 | paper Table 3 | training time | details |',
     '|---|---|---|---|---|---|',
   ];
@@ -260,7 +349,10 @@ export function renderTable2(rows: Table2Row[], title: string): string {
 export async function runTable2(ds: ObelixDataset, opts: Table2Options): Promise<Table2Row[]> {
   mkdirSync(opts.out, { recursive: true });
   const unknown = opts.models.filter((m) => !GRAPH_MODELS.includes(m) && !BASELINES.includes(m));
-  if (unknown.length) throw new InputError(`table2: unknown model(s) ${unknown.join(', ')} (valid: ${[...BASELINES, ...GRAPH_MODELS].join(', ')})`);
+  if (unknown.length)
+    throw new InputError(
+      `table2: unknown model(s) ${unknown.join(', ')} (valid: ${[...BASELINES, ...GRAPH_MODELS].join(', ')})`,
+    );
   const rows = await baselineRows(ds, opts.models, opts.quick, opts.log);
   const graphModels = opts.models.filter((m) => GRAPH_MODELS.includes(m));
   const graphDs = opts.quick && graphModels.length ? quickDataset(ds) : ds;
@@ -270,7 +362,10 @@ export async function runTable2(ds: ObelixDataset, opts: Table2Options): Promise
     r.paper_public_cifs = PAPER_TABLE3[r.model];
   }
   const title = `OBELiX Table 2 reproduction${opts.quick ? ` (--quick: 2 folds, 2 epochs, 3 trials, graph models on CIFs of ≤ ${QUICK_MAX_ATOMS} atoms; numbers not meaningful)` : ''}`;
-  writeFileAtomic(join(opts.out, 'table2.json'), `${JSON.stringify({ quick: opts.quick, mode: opts.mode, rows }, null, 2)}\n`);
+  writeFileAtomic(
+    join(opts.out, 'table2.json'),
+    `${JSON.stringify({ quick: opts.quick, mode: opts.mode, rows }, null, 2)}\n`,
+  );
   writeFileAtomic(join(opts.out, 'table2.md'), renderTable2(rows, title));
   return rows;
 }

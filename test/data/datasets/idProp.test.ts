@@ -27,7 +27,10 @@ async function collect(dir: string): Promise<StructureRecord[]> {
 
 test('id,target rows without header, and with one', () => {
   const dir = cifDir('00x,-4.5\n0iv,1e-3\n');
-  assert.equal(readIdProp(join(dir, 'id_prop.csv')), [{ id: '00x', target: -4.5 }, { id: '0iv', target: 0.001 }]);
+  assert.equal(readIdProp(join(dir, 'id_prop.csv')), [
+    { id: '00x', target: -4.5 },
+    { id: '0iv', target: 0.001 },
+  ]);
   writeFileSync(join(dir, 'h.csv'), 'id,log_sigma\n00x,2\n');
   assert.equal(readIdProp(join(dir, 'h.csv')), [{ id: '00x', target: 2 }]);
 });
@@ -35,7 +38,13 @@ test('id,target rows without header, and with one', () => {
 test('CIF directory: records in id_prop order, atoms as the OBELiX reader rounds them', async () => {
   const dir = cifDir('0iv,1.5\n00x,-2\n');
   const recs = await collect(dir);
-  assert.equal(recs.map((r) => [r.atoms.id, r.target]), [['0iv', 1.5], ['00x', -2]]);
+  assert.equal(
+    recs.map((r) => [r.atoms.id, r.target]),
+    [
+      ['0iv', 1.5],
+      ['00x', -2],
+    ],
+  );
   const ref = atomsFromCif(join(obelixDir, 'cifs', '0iv.cif'));
   assert.equal(Array.from(recs[0].atoms.numbers), Array.from(ref.numbers));
   assert.equal(Array.from(recs[0].atoms.cart), Array.from(ref.cart));

@@ -34,10 +34,28 @@ async function rejects(path: string | [string, string], ...fragments: string[]):
   assert.unreachable('expected an InputError');
 }
 
-const nacl = { id: 'x-1', lattice: [[0, 2.8, 2.8], [2.8, 0, 2.8], [2.8, 2.8, 0]], species: ['Na', 'Cl'], frac_coords: [[0, 0, 0], [0.5, 0.5, 0.5]], target: 5.1, e_form: -2 };
+const nacl = {
+  id: 'x-1',
+  lattice: [
+    [0, 2.8, 2.8],
+    [2.8, 0, 2.8],
+    [2.8, 2.8, 0],
+  ],
+  species: ['Na', 'Cl'],
+  frac_coords: [
+    [0, 0, 0],
+    [0.5, 0.5, 0.5],
+  ],
+  target: 5.1,
+  e_form: -2,
+};
 
 test('reads gzipped records: atomic numbers, Cartesian = frac · lattice rows, target (and another target key)', async () => {
-  const path = writeGz('ok.jsonl.gz', [JSON.stringify(nacl), '', JSON.stringify({ ...nacl, id: 'x-2', species: ['Li', 'O2-'], target: 0 })]);
+  const path = writeGz('ok.jsonl.gz', [
+    JSON.stringify(nacl),
+    '',
+    JSON.stringify({ ...nacl, id: 'x-2', species: ['Li', 'O2-'], target: 0 }),
+  ]);
   const recs = await collect(path);
   assert.is(recs.length, 2);
   assert.equal(Array.from(recs[0].atoms.numbers), [11, 17]);
@@ -46,17 +64,49 @@ test('reads gzipped records: atomic numbers, Cartesian = frac · lattice rows, t
   assert.is(recs[0].target, 5.1);
   assert.is(recs[1].atoms.id, 'x-2');
   assert.equal(Array.from(recs[1].atoms.numbers), [3, 8]);
-  assert.equal((await collect(path, 'e_form')).map((r) => r.target), [-2, -2]);
-  await rejects([writeGz('no-ef.jsonl.gz', [JSON.stringify({ ...nacl, e_form: undefined })]), 'e_form'], 'no-ef.jsonl.gz:1', "'e_form'");
+  assert.equal(
+    (await collect(path, 'e_form')).map((r) => r.target),
+    [-2, -2],
+  );
+  await rejects(
+    [writeGz('no-ef.jsonl.gz', [JSON.stringify({ ...nacl, e_form: undefined })]), 'e_form'],
+    'no-ef.jsonl.gz:1',
+    "'e_form'",
+  );
 });
 
 test('bad lines are InputErrors naming file:line and the key', async () => {
   await rejects(writeGz('a.jsonl.gz', [JSON.stringify(nacl), '{not json']), 'a.jsonl.gz:2', 'not valid JSON');
   await rejects(writeGz('b.jsonl.gz', [JSON.stringify({ ...nacl, target: null })]), 'b.jsonl.gz:1', "'target'");
-  await rejects(writeGz('c.jsonl.gz', [JSON.stringify({ ...nacl, species: ['Na', 'Xx'] })]), 'c.jsonl.gz:1', 'species[1]', 'Xx');
-  await rejects(writeGz('d.jsonl.gz', [JSON.stringify({ ...nacl, frac_coords: [[0, 0, 0]] })]), 'd.jsonl.gz:1', 'frac_coords has 1 rows for 2 species');
-  await rejects(writeGz('e.jsonl.gz', [JSON.stringify(nacl), JSON.stringify(nacl)]), 'e.jsonl.gz:2', "duplicate id 'x-1'");
-  await rejects(writeGz('f.jsonl.gz', [JSON.stringify({ ...nacl, lattice: [[1, 0, 0], [0, 1, 0]] })]), 'f.jsonl.gz:1', 'lattice');
+  await rejects(
+    writeGz('c.jsonl.gz', [JSON.stringify({ ...nacl, species: ['Na', 'Xx'] })]),
+    'c.jsonl.gz:1',
+    'species[1]',
+    'Xx',
+  );
+  await rejects(
+    writeGz('d.jsonl.gz', [JSON.stringify({ ...nacl, frac_coords: [[0, 0, 0]] })]),
+    'd.jsonl.gz:1',
+    'frac_coords has 1 rows for 2 species',
+  );
+  await rejects(
+    writeGz('e.jsonl.gz', [JSON.stringify(nacl), JSON.stringify(nacl)]),
+    'e.jsonl.gz:2',
+    "duplicate id 'x-1'",
+  );
+  await rejects(
+    writeGz('f.jsonl.gz', [
+      JSON.stringify({
+        ...nacl,
+        lattice: [
+          [1, 0, 0],
+          [0, 1, 0],
+        ],
+      }),
+    ]),
+    'f.jsonl.gz:1',
+    'lattice',
+  );
   await rejects(join(dir, 'missing.jsonl.gz'), 'missing.jsonl.gz', 'cannot read');
 });
 

@@ -18,11 +18,13 @@ forEachBackend('Embedding', (t) => {
     const e = new Embedding(5, 3, { paddingIdx: 0 });
     const w = ref.embedding.state.weight;
     e.loadState(new Map<string, StateTensor>([['weight', { shape: w.shape, data: Float32Array.from(w.data) }]]));
-    await expectNoLeakAsync(() => tidyAsync(async () => {
-      const y = e.apply(tf.tensor1d(ref.embedding.idx, 'int32'));
-      assert.equal(y.shape, [4, 3]);
-      expectClose(await y.data(), ref.embedding.y.flat(), { atol: 0, rtol: 1e-7 });
-    }));
+    await expectNoLeakAsync(() =>
+      tidyAsync(async () => {
+        const y = e.apply(tf.tensor1d(ref.embedding.idx, 'int32'));
+        assert.equal(y.shape, [4, 3]);
+        expectClose(await y.data(), ref.embedding.y.flat(), { atol: 0, rtol: 1e-7 });
+      }),
+    );
     e.dispose();
   });
 

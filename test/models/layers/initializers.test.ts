@@ -1,6 +1,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { constant, fromValues, makeRng, normal, ones, torchLinearDefault, uniform, xavierUniform, zeros } from '../../../models/layers/initializers.js';
+import {
+  constant,
+  fromValues,
+  makeRng,
+  normal,
+  ones,
+  torchLinearDefault,
+  uniform,
+  xavierUniform,
+  zeros,
+} from '../../../models/layers/initializers.js';
 
 function stats(v: Float32Array): { mean: number; std: number; min: number; max: number } {
   const mean = v.reduce((a, b) => a + b, 0) / v.length;

@@ -14,16 +14,23 @@ const ref = JSON.parse(readFileSync(join(fixturesDir, 'layers-ref.json'), 'utf8'
   sequential: { state: Record<string, { shape: number[]; data: number[] }>; x: number[][]; y: number[][] };
 };
 const toState = (s: Record<string, { shape: number[]; data: number[] }>) =>
-  new Map<string, StateTensor>(Object.entries(s).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }]));
+  new Map<string, StateTensor>(
+    Object.entries(s).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data) }]),
+  );
 
 forEachBackend('Mlp', (t) => {
   t('stride 2 matches a torch Sequential(Linear, SiLU, Linear) state dict and outputs', async () => {
     const m = new Mlp([3, 4, 2], 'silu', { stride: 2, init: 'torch' });
     assert.equal([...m.namedParameters().keys()], ['0.weight', '0.bias', '2.weight', '2.bias']);
-    await expectNoLeakAsync(() => tidyAsync(async () => {
-      m.loadState(toState(ref.sequential.state));
-      expectClose(await m.apply(tf.tensor2d(ref.sequential.x)).data(), ref.sequential.y.flat(), { atol: 1e-6, rtol: 1e-6 });
-    }));
+    await expectNoLeakAsync(() =>
+      tidyAsync(async () => {
+        m.loadState(toState(ref.sequential.state));
+        expectClose(await m.apply(tf.tensor2d(ref.sequential.x)).data(), ref.sequential.y.flat(), {
+          atol: 1e-6,
+          rtol: 1e-6,
+        });
+      }),
+    );
     m.dispose();
   });
 
@@ -38,12 +45,14 @@ forEachBackend('Mlp', (t) => {
     ]);
     lin.loadState(state);
     act.loadState(state);
-    await expectNoLeakAsync(() => tidyAsync(async () => {
-      const x = tf.tensor2d([[2, -3]]);
-      // relu(x·I) = [2, 0]; then ·diag(−1, 1) = [−2, 0]; activateLast clips to [0, 0]
-      assert.equal(Array.from(await lin.apply(x).data()), [-2, 0]);
-      assert.equal(Array.from(await act.apply(x).data()), [0, 0]);
-    }));
+    await expectNoLeakAsync(() =>
+      tidyAsync(async () => {
+        const x = tf.tensor2d([[2, -3]]);
+        // relu(x·I) = [2, 0]; then ·diag(−1, 1) = [−2, 0]; activateLast clips to [0, 0]
+        assert.equal(Array.from(await lin.apply(x).data()), [-2, 0]);
+        assert.equal(Array.from(await act.apply(x).data()), [0, 0]);
+      }),
+    );
     lin.dispose();
     act.dispose();
   });
@@ -51,7 +60,12 @@ forEachBackend('Mlp', (t) => {
   t('weight gradients match finite differences (first layer with inputGrad: false)', async () => {
     const m = new Mlp([3, 5, 2], 'ssp').initialize(9);
     const x = tf.randomNormal([6, 3], 0, 1, 'float32', 7);
-    expectGradcheck(await gradcheckVariables(() => tf.sum(tf.square(m.apply(x, { inputGrad: false }))), [...m.trainableVariables().values()]));
+    expectGradcheck(
+      await gradcheckVariables(
+        () => tf.sum(tf.square(m.apply(x, { inputGrad: false }))),
+        [...m.trainableVariables().values()],
+      ),
+    );
     x.dispose();
     m.dispose();
   });

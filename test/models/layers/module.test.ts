@@ -40,13 +40,18 @@ test('dotted upstream-style names, recursive and in registration order', () => {
   const m = new Toy();
   assert.equal(names(m), [
     'scale',
-    'radial_basis.widths', 'radial_basis.offsets',
+    'radial_basis.widths',
+    'radial_basis.offsets',
     'interactions.0.in2f.weight',
-    'interactions.0.filter_network.0.weight', 'interactions.0.filter_network.0.bias',
-    'interactions.0.filter_network.1.weight', 'interactions.0.filter_network.1.bias',
+    'interactions.0.filter_network.0.weight',
+    'interactions.0.filter_network.0.bias',
+    'interactions.0.filter_network.1.weight',
+    'interactions.0.filter_network.1.bias',
     'interactions.1.in2f.weight',
-    'interactions.1.filter_network.0.weight', 'interactions.1.filter_network.0.bias',
-    'interactions.1.filter_network.1.weight', 'interactions.1.filter_network.1.bias',
+    'interactions.1.filter_network.0.weight',
+    'interactions.1.filter_network.0.bias',
+    'interactions.1.filter_network.1.weight',
+    'interactions.1.filter_network.1.bias',
   ]);
   assert.is(m.countParameters(), 2 * perBlock + 1); // buffers excluded
   assert.is(m.countParameters(true), 2 * perBlock); // `scale` is frozen
@@ -62,7 +67,10 @@ test('shared weights: both names in the state, counted and optimised once', asyn
   const p = m.namedParameters();
   assert.is(p.get('interactions.0.in2f.weight')!.variable, p.get('interactions.1.in2f.weight')!.variable);
   assert.is(m.countParameters(), perBlock + 1);
-  assert.equal([...m.trainableVariables().keys()].filter((k) => k.startsWith('interactions.1')), []);
+  assert.equal(
+    [...m.trainableVariables().keys()].filter((k) => k.startsWith('interactions.1')),
+    [],
+  );
   assert.is((await m.stateDict()).size, 13);
   m.dispose();
 });
@@ -93,9 +101,15 @@ test('initialize(seed): reproducible by name, independent of construction order,
   const sb = await b.initialize(11).stateDict();
   for (const [k, t] of sa) assert.equal(Array.from(sb.get(k)!.data), Array.from(t.data), k);
   const sc = await b.initialize(12).stateDict();
-  assert.not.equal(Array.from(sc.get('interactions.0.in2f.weight')!.data), Array.from(sa.get('interactions.0.in2f.weight')!.data));
+  assert.not.equal(
+    Array.from(sc.get('interactions.0.in2f.weight')!.data),
+    Array.from(sa.get('interactions.0.in2f.weight')!.data),
+  );
   // two layers with the same shape get different weights (the name is part of the seed)
-  assert.not.equal(Array.from(sa.get('interactions.1.in2f.weight')!.data), Array.from(sa.get('interactions.0.in2f.weight')!.data));
+  assert.not.equal(
+    Array.from(sa.get('interactions.1.in2f.weight')!.data),
+    Array.from(sa.get('interactions.0.in2f.weight')!.data),
+  );
   assert.equal(Array.from(sa.get('radial_basis.offsets')!.data), [0, 5]);
   assert.equal(Array.from(sa.get('scale')!.data), [1]);
   a.dispose();
@@ -106,7 +120,7 @@ test('initialize gives bit-identical weights on cpu and wasm', async () => {
   const onCpu = await new Toy().initialize('x').stateDict();
   await initBackend('wasm');
   const m = new Toy().initialize('x');
-  for (const [k, t] of (await m.stateDict())) assert.equal(Array.from(t.data), Array.from(onCpu.get(k)!.data), k);
+  for (const [k, t] of await m.stateDict()) assert.equal(Array.from(t.data), Array.from(onCpu.get(k)!.data), k);
   m.dispose();
   await initBackend('cpu');
 });
@@ -121,7 +135,7 @@ test('stateDict is in torch layout and loadState(stateDict()) is the identity', 
   const n = new Toy().initialize(2);
   const report = n.loadState(s);
   assert.is(report.loaded.length, 13);
-  for (const [k, v] of (await n.stateDict())) assert.equal(Array.from(v.data), Array.from(s.get(k)!.data), k);
+  for (const [k, v] of await n.stateDict()) assert.equal(Array.from(v.data), Array.from(s.get(k)!.data), k);
   m.dispose();
   n.dispose();
 });
@@ -144,17 +158,24 @@ test('strict loading: missing, unexpected and mis-shaped keys are InputErrors na
   expectError(missing, /missing keys: interactions\.1\.in2f\.weight/);
   const extra = new Map(good).set('interactions.2.in2f.weight', good.get('interactions.1.in2f.weight')!);
   expectError(extra, /unexpected keys: interactions\.2\.in2f\.weight/);
-  const shaped = new Map(good).set('interactions.0.filter_network.0.weight', { shape: [4, 20], data: new Float32Array(80) });
-  expectError(shaped, /"interactions\.0\.filter_network\.0\.weight": shape \[4, 20\] in the state, \[4, 2\] in the model \(PyTorch layout\)/);
+  const shaped = new Map(good).set('interactions.0.filter_network.0.weight', {
+    shape: [4, 20],
+    data: new Float32Array(80),
+  });
+  expectError(
+    shaped,
+    /"interactions\.0\.filter_network\.0\.weight": shape \[4, 20\] in the state, \[4, 2\] in the model \(PyTorch layout\)/,
+  );
   // a shape error is raised even when not strict
   expectError(shaped, /shape \[4, 20\]/, { strict: false });
-  for (const [k, v] of (await m.stateDict())) assert.equal(Array.from(v.data), Array.from(before.get(k)!.data), `${k} changed`);
+  for (const [k, v] of await m.stateDict())
+    assert.equal(Array.from(v.data), Array.from(before.get(k)!.data), `${k} changed`);
   m.dispose();
 });
 
 test('non-strict loading reports; a prefix loads a sub-module from a whole-model state', async () => {
   const m = new Toy().initialize(1);
-  const partial = new Map((await new Toy().initialize(3).stateDict()));
+  const partial = new Map(await new Toy().initialize(3).stateDict());
   partial.delete('scale');
   partial.set('output_modules.0.w', { shape: [1], data: new Float32Array(1) });
   const r = m.loadState(partial, { strict: false });
@@ -164,7 +185,10 @@ test('non-strict loading reports; a prefix loads a sub-module from a whole-model
   const block = new Block();
   const rb = block.loadState(partial, { prefix: 'interactions.1.' });
   assert.is(rb.loaded.length, 5);
-  assert.equal(Array.from((await block.stateDict()).get('in2f.weight')!.data), Array.from(partial.get('interactions.1.in2f.weight')!.data));
+  assert.equal(
+    Array.from((await block.stateDict()).get('in2f.weight')!.data),
+    Array.from(partial.get('interactions.1.in2f.weight')!.data),
+  );
   m.dispose();
   block.dispose();
 });

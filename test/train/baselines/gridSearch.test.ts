@@ -20,8 +20,10 @@ test('cvScore: mean and population SD of the fold MAEs; selectBest keeps the fir
   assert.is(s.cvMae, 2.5);
   assert.ok(Math.abs(s.cvSd - Math.sqrt(1.25)) < 1e-15);
   const results = [
-    { params: 'a', ...cvScore([2, 2]) }, { params: 'b', ...cvScore([1, 1]) },
-    { params: 'c', ...cvScore([NaN, 1]) }, { params: 'd', ...cvScore([0.5, 1.5]) },
+    { params: 'a', ...cvScore([2, 2]) },
+    { params: 'b', ...cvScore([1, 1]) },
+    { params: 'c', ...cvScore([NaN, 1]) },
+    { params: 'd', ...cvScore([0.5, 1.5]) },
   ];
   assert.is(selectBest(results).params, 'b');
   assert.throws(() => selectBest([{ params: 'x', ...cvScore([NaN]) }]), /finite/);

@@ -6,7 +6,13 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { loadObelix } from '../../../data/obelix.js';
 import { runMedianBaseline } from '../../../train/baselines/median.js';
-import { mlpParamCount, runMlpSearch, trainMlpPack, type MlpJob, type MlpJobResult } from '../../../train/baselines/mlp.js';
+import {
+  mlpParamCount,
+  runMlpSearch,
+  trainMlpPack,
+  type MlpJob,
+  type MlpJobResult,
+} from '../../../train/baselines/mlp.js';
 import { obelixTabular } from '../../../train/baselines/tabular.js';
 import { fixturesDir, obelixDir } from '../../helpers/paths.js';
 
@@ -19,16 +25,30 @@ const first = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i
 // scripts/reference/baselinesSklearn.py: MLPRegressor(random_state=…) fitted on train rows 0…149,
 // predictions on the first 20 test rows.
 interface MlpRef {
-  params: { hidden_layer_sizes: number[]; batch_size: number; learning_rate_init: number; random_state: number; max_iter: number;
-    n_iter_no_change: number; early_stopping: boolean; shuffle?: boolean };
-  n_iter: number; best_validation_score: number | null; validation_scores: number[]; predictions: number[];
+  params: {
+    hidden_layer_sizes: number[];
+    batch_size: number;
+    learning_rate_init: number;
+    random_state: number;
+    max_iter: number;
+    n_iter_no_change: number;
+    early_stopping: boolean;
+    shuffle?: boolean;
+  };
+  n_iter: number;
+  best_validation_score: number | null;
+  validation_scores: number[];
+  predictions: number[];
 }
 const ref = JSON.parse(readFileSync(join(fixturesDir, 'baselines-sklearn.json'), 'utf8')) as { mlp: MlpRef[] };
 
 const backends = ['cpu', 'wasm'];
 
 async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  const error = await p.then(() => null, (e: unknown) => e as Error);
+  const error = await p.then(
+    () => null,
+    (e: unknown) => e as Error,
+  );
   assert.ok(error, `expected a rejection matching ${pattern}`);
   assert.match(error!.message, pattern);
 }
@@ -40,15 +60,31 @@ for (const backend of backends) {
     for (const c of ref.mlp) {
       const p = c.params;
       const before = tf.memory().numTensors;
-      const [r] = await trainMlpPack(X, y, p.hidden_layer_sizes, p.batch_size,
+      const [r] = await trainMlpPack(
+        X,
+        y,
+        p.hidden_layer_sizes,
+        p.batch_size,
         [{ trainRows: first(150), evalRows: first(20, 478), learningRate: p.learning_rate_init, seed: p.random_state }],
-        { max_iter: p.max_iter, n_iter_no_change: p.n_iter_no_change, early_stopping: p.early_stopping, shuffle: p.shuffle ?? true });
+        {
+          max_iter: p.max_iter,
+          n_iter_no_change: p.n_iter_no_change,
+          early_stopping: p.early_stopping,
+          shuffle: p.shuffle ?? true,
+        },
+      );
       assert.is(tf.memory().numTensors, before, 'no tensors leak');
       const label = JSON.stringify(p);
       assert.is(r.epochs, c.n_iter, `epochs ${label}`);
-      if (c.best_validation_score !== null) assert.ok(Math.abs(r.bestValidationScore - c.best_validation_score) < 1e-4, `R² ${r.bestValidationScore} vs ${c.best_validation_score}`);
+      if (c.best_validation_score !== null)
+        assert.ok(
+          Math.abs(r.bestValidationScore - c.best_validation_score) < 1e-4,
+          `R² ${r.bestValidationScore} vs ${c.best_validation_score}`,
+        );
       // float32 here, float64 in sklearn: after ~50 epochs of Adam the predictions drift by < 1e-3.
-      r.predictions.forEach((v, i) => assert.ok(Math.abs(v - c.predictions[i]) < 2e-3, `${label} row ${i}: ${v} vs ${c.predictions[i]}`));
+      r.predictions.forEach((v, i) =>
+        assert.ok(Math.abs(v - c.predictions[i]) < 2e-3, `${label} row ${i}: ${v} vs ${c.predictions[i]}`),
+      );
     }
   });
 }
@@ -67,15 +103,22 @@ test('stacked models train exactly as if each were trained alone (masks for batc
   assert.ok(new Set(together.map((r) => r.epochs)).size > 1, 'the jobs stop at different epochs');
   together.forEach((r, k) => {
     assert.is(r.epochs, alone[k].epochs, `job ${k} epochs`);
-    r.predictions.forEach((v, i) => assert.ok(Math.abs(v - alone[k].predictions[i]) < 1e-4, `job ${k} row ${i}: ${v} vs ${alone[k].predictions[i]}`));
+    r.predictions.forEach((v, i) =>
+      assert.ok(Math.abs(v - alone[k].predictions[i]) < 1e-4, `job ${k} row ${i}: ${v} vs ${alone[k].predictions[i]}`),
+    );
   });
 });
 
 test('parameter count, initial weights within the Glorot bound, returned parameters', async () => {
   assert.is(mlpParamCount(62, [16, 16]), 62 * 16 + 16 + 16 * 16 + 16 + 16 + 1);
   assert.is(mlpParamCount(62, [256, 256, 256, 256]), 213761);
-  const [r] = await trainMlpPack(X, y, [4], 8, [{ trainRows: first(40), evalRows: [0], learningRate: 0.01, seed: 0 }],
-    { max_iter: 1, early_stopping: false, keepParams: true, alpha: 0, shuffle: false });
+  const [r] = await trainMlpPack(X, y, [4], 8, [{ trainRows: first(40), evalRows: [0], learningRate: 0.01, seed: 0 }], {
+    max_iter: 1,
+    early_stopping: false,
+    keepParams: true,
+    alpha: 0,
+    shuffle: false,
+  });
   assert.is(r.params!.length, 62 * 4 + 4 + 4 + 1);
   // Forward pass by hand with the returned parameters equals the returned prediction.
   const p = r.params!;
@@ -99,8 +142,14 @@ test('small search: the MLP beats the median on CV, every grid point is scored, 
   // Small MLPs generalise badly to the test compositions: sklearn's MLPRegressor with [16, 16],
   // lr 0.01, batch 64 scores 2.36–2.93 test MAE over random_state 0…4 (median: 2.16).
   assert.ok(Number.isFinite(r.testMae) && r.testMae < 3.5, `MLP test ${r.testMae}`);
-  await rejects(trainMlpPack(X, y, [0], 8, [{ trainRows: first(40), evalRows: [0], learningRate: 0.01, seed: 0 }]), /hidden_layer_sizes/);
-  await rejects(trainMlpPack(X, y, [4], 8, [{ trainRows: first(5), evalRows: [0], learningRate: 0.01, seed: 0 }]), /early stopping/);
+  await rejects(
+    trainMlpPack(X, y, [0], 8, [{ trainRows: first(40), evalRows: [0], learningRate: 0.01, seed: 0 }]),
+    /hidden_layer_sizes/,
+  );
+  await rejects(
+    trainMlpPack(X, y, [4], 8, [{ trainRows: first(5), evalRows: [0], learningRate: 0.01, seed: 0 }]),
+    /early stopping/,
+  );
 });
 
 test.run();

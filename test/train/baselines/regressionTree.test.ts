@@ -8,7 +8,12 @@ import { obelixTabular } from '../../../train/baselines/tabular.js';
 import { fixturesDir, obelixDir } from '../../helpers/paths.js';
 
 const ones = (n: number): Float64Array => new Float64Array(n).fill(1);
-const full = (o: Partial<TreeOptions> = {}): TreeOptions => ({ maxDepth: null, maxFeatures: 1e9, minSamplesLeaf: 1, ...o });
+const full = (o: Partial<TreeOptions> = {}): TreeOptions => ({
+  maxDepth: null,
+  maxFeatures: 1e9,
+  minSamplesLeaf: 1,
+  ...o,
+});
 
 test('hand case: one split midway between 3 and 10, leaves hold the means', () => {
   const X = [[1], [2], [3], [10]];
@@ -44,7 +49,7 @@ test('bootstrap weights: weighted node means and a weighted best split', () => {
       const t = (xs[k] + xs[k + 1]) / 2;
       let sse = 0;
       for (const side of [true, false]) {
-        const idx = X.map((_r, i) => i).filter((i) => w[i] > 0 && (X[i][0] <= t) === side);
+        const idx = X.map((_r, i) => i).filter((i) => w[i] > 0 && X[i][0] <= t === side);
         const W = idx.reduce((a, i) => a + w[i], 0);
         const m = idx.reduce((a, i) => a + w[i] * y[i], 0) / W;
         sse += idx.reduce((a, i) => a + w[i] * (y[i] - m) ** 2, 0);
@@ -75,7 +80,10 @@ test('min_samples_leaf: an outlier cannot be isolated below 3 samples', () => {
     while (deep.feature[k] >= 0) k = x[deep.feature[k]] <= deep.threshold[k] ? deep.left[k] : deep.right[k];
     leafSizes.set(k, (leafSizes.get(k) ?? 0) + 1);
   });
-  assert.ok([...leafSizes.values()].every((n) => n >= 3), JSON.stringify([...leafSizes.values()]));
+  assert.ok(
+    [...leafSizes.values()].every((n) => n >= 3),
+    JSON.stringify([...leafSizes.values()]),
+  );
 });
 
 test('constant features do not count: with max_features 1 the tree still finds the informative column', () => {
@@ -101,7 +109,14 @@ test('a tree cut at depth d equals the tree grown with max_depth d (per-node dra
 });
 
 // scripts/reference/baselinesSklearn.py: DecisionTreeRegressor on all 478 rows, all features.
-interface TreeRef { min_samples_leaf: number; max_depth: number | null; train_pred: number[]; test_pred: number[]; n_leaves: number; depth: number }
+interface TreeRef {
+  min_samples_leaf: number;
+  max_depth: number | null;
+  train_pred: number[];
+  test_pred: number[];
+  n_leaves: number;
+  depth: number;
+}
 const ref = JSON.parse(readFileSync(join(fixturesDir, 'baselines-sklearn.json'), 'utf8')) as { tree: TreeRef[] };
 
 test('same trees as sklearn DecisionTreeRegressor (up to ties between equally good features)', () => {
@@ -114,7 +129,10 @@ test('same trees as sklearn DecisionTreeRegressor (up to ties between equally go
     const differ = data.train.X.filter((x, i) => Math.abs(predictTree(t, x) - r.train_pred[i]) > 1e-9).length;
     // Equal-improvement splits on different (correlated) columns are broken by sklearn's random
     // feature order; they may route a few rows differently.
-    assert.ok(differ <= 0.02 * pd.nRows, `${differ} of ${pd.nRows} in-sample predictions differ (msl ${r.min_samples_leaf})`);
+    assert.ok(
+      differ <= 0.02 * pd.nRows,
+      `${differ} of ${pd.nRows} in-sample predictions differ (msl ${r.min_samples_leaf})`,
+    );
   }
 });
 

@@ -13,7 +13,10 @@ test('full benchmark: 478 × 62 train rows in train_idx order, 121 test, paper f
   assert.equal(d.train.ids, ds.trainIds);
   assert.is(d.test.y.length, 121);
   assert.is(d.test.hasCif.filter(Boolean).length, 67);
-  assert.equal(d.folds.map((f) => f.length), [96, 96, 96, 95, 95]);
+  assert.equal(
+    d.folds.map((f) => f.length),
+    [96, 96, 96, 95, 95],
+  );
   assert.is(d.train.ids[d.folds[0][0]], '3o4', 'first validation row of fold 0 in folds.json');
 });
 
@@ -26,7 +29,10 @@ test('CIF-only ablation: Match rows then Close Match rows, 254/67, scaler still 
   assert.is(kinds.indexOf('Close Match'), 202);
   assert.ok(kinds.slice(202).every((k) => k === 'Close Match'));
   assert.equal(d.spec.latticeScaler, full.spec.latticeScaler);
-  assert.equal(d.folds.map((f) => f.length), [51, 51, 51, 51, 50]);
+  assert.equal(
+    d.folds.map((f) => f.length),
+    [51, 51, 51, 51, 50],
+  );
 });
 
 test('takeRows and testScores by hand', () => {

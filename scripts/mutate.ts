@@ -237,8 +237,8 @@ const MUTANTS: Mutant[] = [
   {
     id: 'knn-squared-distance',
     file: 'graph/knn.ts',
-    from: 'dx, dy, dz, Math.sqrt(bestD2[s]));',
-    to: 'dx, dy, dz, bestD2[s]);',
+    from: 'Math.sqrt(bestD2[s]),',
+    to: 'bestD2[s],',
     tests: KNN,
   },
   {
@@ -338,8 +338,8 @@ const MUTANTS: Mutant[] = [
   {
     id: 'normalizer-leak',
     file: 'train/run.ts',
-    from: 'fitNormalizer(train.map((s) => s.target)',
-    to: 'fitNormalizer([...train, ...val].map((s) => s.target)',
+    from: 'fitNormalizer(\n    train.map((s) => s.target),',
+    to: 'fitNormalizer(\n    [...train, ...val].map((s) => s.target),',
     tests: [TRAINER, MEMBERSHIP, CV],
   },
   {

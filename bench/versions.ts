@@ -5,7 +5,7 @@
  * version builds its own model (same config and seed), its own optimiser and collates the batches with its own code.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -50,7 +50,11 @@ function sourceDir(ref: string): string {
     execFileSync('sh', ['-c', `git archive ${sha} | tar -x -C '${dir}'`], { cwd: ROOT });
   }
   // Node resolves packages through the link to their real path: one @tensorflow/tfjs module instance for both.
-  if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  // a link left by another checkout (since removed) dangles: existsSync follows it and says false, so replace it
+  if (!existsSync(join(dir, 'node_modules'))) {
+    rmSync(join(dir, 'node_modules'), { force: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  }
   return dir;
 }
 

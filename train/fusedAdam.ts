@@ -12,52 +12,17 @@
  * optimiser's kernel, not a model layer's. Other backends never reach it (`fusedAdamAvailable` is false there).
  */
 import * as tf from '@tensorflow/tfjs';
+import { flatProgram, type Program, runWebGPUProgram, type Uniform } from '../models/layers/fusedProgram.js';
 
-/** The parts of tfjs-backend-webgpu's WebGPUProgram these programs set (backend_webgpu.ts runWebGPUProgram). */
-interface Program {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  variableNames: string[];
-  workgroupSize: [number, number, number];
-  size: boolean;
-  uniforms: string;
-  getUserCode(): string;
-}
-interface Uniform {
-  type: 'float32';
-  data: number[];
-}
-interface WebGPUKernelBackend {
-  runWebGPUProgram(program: Program, inputs: tf.TensorInfo[], dtype: 'float32', uniforms: Uniform[]): tf.TensorInfo;
-}
-
-const WORKGROUP = 64;
-
-function flatProgram(
+/** A flat program over `size` values whose step numbers are float32 uniforms (declared in the order given). */
+function adamProgram(
   size: number,
   shaderKey: string,
   variableNames: string[],
   uniforms: string[],
   body: string,
 ): Program {
-  return {
-    outputShape: [size],
-    shaderKey,
-    dispatchLayout: { x: [0] },
-    dispatch: [Math.ceil(size / WORKGROUP), 1, 1],
-    variableNames,
-    workgroupSize: [WORKGROUP, 1, 1],
-    size: true,
-    uniforms: uniforms.map((u) => `${u} : f32, `).join(''),
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          ${body}
-        }
-      }`,
-  };
+  return flatProgram([size], shaderKey, variableNames, body, uniforms.map((u) => `${u} : f32, `).join(''));
 }
 
 const MOMENT_UNIFORMS = ['beta1', 'oneMinusBeta1', 'beta2', 'oneMinusBeta2'];
@@ -66,7 +31,7 @@ const WEIGHT_UNIFORMS = ['sqrtBias2', 'eps', 'stepSize', 'decay'];
 /** S' = [β₁m + (1−β₁)g ; β₂v + (1−β₂)g²] over the packed state S [2n] and the gradient G [n] (times Scale[0]). */
 function momentsProgram(n: number, scaled: boolean): Program {
   const g = (i: string) => (scaled ? `(G[${i}] * Scale[0])` : `G[${i}]`);
-  return flatProgram(
+  return adamProgram(
     2 * n,
     `crystalgnn_adam_moments_${scaled}`,
     ['S', 'G', ...(scaled ? ['Scale'] : [])],
@@ -85,7 +50,7 @@ function momentsProgram(n: number, scaled: boolean): Program {
 
 /** θ' = θ·decay − (m / (√v / √(1−β₂ᵗ) + ε)) · stepSize over the weight W [n] and the new packed state S [2n]. */
 function weightProgram(n: number): Program {
-  return flatProgram(
+  return adamProgram(
     n,
     'crystalgnn_adam_weight',
     ['W', 'S'],
@@ -110,12 +75,7 @@ tf.registerKernel({
   kernelFunc: ({ inputs, backend, attrs }) => {
     const { S, G, Scale } = inputs as Record<string, tf.TensorInfo>;
     const program = momentsProgram(G.shape[0], Scale !== undefined);
-    return (backend as unknown as WebGPUKernelBackend).runWebGPUProgram(
-      program,
-      [S, G, ...(Scale ? [Scale] : [])],
-      'float32',
-      uniformsOf(MOMENT_UNIFORMS, attrs!),
-    );
+    return runWebGPUProgram(backend, program, [S, G, ...(Scale ? [Scale] : [])], uniformsOf(MOMENT_UNIFORMS, attrs!));
   },
 });
 
@@ -124,12 +84,7 @@ tf.registerKernel({
   backendName: 'webgpu',
   kernelFunc: ({ inputs, backend, attrs }) => {
     const { W, S } = inputs as Record<string, tf.TensorInfo>;
-    return (backend as unknown as WebGPUKernelBackend).runWebGPUProgram(
-      weightProgram(W.shape[0]),
-      [W, S],
-      'float32',
-      uniformsOf(WEIGHT_UNIFORMS, attrs!),
-    );
+    return runWebGPUProgram(backend, weightProgram(W.shape[0]), [W, S], uniformsOf(WEIGHT_UNIFORMS, attrs!));
   },
 });
 

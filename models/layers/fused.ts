@@ -17,6 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EdgeRows } from '../../graph/batch.js';
+import { flatProgram, runWebGPUProgram, type Program } from './fusedProgram.js';
 
 /** What a fused edge kernel needs to know about the flow (models/layers/flow.ts). */
 export interface FusedFlow {
@@ -28,48 +29,23 @@ export interface FusedFlow {
   rows: { byReceiver: () => EdgeRows; bySender: () => EdgeRows } | null;
 }
 
-/** The parts of tfjs-backend-webgpu's WebGPUProgram that these programs set (backend_webgpu.ts runWebGPUProgram). */
-interface Program {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  variableNames: string[];
-  workgroupSize: [number, number, number];
-  size: boolean;
-  getUserCode(): string;
-}
-interface WebGPUKernelBackend {
-  runWebGPUProgram(program: Program, inputs: tf.TensorInfo[], dtype: 'float32'): tf.TensorInfo;
-}
-
-const WORKGROUP = 64;
-
-function flatProgram(outputShape: number[], shaderKey: string, variableNames: string[], body: string): Program {
-  return {
+/** A flat program over an [rows, F] output, with `row`, `f` and `F` from the output index. */
+function rowProgram(outputShape: number[], shaderKey: string, variableNames: string[], body: string): Program {
+  return flatProgram(
     outputShape,
     shaderKey,
-    dispatchLayout: { x: outputShape.map((_, i) => i) },
-    dispatch: [Math.ceil(outputShape.reduce((a, b) => a * b, 1) / WORKGROUP), 1, 1],
     variableNames,
-    workgroupSize: [WORKGROUP, 1, 1],
-    size: true,
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          let F = uniforms.outShape[1];
+    `let F = uniforms.outShape[1];
           let row = index / F;
           let f = index - row * F;
-          ${body}
-        }
-      }`,
-  };
+          ${body}`,
+  );
 }
 
 /** out[r, f] = Σ_{k ∈ [rowStart_r, rowStart_{r+1})} (X[gatherRow_e, f] · W[e, f]) · w_e with e = order_k. */
 function segmentProgram(rows: number, features: number, weighted: boolean): Program {
   const names = ['X', 'W', 'rowStart', 'edgeOrder', 'gatherRow', ...(weighted ? ['edgeWeight'] : [])];
-  return flatProgram(
+  return rowProgram(
     [rows, features],
     `crystalgnn_segment_convolve_${weighted}`,
     names,
@@ -86,7 +62,7 @@ function segmentProgram(rows: number, features: number, weighted: boolean): Prog
 /** out[e, f] = (D[receiver_e, f] · X[sender_e, f]) · w_e. */
 function edgeProductProgram(edges: number, features: number, weighted: boolean): Program {
   const names = ['D', 'X', 'receiverOf', 'senderOf', ...(weighted ? ['edgeWeight'] : [])];
-  return flatProgram(
+  return rowProgram(
     [edges, features],
     `crystalgnn_edge_product_${weighted}`,
     names,
@@ -105,11 +81,7 @@ tf.registerKernel({
   kernelFunc: ({ inputs, backend, attrs }) => {
     const { X, W, rowStart, edgeOrder, gatherRow, edgeWeight: weight } = inputs as Record<string, tf.TensorInfo>;
     const program = segmentProgram(attrs!.rows as number, X.shape[1], weight !== undefined);
-    return (backend as unknown as WebGPUKernelBackend).runWebGPUProgram(
-      program,
-      [X, W, rowStart, edgeOrder, gatherRow, ...(weight ? [weight] : [])],
-      'float32',
-    );
+    return runWebGPUProgram(backend, program, [X, W, rowStart, edgeOrder, gatherRow, ...(weight ? [weight] : [])]);
   },
 });
 
@@ -119,11 +91,7 @@ tf.registerKernel({
   kernelFunc: ({ inputs, backend }) => {
     const { D, X, receiverOf, senderOf, edgeWeight: weight } = inputs as Record<string, tf.TensorInfo>;
     const program = edgeProductProgram(receiverOf.shape[0], X.shape[1], weight !== undefined);
-    return (backend as unknown as WebGPUKernelBackend).runWebGPUProgram(
-      program,
-      [D, X, receiverOf, senderOf, ...(weight ? [weight] : [])],
-      'float32',
-    );
+    return runWebGPUProgram(backend, program, [D, X, receiverOf, senderOf, ...(weight ? [weight] : [])]);
   },
 });
 

@@ -18,6 +18,7 @@
  * composes the ops as before (bit-for-bit).
  */
 import * as tf from '@tensorflow/tfjs';
+import { type Program, runWebGPUProgram } from './fusedProgram.js';
 
 /** Activations with a fused form (models/layers/activations.ts names them). */
 export type FusedActivation = 'softplus' | 'ssp' | 'silu' | 'sigmoid' | 'tanh' | 'relu';
@@ -134,22 +135,6 @@ function productSource(p: ProductCode, helpers: string): string {
       ${p.epilogue}
     }
   }`;
-}
-
-/** The WebGPUProgram fields these programs set (tfjs-backend-webgpu's webgpu_program.ts). */
-interface Program {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[]; y?: number[] };
-  dispatch: [number, number, number];
-  variableNames: string[];
-  workgroupSize: [number, number, number];
-  size?: boolean;
-  getUserCode(): string;
-}
-interface WebGPUKernelBackend {
-  runWebGPUProgram(program: Program, inputs: tf.TensorInfo[], dtype: 'float32'): tf.TensorInfo;
-  device: GPUDevice;
 }
 
 function tiledProgram(outputShape: [number, number], key: string, variableNames: string[], source: string): Program {
@@ -287,10 +272,10 @@ tf.registerKernel({
             : which === 'db'
               ? biasGradProgram(l)
               : inputGradProgram(l, attrs!.part as number, rows);
-    return (backend as unknown as WebGPUKernelBackend).runWebGPUProgram(
+    return runWebGPUProgram(
+      backend,
       program,
       program.variableNames.map((n) => named[n]),
-      'float32',
     );
   },
 });
@@ -306,7 +291,7 @@ function run(program: string, l: Layout, inputs: Record<string, tf.Tensor>, rows
 
 /** Storage buffers (output included) the widest of the programs binds, against the device's limit. */
 function fitsDevice(l: Layout, rows: number): boolean {
-  const limits = (tf.backend() as unknown as WebGPUKernelBackend).device.limits;
+  const limits = (tf.backend() as unknown as { device: GPUDevice }).device.limits;
   const buffers = 1 + l.numX + l.numIndex + 1 + (l.bias ? 1 : 0) + (l.activation ? 1 : 0);
   return (
     buffers <= limits.maxStorageBuffersPerShaderStage &&

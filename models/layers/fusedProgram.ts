@@ -1,34 +1,54 @@
 /**
- * The WGSL program shape shared by the fused message kernels (fusedPainn.ts, fusedSo3.ts; docs/webgpu.md, "Fused
- * kernels"): one thread per output element, flat dispatch, the feature count F as a uniform.
+ * What every fused WGSL kernel shares (fused.ts, fusedDense.ts, fusedPainn.ts, fusedSo3.ts, train/fusedAdam.ts;
+ * docs/webgpu.md, "Fused kernels"): the program type tfjs-backend-webgpu runs, the runner, and the flat
+ * one-thread-per-output-element program.
  */
 import type * as tf from '@tensorflow/tfjs';
 
-/** The parts of tfjs-backend-webgpu's WebGPUProgram that these programs set (backend_webgpu.ts runWebGPUProgram). */
+/** The parts of tfjs-backend-webgpu's WebGPUProgram that our programs set (backend_webgpu.ts runWebGPUProgram). */
 export interface Program {
   outputShape: number[];
   shaderKey: string;
-  dispatchLayout: { x: number[] };
+  dispatchLayout: { x: number[]; y?: number[] };
   dispatch: [number, number, number];
   variableNames: string[];
   workgroupSize: [number, number, number];
-  size: boolean;
-  uniforms: string;
+  size?: boolean;
+  /** WGSL declarations of program-defined uniforms (`name : type,` each), passed at run time. */
+  uniforms?: string;
   getUserCode(): string;
 }
+
+/** A program-defined uniform's value, in the order of `Program.uniforms`. */
+export interface Uniform {
+  type: 'int32' | 'float32';
+  data: number[];
+}
+
 interface WebGPUKernelBackend {
-  runWebGPUProgram(
-    program: Program,
-    inputs: tf.TensorInfo[],
-    dtype: 'float32',
-    uniforms: { type: 'int32'; data: number[] }[],
-  ): tf.TensorInfo;
+  runWebGPUProgram(program: Program, inputs: tf.TensorInfo[], dtype: 'float32', uniforms?: Uniform[]): tf.TensorInfo;
+}
+
+/** Runs `program` on the webgpu backend a kernel function was given. */
+export function runWebGPUProgram(
+  backend: unknown,
+  program: Program,
+  inputs: tf.TensorInfo[],
+  uniforms?: Uniform[],
+): tf.TensorInfo {
+  return (backend as WebGPUKernelBackend).runWebGPUProgram(program, inputs, 'float32', uniforms);
 }
 
 const WORKGROUP = 64;
 
-/** One thread per output element; `F` (features) is a uniform, `index` the flat output index. */
-export function program(outputShape: number[], shaderKey: string, variableNames: string[], body: string): Program {
+/** One thread per output element, `index` the flat output index; `uniforms` declares program-defined uniforms. */
+export function flatProgram(
+  outputShape: number[],
+  shaderKey: string,
+  variableNames: string[],
+  body: string,
+  uniforms?: string,
+): Program {
   return {
     outputShape,
     shaderKey,
@@ -37,15 +57,19 @@ export function program(outputShape: number[], shaderKey: string, variableNames:
     variableNames,
     workgroupSize: [WORKGROUP, 1, 1],
     size: true,
-    uniforms: 'features : i32,',
+    ...(uniforms === undefined ? {} : { uniforms }),
     getUserCode: () => `
       fn main(index : i32) {
         if (index < uniforms.size) {
-          let F = uniforms.features;
           ${body}
         }
       }`,
   };
+}
+
+/** A flat program whose feature count `F` is a uniform (the fused message kernels). */
+export function program(outputShape: number[], shaderKey: string, variableNames: string[], body: string): Program {
+  return flatProgram(outputShape, shaderKey, variableNames, `let F = uniforms.features;\n${body}`, 'features : i32,');
 }
 
 export const weightOf = (weighted: boolean) => (weighted ? ' * edgeWeight[e]' : '');
@@ -58,9 +82,7 @@ export function runProgram(
   features: number,
 ): tf.TensorInfo {
   const present = inputs.filter((t): t is tf.TensorInfo => t !== undefined);
-  return (backend as WebGPUKernelBackend).runWebGPUProgram(p, present, 'float32', [
-    { type: 'int32', data: [features] },
-  ]);
+  return runWebGPUProgram(backend, p, present, [{ type: 'int32', data: [features] }]);
 }
 
 /** The non-null entries as a kernel's named inputs. */

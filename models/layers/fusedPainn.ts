@@ -21,7 +21,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FusedFlow } from './fused.js';
-import { named, program, runProgram, weightOf, type Program } from './fusedProgram.js';
+import {
+  named,
+  program,
+  registerNamedGradient,
+  registerWebGPUKernels,
+  runProgram,
+  weightOf,
+  type Program,
+} from './fusedProgram.js';
 
 /** Δq [rows, F]: Σ over the receiver's edges of Φˢ_e ⊙ cˢ_sender · w_e. */
 function scalarMessage(rows: number, F: number, weighted: boolean): Program {
@@ -243,14 +251,7 @@ const kernels: [
   ],
 ];
 kernels.push([messageKernel(true), kernels[0][1]]);
-for (const [kernelName, func] of kernels) {
-  tf.registerKernel({
-    kernelName,
-    backendName: 'webgpu',
-    kernelFunc: ({ inputs, backend, attrs }) =>
-      func(inputs as Inputs, backend, (attrs ?? {}) as Record<string, unknown>),
-  });
-}
+registerWebGPUKernels(kernels);
 
 /** Inputs of the message kernel; TF.js clones what a gradient saves, so an absent weight needs its own kernel name. */
 const MESSAGE_INPUTS = [
@@ -269,24 +270,17 @@ type MessageInput = (typeof MESSAGE_INPUTS)[number] | 'edgeWeight';
 
 for (const weighted of [false, true]) {
   const inputNames: MessageInput[] = [...MESSAGE_INPUTS, ...(weighted ? (['edgeWeight'] as const) : [])];
-  tf.registerGradient({
-    kernelName: messageKernel(weighted),
-    inputsToSave: inputNames,
-    gradFunc: (dy, saved) => {
-      const [G, H] = dy as tf.Tensor[];
-      const s = Object.fromEntries(inputNames.map((name, k) => [name, saved[k]])) as Partial<
-        Record<MessageInput, tf.Tensor>
-      >;
-      const common = { C: s.C, W: s.W, receiverOf: s.receiverOf, edgeWeight: s.edgeWeight };
-      const run = (kernel: string, inputs: Partial<Record<string, tf.Tensor>>) => () =>
-        tf.engine().runKernel(kernel, named({ ...common, ...inputs })) as tf.Tensor;
-      return {
-        C: run(CONTEXT_GRAD, { G, H, M: s.M, U: s.U, senderStart: s.senderStart, senderOrder: s.senderOrder }),
-        M: run(VECTOR_GRAD, { H, senderStart: s.senderStart, senderOrder: s.senderOrder }),
-        W: run(FILTER_GRAD, { G, H, M: s.M, U: s.U, senderOf: s.senderOf }),
-        U: run(DIRECTION_GRAD, { H, senderOf: s.senderOf }),
-      };
-    },
+  registerNamedGradient(messageKernel(weighted), inputNames, (dy, s) => {
+    const [G, H] = dy as tf.Tensor[];
+    const common = { C: s.C, W: s.W, receiverOf: s.receiverOf, edgeWeight: s.edgeWeight };
+    const run = (kernel: string, inputs: Partial<Record<string, tf.Tensor>>) => () =>
+      tf.engine().runKernel(kernel, named({ ...common, ...inputs })) as tf.Tensor;
+    return {
+      C: run(CONTEXT_GRAD, { G, H, M: s.M, U: s.U, senderStart: s.senderStart, senderOrder: s.senderOrder }),
+      M: run(VECTOR_GRAD, { H, senderStart: s.senderStart, senderOrder: s.senderOrder }),
+      W: run(FILTER_GRAD, { G, H, M: s.M, U: s.U, senderOf: s.senderOf }),
+      U: run(DIRECTION_GRAD, { H, senderOf: s.senderOf }),
+    };
   });
 }
 

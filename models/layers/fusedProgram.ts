@@ -3,7 +3,7 @@
  * docs/webgpu.md, "Fused kernels"): the program type tfjs-backend-webgpu runs, the runner, and the flat
  * one-thread-per-output-element program.
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 /** The parts of tfjs-backend-webgpu's WebGPUProgram that our programs set (backend_webgpu.ts runWebGPUProgram). */
 export interface Program {
@@ -90,4 +90,48 @@ export function named(values: Partial<Record<string, tf.Tensor | null>>): tf.Nam
   const out: tf.NamedTensorMap = {};
   for (const [k, v] of Object.entries(values)) if (v) out[k] = v;
   return out;
+}
+
+/** A webgpu kernel function over named inputs and its attributes. */
+export type WebGPUKernel<A> = (
+  inputs: Record<string, tf.TensorInfo>,
+  backend: unknown,
+  attrs: A,
+) => tf.TensorInfo | tf.TensorInfo[];
+
+/** Registers each [kernel name, function] for the webgpu backend only. */
+export function registerWebGPUKernels<A>(kernels: [string, WebGPUKernel<A>][]): void {
+  for (const [kernelName, func] of kernels) {
+    tf.registerKernel({
+      kernelName,
+      backendName: 'webgpu',
+      kernelFunc: ({ inputs, backend, attrs }) =>
+        func(inputs as Record<string, tf.TensorInfo>, backend, (attrs ?? {}) as unknown as A),
+    });
+  }
+}
+
+/**
+ * Registers the gradient of a kernel that saves all its inputs (`inputNames`, in order), handing them to `gradFunc`
+ * by name. Each returned entry is computed only when TF.js needs that input's gradient.
+ */
+export function registerNamedGradient<N extends string>(
+  kernelName: string,
+  inputNames: readonly N[],
+  gradFunc: (
+    dy: tf.Tensor | tf.Tensor[],
+    saved: Partial<Record<N, tf.Tensor>>,
+    attrs: tf.NamedAttrMap,
+  ) => Record<string, () => tf.Tensor>,
+): void {
+  tf.registerGradient({
+    kernelName,
+    inputsToSave: [...inputNames],
+    gradFunc: (dy, saved, attrs) =>
+      gradFunc(
+        dy,
+        Object.fromEntries(inputNames.map((name, k) => [name, saved[k]])) as Partial<Record<N, tf.Tensor>>,
+        attrs,
+      ),
+  });
 }

@@ -19,7 +19,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { clebschGordan, type ClebschGordan } from './clebschGordan.js';
 import type { FusedFlow } from './fused.js';
-import { named, program, runProgram, weightOf, type Program } from './fusedProgram.js';
+import {
+  named,
+  program,
+  registerNamedGradient,
+  registerWebGPUKernels,
+  runProgram,
+  weightOf,
+  type Program,
+} from './fusedProgram.js';
 import { degreeOf, numChannels } from './sphericalHarmonics.js';
 
 interface Term {
@@ -229,14 +237,7 @@ const kernels: [string, (i: Inputs, backend: unknown, attrs: Record<string, numb
   ],
 ];
 kernels.push([convolveKernel(true), kernels[0][1]]);
-for (const [kernelName, func] of kernels) {
-  tf.registerKernel({
-    kernelName,
-    backendName: 'webgpu',
-    kernelFunc: ({ inputs, backend, attrs }) =>
-      func(inputs as Inputs, backend, (attrs ?? {}) as unknown as Record<string, number>),
-  });
-}
+registerWebGPUKernels(kernels);
 
 /** Inputs of the convolution kernel; TF.js clones what a gradient saves, so an absent weight needs its own kernel name. */
 const CONVOLVE_INPUTS = [
@@ -254,32 +255,25 @@ type ConvolveInput = (typeof CONVOLVE_INPUTS)[number] | 'edgeWeight';
 
 for (const weighted of [false, true]) {
   const inputNames: ConvolveInput[] = [...CONVOLVE_INPUTS, ...(weighted ? (['edgeWeight'] as const) : [])];
-  tf.registerGradient({
-    kernelName: convolveKernel(weighted),
-    inputsToSave: inputNames,
-    gradFunc: (dy, saved, attrs) => {
-      const G = dy as tf.Tensor;
-      const s = Object.fromEntries(inputNames.map((name, k) => [name, saved[k]])) as Partial<
-        Record<ConvolveInput, tf.Tensor>
-      >;
-      const common = {
-        G,
-        X: s.X,
-        W: s.W,
-        Y: s.Y,
-        receiverOf: s.receiverOf,
-        senderOf: s.senderOf,
-        edgeWeight: s.edgeWeight,
-      };
-      const lmax = { lmax: (attrs as Record<string, number>).lmax } as unknown as tf.NamedAttrMap;
-      const run = (kernel: string, inputs: Partial<Record<string, tf.Tensor>>) => () =>
-        tf.engine().runKernel(kernel, named({ ...common, ...inputs }), lmax) as tf.Tensor;
-      return {
-        X: run(INPUT_GRAD, { senderStart: s.senderStart, senderOrder: s.senderOrder }),
-        W: run(FILTER_GRAD, {}),
-        Y: run(HARMONIC_GRAD, {}),
-      };
-    },
+  registerNamedGradient(convolveKernel(weighted), inputNames, (dy, s, attrs) => {
+    const G = dy as tf.Tensor;
+    const common = {
+      G,
+      X: s.X,
+      W: s.W,
+      Y: s.Y,
+      receiverOf: s.receiverOf,
+      senderOf: s.senderOf,
+      edgeWeight: s.edgeWeight,
+    };
+    const lmax = { lmax: (attrs as Record<string, number>).lmax } as unknown as tf.NamedAttrMap;
+    const run = (kernel: string, inputs: Partial<Record<string, tf.Tensor>>) => () =>
+      tf.engine().runKernel(kernel, named({ ...common, ...inputs }), lmax) as tf.Tensor;
+    return {
+      X: run(INPUT_GRAD, { senderStart: s.senderStart, senderOrder: s.senderOrder }),
+      W: run(FILTER_GRAD, {}),
+      Y: run(HARMONIC_GRAD, {}),
+    };
   });
 }
 

@@ -19,13 +19,10 @@ import { RunSchema, validateConfig } from '../../train/config.js';
 import { Adam, type AdamOptions } from '../../train/optim.js';
 import { Trainer, type Snapshot } from '../../train/trainer.js';
 import { expectClose } from '../helpers/backends.js';
+import { wave } from '../helpers/fusedCases.js';
 import { webgpuOrSkip } from '../helpers/webgpu.js';
 
 const ready = await webgpuOrSkip('test/webgpu/adam.test.ts');
-
-/** Deterministic values in about [−1, 1]. */
-const wave = (n: number, phase: number) =>
-  Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + phase) + 0.1 * Math.cos(0.3 * i));
 
 /** Weights of several ranks; 70 and 24 values are not multiples of the 64-thread workgroup. */
 const SHAPES: Record<string, number[]> = { kernel: [5, 14], bias: [5], cube: [2, 3, 4], single: [1] };

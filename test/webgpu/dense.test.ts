@@ -14,13 +14,13 @@ import { GatedMlp } from '../../models/layers/gatedMlp.js';
 import { fusedDense, type FusedActivation, type FusedPart } from '../../models/layers/fusedDense.js';
 import { gather } from '../../models/layers/ops.js';
 import { expectClose } from '../helpers/backends.js';
+import { wave as waveOf } from '../helpers/fusedCases.js';
 import { webgpuOrSkip } from '../helpers/webgpu.js';
 
 const ready = await webgpuOrSkip('test/webgpu/dense.test.ts');
 
 /** Deterministic values in about [−2.2, 2.2] (scale 2: the activations' curved parts and both signs). */
-const wave = (n: number, phase: number, scale = 2) =>
-  Array.from({ length: n }, (_, i) => scale * (Math.sin(1.7 * i + phase) + 0.1 * Math.cos(0.3 * i)));
+const wave = (n: number, phase: number, scale = 2) => waveOf(n, phase, scale);
 
 /** The composed reference: TF.js's own activations and autodiff. */
 const COMPOSED: Record<FusedActivation, (z: tf.Tensor) => tf.Tensor> = {

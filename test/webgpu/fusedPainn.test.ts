@@ -23,24 +23,12 @@ import {
   symmetryTransforms,
   type SymmetryOptions,
 } from '../helpers/symmetry.js';
+import { dispatched, type EdgeCase, manyEdges, orderedEdges, wave, weightedEdges } from '../helpers/fusedCases.js';
 import { webgpuOrSkip } from '../helpers/webgpu.js';
 
 const ready = await webgpuOrSkip('test/webgpu/fusedPainn.test.ts');
 
-/** Deterministic values in about [−1, 1]. */
-const wave = (n: number, phase: number) =>
-  Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + phase) + 0.1 * Math.cos(0.3 * i));
-
-/** Kernels that ran (tf.profile also lists nameless customGrad wrappers, which dispatch nothing). */
-const dispatched = (p: { kernels: { name: string }[] }) => p.kernels.map((k) => k.name).filter((n) => n);
-
-interface Case {
-  numAtoms: number;
-  features: number;
-  sender: number[];
-  receiver: number[];
-  occupancy: number[] | null;
-}
+type Case = EdgeCase;
 
 interface Result {
   scalar: Float32Array;
@@ -116,35 +104,9 @@ async function messageWithGrads(c: Case, fused: boolean): Promise<Result> {
 }
 
 const cases: Record<string, Case> = {
-  'ordered, 70 features (not a multiple of 64), atoms 3 and 6 receive nothing': {
-    numAtoms: 7,
-    features: 70,
-    sender: [1, 0, 4, 2, 2, 5, 0, 6, 1, 3],
-    receiver: [0, 2, 5, 1, 0, 4, 4, 2, 5, 0],
-    occupancy: null,
-  },
-  'occupancy-weighted, 3 features, atom 4 receives nothing and sends nothing': {
-    numAtoms: 5,
-    features: 3,
-    sender: [0, 1, 2, 3, 0, 1, 3, 2, 0],
-    receiver: [1, 0, 3, 2, 2, 3, 0, 1, 1],
-    occupancy: [0.5, 1, 0.25, 0.75, 0.9],
-  },
-  'weighted, 43 features, 200 edges among 40 atoms (the last 5 receive nothing)': (() => {
-    const sender: number[] = [];
-    const receiver: number[] = [];
-    for (let e = 0; e < 200; e++) {
-      sender.push((e * 37 + 11) % 40);
-      receiver.push((e * 13 + (e >> 3)) % 35);
-    }
-    return {
-      numAtoms: 40,
-      features: 43,
-      sender,
-      receiver,
-      occupancy: Array.from({ length: 40 }, (_, i) => 0.3 + (i % 7) / 10),
-    };
-  })(),
+  'ordered, 70 features (not a multiple of 64), atoms 3 and 6 receive nothing': orderedEdges(70),
+  'occupancy-weighted, 3 features, atom 4 receives nothing and sends nothing': weightedEdges(3),
+  'weighted, 43 features, 200 edges among 40 atoms (the last 5 receive nothing)': manyEdges(43),
 };
 
 /** A tiny PaiNN's μ [N, 3, F] and prediction for `atoms` and every transform of it, read asynchronously on webgpu. */

@@ -17,24 +17,13 @@ import { SO3Net, SO3NetOptions } from '../../models/so3net.js';
 import { expectClose } from '../helpers/backends.js';
 import { batchOfAtoms } from '../helpers/modelFixtures.js';
 import { expectInvariant, smallCrystal, symmetryTransforms, type SymmetryOptions } from '../helpers/symmetry.js';
+import { dispatched, type EdgeCase, manyEdges, orderedEdges, wave, weightedEdges } from '../helpers/fusedCases.js';
 import { webgpuOrSkip } from '../helpers/webgpu.js';
 
 const ready = await webgpuOrSkip('test/webgpu/fusedSo3.test.ts');
 
-/** Deterministic values in about [−1, 1]. */
-const wave = (n: number, phase: number) =>
-  Array.from({ length: n }, (_, i) => Math.sin(1.7 * i + phase) + 0.1 * Math.cos(0.3 * i));
-
-/** Kernels that ran (tf.profile also lists nameless customGrad wrappers, which dispatch nothing). */
-const dispatched = (p: { kernels: { name: string }[] }) => p.kernels.map((k) => k.name).filter((n) => n);
-
-interface Case {
+interface Case extends EdgeCase {
   lmax: number;
-  numAtoms: number;
-  features: number;
-  sender: number[];
-  receiver: number[];
-  occupancy: number[] | null;
 }
 
 interface Result {
@@ -82,42 +71,17 @@ async function convolveWithGrads(c: Case, fused: boolean): Promise<Result> {
   return result;
 }
 
-const randomEdges = (lmax: number, features: number): Case => {
-  const sender: number[] = [];
-  const receiver: number[] = [];
-  for (let e = 0; e < 200; e++) {
-    sender.push((e * 37 + 11) % 40);
-    receiver.push((e * 13 + (e >> 3)) % 35);
-  }
-  return {
-    lmax,
-    numAtoms: 40,
-    features,
-    sender,
-    receiver,
-    occupancy: Array.from({ length: 40 }, (_, i) => 0.3 + (i % 7) / 10),
-  };
-};
-
 const cases: Record<string, Case> = {
-  'l_max 1, ordered, 70 features, atoms 3 and 6 receive nothing': {
-    lmax: 1,
-    numAtoms: 7,
-    features: 70,
-    sender: [1, 0, 4, 2, 2, 5, 0, 6, 1, 3],
-    receiver: [0, 2, 5, 1, 0, 4, 4, 2, 5, 0],
-    occupancy: null,
-  },
+  'l_max 1, ordered, 70 features, atoms 3 and 6 receive nothing': { lmax: 1, ...orderedEdges(70) },
   'l_max 1, occupancy-weighted, 3 features, atom 4 receives nothing and sends nothing': {
     lmax: 1,
-    numAtoms: 5,
-    features: 3,
-    sender: [0, 1, 2, 3, 0, 1, 3, 2, 0],
-    receiver: [1, 0, 3, 2, 2, 3, 0, 1, 1],
-    occupancy: [0.5, 1, 0.25, 0.75, 0.9],
+    ...weightedEdges(3),
   },
-  'l_max 1, weighted, 43 features, 200 edges among 40 atoms (the last 5 receive nothing)': randomEdges(1, 43),
-  'l_max 2, weighted, 5 features, 200 edges among 40 atoms': randomEdges(2, 5),
+  'l_max 1, weighted, 43 features, 200 edges among 40 atoms (the last 5 receive nothing)': {
+    lmax: 1,
+    ...manyEdges(43),
+  },
+  'l_max 2, weighted, 5 features, 200 edges among 40 atoms': { lmax: 2, ...manyEdges(5) },
 };
 
 /** A tiny SO3Net's prediction for `atoms` and every transform of it, read asynchronously on webgpu. */

@@ -133,7 +133,10 @@ export async function trainOnSamples(
     const resumed = continueRun(run, { config, normalizer, model, trainer, keepBest, validates: val.length > 0 }, opts);
     if (!resumed) {
       run.writeConfig(config);
-      run.writeDevice({ ...(activeBackend() ?? { name: opts.backend }), micro_batch_edges: trainer.maxEdges });
+      run.writeDevice({
+        ...(activeBackend() ?? { name: opts.backend }),
+        micro_batch_edges: Number.isFinite(trainer.maxEdges) ? trainer.maxEdges : null,
+      });
       run.writeNormalizer(normalizer);
       run.rewriteLog([]);
     }

@@ -127,6 +127,9 @@ test('a run continues under another micro-batch cap; the cap it used is logged a
   const more: string[] = [];
   await run(config({ epochs: 3, max_edges_per_batch: { wasm: 10 } }), out, { log: (l) => more.push(l) });
   assert.ok(more.includes('micro-batches: whole batches (no edge cap on this backend)'), more.join('\n'));
+  const uncapped = tmp('uncapped');
+  await run(config({ max_edges_per_batch: { wasm: 10 } }), uncapped);
+  assert.is(JSON.parse(readFileSync(join(uncapped, 'device.json'), 'utf8')).micro_batch_edges, null);
   assert.is(logLines(out).length, 3);
 });
 

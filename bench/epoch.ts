@@ -19,7 +19,7 @@ import { fitNormalizer } from '../data/normalizer.js';
 import { splitEntries } from '../data/obelix.js';
 import { collate, disposeBatch, planBatches } from '../graph/batch.js';
 import { initBackend } from '../train/backend.js';
-import { deviceEdgeCap } from '../train/deviceLimits.js';
+import { deviceEdgeCap, microBatchEdges } from '../train/deviceLimits.js';
 import { loadConfig } from '../train/config.js';
 import { applyInit, resolveInit } from '../train/finetune.js';
 import { buildModel } from '../models/build.js';
@@ -42,7 +42,7 @@ const { values } = parseArgs({
   },
 });
 
-let config = loadConfig(values.config!, [
+const config = loadConfig(values.config!, [
   `backend=${values.backend}`,
   'data.validation=null',
   'training.early_stopping_patience=null',
@@ -64,8 +64,7 @@ const normalizer = fitNormalizer(
   config.training.target_normalization,
 );
 const cap = await deviceEdgeCap(model, samples);
-if (cap && cap.maxEdges < config.training.max_edges_per_batch)
-  config = { ...config, training: { ...config.training, max_edges_per_batch: cap.maxEdges } };
+const maxEdges = microBatchEdges(config.training.max_edges_per_batch, cap);
 const adapter = webgpuSetup()?.adapter;
 
 if (values.profile) {
@@ -74,7 +73,7 @@ if (values.profile) {
     samples.map((_, i) => i),
     samples,
     config.training.batch_size,
-    config.training.max_edges_per_batch,
+    maxEdges,
   )[0][0];
   const batch = collate(first.map((i) => samples[i]));
   const vars = [...model.trainableVariables().values()];
@@ -97,7 +96,7 @@ if (values.profile) {
   disposeBatch(batch);
 }
 
-const trainer = new Trainer(model, config.training, normalizer, config.seed);
+const trainer = new Trainer(model, config.training, normalizer, config.seed, cap);
 const times: number[] = [];
 const torch = TORCH_SECONDS[config.model.name];
 /** The result after the epochs so far (`--out` is rewritten after each one, so a run stopped by a time limit still reports). */
@@ -108,7 +107,7 @@ function result(): string {
     backend: backend.name,
     adapter: adapter ? describeAdapter(adapter) : null,
     software_adapter: adapter?.software ?? null,
-    max_edges_per_batch: config.training.max_edges_per_batch,
+    max_edges_per_batch: maxEdges,
     structures: samples.length,
     edges,
     graph_seconds: Number(graphSeconds.toFixed(2)),

@@ -50,6 +50,7 @@ import {
   type KernelRecord,
   type ProtocolShape,
 } from './gpuCostModel.js';
+import { microBatchEdges } from '../train/deviceLimits.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -184,7 +185,7 @@ async function profileStep(
     val.map((_, i) => i),
     val,
     cfg.batch_size,
-    cfg.max_edges_per_batch,
+    microBatchEdges(cfg.max_edges_per_batch),
   )[0][0].map((i) => val[i]);
   const vb = collate(first);
   const fwd = records(
@@ -379,7 +380,9 @@ async function estimate(
     train.map((s) => s.target),
     config.training.target_normalization,
   );
-  const { batch_size: bs, max_edges_per_batch: maxEdges } = config.training;
+  // the config's cap on the profiling backend (wasm: the in-process heap the shipped caps are sized for)
+  const bs = config.training.batch_size;
+  const maxEdges = microBatchEdges(config.training.max_edges_per_batch);
   const order = shuffled(train.length, config.seed);
   const fullOf = (plan: number[][][]): number[][] =>
     plan.find((b) => b.reduce((a, m) => a + m.length, 0) === bs) ?? plan[0];

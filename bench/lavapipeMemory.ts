@@ -18,7 +18,7 @@ import { samplesFor } from '../graph/featurize.js';
 import { buildModel } from '../models/build.js';
 import { initBackend } from '../train/backend.js';
 import { loadConfig } from '../train/config.js';
-import { deviceEdgeCap } from '../train/deviceLimits.js';
+import { deviceEdgeCap, microBatchEdges } from '../train/deviceLimits.js';
 import { loadDataset } from '../train/run.js';
 import { Trainer } from '../train/trainer.js';
 import { webgpuSetup } from '../train/webgpu.js';
@@ -92,7 +92,7 @@ const training = {
   ...config.training,
   epochs: Number(values.epochs),
   early_stopping_patience: null,
-  max_edges_per_batch: Math.min(config.training.max_edges_per_batch, cap?.maxEdges ?? Infinity),
+  max_edges_per_batch: microBatchEdges(config.training.max_edges_per_batch, cap),
 };
 const trainer = new Trainer(
   model,

@@ -13,7 +13,7 @@ import { splitEntries } from '../data/obelix.js';
 import { collate, disposeBatch, planBatches } from '../graph/batch.js';
 import { initBackend } from '../train/backend.js';
 import { loadConfig } from '../train/config.js';
-import { deviceEdgeCap } from '../train/deviceLimits.js';
+import { deviceEdgeCap, microBatchEdges } from '../train/deviceLimits.js';
 import { Adam } from '../train/optim.js';
 import { samplesFor } from '../graph/featurize.js';
 import { buildModel } from '../models/build.js';
@@ -53,7 +53,7 @@ const list = [...variables.values()];
 const nameOf = new Map(list.map((v, i) => [v.name, [...variables.keys()][i]]));
 const optimizer = new Adam({ lr: cfg.lr, weightDecay: cfg.optimizer === 'adamw' ? cfg.weight_decay : 0 });
 const cap = await deviceEdgeCap(model, samples);
-const maxEdges = Math.min(cfg.max_edges_per_batch, cap?.maxEdges ?? Infinity);
+const maxEdges = microBatchEdges(cfg.max_edges_per_batch, cap);
 const plan = planBatches(
   samples.map((_, i) => i),
   samples,

@@ -16,6 +16,7 @@ import type { RunConfig } from '../train/config.js';
 import { samplesFor } from '../graph/featurize.js';
 import { loadDataset } from '../train/run.js';
 import { webgpuSetup } from '../train/webgpu.js';
+import { microBatchEdges } from '../train/deviceLimits.js';
 
 type BatchModule = typeof import('../graph/batch.js');
 /** Where a version builds its models: models/build.ts, or train/run.ts before the split. */
@@ -100,7 +101,7 @@ export async function prepareVersion(
       members.map((_, i) => i),
       members,
       t.batch_size,
-      t.max_edges_per_batch,
+      microBatchEdges(t.max_edges_per_batch),
     )[0];
     let acc: tf.Tensor[] | null = null;
     let total: tf.Scalar = tf.scalar(0);

@@ -190,6 +190,7 @@ export class CgcnnHead extends Module {
 export class CGCNN extends Module implements GraphModel {
   static override className = 'CrystalGraphConvNet';
   readonly kind = 'cgcnn';
+  readonly normalisesOverBatch = true;
   readonly representation: CgcnnRepresentation;
   readonly head: CgcnnHead;
   /** [maxZ + 1, 92] atom_init.json rows by atomic number (data, not a weight: upstream has no such key). */

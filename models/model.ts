@@ -16,6 +16,11 @@ export interface GraphModel extends Module {
   readonly head: Module;
   /** Per-crystal predictions [B], in the model's (normalised) output units. */
   forward(batch: GraphBatch, training: boolean): tf.Tensor1D;
+  /**
+   * True when training-mode outputs depend on the whole batch (batch statistics, as CGCNN's BatchNorm): such a
+   * batch cannot be split into micro-batches without changing the function.
+   */
+  readonly normalisesOverBatch?: boolean;
 }
 
 /**

@@ -77,6 +77,14 @@ export const GraphSchema = z
   })
   .strict();
 
+const edgeCount = z.number().int().positive();
+/** Host backends (`tensorflow`, `wasm`, `cpu`) and `webgpu`: the names `tf.getBackend()` reports. */
+export const EdgeBoundSchema = z.union([
+  edgeCount,
+  z.object({ tensorflow: edgeCount, webgpu: edgeCount, wasm: edgeCount, cpu: edgeCount }).partial().strict(),
+]);
+export type EdgeBound = z.infer<typeof EdgeBoundSchema>;
+
 export const TrainingSchema = z
   .object({
     epochs: z.number().int().positive().default(100),
@@ -95,8 +103,12 @@ export const TrainingSchema = z
     min_delta: z.number().min(0).default(0),
     /** Clip the global gradient norm; null = no clipping. */
     grad_clip: z.number().positive().nullable().default(null),
-    /** Micro-batches are cut so that none exceeds this many edges; gradients are accumulated. */
-    max_edges_per_batch: z.number().int().positive().default(200_000),
+    /**
+     * Micro-batches are cut so that none exceeds this many edges; gradients are accumulated (train/deviceLimits.ts).
+     * One number bounds every backend; a mapping bounds the backends it names (`{wasm: 8000, cpu: 8000}`: the
+     * in-process heaps) and leaves the others to their own limits (webgpu: the device's binding limit).
+     */
+    max_edges_per_batch: EdgeBoundSchema.default(200_000),
     /** `mean`: subtract the training mean (SchNetPack); `standardize`: mean and unbiased std (CGCNN); `none` (MatGL). */
     target_normalization: z.enum(['mean', 'standardize', 'none']).default('mean'),
     /** Which weights the run keeps: the best validation epoch or the last one. */

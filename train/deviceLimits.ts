@@ -4,11 +4,18 @@
  * that limit and the model's widest per-edge tensor, measured by one forward + backward pass on a small probe
  * crystal: cap = ⌊0.9 · limit / (largest tensor bytes / probe edges)⌋. The probe is the crystal with the most
  * three-body triplets per edge (M3GNet's per-triplet tensors grow with that ratio), so the bound holds for the others.
- * `max_edges_per_batch` (sized for the 4 GiB wasm heap) still applies when it is smaller.
+ * `training.max_edges_per_batch` bounds micro-batches as the config writes it: one number on every backend, or a
+ * mapping for the backends it names (the shipped configs name wasm and cpu, whose in-process heaps are the limit);
+ * `microBatchEdges` takes the smaller of that and the device's cap.
+ *
+ * The cap is an execution setting, like the backend: gradients are accumulated over micro-batches, so the function
+ * trained does not depend on it (train/fingerprint.ts leaves it out). A model that normalises over the batch (CGCNN's
+ * BatchNorm) would change with it, so the trainer refuses to split such a model's batches.
  */
 import * as tf from '@tensorflow/tfjs';
 import { collate, disposeBatch, sampleEdges, type GraphSample } from '../graph/batch.js';
 import type { GraphModel } from '../models/model.js';
+import type { EdgeBound } from './config.js';
 import { webgpuSetup } from './webgpu.js';
 
 const HEADROOM = 0.9;
@@ -42,4 +49,13 @@ export async function deviceEdgeCap(model: GraphModel, samples: GraphSample[]): 
   const bindingLimit = setup.adapter.limits.maxStorageBufferBindingSize;
   const bytesPerEdge = setup.buffers.largestRequest / Math.max(sampleEdges(probe), 1);
   return { maxEdges: Math.max(1, Math.floor((HEADROOM * bindingLimit) / bytesPerEdge)), bytesPerEdge, bindingLimit };
+}
+
+/**
+ * Edges per micro-batch on the active backend: the config's bound for it (a number bounds every backend; a mapping
+ * leaves unnamed backends unbounded), lowered to the device's cap where there is one.
+ */
+export function microBatchEdges(bound: EdgeBound, device: EdgeCap | null = null, backend = tf.getBackend()): number {
+  const configured = typeof bound === 'number' ? bound : (bound[backend as keyof typeof bound] ?? Infinity);
+  return Math.min(configured, device?.maxEdges ?? Infinity);
 }

@@ -10,6 +10,7 @@ import { loadModel } from './load.js';
 import { regressionMetrics, type Metrics } from './metrics.js';
 import { samplesFor } from '../graph/featurize.js';
 import { predictSamples } from './trainer.js';
+import { microBatchEdges } from './deviceLimits.js';
 
 /**
  * The model directories a path names: a run (it has weights.safetensors) is itself; a CV directory stands for its
@@ -57,7 +58,7 @@ export async function ensemblePredict(
         samplesFor(ds, entries, config),
         normalizer,
         config.training.batch_size,
-        config.training.max_edges_per_batch,
+        microBatchEdges(config.training.max_edges_per_batch),
       );
       members.push({ run, predictions, metrics: regressionMetrics(predictions, targets) });
     } finally {

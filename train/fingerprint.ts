@@ -3,7 +3,9 @@
  * fold or a collected search shard is only ever combined with work done under the same settings. Comparing two
  * fingerprints names the keys that differ.
  *
- * Left out: where a run executes and what it is called (`name`, `backend`, `data.dir`, `data.cache_dir`), and the
+ * Left out: where a run executes and what it is called (`name`, `backend`, `data.dir`, `data.cache_dir`), how
+ * batches are cut into micro-batches (`training.max_edges_per_batch`: gradients are accumulated, so the function
+ * trained is the same; a model that normalises over the batch refuses to be split, train/trainer.ts), and the
  * model's element table when `init.from` supplies it (the checkpoint decides it; `init.from` itself is compared).
  * `training.epochs` is left out only when an unfinished run continues (`resuming`): it may extend or shorten the run.
  */
@@ -14,7 +16,7 @@ import { InputError } from '../data/errors.js';
 import { readConfigFile, validateConfig, type RunConfig } from './config.js';
 
 // `spec` is derived from the other sections (validateConfig), so a difference there is already named at its source.
-const NEUTRAL_KEYS = ['name', 'backend', 'data.dir', 'data.cache_dir', 'spec'];
+const NEUTRAL_KEYS = ['name', 'backend', 'data.dir', 'data.cache_dir', 'training.max_edges_per_batch', 'spec'];
 /** Keys an unfinished run may change when it continues. */
 export const RESUMABLE_KEYS = ['training.epochs'];
 /** Model keys copied from the `init.from` checkpoint (train/finetune.ts ELEMENT_TABLE_KEYS). */

@@ -2,6 +2,7 @@
  * One training run from a resolved config: data → graphs → split → model → trainer → run directory.
  * Used by `crystal-gnn train` and, per fold and per trial, by cross-validation and search.
  */
+import * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../data/errors.js';
@@ -15,7 +16,7 @@ import { samplesFor } from '../graph/featurize.js';
 import { buildModel } from '../models/build.js';
 import { modelEntry, modelVersion } from '../models/registry.js';
 import { activeBackend, initBackend } from './backend.js';
-import { deviceEdgeCap } from './deviceLimits.js';
+import { deviceEdgeCap, type EdgeCap } from './deviceLimits.js';
 import { webgpuSetup } from './webgpu.js';
 import {
   assertFiniteWeights,
@@ -93,6 +94,14 @@ function memoryNote(): string {
     : '';
 }
 
+/** Where this run's micro-batch edge cap comes from: the config's bound for this backend or the device's. */
+function microBatchNote(maxEdges: number, device: EdgeCap | null): string {
+  if (maxEdges === Infinity) return 'micro-batches: whole batches (no edge cap on this backend)';
+  if (device && maxEdges === device.maxEdges)
+    return `micro-batches: at most ${maxEdges} edges, the device's cap: it binds at most ${(device.bindingLimit / 2 ** 20).toFixed(0)} MiB per tensor and this model's widest per-edge tensor takes ${Math.round(device.bytesPerEdge)} bytes per edge`;
+  return `micro-batches: at most ${maxEdges} edges (training.max_edges_per_batch on ${tf.getBackend()})`;
+}
+
 /** Trains on prepared samples and writes the run directory (the part shared with CV and search). */
 export async function trainOnSamples(
   config: RunConfig,
@@ -117,20 +126,17 @@ export async function trainOnSamples(
     formatInitReport(applied.report).forEach((l) => opts.log(l));
   }
   const cap = await deviceEdgeCap(model, [...train, ...val]);
-  if (cap && cap.maxEdges < config.training.max_edges_per_batch) {
-    // recorded in the run's config.yaml: the micro-batches this run actually used
-    config = { ...config, training: { ...config.training, max_edges_per_batch: cap.maxEdges } };
-    opts.log(
-      `training.max_edges_per_batch = ${cap.maxEdges}: the device binds at most ${(cap.bindingLimit / 2 ** 20).toFixed(0)} MiB per tensor and this model's widest per-edge tensor takes ${Math.round(cap.bytesPerEdge)} bytes per edge`,
-    );
-  }
-  const trainer = new Trainer(model, config.training, normalizer, config.seed);
+  const trainer = new Trainer(model, config.training, normalizer, config.seed, cap);
+  opts.log(microBatchNote(trainer.maxEdges, cap));
   try {
     const keepBest = config.training.keep === 'best' && val.length > 0;
     const resumed = continueRun(run, { config, normalizer, model, trainer, keepBest, validates: val.length > 0 }, opts);
     if (!resumed) {
       run.writeConfig(config);
-      run.writeDevice(activeBackend() ?? { name: opts.backend });
+      run.writeDevice({
+        ...(activeBackend() ?? { name: opts.backend }),
+        micro_batch_edges: Number.isFinite(trainer.maxEdges) ? trainer.maxEdges : null,
+      });
       run.writeNormalizer(normalizer);
       run.rewriteLog([]);
     }
@@ -155,7 +161,7 @@ export async function trainOnSamples(
     // resumed after the best epoch: the kept weights are those on disk (verified in continueRun)
     else if (keepBest && resumed) model.loadState(run.readWeights());
     const predicted = val.length
-      ? await predictSamples(model, val, normalizer, config.training.batch_size, config.training.max_edges_per_batch)
+      ? await predictSamples(model, val, normalizer, config.training.batch_size, trainer.maxEdges)
       : null;
     const valMetrics = predicted
       ? regressionMetrics(

@@ -22,6 +22,7 @@ import { samplesFor } from '../graph/featurize.js';
 import { trainOnSamples } from './run.js';
 import { loadModel } from './load.js';
 import { predictSamples } from './trainer.js';
+import { microBatchEdges } from './deviceLimits.js';
 
 export type SearchSpace = Record<string, readonly unknown[]>;
 export type TrialParams = Record<string, unknown>;
@@ -245,7 +246,7 @@ export async function retrainAndTest(
     test,
     normalizer,
     finalConfig.training.batch_size,
-    finalConfig.training.max_edges_per_batch,
+    microBatchEdges(finalConfig.training.max_edges_per_batch),
   );
   model.dispose();
   const m = regressionMetrics(

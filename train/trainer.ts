@@ -11,9 +11,10 @@ import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import { InputError } from '../data/errors.js';
 import { normalize, type Normalizer } from '../data/normalizer.js';
-import { collate, disposeBatch, planBatches, type GraphBatch, type GraphSample } from '../graph/batch.js';
+import { collate, disposeBatch, planBatches, sampleEdges, type GraphBatch, type GraphSample } from '../graph/batch.js';
 import type { GraphModel, StateTensor } from '../models/model.js';
 import type { RunConfig } from './config.js';
+import { microBatchEdges, type EdgeCap } from './deviceLimits.js';
 import { lossSum, meanLoss } from './losses.js';
 import { regressionMetrics, type Metrics } from './metrics.js';
 import { Adam, PlateauScheduler, scheduledLr } from './optim.js';
@@ -149,13 +150,18 @@ export class Trainer {
   private readonly plateau: PlateauScheduler;
   private rng: StatefulRng;
   private state: TrainerState;
+  /** Edges per micro-batch on the active backend (`training.max_edges_per_batch` and the device's cap). */
+  readonly maxEdges: number;
 
+  /** `deviceCap`: the device's own micro-batch limit (train/deviceLimits.ts `deviceEdgeCap`), where it has one. */
   constructor(
     private readonly model: GraphModel,
     private readonly cfg: TrainingConfig,
     private readonly normalizer: Normalizer,
     seed: number,
+    deviceCap: EdgeCap | null = null,
   ) {
+    this.maxEdges = microBatchEdges(cfg.max_edges_per_batch, deviceCap);
     this.optimizer = new Adam({ lr: cfg.lr, weightDecay: cfg.optimizer === 'adamw' ? cfg.weight_decay : 0 });
     this.plateau = new PlateauScheduler(cfg.plateau_factor, cfg.plateau_patience);
     this.rng = seedrandom(String(seed), { state: true });
@@ -226,17 +232,25 @@ export class Trainer {
 
   /** Validation loss (same loss as training, on normalised targets) and metrics in physical units. */
   async evaluate(samples: GraphSample[]): Promise<{ loss: number; metrics: Metrics; predictions: Float64Array }> {
-    const predictions = await predictSamples(
-      this.model,
-      samples,
-      this.normalizer,
-      this.cfg.batch_size,
-      this.cfg.max_edges_per_batch,
-    );
+    const predictions = await predictSamples(this.model, samples, this.normalizer, this.cfg.batch_size, this.maxEdges);
     const targets = samples.map((s) => s.target);
     const n = (y: number): number => normalize(this.normalizer, y);
     const loss = meanLoss(this.cfg.loss, predictions.map(n), targets.map(n), this.cfg.huber_delta);
     return { loss, metrics: regressionMetrics(predictions, targets), predictions };
+  }
+
+  /**
+   * A model that normalises over the batch computes another function on a split batch (its statistics would be the
+   * micro-batch's), so a batch above the edge cap is an error rather than a silent change of the model.
+   */
+  private refuseSplitBatches(plan: number[][][], train: GraphSample[]): void {
+    const split = plan.find((micro) => micro.length > 1);
+    if (!split) return;
+    const members = split.flat();
+    const edges = members.reduce((a, i) => a + sampleEdges(train[i]), 0);
+    throw new InputError(
+      `training.max_edges_per_batch: a batch of ${members.length} crystals has ${edges} edges, more than the ${this.maxEdges} a micro-batch may hold on ${tf.getBackend()}; ${this.model.kind} normalises over the whole batch, so its batches are never split: lower training.batch_size or raise the cap`,
+    );
   }
 
   async fit(train: GraphSample[], val: GraphSample[] | null, hooks: TrainerHooks = {}): Promise<FitResult> {
@@ -256,7 +270,8 @@ export class Trainer {
       this.optimizer.lr = this.state.lr;
       const epochOrder = [...order];
       if (this.cfg.shuffle) shuffleInPlace(epochOrder, this.rng);
-      const plan = planBatches(epochOrder, train, this.cfg.batch_size, this.cfg.max_edges_per_batch);
+      const plan = planBatches(epochOrder, train, this.cfg.batch_size, this.maxEdges);
+      if (this.model.normalisesOverBatch) this.refuseSplitBatches(plan, train);
       const losses: tf.Scalar[] = [];
       let previousStep: Promise<void> | null = null;
       for (const [b, micro] of plan.entries()) {

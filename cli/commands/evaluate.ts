@@ -17,6 +17,7 @@ import { predictSamples } from '../../train/trainer.js';
 import { InputError } from '../../data/errors.js';
 import { logLine } from '../progress.js';
 import { checkOutputFile } from '../shared.js';
+import { microBatchEdges } from '../../train/deviceLimits.js';
 
 interface EvaluateArgs {
   run: string[];
@@ -110,7 +111,7 @@ export const evaluateCommand: CommandModule<object, EvaluateArgs> = {
       samples,
       normalizer,
       config.training.batch_size,
-      config.training.max_edges_per_batch,
+      microBatchEdges(config.training.max_edges_per_batch),
     );
     model.dispose();
     const m = regressionMetrics(

@@ -75,7 +75,7 @@ test('configs/search/p-schnet-occupancy.yaml searches the head of configs/occupa
   for (const [key, values] of Object.entries(space)) {
     const [, field] = key.split('.') as [string, keyof RunConfig['training']];
     assert.ok(
-      values.includes(run.training[field]),
+      values.includes(run.training[field] as (typeof values)[number]),
       `${key}: the run config's ${String(run.training[field])} is one of the searched values`,
     );
   }

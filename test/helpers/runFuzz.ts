@@ -35,6 +35,7 @@ import { trainOnSamples } from '../../train/run.js';
 import { buildNeighbors, toSample } from '../../graph/featurize.js';
 import { predictSamples } from '../../train/trainer.js';
 import { projectRoot } from './paths.js';
+import { microBatchEdges } from '../../train/deviceLimits.js';
 
 export type Outcome = 'ok' | 'error' | 'trace';
 
@@ -616,7 +617,7 @@ export async function answerRunDamage(
         s,
         normalizer,
         config.training.batch_size,
-        config.training.max_edges_per_batch,
+        microBatchEdges(config.training.max_edges_per_batch),
       );
       if (!y.every(Number.isFinite)) throw new Error(`non-finite prediction from ${dir} (${damage.name})`);
     } finally {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { InputError } from '../../data/errors.js';
 import { registerModel } from '../../models/registry.js';
 import { applyOverride, loadConfig, validateConfig } from '../../train/config.js';
+import { microBatchEdges } from '../../train/deviceLimits.js';
 
 registerModel({
   name: 'toy',
@@ -97,6 +98,23 @@ test('the shipped SchNet config is the paper best', async () => {
     ],
     [5, 80, 3, 32, 1e-3, 0.01, 'adamw'],
   );
+});
+
+test('training.max_edges_per_batch: one number for every backend, or a cap per named backend', () => {
+  const cap = (value: unknown) =>
+    validateConfig({ model: { name: 'toy' }, training: { max_edges_per_batch: value } }, 'x.yaml').training
+      .max_edges_per_batch;
+  assert.is(cap(8000), 8000);
+  assert.equal(cap({ wasm: 8000, cpu: 6000 }), { wasm: 8000, cpu: 6000 });
+  assert.equal(microBatchEdges(8000, null, 'webgpu'), 8000);
+  assert.equal(microBatchEdges({ wasm: 8000, cpu: 6000 }, null, 'cpu'), 6000);
+  assert.equal(microBatchEdges({ wasm: 8000 }, null, 'webgpu'), Infinity);
+  const device = { maxEdges: 5000, bytesPerEdge: 1, bindingLimit: 1 };
+  assert.equal(microBatchEdges({ wasm: 8000 }, device, 'webgpu'), 5000);
+  assert.equal(microBatchEdges(4000, device, 'webgpu'), 4000);
+  fails(() => cap({ gpu: 100 }), /training\.max_edges_per_batch/);
+  fails(() => cap({ wasm: 0 }), /training\.max_edges_per_batch\.wasm/);
+  fails(() => cap(2.5), /training\.max_edges_per_batch/);
 });
 
 test.run();

@@ -87,7 +87,7 @@ async function rejects(p: Promise<unknown>, pattern: RegExp): Promise<void> {
   );
 }
 
-test('fingerprint: every key that shapes a result, less name/backend/data paths; epochs only count for finished work', () => {
+test('fingerprint: every key that shapes a result, less name/backend/data paths and the micro-batch cap; epochs only count for finished work', () => {
   const a = config();
   assert.is(
     fingerprint(a),
@@ -97,6 +97,8 @@ test('fingerprint: every key that shapes a result, less name/backend/data paths;
     'model.n_rbf: 4 there, 5 here',
     'training.lr: 0.001 there, 0.01 here',
   ]);
+  // micro-batching is an execution setting: gradients accumulate to the same update
+  assert.is(fingerprint(a), fingerprint(withValues(a, { 'training.max_edges_per_batch': { wasm: 60 } }, 't')));
   const longer = withValues(a, { 'training.epochs': 5 }, 't');
   assert.is.not(fingerprint(a), fingerprint(longer));
   assert.is(fingerprint(a, { resuming: true }), fingerprint(longer, { resuming: true }));
@@ -113,6 +115,21 @@ test('case 1: resuming with another setting is refused naming the key; the run i
   assert.is(readFileSync(join(out, 'log.jsonl'), 'utf8'), before);
   // more epochs under the same settings is what a resume is for
   await run(config({ epochs: 3 }), out, { resume: true });
+  assert.is(logLines(out).length, 3);
+});
+
+test('a run continues under another micro-batch cap; the cap it used is logged and in device.json', async () => {
+  const out = tmp('cap');
+  const log: string[] = [];
+  await run(config({ max_edges_per_batch: { cpu: 40, wasm: 10 } }), out, { log: (l) => log.push(l) });
+  assert.ok(log.includes('micro-batches: at most 40 edges (training.max_edges_per_batch on cpu)'), log.join('\n'));
+  assert.is(JSON.parse(readFileSync(join(out, 'device.json'), 'utf8')).micro_batch_edges, 40);
+  const more: string[] = [];
+  await run(config({ epochs: 3, max_edges_per_batch: { wasm: 10 } }), out, { log: (l) => more.push(l) });
+  assert.ok(more.includes('micro-batches: whole batches (no edge cap on this backend)'), more.join('\n'));
+  const uncapped = tmp('uncapped');
+  await run(config({ max_edges_per_batch: { wasm: 10 } }), uncapped);
+  assert.is(JSON.parse(readFileSync(join(uncapped, 'device.json'), 'utf8')).micro_batch_edges, null);
   assert.is(logLines(out).length, 3);
 });
 

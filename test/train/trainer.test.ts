@@ -258,6 +258,37 @@ test('early stopping on CGCNN: stops exactly `patience` epochs after the best on
   model.dispose();
 });
 
+test('CGCNN (BatchNorm over the batch) refuses a batch the edge cap would split; a cap every batch fits trains', async () => {
+  const samples = cgcnnData().slice(0, 6);
+  const normalizer = fitNormalizer(
+    samples.map((s) => s.target),
+    'mean',
+  );
+  const edges = samples.map((s) => s.src.length);
+  const fit = async (cap: number): Promise<void> => {
+    const cfg = cgcnnConfig({ epochs: 1, batch_size: 3, max_edges_per_batch: cap });
+    const model = buildModel(cfg);
+    const trainer = new Trainer(model, cfg.training, normalizer, cfg.seed);
+    try {
+      await trainer.fit(samples, null);
+    } finally {
+      trainer.dispose();
+      model.dispose();
+    }
+  };
+  await fit(3 * Math.max(...edges));
+  await fit(Math.max(...edges)).then(
+    () => assert.unreachable('a split CGCNN batch must be refused'),
+    (e: Error) => {
+      assert.is(e.name, 'InputError');
+      assert.match(
+        e.message,
+        /^training\.max_edges_per_batch: a batch of 3 crystals has \d+ edges, more than the \d+ .* cgcnn normalises over the whole batch/,
+      );
+    },
+  );
+});
+
 test('early stopping with min_delta: an epoch counts as better only by more than min_delta', async () => {
   const samples = cgcnnData();
   const cfg = cgcnnConfig({ epochs: 40, early_stopping_patience: 3, lr: 0.05, min_delta: 0.02 });

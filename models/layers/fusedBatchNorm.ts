@@ -361,7 +361,7 @@ export type PackedStatistics = tf.Tensor2D;
 /**
  * Training-mode batch normalisation of x = [x₁ | x₂ | …] (the blocks, [M, C_b] each) with γ, β [C] and optional row
  * weights [M], as fused kernels on webgpu: the normalised blocks and the packed statistics for `fusedRunningUpdate`.
- * null elsewhere (or for more than MAX_BLOCKS blocks), so the caller composes the ops instead.
+ * null elsewhere, or for more blocks than registered or the device binds, so the caller composes the ops instead.
  */
 export function fusedBatchNorm(
   blocks: tf.Tensor2D[],
@@ -371,6 +371,9 @@ export function fusedBatchNorm(
   rowWeights?: tf.Tensor1D,
 ): { outputs: tf.Tensor2D[]; statistics: PackedStatistics } | null {
   if (tf.getBackend() !== 'webgpu' || blocks.length > MAX_BLOCKS || blocks.some((x) => x.rank !== 2)) return null;
+  // storage buffers of the widest programs: dγ (every block and its gradient, the statistics, the output) and dx (8)
+  const limits = (tf.backend() as unknown as { device: GPUDevice }).device.limits;
+  if (Math.max(2 * blocks.length + 2, 8) > limits.maxStorageBuffersPerShaderStage) return null;
   const inputs = named({
     ...Object.fromEntries(blocks.map((x, b) => [`X${b}`, x])),
     Gamma: gamma,

@@ -261,16 +261,24 @@ export interface EdgeRows {
   order: tf.Tensor1D;
 }
 
-const edgeRowCache = new WeakMap<GraphBatch, Partial<Record<'src' | 'dst', EdgeRows>>>();
+const edgeRowCache = new WeakMap<GraphBatch, Map<string, EdgeRows>>();
 
 /** The batch's edges grouped by `src` or `dst`, built on the host at first use and kept until `disposeBatch`. */
 export function edgeRows(b: GraphBatch, end: 'src' | 'dst'): EdgeRows {
-  const cached = edgeRowCache.get(b) ?? {};
+  return batchEdgeRows(b, end, () => (end === 'src' ? b.hostSrc : b.hostDst));
+}
+
+/**
+ * A model's own edge list over the batch's atoms (CGCNN's padded neighbor slots) grouped by atom: `atoms()` gives
+ * each edge's atom on the host; built at first use under `key` and kept until `disposeBatch`.
+ */
+export function batchEdgeRows(b: GraphBatch, key: string, atoms: () => Int32Array): EdgeRows {
+  const cached = edgeRowCache.get(b) ?? new Map<string, EdgeRows>();
   edgeRowCache.set(b, cached);
-  const hit = cached[end];
+  const hit = cached.get(key);
   if (hit) return hit;
-  const rows = groupEdges(end === 'src' ? b.hostSrc : b.hostDst, b.numAtoms);
-  cached[end] = rows;
+  const rows = groupEdges(atoms(), b.numAtoms);
+  cached.set(key, rows);
   return rows;
 }
 
@@ -287,7 +295,7 @@ export function groupEdges(atoms: Int32Array, numAtoms: number): EdgeRows {
 
 export function disposeBatch(b: GraphBatch): void {
   const rows = edgeRowCache.get(b);
-  if (rows) for (const r of Object.values(rows)) tf.dispose([r.rowStart, r.order]);
+  if (rows) for (const r of rows.values()) tf.dispose([r.rowStart, r.order]);
   edgeRowCache.delete(b);
   tf.dispose([b.numbers, b.graphOfAtom, b.src, b.dst, b.vectors, b.distances, b.inverseAtomCounts, b.targets]);
   if (b.triplets) tf.dispose([b.triplets.edgeA, b.triplets.edgeB]);

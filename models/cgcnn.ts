@@ -23,7 +23,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { loadAtomInit } from '../data/atomInit.js';
-import type { GraphBatch } from '../graph/batch.js';
+import { batchEdgeRows, type EdgeRows, type GraphBatch } from '../graph/batch.js';
 import { softplus } from './layers/activations.js';
 import { BatchNorm1d } from './layers/batchNorm.js';
 import { Dense } from './layers/dense.js';
@@ -75,6 +75,8 @@ export interface CgcnnGraph {
   rowBond: tf.Tensor2D;
   /** [M] multiplicity: 1 for real slots (o_j in occupancy mode), p_i = K − m_i for atom i's padded row; null when all are 1. */
   rowWeights: tf.Tensor1D | null;
+  /** The rows grouped by centre and by neighbor (built on the host at first use, kept with the batch) for fused kernels. */
+  rows: { byReceiver: () => EdgeRows; bySender: () => EdgeRows };
 }
 
 /** Gated graph convolution (upstream `ConvLayer`): h_i ← softplus(h_i + bn2(Σ_j σ(f_ij) ⊙ softplus(c_ij))). */
@@ -106,6 +108,7 @@ export class ConvLayer extends Module {
       receiver: g.rowCentre,
       numReceivers: h.shape[0],
       weights: g.rowWeights,
+      rows: g.rows,
     });
     const parts = [
       { x: h, index: g.rowCentre },
@@ -115,9 +118,7 @@ export class ConvLayer extends Module {
     // the filter and core halves of fc_full and bn1 are evaluated apart: no [M, 2F] tensor to slice
     const halves = [this.fcFull.applyParts(parts, [0, F]), this.fcFull.applyParts(parts, [F, F])];
     const [filterIn, coreIn] = this.bn1.applyBlocks(halves, training, g.rowWeights ?? undefined);
-    const filter = tf.sigmoid(filterIn);
-    const core = softplus(coreIn);
-    const summed = flow.sum(tf.mul(filter, core) as tf.Tensor2D);
+    const summed = flow.gatedSum(filterIn, coreIn);
     return softplus(tf.add(h, this.bn2.apply(summed, training))) as tf.Tensor2D;
   }
 
@@ -249,6 +250,8 @@ export class CGCNN extends Module implements GraphModel {
     const occupancyWeights = EdgeFlow.toCentre(batch).weights;
     const weighted = occupancyWeights !== null || padCounts.some((p) => p !== 1);
     const paddedBond = tf.tile(this.gaussian(tf.tensor1d([this.radius + 1])), [P, 1]);
+    const rowsBy = (end: Int32Array, pads: number[], name: string) => () =>
+      batchEdgeRows(batch, `cgcnn_${name}_${K}`, () => Int32Array.from([...end, ...pads]));
     return {
       rowCentre: tf.concat([batch.src, tf.tensor1d(padAtoms, 'int32')]) as tf.Tensor1D,
       rowNeighbor: tf.concat([batch.dst, tf.tensor1d(padNeighbors, 'int32')]) as tf.Tensor1D,
@@ -257,6 +260,10 @@ export class CGCNN extends Module implements GraphModel {
       rowWeights: weighted
         ? (tf.concat([occupancyWeights ?? tf.onesLike(batch.distances), tf.tensor1d(padCounts)]) as tf.Tensor1D)
         : null,
+      rows: {
+        byReceiver: rowsBy(batch.hostSrc, padAtoms, 'centre'),
+        bySender: rowsBy(batch.hostDst, padNeighbors, 'neighbor'),
+      },
     };
   }
 

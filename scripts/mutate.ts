@@ -90,6 +90,21 @@ const MUTANTS: Mutant[] = [
     to: '* C[j * 3 * F + F + f] * -U[e * 3 + x];',
     tests: ['test/webgpu/fusedPainn.test.ts'],
   },
+  // The fused webgpu batch norm without s in dx's dγ term, and CGCNN's fused gate with σ for σ′ in df (lavapipe).
+  {
+    id: 'batchnorm-fused-dgamma-scale',
+    file: 'models/layers/fusedBatchNorm.ts',
+    from: 'let correction = (X[index] - mean) * (a * s * DGamma[c]) + a * DBeta[c];',
+    to: 'let correction = (X[index] - mean) * (a * DGamma[c]) + a * DBeta[c];',
+    tests: ['test/webgpu/batchNorm.test.ts'],
+  },
+  {
+    id: 'cgcnn-fused-gate-derivative',
+    file: 'models/layers/fusedGate.ts',
+    from: "'softplusOf(Core[index]) * (gate * (1.0 - gate))'",
+    to: "'softplusOf(Core[index]) * gate'",
+    tests: ['test/webgpu/fusedGate.test.ts'],
+  },
   {
     id: 'batchnorm-grad',
     file: 'models/layers/ops.ts',

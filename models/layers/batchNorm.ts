@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ones, zeros } from './initializers.js';
 import { Module } from './module.js';
+import { fusedBatchNorm, fusedRunningUpdate } from './fusedBatchNorm.js';
 import { batchNormalize, type BatchStatistics } from './ops.js';
 
 export interface BatchNormOptions {
@@ -67,6 +68,21 @@ export class BatchNorm1d extends Module {
     }
     if (rowWeights && rowWeights.shape[0] !== rows) {
       throw new Error(`BatchNorm1d(${this.numFeatures}): ${rowWeights.shape[0]} row weights for ${rows} rows`);
+    }
+    if (training) {
+      const fused = fusedBatchNorm(blocks, this.weight as tf.Tensor1D, this.bias as tf.Tensor1D, this.eps, rowWeights);
+      if (fused) {
+        // the packed statistics update every channel at once: no slice or concat of the running vectors
+        tf.tidy(() => {
+          this.runningMean.assign(
+            fusedRunningUpdate(this.runningMean as tf.Tensor1D, fused.statistics, this.momentum, 'mean'),
+          );
+          this.runningVar.assign(
+            fusedRunningUpdate(this.runningVar as tf.Tensor1D, fused.statistics, this.momentum, 'variance'),
+          );
+        });
+        return fused.outputs;
+      }
     }
     const whole = blocks.length === 1;
     let offset = 0;

@@ -11,6 +11,8 @@
  *                                                                kernel on webgpu: models/layers/fusedPainn.ts)
  *   tensorProductConvolve(x, W, Y)_i = sum(TP(W ⊙ Y, from(x)))_i  SO3Net's convolution (one fused kernel on webgpu:
  *                                                                models/layers/fusedSo3.ts)
+ *   gatedSum(f, c)_i = sum(σ(f) ⊙ softplus(c))_i                  CGCNN's gated message (one fused kernel on webgpu:
+ *                                                                models/layers/fusedGate.ts)
  *
  * Directions: `toCentre` (messages from neighbor j = `dst` into centre i = `src`: SchNetPack, CGCNN, MatGL's
  * SO3Net) and `toNeighbor` (from `src` into `dst`: MatGL's M3GNet). A model picks one and never names `src`/`dst`
@@ -19,11 +21,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { edgeRows, type EdgeRows, type GraphBatch } from '../../graph/batch.js';
 import { fusedConvolve } from './fused.js';
+import { fusedGatedSum } from './fusedGate.js';
 import { fusedPainnMessage } from './fusedPainn.js';
 import { fusedSo3Convolve } from './fusedSo3.js';
 import { tensorProductSlices, type ClebschGordan } from './clebschGordan.js';
 import { degreeOf } from './sphericalHarmonics.js';
-import { gather, segmentSum } from './ops.js';
+import { gather, segmentSum, softplus } from './ops.js';
 
 export interface EdgeFlowSpec {
   /** [E] int32 sending atom (or row) of each edge. */
@@ -139,6 +142,14 @@ export class EdgeFlow {
       v.map((vs) => this.sum(vs as tf.Tensor2D)),
       1,
     ) as tf.Tensor3D;
+  }
+
+  /** CGCNN's gated message summed at each receiver, Σ_j σ(f_ij) ⊙ softplus(c_ij): pre-activations f, c [E, F] → [N, F]. */
+  gatedSum(filter: tf.Tensor2D, core: tf.Tensor2D): tf.Tensor2D {
+    const { sender, receiver, numReceivers, weights, rows } = this.spec;
+    const fused = fusedGatedSum(filter, core, { sender, receiver, numReceivers, weights, rows: rows ?? null });
+    if (fused) return fused;
+    return this.sum(tf.mul(tf.sigmoid(filter), softplus(core)) as tf.Tensor2D);
   }
 
   /** The message weights as [E] (null when all are 1), for statistics that count messages (CGCNN's bn1). */

@@ -44,7 +44,8 @@ const ACTIVATIONS: Record<FusedActivation, { value: string; derivative: string }
   relu: { value: 'max(z, 0.0)', derivative: 'select(0.0, 1.0, z > 0.0)' },
 };
 
-const ACTIVATION_HELPERS = `
+/** WGSL σ, softplus and tanh of an f32 (also read by the fused CGCNN gate, fusedGate.ts). */
+export const ACTIVATION_HELPERS = `
   fn sigmoidOf(z : f32) -> f32 {
     if (z >= 0.0) { return 1.0 / (1.0 + exp(-z)); }
     let e = exp(z);

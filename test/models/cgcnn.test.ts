@@ -214,16 +214,15 @@ forEachBackend('CGCNN', (test) => {
 
   test('a training step leaves no tensors behind', async () => {
     const model = await randomModel(options({ atom_fea_len: 4, n_conv: 2, h_fea_len: 3 }), 3.2, 1);
-    const batch = collate(paddedSamples());
     const vars = [...model.trainableVariables().values()];
-    expectNoLeak(
-      () =>
-        tf.tidy(() => {
-          tf.variableGrads(() => tf.sum(model.forward(batch, true)) as tf.Scalar, vars);
-        }),
-      'training step',
-    );
-    disposeBatch(batch);
+    // the batch is made and disposed inside the leak check: on webgpu the fused gated sum caches its row order on it
+    expectNoLeak(() => {
+      const batch = collate(paddedSamples());
+      tf.tidy(() => {
+        tf.variableGrads(() => tf.sum(model.forward(batch, true)) as tf.Scalar, vars);
+      });
+      disposeBatch(batch);
+    }, 'training step');
     model.dispose();
   });
 

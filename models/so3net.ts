@@ -26,7 +26,7 @@ import { Mlp } from './layers/mlp.js';
 import { Module, ModuleList } from './layers/module.js';
 import { ElementTable } from './layers/elementTable.js';
 import { EdgeFlow } from './layers/flow.js';
-import { fusedDegreeGate } from './layers/fusedGate.js';
+import { fusedDegreeGate } from './layers/fusedDegreeGate.js';
 import { mixEmbedding } from './layers/occupancy.js';
 import { pairDistances, toEdges } from './layers/pairs.js';
 import { besselRbf } from './layers/radial.js';

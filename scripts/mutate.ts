@@ -99,17 +99,17 @@ const MUTANTS: Mutant[] = [
   },
   {
     id: 'degree-gate-fused-sigmoid-derivative',
-    file: 'models/layers/fusedGate.ts',
+    file: 'models/layers/fusedDegreeGate.ts',
     from: 'setOutputAtIndex(index, acc * sig * (1.0 - sig));',
     to: 'setOutputAtIndex(index, acc * sig);',
-    tests: ['test/webgpu/fusedGate.test.ts'],
+    tests: ['test/webgpu/fusedDegreeGate.test.ts'],
   },
   {
     id: 'degree-gate-fused-degree',
-    file: 'models/layers/fusedGate.ts',
+    file: 'models/layers/fusedDegreeGate.ts',
     from: '(k + 1) ** 2',
     to: '(k + 1) * 2',
-    tests: ['test/webgpu/fusedGate.test.ts'],
+    tests: ['test/webgpu/fusedDegreeGate.test.ts'],
   },
   {
     id: 'lstm-fused-forget-derivative',

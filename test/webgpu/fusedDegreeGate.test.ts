@@ -1,5 +1,5 @@
 /**
- * SO3Net's fused per-degree gate (models/layers/fusedGate.ts) against the composed ops it replaces
+ * SO3Net's fused per-degree gate (models/layers/fusedDegreeGate.ts) against the composed ops it replaces
  * (x ⊙ σ(expandDegrees(h)), models/so3net.ts), both on webgpu: values and the gradients w.r.t. x and h within 1e-5
  * relative, for l_max 0 to 3, feature widths that are not multiples of the 64-thread workgroup and gates of both
  * signs up to |h| ≈ 6 (σ' small and large). Skipped, visibly, where no adapter exists.
@@ -7,14 +7,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fusedDegreeGate } from '../../models/layers/fusedGate.js';
+import { fusedDegreeGate } from '../../models/layers/fusedDegreeGate.js';
 import { numChannels } from '../../models/layers/sphericalHarmonics.js';
 import { expandDegrees } from '../../models/so3net.js';
 import { expectClose } from '../helpers/backends.js';
 import { dispatched, wave } from '../helpers/fusedCases.js';
 import { webgpuOrSkip } from '../helpers/webgpu.js';
 
-const ready = await webgpuOrSkip('test/webgpu/fusedGate.test.ts');
+const ready = await webgpuOrSkip('test/webgpu/fusedDegreeGate.test.ts');
 
 interface Case {
   lmax: number;

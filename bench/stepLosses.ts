@@ -7,6 +7,7 @@
  *
  *   node --import tsx bench/stepLosses.ts [--a HEAD] [--b worktree] [--steps 3] [--backend wasm]
  *                                         [--configs cgcnn,schnet,painn,so3net,m3gnet]
+ *                                         [--set training.batch_size=8 ...]   (config overrides, as kernelCount.ts)
  * Exits 1 when any config differs.
  */
 import { parseArgs } from 'node:util';
@@ -21,13 +22,14 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '3' },
     backend: { type: 'string', default: 'wasm' },
     configs: { type: 'string', default: 'cgcnn,schnet,painn,so3net,m3gnet' },
+    set: { type: 'string', multiple: true, default: [] },
   },
 });
 
 const backend = await initBackend(args.backend as BackendName);
 let allEqual = true;
 for (const name of args.configs!.split(',')) {
-  const config = loadConfig(`configs/${name}.yaml`, [`backend=${args.backend}`, 'data.validation=null']);
+  const config = loadConfig(`configs/${name}.yaml`, [`backend=${args.backend}`, 'data.validation=null', ...args.set!]);
   const batches = await realBatches(config, Number(args.steps));
   const losses: Record<string, number[]> = {};
   for (const [label, ref] of [

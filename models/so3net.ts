@@ -26,6 +26,7 @@ import { Mlp } from './layers/mlp.js';
 import { Module, ModuleList } from './layers/module.js';
 import { ElementTable } from './layers/elementTable.js';
 import { EdgeFlow } from './layers/flow.js';
+import { fusedDegreeGate } from './layers/fusedDegreeGate.js';
 import { mixEmbedding } from './layers/occupancy.js';
 import { pairDistances, toEdges } from './layers/pairs.js';
 import { besselRbf } from './layers/radial.js';
@@ -59,7 +60,7 @@ export const SO3NetOptions = z
 export type SO3NetOptions = z.infer<typeof SO3NetOptions>;
 
 /** Repeats each degree block h[:, l] (2l+1) times along axis 1: [K, l_max+1, F] → [K, S, F]. */
-function expandDegrees(h: tf.Tensor3D, lmax: number): tf.Tensor3D {
+export function expandDegrees(h: tf.Tensor3D, lmax: number): tf.Tensor3D {
   const blocks = Array.from({ length: lmax + 1 }, (_, l) =>
     tf.tile(tf.slice(h, [0, l, 0], [-1, 1, -1]), [1, 2 * l + 1, 1]),
   );
@@ -118,7 +119,7 @@ export class SO3ParametricGatedNonlinearity extends Module {
 
   apply(x: tf.Tensor3D): tf.Tensor3D {
     const h = tf.reshape(this.scaling.apply(scalarChannel(x)), [-1, this.lmax + 1, this.nIn]) as tf.Tensor3D;
-    return tf.mul(x, tf.sigmoid(expandDegrees(h, this.lmax)));
+    return fusedDegreeGate(x, h) ?? tf.mul(x, tf.sigmoid(expandDegrees(h, this.lmax)));
   }
 }
 

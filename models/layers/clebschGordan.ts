@@ -10,6 +10,7 @@
  * a, b [N, S, F] with S = (l_max+1)² → [N, S, F].
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedTensorProduct } from './fusedTensorProduct.js';
 import { CG_TABLE, CG_TABLE_LMAX } from './generated/clebschGordan.js';
 import { numChannels } from './sphericalHarmonics.js';
 
@@ -65,7 +66,8 @@ export function tensorProductSlices(a: tf.Tensor[], b: tf.Tensor[], cg: ClebschG
 
 /**
  * TP(a, b) over axis 1. Channels are unstacked into [N, F] slices, so the cost is one product per nonzero
- * coefficient (10 for l_max = 1, 83 for l_max = 2) and no [N, S, S, F] intermediate.
+ * coefficient (10 for l_max = 1, 83 for l_max = 2) and no [N, S, S, F] intermediate. On webgpu one fused program
+ * forward and one per input backward (fusedTensorProduct.ts).
  */
 export function tensorProduct(a: tf.Tensor3D, b: tf.Tensor3D, cg: ClebschGordan): tf.Tensor3D {
   const n = numChannels(cg.lmax);
@@ -74,5 +76,7 @@ export function tensorProduct(a: tf.Tensor3D, b: tf.Tensor3D, cg: ClebschGordan)
       `tensorProduct(l_max ${cg.lmax}): inputs need ${n} channels, got [${a.shape.join(', ')}] and [${b.shape.join(', ')}]`,
     );
   }
+  const fused = fusedTensorProduct(a, b, cg);
+  if (fused) return fused;
   return tf.stack(tensorProductSlices(tf.unstack(a, 1), tf.unstack(b, 1), cg), 1) as tf.Tensor3D;
 }

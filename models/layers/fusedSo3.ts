@@ -19,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { clebschGordan, type ClebschGordan } from './clebschGordan.js';
 import type { FusedFlow } from './fused.js';
+import { branches, literal, termsOf } from './fusedCgTerms.js';
 import {
   named,
   program,
@@ -29,35 +30,6 @@ import {
   type Program,
 } from './fusedProgram.js';
 import { degreeOf, numChannels } from './sphericalHarmonics.js';
-
-interface Term {
-  c: number;
-  s1: number;
-  s2: number;
-  s: number;
-}
-
-const termsOf = (cg: ClebschGordan): Term[] => cg.c.map((c, k) => ({ c, s1: cg.s1[k], s2: cg.s2[k], s: cg.s[k] }));
-
-/** A WGSL f32 literal of c (parenthesised when negative). */
-const literal = (c: number) => {
-  const text = c.toPrecision(9);
-  const f = /[.e]/.test(text) ? text : `${text}.0`;
-  return c < 0 ? `(${f})` : f;
-};
-
-/**
- * `var t = 0.0;` then, for the branch whose key equals `selector`, t = Σ of its terms. Keys without terms are
- * left out (t stays 0).
- */
-function branches(selector: string, keys: number, termsFor: (key: number) => string[]): string {
-  const parts: string[] = [];
-  for (let key = 0; key < keys; key++) {
-    const terms = termsFor(key);
-    if (terms.length) parts.push(`if (${selector} == ${key}) { t = ${terms.join(' + ')}; }`);
-  }
-  return `var t = 0.0;\n            ${parts.join(' else ')}`;
-}
 
 /** y [rows, S, F] over the receiver-grouped edges. */
 function forwardProgram(rows: number, F: number, cg: ClebschGordan, weighted: boolean): Program {

@@ -3,7 +3,8 @@
  * normalisation, softplus/silu, stopGradient.
  *
  * This is the only home of custom gradients in crystal-gnn (docs/backends.md). Every backend runs the same code,
- * except softplus and sumRows, which take a faster form on wasm and are the plain TF.js op elsewhere:
+ * except softplus and sumRows, which take a faster form on wasm and are the plain TF.js op elsewhere, and
+ * segmentMax, one fused program on webgpu (fusedSegmentMax.ts):
  * - gather = `gatherND` forward, `scatterND` backward (scatterND sums duplicate rows). The stock `tf.gather`
  *   gradient needs `UnsortedSegmentSum`, which wasm lacks, and wasm's `gatherND` is ~12x faster than `gather`.
  * - segmentSum = `scatterND` forward, `gatherND` backward (wasm: 12 ms vs a missing kernel; cpu: 66 ms vs hours).
@@ -15,13 +16,14 @@
  * - batchNormalize = the closed-form gradient of training-mode batch normalisation (half the kernels of autodiff).
  * - sumComponents = Σ over PaiNN's size-3 vector axis; on webgpu the sum of the three slices, because its Sum over a
  *   middle axis runs one workgroup per output (seconds for [N, 3, F]; the slices are ~30x faster).
- * - On webgpu, index values (gather/scatter rows, segment ids, segmentMax's sort keys) pass through float32 inside
+ * - On webgpu, index values (gather/scatter rows, segment ids) pass through float32 inside
  *   the kernels, exact only below 2^24: `checkIndexRange` refuses larger ranges instead of mis-indexing.
  * Indices are int32 and must lie in [0, rows): the cpu scatter throws on negative ids, so pad with a dummy
  * graph rather than with −1. No op here reads tensor data back (`dataSync`), so training steps stay async-free.
  * Custom gradients are first-order only (`tf.customGrad` is not twice differentiable): no forces-by-autodiff.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedSegmentMax } from './fusedSegmentMax.js';
 
 type Saved = tf.Tensor[];
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
@@ -106,9 +108,12 @@ export function segmentMean<T extends tf.Tensor>(
  *
  * No backend offers a segment max, so it sorts: rank every x_e by value (topk over all E), sort by the int32 key
  * ids_e·E + rank_e (topk again), after which segment s is a contiguous run, largest first, starting at
- * E − Σ_{t ≤ s} n_t. Cost O(E log E); needs S·E < 2³¹.
+ * E − Σ_{t ≤ s} n_t. Cost O(E log E); needs S·E < 2³¹. On webgpu one program scans instead (fusedSegmentMax.ts:
+ * the sort is some 55 dispatches there), with no sort key and so no S·E limit.
  */
 export function segmentMax(x: tf.Tensor1D, segmentIds: tf.Tensor1D, numSegments: number): tf.Tensor1D {
+  const fused = fusedSegmentMax(x, segmentIds, numSegments);
+  if (fused) return fused;
   const numEdges = x.shape[0];
   checkIndexRange(numSegments * numEdges, `segmentMax (${numSegments} segments × ${numEdges} entries as one sort key)`);
   return tf.tidy(() => {

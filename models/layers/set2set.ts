@@ -17,7 +17,18 @@ import * as tf from '@tensorflow/tfjs';
 import type { GraphBatch } from '../../graph/batch.js';
 import { uniform } from './initializers.js';
 import { Module } from './module.js';
+import { fusedLstmCell } from './fusedLstm.js';
 import { gather, matMul, segmentSoftmax, segmentSum } from './ops.js';
+
+/**
+ * The LSTM cell from its pre-activations z = [z_i | z_f | z_g | z_o] [B, 4H] and cell state c [B, H]:
+ * c' = σ(z_f) ⊙ c + σ(z_i) ⊙ tanh(z_g), h' = σ(z_o) ⊙ tanh(c'). (On webgpu `fusedLstmCell` is two kernels.)
+ */
+export function lstmCell(gates: tf.Tensor2D, c: tf.Tensor2D): { h: tf.Tensor2D; c: tf.Tensor2D } {
+  const [i, f, g, o] = tf.split(gates, 4, 1);
+  const cNew = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
+  return { h: tf.mul(tf.sigmoid(o), tf.tanh(cNew)) as tf.Tensor2D, c: cNew };
+}
 
 /** Stacked LSTM stepped one time step at a time (`torch.nn.LSTM` weights, sigmoid gates). */
 export class Lstm extends Module {
@@ -52,10 +63,8 @@ export class Lstm extends Module {
       const gates = tf.add(
         tf.add(matMul(input, w.wih as tf.Variable<tf.Rank.R2>), matMul(h[l], w.whh as tf.Variable<tf.Rank.R2>)),
         tf.add(w.bih, w.bhh),
-      );
-      const [i, f, g, o] = tf.split(gates, 4, 1);
-      const cNew = tf.add(tf.mul(tf.sigmoid(f), c[l]), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
-      const hNew = tf.mul(tf.sigmoid(o), tf.tanh(cNew)) as tf.Tensor2D;
+      ) as tf.Tensor2D;
+      const { h: hNew, c: cNew } = fusedLstmCell(gates, c[l]) ?? lstmCell(gates, c[l]);
       hOut.push(hNew);
       cOut.push(cNew);
       input = hNew;

@@ -246,12 +246,21 @@ if (ready) {
     await initBackend('webgpu');
     checkIndexRange(2 ** 24, 'ok');
     assert.throws(() => checkIndexRange(2 ** 24 + 1, 'gather'), /exact index range of 16777216/);
-    assert.throws(
-      () => segmentMax(tf.zeros([4097]) as tf.Tensor1D, tf.zeros([4097], 'int32') as tf.Tensor1D, 4097),
-      /segmentMax/,
+    // segmentMax's sort key (segment · E + rank) would exceed 2^24 here; webgpu's fused scan has no sort key
+    const ids = tf.tensor1d(
+      Array.from({ length: 4097 }, (_, e) => 4096 - e),
+      'int32',
     );
+    const maxes = segmentMax(tf.range(0, 4097) as tf.Tensor1D, ids, 4098);
+    const want = Array.from({ length: 4098 }, (_, s) => (s < 4097 ? 4096 - s : -Infinity));
+    assert.equal(Array.from(await maxes.data()), want);
+    tf.dispose([ids, maxes]);
     await initBackend('cpu');
     checkIndexRange(2 ** 24 + 1, 'cpu is exact here');
+    assert.throws(
+      () => segmentMax(tf.zeros([4097]) as tf.Tensor1D, tf.zeros([4097], 'int32') as tf.Tensor1D, 2 ** 19 + 1),
+      /segmentMax/,
+    );
   });
 
   // Last: a device error is sticky for the process.

@@ -3,9 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fracToCart, latticeFromParameters } from '../../data/lattice.js';
 import { fitNormalizer } from '../../data/normalizer.js';
-import type { Atoms } from '../../data/structure.js';
 import { collate, disposeBatch, type GraphSample } from '../../graph/batch.js';
 import type { GraphModel, StateTensor } from '../../models/model.js';
 import { initBackend } from '../../train/backend.js';
@@ -14,33 +12,27 @@ import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js
 import { applyInit, checkElementTable, formatInitReport, keysOf, resolveInit } from '../../train/finetune.js';
 import { buildModel } from '../../models/build.js';
 import { FrozenFeatureModel } from '../../models/frozenFeatures.js';
-import { buildNeighbors, toSample } from '../../graph/featurize.js';
 import { Trainer } from '../../train/trainer.js';
 import { throwsInputError } from '../helpers/inputError.js';
 import { pretrainedDir } from '../helpers/paths.js';
 import { tidyAsync } from '../helpers/backends.js';
+import { toyCrystals } from '../helpers/toyCrystals.js';
 
-/** `threebody`: with the line graph (M3GNet); `features`: that many graph-level inputs per crystal. */
+/**
+ * `n` small random crystals (Li, O and P or S); `threebody`: with the line graph (M3GNet); `features`: that many
+ * graph-level inputs per crystal.
+ */
 function dataset(n = 6, o: { threebody?: number; features?: number } = {}): GraphSample[] {
-  let seed = 7;
-  const rnd = (): number => {
-    seed = (seed * 16807) % 2147483647;
-    return seed / 2147483647;
-  };
-  return Array.from({ length: n }, (_, k) => {
-    const a = 3.3 + rnd();
-    const lattice = latticeFromParameters(a, a + rnd(), a + 0.4 * rnd(), 88 + 5 * rnd(), 90, 92 + 5 * rnd());
-    const frac = Float64Array.from({ length: 9 }, () => rnd());
-    const atoms: Atoms = {
-      id: `c${k}`,
-      lattice,
-      numbers: Int32Array.from([3, 8, 15 + (k % 2)]),
-      frac,
-      cart: fracToCart(lattice, frac),
-    };
-    const sample = toSample(atoms, buildNeighbors(atoms, { cutoff: 3.5 }), -2 + a + 0.3 * (k % 3), o.threebody);
-    if (o.features) sample.graphFeatures = Float32Array.from({ length: o.features }, () => rnd());
-    return sample;
+  return toyCrystals({
+    count: n,
+    seed: 7,
+    minLength: 3.3,
+    cSpread: 0.4,
+    angles: { alpha: 88, gamma: 92, spread: 5 },
+    thirdElement: (k) => 15 + (k % 2),
+    target: (a, k) => -2 + a + 0.3 * (k % 3),
+    graph: { cutoff: 3.5, threebody_cutoff: o.threebody },
+    graphFeatures: o.features,
   });
 }
 

@@ -4,40 +4,20 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { latticeFromParameters, fracToCart } from '../../data/lattice.js';
 import { fitNormalizer } from '../../data/normalizer.js';
-import type { Atoms } from '../../data/structure.js';
 import type { GraphSample } from '../../graph/batch.js';
 import { initBackend } from '../../train/backend.js';
 import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
 import { buildModel } from '../../models/build.js';
 import { trainOnSamples } from '../../train/run.js';
-import { buildNeighbors, toSample } from '../../graph/featurize.js';
+import type { GraphOptions } from '../../graph/featurize.js';
 import { readSafetensorsFile } from '../../train/safetensors.js';
 import { Trainer } from '../../train/trainer.js';
+import { toyCrystals } from '../helpers/toyCrystals.js';
 
-/** Eight small random crystals with a smooth target (mean Li–X distance), graphs at 3.5 Å. */
-function dataset(graph: { cutoff: number; max_neighbors?: number } = { cutoff: 3.5 }): GraphSample[] {
-  const out: GraphSample[] = [];
-  let seed = 1;
-  const rnd = (): number => {
-    seed = (seed * 16807) % 2147483647;
-    return seed / 2147483647;
-  };
-  for (let k = 0; k < 8; k++) {
-    const a = 3.2 + rnd();
-    const lattice = latticeFromParameters(a, a + rnd(), a + 0.5 * rnd(), 85 + 10 * rnd(), 90, 95 + 10 * rnd());
-    const frac = Float64Array.from({ length: 9 }, () => rnd());
-    const atoms: Atoms = {
-      id: `c${k}`,
-      lattice,
-      numbers: Int32Array.from([3, 8, 3 + (k % 3) * 5]),
-      frac,
-      cart: fracToCart(lattice, frac),
-    };
-    out.push(toSample(atoms, buildNeighbors(atoms, graph), -3 + a + 0.2 * (k % 3)));
-  }
-  return out;
+/** Eight small random crystals in oblique cells with a smooth target, graphs at 3.5 Å (or as given). */
+function dataset(graph: GraphOptions = { cutoff: 3.5 }): GraphSample[] {
+  return toyCrystals({ angles: { alpha: 85, gamma: 95, spread: 10 }, target: (a, k) => -3 + a + 0.2 * (k % 3), graph });
 }
 
 function config(training: Record<string, unknown>): RunConfig {

@@ -3,7 +3,6 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fitNormalizer } from '../../data/normalizer.js';
 import { collate, disposeBatch, type GraphSample } from '../../graph/batch.js';
 import type { GraphModel, StateTensor } from '../../models/model.js';
 import { initBackend } from '../../train/backend.js';
@@ -12,11 +11,11 @@ import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js
 import { applyInit, checkElementTable, formatInitReport, keysOf, resolveInit } from '../../train/finetune.js';
 import { buildModel } from '../../models/build.js';
 import { FrozenFeatureModel } from '../../models/frozenFeatures.js';
-import { Trainer } from '../../train/trainer.js';
 import { throwsInputError } from '../helpers/inputError.js';
 import { pretrainedDir } from '../helpers/paths.js';
 import { tidyAsync } from '../helpers/backends.js';
 import { toyCrystals } from '../helpers/toyCrystals.js';
+import { withTrainerOf } from '../helpers/training.js';
 
 /**
  * `n` small random crystals (Li, O and P or S); `threebody`: with the line graph (M3GNet); `features`: that many
@@ -77,18 +76,9 @@ function finetuned(cfg: RunConfig): ReturnType<typeof applyInit> {
   return applyInit(buildModel(r.config), r.checkpoint, r.config.init!, r.config.seed);
 }
 
-async function oneEpoch(model: GraphModel, cfg: RunConfig, samples: GraphSample[]): Promise<void> {
-  const trainer = new Trainer(
-    model,
-    cfg.training,
-    fitNormalizer(
-      samples.map((s) => s.target),
-      'mean',
-    ),
-    cfg.seed,
-  );
-  await trainer.fit(samples, null);
-  trainer.dispose();
+/** Trains `model` (which stays the caller's) on `samples` without validation, as `cfg.training` says. */
+async function fit(model: GraphModel, cfg: RunConfig, samples: GraphSample[]): Promise<void> {
+  await withTrainerOf(model, cfg, samples, (trainer) => trainer.fit(samples, null));
 }
 
 test.before(async () => {
@@ -119,7 +109,7 @@ test('freeze: [representation] + reset_head: representation loaded and unchanged
     assert.ok(equal((await again.model.stateDict()).get(k)!, before.get(k)!), `${k} reproducible`);
   again.model.dispose();
 
-  await oneEpoch(model, cfg, dataset());
+  await fit(model, cfg, dataset());
   const after = await model.stateDict();
   for (const k of repKeys) assert.ok(equal(after.get(k)!, before.get(k)!), `frozen ${k} changed`);
   for (const k of headKeys) assert.not.ok(equal(after.get(k)!, before.get(k)!), `trained ${k} did not change`);
@@ -170,8 +160,8 @@ test('a frozen representation is computed once per structure: cached epochs trai
       plain.loadState(new Map([...state].filter(([k]) => representationKeys.has(k))), { strict: false });
       return original(batch, training);
     };
-    await oneEpoch(cached, frozen, samples);
-    await oneEpoch(plain, frozen, samples);
+    await fit(cached, frozen, samples);
+    await fit(plain, frozen, samples);
     assert.ok(forwards > 0);
     const a = await cached.stateDict();
     const b = await plain.stateDict();
@@ -224,7 +214,7 @@ test('freeze: [] and reset_head: false: everything loaded, everything trains', a
   for (const [k, t] of before) assert.ok(equal(t, weights.get(k)!), k);
   assert.is(report.loaded.length, before.size);
   assert.is(report.frozenParameters, 0);
-  await oneEpoch(model, cfg, dataset());
+  await fit(model, cfg, dataset());
   const after = await model.stateDict();
   const changed = [...before.keys()].filter((k) => !equal(before.get(k)!, after.get(k)!));
   assert.ok(

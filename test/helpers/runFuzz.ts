@@ -26,13 +26,14 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { InputError } from '../../data/errors.js';
 import type { GraphSample } from '../../graph/batch.js';
 import { readRun } from '../../train/checkpoint.js';
-import { loadConfig, RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
+import { loadConfig, type RunConfig } from '../../train/config.js';
 import { loadModel } from '../../train/load.js';
 import { buildModel } from '../../models/build.js';
 import { trainOnSamples } from '../../train/run.js';
 import { predictSamples } from '../../train/trainer.js';
 import { projectRoot } from './paths.js';
 import { toyCrystals } from './toyCrystals.js';
+import { tinyConfig } from './training.js';
 import { microBatchEdges } from '../../train/deviceLimits.js';
 
 export type Outcome = 'ok' | 'error' | 'trace';
@@ -337,17 +338,7 @@ export function fuzzSamples(): GraphSample[] {
 }
 
 export function fuzzRunConfig(epochs: number): RunConfig {
-  const base = RunSchema.parse({ model: { name: 'schnet' } });
-  return validateConfig(
-    {
-      ...base,
-      backend: 'cpu',
-      graph: { cutoff: 3.5 },
-      model: { name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 },
-      training: { ...base.training, batch_size: 3, epochs, early_stopping_patience: null, keep: 'best' },
-    },
-    'fuzz run',
-  );
+  return tinyConfig({ name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 }, { epochs, keep: 'best' });
 }
 
 /** A finished two-epoch run to damage. */

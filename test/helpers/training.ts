@@ -2,8 +2,31 @@ import { fitNormalizer, type Normalizer } from '../../data/normalizer.js';
 import type { GraphSample } from '../../graph/batch.js';
 import { buildModel } from '../../models/build.js';
 import type { GraphModel } from '../../models/model.js';
-import type { RunConfig } from '../../train/config.js';
+import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
 import { Trainer } from '../../train/trainer.js';
+
+/**
+ * A validated run config for quick cpu training tests: `model` as given (a tiny one), graphs within 3.5 Å, batches of 3,
+ * no early stopping; `training` adds to or overrides those training settings, `extra` replaces top-level keys.
+ */
+export function tinyConfig(
+  model: { name: string } & Record<string, unknown>,
+  training: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+): RunConfig {
+  const base = RunSchema.parse({ model });
+  return validateConfig(
+    {
+      ...base,
+      backend: 'cpu',
+      graph: { cutoff: 3.5 },
+      model,
+      training: { ...base.training, batch_size: 3, early_stopping_patience: null, ...training },
+      ...extra,
+    },
+    'test',
+  );
+}
 
 export interface TrainerSetup {
   /** The target normaliser; by default mode `mean` fitted to the targets of the samples given. */

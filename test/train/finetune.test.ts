@@ -7,7 +7,7 @@ import { collate, disposeBatch, type GraphSample } from '../../graph/batch.js';
 import type { GraphModel, StateTensor } from '../../models/model.js';
 import { initBackend } from '../../train/backend.js';
 import { RunDirectory } from '../../train/checkpoint.js';
-import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
+import { RunSchema, type RunConfig } from '../../train/config.js';
 import { applyInit, checkElementTable, formatInitReport, keysOf, resolveInit } from '../../train/finetune.js';
 import { buildModel } from '../../models/build.js';
 import { FrozenFeatureModel } from '../../models/frozenFeatures.js';
@@ -15,7 +15,7 @@ import { throwsInputError } from '../helpers/inputError.js';
 import { pretrainedDir } from '../helpers/paths.js';
 import { tidyAsync } from '../helpers/backends.js';
 import { toyCrystals } from '../helpers/toyCrystals.js';
-import { withTrainerOf } from '../helpers/training.js';
+import { tinyConfig, withTrainerOf } from '../helpers/training.js';
 
 /**
  * `n` small random crystals (Li, O and P or S); `threebody`: with the line graph (M3GNet); `features`: that many
@@ -35,19 +35,9 @@ function dataset(n = 6, o: { threebody?: number; features?: number } = {}): Grap
   });
 }
 
-function config(model: Record<string, unknown>, extra: Record<string, unknown> = {}): RunConfig {
-  const base = RunSchema.parse({ model: { name: 'painn' } });
-  return validateConfig(
-    {
-      ...base,
-      backend: 'cpu',
-      graph: { cutoff: 3.5 },
-      model,
-      training: { ...base.training, batch_size: 3, epochs: 1, early_stopping_patience: null, lr: 1e-2 },
-      ...extra,
-    },
-    'test',
-  );
+/** One epoch at lr 0.01; `extra` replaces top-level keys (graph, init, data, training). */
+function config(model: { name: string } & Record<string, unknown>, extra: Record<string, unknown> = {}): RunConfig {
+  return tinyConfig(model, { epochs: 1, lr: 1e-2 }, extra);
 }
 
 // Two interactions: with one, tfjs cannot differentiate PaiNN (the last mixing's unused vector output breaks SplitV's gradient).

@@ -17,29 +17,17 @@ import { trainOnSamples } from '../../train/run.js';
 import { retrainAndTestOnce } from '../../train/search.js';
 import { miniObelix } from '../helpers/miniObelix.js';
 import { toyCrystals } from '../helpers/toyCrystals.js';
+import { tinyConfig } from '../helpers/training.js';
 
 test.before(async () => {
   await initBackend('cpu');
 });
 
+/** A 4-wide, one-interaction SchNet trained 2 epochs keeping the last weights, unless `training` says otherwise. */
 function config(training: Record<string, unknown> = {}): RunConfig {
-  const base = RunSchema.parse({ model: { name: 'schnet' } });
-  return validateConfig(
-    {
-      ...base,
-      backend: 'cpu',
-      graph: { cutoff: 3.5 },
-      model: { name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 },
-      training: {
-        ...base.training,
-        batch_size: 3,
-        epochs: 2,
-        early_stopping_patience: null,
-        keep: 'last',
-        ...training,
-      },
-    },
-    'test',
+  return tinyConfig(
+    { name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 },
+    { epochs: 2, keep: 'last', ...training },
   );
 }
 

@@ -7,30 +7,21 @@ import { join } from 'node:path';
 import { fitNormalizer, type Normalizer } from '../../data/normalizer.js';
 import type { GraphSample } from '../../graph/batch.js';
 import { initBackend } from '../../train/backend.js';
-import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
+import type { RunConfig } from '../../train/config.js';
 import { trainOnSamples } from '../../train/run.js';
 import type { GraphOptions } from '../../graph/featurize.js';
 import { readSafetensorsFile } from '../../train/safetensors.js';
 import { toyCrystals } from '../helpers/toyCrystals.js';
-import { trainLosses, withTrainer } from '../helpers/training.js';
+import { tinyConfig, trainLosses, withTrainer } from '../helpers/training.js';
 
 /** Eight small random crystals in oblique cells with a smooth target, graphs at 3.5 Å (or as given). */
 function dataset(graph: GraphOptions = { cutoff: 3.5 }): GraphSample[] {
   return toyCrystals({ angles: { alpha: 85, gamma: 95, spread: 10 }, target: (a, k) => -3 + a + 0.2 * (k % 3), graph });
 }
 
+/** An 8-wide, one-interaction SchNet trained 4 epochs unless `training` says otherwise. */
 function config(training: Record<string, unknown>): RunConfig {
-  const base = RunSchema.parse({ model: { name: 'schnet' } });
-  return validateConfig(
-    {
-      ...base,
-      backend: 'cpu',
-      graph: { cutoff: 3.5 },
-      model: { name: 'schnet', n_atom_basis: 8, n_interactions: 1, n_rbf: 6 },
-      training: { ...base.training, batch_size: 3, epochs: 4, early_stopping_patience: null, ...training },
-    },
-    'test',
-  );
+  return tinyConfig({ name: 'schnet', n_atom_basis: 8, n_interactions: 1, n_rbf: 6 }, { epochs: 4, ...training });
 }
 
 /** Targets as they are: for runs whose targets a fitted normaliser would refuse or overflow on. */
@@ -128,16 +119,10 @@ test('an interrupted run resumes to the same result as an uninterrupted one', as
 
 /** A 8-wide, one-convolution CGCNN on 12-nearest-neighbor graphs within 3.5 Å (the second config of these checks). */
 function cgcnnConfig(training: Record<string, unknown>): RunConfig {
-  const base = RunSchema.parse({ model: { name: 'cgcnn' } });
-  return validateConfig(
-    {
-      ...base,
-      backend: 'cpu',
-      graph: { cutoff: 3.5, max_neighbors: 12 },
-      model: { name: 'cgcnn', atom_fea_len: 8, n_conv: 1, h_fea_len: 8, n_h: 1, max_num_nbr: 12 },
-      training: { ...base.training, batch_size: 3, epochs: 4, early_stopping_patience: null, ...training },
-    },
-    'test cgcnn',
+  return tinyConfig(
+    { name: 'cgcnn', atom_fea_len: 8, n_conv: 1, h_fea_len: 8, n_h: 1, max_num_nbr: 12 },
+    { epochs: 4, ...training },
+    { graph: { cutoff: 3.5, max_neighbors: 12 } },
   );
 }
 const cgcnnData = (): GraphSample[] => dataset({ cutoff: 3.5, max_neighbors: 12 });

@@ -13,7 +13,7 @@ import { loadDataset } from '../../train/run.js';
 import type { ObelixDataset } from '../../data/obelix.js';
 import { logLine, progressBar } from '../progress.js';
 import { runQueued } from '../workers.js';
-import { checkOutputDir } from '../shared.js';
+import { checkOutputDir, configOverrides } from '../shared.js';
 import { InputError } from '../../data/errors.js';
 
 interface CvArgs {
@@ -76,7 +76,7 @@ export const cvCommand: CommandModule<object, CvArgs> = {
         describe: 'score the folds the --shard jobs trained; refuse, naming them, if any job is unfinished',
       }) as Argv<CvArgs>,
   handler: async (args) => {
-    const sets = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];
+    const sets = configOverrides(args);
     if (args.folds !== undefined) sets.push('data.validation.folds=kfold', `data.validation.k=${args.folds}`);
     const config = loadConfig(args.config, sets);
     const out = args.out ?? join('runs', `${config.name ?? config.model.name}-cv`);

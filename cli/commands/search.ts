@@ -12,7 +12,7 @@ import { InputError } from '../../data/errors.js';
 import { collectSearch, finishSearch, parseShard, runSearchTrials, unfinishedShards } from '../../train/search.js';
 import { logLine } from '../progress.js';
 import { runWorkers } from '../workers.js';
-import { checkOutputDir } from '../shared.js';
+import { checkOutputDir, configOverrides } from '../shared.js';
 
 interface SearchArgs {
   config: string;
@@ -68,7 +68,7 @@ export const searchCommand: CommandModule<object, SearchArgs> = {
       })
       .option('data', { type: 'string', describe: 'OBELiX directory (or CRYSTAL_GNN_DATA)' }) as Argv<SearchArgs>,
   handler: async (args) => {
-    const sets = [...(args.set ?? []), ...(args.backend ? [`backend=${args.backend}`] : [])];
+    const sets = configOverrides(args);
     if (args.trials !== undefined) sets.push(`search.trials=${args.trials}`);
     const config = loadConfig(args.config, sets);
     const out = args.out ?? join('runs', `${config.name ?? config.model.name}-search`);

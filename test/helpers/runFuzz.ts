@@ -24,17 +24,16 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { InputError } from '../../data/errors.js';
-import { fracToCart, latticeFromParameters } from '../../data/lattice.js';
-import type { Atoms } from '../../data/structure.js';
 import type { GraphSample } from '../../graph/batch.js';
 import { readRun } from '../../train/checkpoint.js';
-import { loadConfig, RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
+import { loadConfig, type RunConfig } from '../../train/config.js';
 import { loadModel } from '../../train/load.js';
 import { buildModel } from '../../models/build.js';
 import { trainOnSamples } from '../../train/run.js';
-import { buildNeighbors, toSample } from '../../graph/featurize.js';
 import { predictSamples } from '../../train/trainer.js';
 import { projectRoot } from './paths.js';
+import { toyCrystals } from './toyCrystals.js';
+import { tinyConfig } from './training.js';
 import { microBatchEdges } from '../../train/deviceLimits.js';
 
 export type Outcome = 'ok' | 'error' | 'trace';
@@ -335,34 +334,11 @@ async function answerAsync(fn: () => Promise<void>): Promise<{ outcome: Outcome;
 
 /** Eight small crystals (Li, O, one more element) and a tiny SchNet: a run directory in about a second. */
 export function fuzzSamples(): GraphSample[] {
-  const r = rng(5);
-  return Array.from({ length: 8 }, (_, k) => {
-    const a = 3.2 + r();
-    const lattice = latticeFromParameters(a, a + r(), a + 0.5 * r(), 90, 90, 90);
-    const frac = Float64Array.from({ length: 9 }, () => r());
-    const atoms: Atoms = {
-      id: `c${k}`,
-      lattice,
-      numbers: Int32Array.from([3, 8, 3 + (k % 3) * 5]),
-      frac,
-      cart: fracToCart(lattice, frac),
-    };
-    return toSample(atoms, buildNeighbors(atoms, { cutoff: 3.5 }), -3 + a);
-  });
+  return toyCrystals({ random: rng(5) });
 }
 
 export function fuzzRunConfig(epochs: number): RunConfig {
-  const base = RunSchema.parse({ model: { name: 'schnet' } });
-  return validateConfig(
-    {
-      ...base,
-      backend: 'cpu',
-      graph: { cutoff: 3.5 },
-      model: { name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 },
-      training: { ...base.training, batch_size: 3, epochs, early_stopping_patience: null, keep: 'best' },
-    },
-    'fuzz run',
-  );
+  return tinyConfig({ name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 }, { epochs, keep: 'best' });
 }
 
 /** A finished two-epoch run to damage. */

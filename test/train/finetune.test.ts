@@ -3,60 +3,41 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fracToCart, latticeFromParameters } from '../../data/lattice.js';
-import { fitNormalizer } from '../../data/normalizer.js';
-import type { Atoms } from '../../data/structure.js';
 import { collate, disposeBatch, type GraphSample } from '../../graph/batch.js';
 import type { GraphModel, StateTensor } from '../../models/model.js';
 import { initBackend } from '../../train/backend.js';
 import { RunDirectory } from '../../train/checkpoint.js';
-import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
+import { RunSchema, type RunConfig } from '../../train/config.js';
 import { applyInit, checkElementTable, formatInitReport, keysOf, resolveInit } from '../../train/finetune.js';
 import { buildModel } from '../../models/build.js';
 import { FrozenFeatureModel } from '../../models/frozenFeatures.js';
-import { buildNeighbors, toSample } from '../../graph/featurize.js';
-import { Trainer } from '../../train/trainer.js';
 import { throwsInputError } from '../helpers/inputError.js';
 import { pretrainedDir } from '../helpers/paths.js';
 import { tidyAsync } from '../helpers/backends.js';
+import { toyCrystals } from '../helpers/toyCrystals.js';
+import { tinyConfig, withTrainerOf } from '../helpers/training.js';
 
-/** `threebody`: with the line graph (M3GNet); `features`: that many graph-level inputs per crystal. */
+/**
+ * `n` small random crystals (Li, O and P or S); `threebody`: with the line graph (M3GNet); `features`: that many
+ * graph-level inputs per crystal.
+ */
 function dataset(n = 6, o: { threebody?: number; features?: number } = {}): GraphSample[] {
-  let seed = 7;
-  const rnd = (): number => {
-    seed = (seed * 16807) % 2147483647;
-    return seed / 2147483647;
-  };
-  return Array.from({ length: n }, (_, k) => {
-    const a = 3.3 + rnd();
-    const lattice = latticeFromParameters(a, a + rnd(), a + 0.4 * rnd(), 88 + 5 * rnd(), 90, 92 + 5 * rnd());
-    const frac = Float64Array.from({ length: 9 }, () => rnd());
-    const atoms: Atoms = {
-      id: `c${k}`,
-      lattice,
-      numbers: Int32Array.from([3, 8, 15 + (k % 2)]),
-      frac,
-      cart: fracToCart(lattice, frac),
-    };
-    const sample = toSample(atoms, buildNeighbors(atoms, { cutoff: 3.5 }), -2 + a + 0.3 * (k % 3), o.threebody);
-    if (o.features) sample.graphFeatures = Float32Array.from({ length: o.features }, () => rnd());
-    return sample;
+  return toyCrystals({
+    count: n,
+    seed: 7,
+    minLength: 3.3,
+    cSpread: 0.4,
+    angles: { alpha: 88, gamma: 92, spread: 5 },
+    thirdElement: (k) => 15 + (k % 2),
+    target: (a, k) => -2 + a + 0.3 * (k % 3),
+    graph: { cutoff: 3.5, threebody_cutoff: o.threebody },
+    graphFeatures: o.features,
   });
 }
 
-function config(model: Record<string, unknown>, extra: Record<string, unknown> = {}): RunConfig {
-  const base = RunSchema.parse({ model: { name: 'painn' } });
-  return validateConfig(
-    {
-      ...base,
-      backend: 'cpu',
-      graph: { cutoff: 3.5 },
-      model,
-      training: { ...base.training, batch_size: 3, epochs: 1, early_stopping_patience: null, lr: 1e-2 },
-      ...extra,
-    },
-    'test',
-  );
+/** One epoch at lr 0.01; `extra` replaces top-level keys (graph, init, data, training). */
+function config(model: { name: string } & Record<string, unknown>, extra: Record<string, unknown> = {}): RunConfig {
+  return tinyConfig(model, { epochs: 1, lr: 1e-2 }, extra);
 }
 
 // Two interactions: with one, tfjs cannot differentiate PaiNN (the last mixing's unused vector output breaks SplitV's gradient).
@@ -85,18 +66,9 @@ function finetuned(cfg: RunConfig): ReturnType<typeof applyInit> {
   return applyInit(buildModel(r.config), r.checkpoint, r.config.init!, r.config.seed);
 }
 
-async function oneEpoch(model: GraphModel, cfg: RunConfig, samples: GraphSample[]): Promise<void> {
-  const trainer = new Trainer(
-    model,
-    cfg.training,
-    fitNormalizer(
-      samples.map((s) => s.target),
-      'mean',
-    ),
-    cfg.seed,
-  );
-  await trainer.fit(samples, null);
-  trainer.dispose();
+/** Trains `model` (which stays the caller's) on `samples` without validation, as `cfg.training` says. */
+async function fit(model: GraphModel, cfg: RunConfig, samples: GraphSample[]): Promise<void> {
+  await withTrainerOf(model, cfg, samples, (trainer) => trainer.fit(samples, null));
 }
 
 test.before(async () => {
@@ -127,7 +99,7 @@ test('freeze: [representation] + reset_head: representation loaded and unchanged
     assert.ok(equal((await again.model.stateDict()).get(k)!, before.get(k)!), `${k} reproducible`);
   again.model.dispose();
 
-  await oneEpoch(model, cfg, dataset());
+  await fit(model, cfg, dataset());
   const after = await model.stateDict();
   for (const k of repKeys) assert.ok(equal(after.get(k)!, before.get(k)!), `frozen ${k} changed`);
   for (const k of headKeys) assert.not.ok(equal(after.get(k)!, before.get(k)!), `trained ${k} did not change`);
@@ -178,8 +150,8 @@ test('a frozen representation is computed once per structure: cached epochs trai
       plain.loadState(new Map([...state].filter(([k]) => representationKeys.has(k))), { strict: false });
       return original(batch, training);
     };
-    await oneEpoch(cached, frozen, samples);
-    await oneEpoch(plain, frozen, samples);
+    await fit(cached, frozen, samples);
+    await fit(plain, frozen, samples);
     assert.ok(forwards > 0);
     const a = await cached.stateDict();
     const b = await plain.stateDict();
@@ -232,7 +204,7 @@ test('freeze: [] and reset_head: false: everything loaded, everything trains', a
   for (const [k, t] of before) assert.ok(equal(t, weights.get(k)!), k);
   assert.is(report.loaded.length, before.size);
   assert.is(report.frozenParameters, 0);
-  await oneEpoch(model, cfg, dataset());
+  await fit(model, cfg, dataset());
   const after = await model.stateDict();
   const changed = [...before.keys()].filter((k) => !equal(before.get(k)!, after.get(k)!));
   assert.ok(

@@ -11,25 +11,14 @@ import { buildNeighbors, toSample } from '../../graph/featurize.js';
 import type { StateTensor } from '../../models/model.js';
 import { atCurrentVersion, modelEntry, type ModelEntry } from '../../models/registry.js';
 import { MODEL_VERSION_KEY, readRun, RunDirectory } from '../../train/checkpoint.js';
-import { RunSchema, validateConfig } from '../../train/config.js';
 import { trainOnSamples } from '../../train/run.js';
 import { readSafetensorsFile } from '../../train/safetensors.js';
 import { throwsInputError } from '../helpers/inputError.js';
+import { tinyConfig } from '../helpers/training.js';
 
-const config = validateConfig(
-  {
-    ...RunSchema.parse({ model: { name: 'schnet' } }),
-    backend: 'cpu',
-    graph: { cutoff: 3.5 },
-    model: { name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 },
-    training: {
-      ...RunSchema.parse({ model: { name: 'schnet' } }).training,
-      batch_size: 2,
-      epochs: 1,
-      early_stopping_patience: null,
-    },
-  },
-  'test',
+const config = tinyConfig(
+  { name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 },
+  { batch_size: 2, epochs: 1 },
 );
 
 async function trainedRun(): Promise<string> {

@@ -8,67 +8,31 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { latticeFromParameters, fracToCart } from '../../data/lattice.js';
-import type { Atoms } from '../../data/structure.js';
-import type { GraphSample } from '../../graph/batch.js';
 import { initBackend } from '../../train/backend.js';
 import { readRun } from '../../train/checkpoint.js';
 import { RunSchema, validateConfig, withValues, type RunConfig } from '../../train/config.js';
 import { runCrossValidation } from '../../train/cv.js';
 import { configDifferences, fingerprint } from '../../train/fingerprint.js';
 import { trainOnSamples } from '../../train/run.js';
-import { buildNeighbors, toSample } from '../../graph/featurize.js';
 import { retrainAndTestOnce } from '../../train/search.js';
 import { miniObelix } from '../helpers/miniObelix.js';
+import { toyCrystals } from '../helpers/toyCrystals.js';
+import { tinyConfig } from '../helpers/training.js';
 
 test.before(async () => {
   await initBackend('cpu');
 });
 
-/** Eight small random crystals (Li, O and one more element) with a smooth target, graphs at 3.5 Å. */
-function crystals(): GraphSample[] {
-  let seed = 3;
-  const rnd = (): number => {
-    seed = (seed * 16807) % 2147483647;
-    return seed / 2147483647;
-  };
-  return Array.from({ length: 8 }, (_, k) => {
-    const a = 3.2 + rnd();
-    const lattice = latticeFromParameters(a, a + rnd(), a + 0.5 * rnd(), 90, 90, 90);
-    const frac = Float64Array.from({ length: 9 }, () => rnd());
-    const atoms: Atoms = {
-      id: `c${k}`,
-      lattice,
-      numbers: Int32Array.from([3, 8, 3 + (k % 3) * 5]),
-      frac,
-      cart: fracToCart(lattice, frac),
-    };
-    return toSample(atoms, buildNeighbors(atoms, { cutoff: 3.5 }), -3 + a);
-  });
-}
-
+/** A 4-wide, one-interaction SchNet trained 2 epochs keeping the last weights, unless `training` says otherwise. */
 function config(training: Record<string, unknown> = {}): RunConfig {
-  const base = RunSchema.parse({ model: { name: 'schnet' } });
-  return validateConfig(
-    {
-      ...base,
-      backend: 'cpu',
-      graph: { cutoff: 3.5 },
-      model: { name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 },
-      training: {
-        ...base.training,
-        batch_size: 3,
-        epochs: 2,
-        early_stopping_patience: null,
-        keep: 'last',
-        ...training,
-      },
-    },
-    'test',
+  return tinyConfig(
+    { name: 'schnet', n_atom_basis: 4, n_interactions: 1, n_rbf: 4 },
+    { epochs: 2, keep: 'last', ...training },
   );
 }
 
-const samples = crystals();
+/** Eight small random crystals (Li, O and one more element) with a smooth target, graphs at 3.5 Å. */
+const samples = toyCrystals({ seed: 3 });
 const train = samples.slice(0, 6);
 const val = samples.slice(6);
 const quiet = { log: (): void => {}, backend: 'cpu' };

@@ -4,72 +4,28 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { latticeFromParameters, fracToCart } from '../../data/lattice.js';
-import { fitNormalizer } from '../../data/normalizer.js';
-import type { Atoms } from '../../data/structure.js';
+import { fitNormalizer, type Normalizer } from '../../data/normalizer.js';
 import type { GraphSample } from '../../graph/batch.js';
 import { initBackend } from '../../train/backend.js';
-import { RunSchema, validateConfig, type RunConfig } from '../../train/config.js';
-import { buildModel } from '../../models/build.js';
+import type { RunConfig } from '../../train/config.js';
 import { trainOnSamples } from '../../train/run.js';
-import { buildNeighbors, toSample } from '../../graph/featurize.js';
+import type { GraphOptions } from '../../graph/featurize.js';
 import { readSafetensorsFile } from '../../train/safetensors.js';
-import { Trainer } from '../../train/trainer.js';
+import { toyCrystals } from '../helpers/toyCrystals.js';
+import { tinyConfig, trainLosses, withTrainer } from '../helpers/training.js';
 
-/** Eight small random crystals with a smooth target (mean Li–X distance), graphs at 3.5 Å. */
-function dataset(graph: { cutoff: number; max_neighbors?: number } = { cutoff: 3.5 }): GraphSample[] {
-  const out: GraphSample[] = [];
-  let seed = 1;
-  const rnd = (): number => {
-    seed = (seed * 16807) % 2147483647;
-    return seed / 2147483647;
-  };
-  for (let k = 0; k < 8; k++) {
-    const a = 3.2 + rnd();
-    const lattice = latticeFromParameters(a, a + rnd(), a + 0.5 * rnd(), 85 + 10 * rnd(), 90, 95 + 10 * rnd());
-    const frac = Float64Array.from({ length: 9 }, () => rnd());
-    const atoms: Atoms = {
-      id: `c${k}`,
-      lattice,
-      numbers: Int32Array.from([3, 8, 3 + (k % 3) * 5]),
-      frac,
-      cart: fracToCart(lattice, frac),
-    };
-    out.push(toSample(atoms, buildNeighbors(atoms, graph), -3 + a + 0.2 * (k % 3)));
-  }
-  return out;
+/** Eight small random crystals in oblique cells with a smooth target, graphs at 3.5 Å (or as given). */
+function dataset(graph: GraphOptions = { cutoff: 3.5 }): GraphSample[] {
+  return toyCrystals({ angles: { alpha: 85, gamma: 95, spread: 10 }, target: (a, k) => -3 + a + 0.2 * (k % 3), graph });
 }
 
+/** An 8-wide, one-interaction SchNet trained 4 epochs unless `training` says otherwise. */
 function config(training: Record<string, unknown>): RunConfig {
-  const base = RunSchema.parse({ model: { name: 'schnet' } });
-  return validateConfig(
-    {
-      ...base,
-      backend: 'cpu',
-      graph: { cutoff: 3.5 },
-      model: { name: 'schnet', n_atom_basis: 8, n_interactions: 1, n_rbf: 6 },
-      training: { ...base.training, batch_size: 3, epochs: 4, early_stopping_patience: null, ...training },
-    },
-    'test',
-  );
+  return tinyConfig({ name: 'schnet', n_atom_basis: 8, n_interactions: 1, n_rbf: 6 }, { epochs: 4, ...training });
 }
 
-async function lossCurve(cfg: RunConfig, samples: GraphSample[]): Promise<number[]> {
-  const model = buildModel(cfg);
-  const trainer = new Trainer(
-    model,
-    cfg.training,
-    fitNormalizer(
-      samples.map((s) => s.target),
-      'mean',
-    ),
-    cfg.seed,
-  );
-  const r = await trainer.fit(samples, null);
-  trainer.dispose();
-  model.dispose();
-  return r.history.map((h) => h.train_loss);
-}
+/** Targets as they are: for runs whose targets a fitted normaliser would refuse or overflow on. */
+const IDENTITY: Normalizer = { mode: 'none', mean: 0, std: 1 };
 
 test.before(async () => {
   await initBackend('cpu');
@@ -77,93 +33,63 @@ test.before(async () => {
 
 test('same seed, same loss curve; another seed, another curve; and the loss goes down', async () => {
   const samples = dataset();
-  const a = await lossCurve(config({ epochs: 6 }), samples);
-  const b = await lossCurve(config({ epochs: 6 }), samples);
+  const a = await trainLosses(config({ epochs: 6 }), samples);
+  const b = await trainLosses(config({ epochs: 6 }), samples);
   assert.equal(a, b);
-  const c = await lossCurve({ ...config({ epochs: 6 }), seed: 43 }, samples);
+  const c = await trainLosses({ ...config({ epochs: 6 }), seed: 43 }, samples);
   assert.not.equal(a, c);
   assert.ok(a[5] < a[0], `loss ${a}`);
 });
 
 test('micro-batches capped by edges accumulate to the same update as whole batches', async () => {
   const samples = dataset();
-  const whole = await lossCurve(config({ epochs: 3 }), samples);
-  const micro = await lossCurve(config({ epochs: 3, max_edges_per_batch: 60 }), samples);
+  const whole = await trainLosses(config({ epochs: 3 }), samples);
+  const micro = await trainLosses(config({ epochs: 3, max_edges_per_batch: 60 }), samples);
   whole.forEach((v, i) => assert.ok(Math.abs(v - micro[i]) < 1e-4 * Math.max(1, Math.abs(v)), `${whole} vs ${micro}`));
 });
 
 test('tensor count is flat across epochs (after epoch 1 = after epoch 5)', async () => {
   const samples = dataset();
-  const cfg = config({ epochs: 5, grad_clip: 1.0, scheduler: 'cosine' });
-  const model = buildModel(cfg);
-  const trainer = new Trainer(
-    model,
-    cfg.training,
-    fitNormalizer(
-      samples.map((s) => s.target),
-      'mean',
-    ),
-    cfg.seed,
-  );
   const counts: number[] = [];
-  await trainer.fit(samples, samples.slice(0, 3), {
-    onEpochEnd: async () => {
-      counts.push(tf.memory().numTensors);
-    },
-  });
+  await withTrainer(config({ epochs: 5, grad_clip: 1.0, scheduler: 'cosine' }), samples, (trainer) =>
+    trainer.fit(samples, samples.slice(0, 3), {
+      onEpochEnd: async () => {
+        counts.push(tf.memory().numTensors);
+      },
+    }),
+  );
   assert.is(counts.length, 5);
   assert.is(counts[4], counts[0], `numTensors per epoch: ${counts}`);
-  trainer.dispose();
-  model.dispose();
 });
 
 test('a diverging run stops naming the epoch and the batch', async () => {
   const samples = dataset().map((s, i) => ({ ...s, target: i === 5 ? 1e30 : s.target }));
   const cfg = config({ epochs: 2, shuffle: false, target_normalization: 'none' });
-  const model = buildModel(cfg);
-  const trainer = new Trainer(model, cfg.training, { mode: 'none', mean: 0, std: 1 }, cfg.seed);
-  try {
-    await trainer.fit(samples, null);
-    assert.unreachable('should have stopped');
-  } catch (err) {
-    assert.match((err as Error).message, /loss is (Infinity|NaN) at epoch 1, batch 2 of 3/);
-  }
-  model.dispose();
+  await withTrainer(cfg, samples, (trainer) => trainer.fit(samples, null), { normalizer: IDENTITY }).then(
+    () => assert.unreachable('should have stopped'),
+    (err: Error) => assert.match(err.message, /loss is (Infinity|NaN) at epoch 1, batch 2 of 3/),
+  );
 });
 
 test('NaN targets are rejected naming the structure', async () => {
   const samples = dataset().map((s, i) => ({ ...s, target: i === 2 ? NaN : s.target }));
-  const cfg = config({ epochs: 1 });
-  const model = buildModel(cfg);
-  const trainer = new Trainer(model, cfg.training, { mode: 'none', mean: 0, std: 1 }, cfg.seed);
-  await trainer.fit(samples, null).then(
+  await withTrainer(config({ epochs: 1 }), samples, (trainer) => trainer.fit(samples, null), {
+    normalizer: IDENTITY,
+  }).then(
     () => assert.unreachable(),
     (err: Error) => assert.match(err.message, /c2 has target NaN/),
   );
-  model.dispose();
 });
 
 test('early stopping: stops after `patience` epochs without improvement and keeps the best epoch', async () => {
   const samples = dataset();
   const cfg = config({ epochs: 30, early_stopping_patience: 2, lr: 0.3 });
-  const model = buildModel(cfg);
-  const trainer = new Trainer(
-    model,
-    cfg.training,
-    fitNormalizer(
-      samples.map((s) => s.target),
-      'mean',
-    ),
-    cfg.seed,
-  );
-  const r = await trainer.fit(samples.slice(0, 6), samples.slice(6));
+  const r = await withTrainer(cfg, samples, (trainer) => trainer.fit(samples.slice(0, 6), samples.slice(6)));
   const losses = r.history.map((h) => h.val_loss!);
   const best = Math.min(...losses);
   assert.is(losses[r.bestEpoch - 1], best);
   if (r.stoppedEarly) assert.is(r.history.length, r.bestEpoch + 2);
   assert.ok(r.bestWeights !== null);
-  trainer.dispose();
-  model.dispose();
 });
 
 test('an interrupted run resumes to the same result as an uninterrupted one', async () => {
@@ -193,16 +119,10 @@ test('an interrupted run resumes to the same result as an uninterrupted one', as
 
 /** A 8-wide, one-convolution CGCNN on 12-nearest-neighbor graphs within 3.5 Å (the second config of these checks). */
 function cgcnnConfig(training: Record<string, unknown>): RunConfig {
-  const base = RunSchema.parse({ model: { name: 'cgcnn' } });
-  return validateConfig(
-    {
-      ...base,
-      backend: 'cpu',
-      graph: { cutoff: 3.5, max_neighbors: 12 },
-      model: { name: 'cgcnn', atom_fea_len: 8, n_conv: 1, h_fea_len: 8, n_h: 1, max_num_nbr: 12 },
-      training: { ...base.training, batch_size: 3, epochs: 4, early_stopping_patience: null, ...training },
-    },
-    'test cgcnn',
+  return tinyConfig(
+    { name: 'cgcnn', atom_fea_len: 8, n_conv: 1, h_fea_len: 8, n_h: 1, max_num_nbr: 12 },
+    { epochs: 4, ...training },
+    { graph: { cutoff: 3.5, max_neighbors: 12 } },
   );
 }
 const cgcnnData = (): GraphSample[] => dataset({ cutoff: 3.5, max_neighbors: 12 });
@@ -230,17 +150,7 @@ function stopEpoch(losses: number[], patience: number, minDelta = 0): { stop: nu
 test('early stopping on CGCNN: stops exactly `patience` epochs after the best one, which it keeps', async () => {
   const samples = cgcnnData();
   const cfg = cgcnnConfig({ epochs: 40, early_stopping_patience: 3, lr: 0.05 });
-  const model = buildModel(cfg);
-  const trainer = new Trainer(
-    model,
-    cfg.training,
-    fitNormalizer(
-      samples.map((s) => s.target),
-      'mean',
-    ),
-    cfg.seed,
-  );
-  const r = await trainer.fit(samples.slice(0, 6), samples.slice(6));
+  const r = await withTrainer(cfg, samples, (trainer) => trainer.fit(samples.slice(0, 6), samples.slice(6)));
   const losses = r.history.map((h) => h.val_loss!);
   assert.ok(r.stoppedEarly, `the run should stop early within 40 epochs: ${losses.map((l) => l.toFixed(3)).join(' ')}`);
   assert.equal(
@@ -254,27 +164,14 @@ test('early stopping on CGCNN: stops exactly `patience` epochs after the best on
     r.history.map((h) => h.epoch),
     Array.from({ length: r.history.length }, (_, i) => i + 1),
   );
-  trainer.dispose();
-  model.dispose();
 });
 
 test('CGCNN (BatchNorm over the batch) refuses a batch the edge cap would split; a cap every batch fits trains', async () => {
   const samples = cgcnnData().slice(0, 6);
-  const normalizer = fitNormalizer(
-    samples.map((s) => s.target),
-    'mean',
-  );
   const edges = samples.map((s) => s.src.length);
   const fit = async (cap: number): Promise<void> => {
     const cfg = cgcnnConfig({ epochs: 1, batch_size: 3, max_edges_per_batch: cap });
-    const model = buildModel(cfg);
-    const trainer = new Trainer(model, cfg.training, normalizer, cfg.seed);
-    try {
-      await trainer.fit(samples, null);
-    } finally {
-      trainer.dispose();
-      model.dispose();
-    }
+    await withTrainer(cfg, samples, (trainer) => trainer.fit(samples, null));
   };
   await fit(3 * Math.max(...edges));
   await fit(Math.max(...edges)).then(
@@ -292,17 +189,7 @@ test('CGCNN (BatchNorm over the batch) refuses a batch the edge cap would split;
 test('early stopping with min_delta: an epoch counts as better only by more than min_delta', async () => {
   const samples = cgcnnData();
   const cfg = cgcnnConfig({ epochs: 40, early_stopping_patience: 3, lr: 0.05, min_delta: 0.02 });
-  const model = buildModel(cfg);
-  const trainer = new Trainer(
-    model,
-    cfg.training,
-    fitNormalizer(
-      samples.map((s) => s.target),
-      'mean',
-    ),
-    cfg.seed,
-  );
-  const r = await trainer.fit(samples.slice(0, 6), samples.slice(6));
+  const r = await withTrainer(cfg, samples, (trainer) => trainer.fit(samples.slice(0, 6), samples.slice(6)));
   const losses = r.history.map((h) => h.val_loss!);
   assert.ok(r.stoppedEarly);
   const expected = stopEpoch(losses, 3, 0.02);
@@ -313,8 +200,6 @@ test('early stopping with min_delta: an epoch counts as better only by more than
   );
   // not vacuous: a later epoch had a lower loss, but not by more than min_delta, so it is not the kept best
   assert.ok(Math.min(...losses) < losses[r.bestEpoch - 1], 'min_delta decided something here');
-  trainer.dispose();
-  model.dispose();
 });
 
 test('CGCNN killed during epoch 3 resumes after epoch 2 and ends exactly as the uninterrupted run, early stop included', async () => {
@@ -369,46 +254,28 @@ test('CGCNN killed during epoch 3 resumes after epoch 2 and ends exactly as the 
   assert.equal(readFileSync(join(part, 'weights.safetensors')), readFileSync(join(full, 'weights.safetensors')));
 });
 
-/** Train losses of a fresh SchNet (weights from config.seed) trained by a Trainer seeded with `trainerSeed`. */
-async function curveWith(cfg: RunConfig, trainerSeed: number, samples: GraphSample[]): Promise<number[]> {
-  const model = buildModel(cfg);
-  const trainer = new Trainer(
-    model,
-    cfg.training,
-    fitNormalizer(
-      samples.map((s) => s.target),
-      'mean',
-    ),
-    trainerSeed,
-  );
-  const r = await trainer.fit(samples, null);
-  trainer.dispose();
-  model.dispose();
-  return r.history.map((h) => h.train_loss);
-}
-
 test('shuffle: the trainer seed changes the batches only when shuffling is on', async () => {
   const samples = dataset();
   const fixed = config({ epochs: 2, shuffle: false });
   assert.equal(
-    await curveWith(fixed, 1, samples),
-    await curveWith(fixed, 2, samples),
+    await trainLosses(fixed, samples, { seed: 1 }),
+    await trainLosses(fixed, samples, { seed: 2 }),
     'shuffle off: same batches whatever the seed',
   );
   const shuffled = config({ epochs: 2, shuffle: true });
   assert.not.equal(
-    await curveWith(shuffled, 1, samples),
-    await curveWith(shuffled, 2, samples),
+    await trainLosses(shuffled, samples, { seed: 1 }),
+    await trainLosses(shuffled, samples, { seed: 2 }),
     'shuffle on: the seed reorders the batches',
   );
 });
 
 test('grad_clip: a bound above the gradient norm changes nothing; a tiny bound all but stops the training', async () => {
   const samples = dataset();
-  const free = await curveWith(config({ epochs: 3, grad_clip: null, lr: 0.01 }), 0, samples);
-  assert.equal(await curveWith(config({ epochs: 3, grad_clip: 1e6, lr: 0.01 }), 0, samples), free);
+  const free = await trainLosses(config({ epochs: 3, grad_clip: null, lr: 0.01 }), samples, { seed: 0 });
+  assert.equal(await trainLosses(config({ epochs: 3, grad_clip: 1e6, lr: 0.01 }), samples, { seed: 0 }), free);
   // clipped to norm 1e-12 ≪ Adam's ε = 1e-8, each step moves a weight by about lr·1e-4
-  const clipped = await curveWith(config({ epochs: 3, grad_clip: 1e-12, lr: 0.01 }), 0, samples);
+  const clipped = await trainLosses(config({ epochs: 3, grad_clip: 1e-12, lr: 0.01 }), samples, { seed: 0 });
   assert.ok(
     Math.abs(clipped[2] - clipped[0]) < 1e-3 * Math.abs(free[2] - free[0]),
     `clipped ${clipped.join(' ')} vs free ${free.join(' ')}`,
@@ -422,15 +289,11 @@ test('validation loss of a Huber run: ½d² within δ, δ(|d| − δ/2) beyond, 
     samples.map((s) => s.target),
     'standardize',
   );
-  const model = buildModel(cfg);
-  const trainer = new Trainer(model, cfg.training, normalizer, cfg.seed);
-  const v = await trainer.evaluate(samples);
+  const v = await withTrainer(cfg, samples, (trainer) => trainer.evaluate(samples), { normalizer });
   const d = samples.map((s, i) => (v.predictions[i] - s.target) / normalizer.std);
   assert.ok(d.some((x) => Math.abs(x) < 0.4) && d.some((x) => Math.abs(x) > 0.4), `both branches: ${d.join(' ')}`);
   const expected = d.reduce((a, x) => a + (Math.abs(x) <= 0.4 ? 0.5 * x * x : 0.4 * (Math.abs(x) - 0.2)), 0) / d.length;
   assert.ok(Math.abs(v.loss - expected) < 1e-12 * Math.max(1, expected), `${v.loss} vs ${expected}`);
-  trainer.dispose();
-  model.dispose();
 });
 
 test("keep: last writes the last epoch's weights even when it was not the best; keep: best the best one", async () => {

@@ -19,7 +19,7 @@ export interface ToyCrystalOptions {
   thirdElement?: (k: number) => number;
   /** Target of crystal k with cell length a; a − 3 by default (smooth in the cell, so a model can learn it). */
   target?: (a: number, k: number) => number;
-  /** The graph as in training (`threebody_cutoff` adds M3GNet's line graph); all neighbours within 3.5 Å. */
+  /** The graph as in training (`threebody_cutoff` adds M3GNet's line graph); all neighbors within 3.5 Å. */
   graph?: GraphOptions;
   /** That many graph-level inputs per crystal, uniform in [0, 1). */
   graphFeatures?: number;

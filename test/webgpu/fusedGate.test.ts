@@ -43,7 +43,7 @@ async function gatedSumWithGrads(c: EdgeCase, fused: boolean): Promise<Result> {
     weights,
     rows: rows ? { byReceiver: () => rows.byReceiver, bySender: () => rows.bySender } : null,
   });
-  // pre-activations over both signs and the softplus thresholds' neighbourhood
+  // pre-activations over both signs and the softplus thresholds' neighborhood
   const filter = tf.tensor2d(wave(E * F, 0.4, 4), [E, F]);
   const core = tf.tensor2d(wave(E * F, 1.3, 6), [E, F]);
   const R = tf.tensor2d(wave(c.numAtoms * F, 2.3), [c.numAtoms, F]);

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fusedTensorProduct } from './fusedTensorProduct.js';
+import { unstack } from './ops.js';
 import { CG_TABLE, CG_TABLE_LMAX } from './generated/clebschGordan.js';
 import { numChannels } from './sphericalHarmonics.js';
 
@@ -78,5 +79,5 @@ export function tensorProduct(a: tf.Tensor3D, b: tf.Tensor3D, cg: ClebschGordan)
   }
   const fused = fusedTensorProduct(a, b, cg);
   if (fused) return fused;
-  return tf.stack(tensorProductSlices(tf.unstack(a, 1), tf.unstack(b, 1), cg), 1) as tf.Tensor3D;
+  return tf.stack(tensorProductSlices(unstack(a, 1), unstack(b, 1), cg), 1) as tf.Tensor3D;
 }

@@ -26,7 +26,7 @@ import { fusedPainnMessage } from './fusedPainn.js';
 import { fusedSo3Convolve } from './fusedSo3.js';
 import { tensorProductSlices, type ClebschGordan } from './clebschGordan.js';
 import { degreeOf } from './sphericalHarmonics.js';
-import { gather, segmentSum, softplus } from './ops.js';
+import { gather, segmentSum, softplus, split, unstack } from './ops.js';
 
 export interface EdgeFlowSpec {
   /** [E] int32 sending atom (or row) of each edge. */
@@ -134,10 +134,10 @@ export class EdgeFlow {
     });
     if (fused) return fused;
     // Per-channel [E, F] slices throughout: no [E, S, F] tiles, stacks or unstacks on the edge side.
-    const w = tf.split(filters, cg.lmax + 1, 1);
-    const y = tf.unstack(harmonics, 1).map((ys) => tf.expandDims(ys, 1));
+    const w = split(filters, cg.lmax + 1, 1);
+    const y = unstack(harmonics, 1).map((ys) => tf.expandDims(ys, 1));
     const wy = y.map((ys, s) => tf.mul(w[degreeOf(s)], ys));
-    const v = tensorProductSlices(wy, tf.unstack(this.from(x), 1), cg);
+    const v = tensorProductSlices(wy, unstack(this.from(x), 1), cg);
     return tf.stack(
       v.map((vs) => this.sum(vs as tf.Tensor2D)),
       1,

@@ -232,6 +232,16 @@ export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
   return tf.tidy(() => tf.reshape(tf.scatterND(tf.zeros([x.shape[0], 1], 'int32'), x, [1, x.shape[1]]), [-1]));
 }
 
+/** `tf.unstack` along `axis`, differentiable for a size-1 axis too (TF.js's Unpack gradient fails there: l_max 0). */
+export function unstack(x: tf.Tensor, axis: number): tf.Tensor[] {
+  return x.shape[axis] === 1 ? [tf.squeeze(x, [axis])] : tf.unstack(x, axis);
+}
+
+/** `tf.split` into `n` equal parts, differentiable for n = 1 too (TF.js's SplitV gradient fails there: l_max 0). */
+export function split(x: tf.Tensor, n: number, axis: number): tf.Tensor[] {
+  return n === 1 ? [x] : tf.split(x, n, axis);
+}
+
 /** Σ_k x[:, k, ...] over the size-3 axis 1 of x [N, 3, ...] (PaiNN's vector features) → [N, ...]; differentiable. */
 export function sumComponents(x: tf.Tensor): tf.Tensor {
   if (x.rank < 2 || x.shape[1] !== 3)

@@ -162,6 +162,15 @@ forEachBackend('SO3Net', (test) => {
     m.dispose();
   });
 
+  test('l_max 0 (scalar features only): gradient check of every weight', async () => {
+    const m = tiny({ lmax: 0 });
+    const loss = (b: GraphBatch) => () => tf.mul(tf.sum(m.forward(b)), 2.5) as tf.Scalar;
+    await withBatch(smallCrystal(), async (b) =>
+      expectGradcheck(await gradcheckVariables(loss(b), [...m.trainableVariables().values()], { directions: 4 })),
+    );
+    m.dispose();
+  });
+
   test('an element outside element_types is an InputError naming it and the crystal', async () => {
     const m = tiny();
     const crystal = smallCrystal();

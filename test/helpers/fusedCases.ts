@@ -1,4 +1,7 @@
 /** Inputs shared by the fused-kernel tests in test/webgpu/: deterministic values and small edge graphs. */
+import * as tf from '@tensorflow/tfjs';
+import { groupEdges } from '../../graph/batch.js';
+import { EdgeFlow } from '../../models/layers/flow.js';
 
 /** Deterministic values in about [−scale, scale]. */
 export const wave = (n: number, phase: number, scale = 1) =>
@@ -49,4 +52,33 @@ export function manyEdges(features: number): EdgeCase {
     receiver,
     occupancy: Array.from({ length: 40 }, (_, i) => 0.3 + (i % 7) / 10),
   };
+}
+
+/**
+ * The case's EdgeFlow (occupancy weights of the senders): composed, without edge rows, or `fused`, with the
+ * receiver- and sender-grouped rows the fused kernels read. `dispose` frees every tensor it made.
+ */
+export function edgeFlowOf(c: EdgeCase, fused: boolean): { flow: EdgeFlow; dispose: () => void } {
+  const sender = tf.tensor1d(c.sender, 'int32');
+  const receiver = tf.tensor1d(c.receiver, 'int32');
+  const weights = c.occupancy ? tf.gather(tf.tensor1d(c.occupancy), sender) : null;
+  const rows = fused
+    ? {
+        byReceiver: groupEdges(Int32Array.from(c.receiver), c.numAtoms),
+        bySender: groupEdges(Int32Array.from(c.sender), c.numAtoms),
+      }
+    : null;
+  const flow = new EdgeFlow({
+    sender,
+    receiver,
+    numReceivers: c.numAtoms,
+    weights,
+    rows: rows ? { byReceiver: () => rows.byReceiver, bySender: () => rows.bySender } : null,
+  });
+  const dispose = () => {
+    tf.dispose([sender, receiver, ...(weights ? [weights] : [])]);
+    if (rows)
+      tf.dispose([rows.byReceiver.rowStart, rows.byReceiver.order, rows.bySender.rowStart, rows.bySender.order]);
+  };
+  return { flow, dispose };
 }

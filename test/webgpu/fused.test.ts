@@ -7,10 +7,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { groupEdges } from '../../graph/batch.js';
-import { EdgeFlow } from '../../models/layers/flow.js';
 import { expectClose } from '../helpers/backends.js';
-import { dispatched, type EdgeCase, manyEdges, orderedEdges, wave, weightedEdges } from '../helpers/fusedCases.js';
+import {
+  dispatched,
+  edgeFlowOf,
+  type EdgeCase,
+  manyEdges,
+  orderedEdges,
+  wave,
+  weightedEdges,
+} from '../helpers/fusedCases.js';
 import { webgpuOrSkip } from '../helpers/webgpu.js';
 
 const ready = await webgpuOrSkip('test/webgpu/fused.test.ts');
@@ -23,22 +29,7 @@ async function convolveWithGrads(
   fused: boolean,
 ): Promise<{ value: Float32Array; dx: Float32Array; dW: Float32Array; kernels: string[] }> {
   const E = c.sender.length;
-  const sender = tf.tensor1d(c.sender, 'int32');
-  const receiver = tf.tensor1d(c.receiver, 'int32');
-  const weights = c.occupancy ? tf.gather(tf.tensor1d(c.occupancy), sender) : null;
-  const rows = fused
-    ? {
-        byReceiver: groupEdges(Int32Array.from(c.receiver), c.numAtoms),
-        bySender: groupEdges(Int32Array.from(c.sender), c.numAtoms),
-      }
-    : null;
-  const flow = new EdgeFlow({
-    sender,
-    receiver,
-    numReceivers: c.numAtoms,
-    weights,
-    rows: rows ? { byReceiver: () => rows.byReceiver, bySender: () => rows.bySender } : null,
-  });
+  const { flow, dispose } = edgeFlowOf(c, fused);
   const x = tf.tensor2d(wave(c.numAtoms * c.features, 0.2), [c.numAtoms, c.features]);
   const W = tf.tensor2d(wave(E * c.features, 1.1), [E, c.features]);
   const R = tf.tensor2d(wave(c.numAtoms * c.features, 2.3), [c.numAtoms, c.features]);
@@ -55,8 +46,8 @@ async function convolveWithGrads(
     dW: (await grads[1].data()) as Float32Array,
     kernels: dispatched(profile),
   };
-  tf.dispose([sender, receiver, x, W, R, value, out, ...grads, ...(weights ? [weights] : [])]);
-  if (rows) tf.dispose([rows.byReceiver.rowStart, rows.byReceiver.order, rows.bySender.rowStart, rows.bySender.order]);
+  tf.dispose([x, W, R, value, out, ...grads]);
+  dispose();
   return result;
 }
 

@@ -8,10 +8,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { groupEdges } from '../../graph/batch.js';
-import { EdgeFlow } from '../../models/layers/flow.js';
 import { expectClose } from '../helpers/backends.js';
-import { dispatched, type EdgeCase, manyEdges, orderedEdges, wave, weightedEdges } from '../helpers/fusedCases.js';
+import {
+  dispatched,
+  edgeFlowOf,
+  type EdgeCase,
+  manyEdges,
+  orderedEdges,
+  wave,
+  weightedEdges,
+} from '../helpers/fusedCases.js';
 import { webgpuOrSkip } from '../helpers/webgpu.js';
 
 const ready = await webgpuOrSkip('test/webgpu/fusedGate.test.ts');
@@ -27,22 +33,7 @@ interface Result {
 async function gatedSumWithGrads(c: EdgeCase, fused: boolean): Promise<Result> {
   const E = c.sender.length;
   const F = c.features;
-  const sender = tf.tensor1d(c.sender, 'int32');
-  const receiver = tf.tensor1d(c.receiver, 'int32');
-  const weights = c.occupancy ? tf.gather(tf.tensor1d(c.occupancy), sender) : null;
-  const rows = fused
-    ? {
-        byReceiver: groupEdges(Int32Array.from(c.receiver), c.numAtoms),
-        bySender: groupEdges(Int32Array.from(c.sender), c.numAtoms),
-      }
-    : null;
-  const flow = new EdgeFlow({
-    sender,
-    receiver,
-    numReceivers: c.numAtoms,
-    weights,
-    rows: rows ? { byReceiver: () => rows.byReceiver, bySender: () => rows.bySender } : null,
-  });
+  const { flow, dispose } = edgeFlowOf(c, fused);
   // pre-activations over both signs and the softplus thresholds' neighborhood
   const filter = tf.tensor2d(wave(E * F, 0.4, 4), [E, F]);
   const core = tf.tensor2d(wave(E * F, 1.3, 6), [E, F]);
@@ -60,8 +51,8 @@ async function gatedSumWithGrads(c: EdgeCase, fused: boolean): Promise<Result> {
     dCore: (await grads[1].data()) as Float32Array,
     kernels: dispatched(profile),
   };
-  tf.dispose([sender, receiver, filter, core, R, value, out, ...grads, ...(weights ? [weights] : [])]);
-  if (rows) tf.dispose([rows.byReceiver.rowStart, rows.byReceiver.order, rows.bySender.rowStart, rows.bySender.order]);
+  tf.dispose([filter, core, R, value, out, ...grads]);
+  dispose();
   return result;
 }
 

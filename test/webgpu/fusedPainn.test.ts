@@ -10,8 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Atoms } from '../../data/structure.js';
-import { disposeBatch, edgeRows, groupEdges } from '../../graph/batch.js';
-import { EdgeFlow } from '../../models/layers/flow.js';
+import { disposeBatch, edgeRows } from '../../graph/batch.js';
 import { PaiNN, PaiNNOptions } from '../../models/painn.js';
 import { expectClose } from '../helpers/backends.js';
 import { batchOfAtoms } from '../helpers/modelFixtures.js';
@@ -23,7 +22,15 @@ import {
   symmetryTransforms,
   type SymmetryOptions,
 } from '../helpers/symmetry.js';
-import { dispatched, type EdgeCase, manyEdges, orderedEdges, wave, weightedEdges } from '../helpers/fusedCases.js';
+import {
+  dispatched,
+  edgeFlowOf,
+  type EdgeCase,
+  manyEdges,
+  orderedEdges,
+  wave,
+  weightedEdges,
+} from '../helpers/fusedCases.js';
 import { webgpuOrSkip } from '../helpers/webgpu.js';
 
 const ready = await webgpuOrSkip('test/webgpu/fusedPainn.test.ts');
@@ -40,19 +47,7 @@ interface Result {
 /** Message sums and the gradients of Σ scalar ⊙ R + Σ vector ⊙ S, composed (no edge rows) or fused. */
 async function messageWithGrads(c: Case, fused: boolean): Promise<Result> {
   const [N, F, E] = [c.numAtoms, c.features, c.sender.length];
-  const sender = tf.tensor1d(c.sender, 'int32');
-  const receiver = tf.tensor1d(c.receiver, 'int32');
-  const weights = c.occupancy ? tf.gather(tf.tensor1d(c.occupancy), sender) : null;
-  const rows = fused
-    ? { byReceiver: groupEdges(Int32Array.from(c.receiver), N), bySender: groupEdges(Int32Array.from(c.sender), N) }
-    : null;
-  const flow = new EdgeFlow({
-    sender,
-    receiver,
-    numReceivers: N,
-    weights,
-    rows: rows ? { byReceiver: () => rows.byReceiver, bySender: () => rows.bySender } : null,
-  });
+  const { flow, dispose } = edgeFlowOf(c, fused);
   const context = tf.tensor2d(wave(N * 3 * F, 0.2), [N, 3 * F]);
   const filters = tf.tensor2d(wave(E * 3 * F, 1.1), [E, 3 * F]);
   const mu = tf.tensor3d(wave(N * 3 * F, 0.7), [N, 3, F]);
@@ -84,22 +79,8 @@ async function messageWithGrads(c: Case, fused: boolean): Promise<Result> {
     },
     kernels: dispatched(profile),
   };
-  tf.dispose([
-    sender,
-    receiver,
-    context,
-    filters,
-    mu,
-    u,
-    R,
-    S,
-    value,
-    out.scalar,
-    out.vector,
-    ...grads,
-    ...(weights ? [weights] : []),
-  ]);
-  if (rows) tf.dispose([rows.byReceiver.rowStart, rows.byReceiver.order, rows.bySender.rowStart, rows.bySender.order]);
+  tf.dispose([context, filters, mu, u, R, S, value, out.scalar, out.vector, ...grads]);
+  dispose();
   return result;
 }
 

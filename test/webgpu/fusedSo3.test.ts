@@ -9,15 +9,22 @@ import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Atoms } from '../../data/structure.js';
-import { disposeBatch, groupEdges } from '../../graph/batch.js';
+import { disposeBatch } from '../../graph/batch.js';
 import { clebschGordan } from '../../models/layers/clebschGordan.js';
-import { EdgeFlow } from '../../models/layers/flow.js';
 import { numChannels } from '../../models/layers/sphericalHarmonics.js';
 import { SO3Net, SO3NetOptions } from '../../models/so3net.js';
 import { expectClose } from '../helpers/backends.js';
 import { batchOfAtoms } from '../helpers/modelFixtures.js';
 import { expectInvariant, smallCrystal, symmetryTransforms, type SymmetryOptions } from '../helpers/symmetry.js';
-import { dispatched, type EdgeCase, manyEdges, orderedEdges, wave, weightedEdges } from '../helpers/fusedCases.js';
+import {
+  dispatched,
+  edgeFlowOf,
+  type EdgeCase,
+  manyEdges,
+  orderedEdges,
+  wave,
+  weightedEdges,
+} from '../helpers/fusedCases.js';
 import { webgpuOrSkip } from '../helpers/webgpu.js';
 
 const ready = await webgpuOrSkip('test/webgpu/fusedSo3.test.ts');
@@ -36,19 +43,7 @@ interface Result {
 async function convolveWithGrads(c: Case, fused: boolean): Promise<Result> {
   const [N, F, E, S, L] = [c.numAtoms, c.features, c.sender.length, numChannels(c.lmax), c.lmax + 1];
   const cg = clebschGordan(c.lmax);
-  const sender = tf.tensor1d(c.sender, 'int32');
-  const receiver = tf.tensor1d(c.receiver, 'int32');
-  const weights = c.occupancy ? tf.gather(tf.tensor1d(c.occupancy), sender) : null;
-  const rows = fused
-    ? { byReceiver: groupEdges(Int32Array.from(c.receiver), N), bySender: groupEdges(Int32Array.from(c.sender), N) }
-    : null;
-  const flow = new EdgeFlow({
-    sender,
-    receiver,
-    numReceivers: N,
-    weights,
-    rows: rows ? { byReceiver: () => rows.byReceiver, bySender: () => rows.bySender } : null,
-  });
+  const { flow, dispose } = edgeFlowOf(c, fused);
   const x = tf.tensor3d(wave(N * S * F, 0.2), [N, S, F]);
   const filters = tf.tensor2d(wave(E * L * F, 1.1), [E, L * F]);
   const harmonics = tf.tensor2d(wave(E * S, 2.9), [E, S]);
@@ -66,8 +61,8 @@ async function convolveWithGrads(c: Case, fused: boolean): Promise<Result> {
     grads: { x: await read(grads[0]), filters: await read(grads[1]), harmonics: await read(grads[2]) },
     kernels: dispatched(profile),
   };
-  tf.dispose([sender, receiver, x, filters, harmonics, R, value, out, ...grads, ...(weights ? [weights] : [])]);
-  if (rows) tf.dispose([rows.byReceiver.rowStart, rows.byReceiver.order, rows.bySender.rowStart, rows.bySender.order]);
+  tf.dispose([x, filters, harmonics, R, value, out, ...grads]);
+  dispose();
   return result;
 }
 

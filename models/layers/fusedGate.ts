@@ -24,13 +24,13 @@ import {
   registerWebGPUKernels,
   runProgram,
   weightOf,
+  withHelpers,
   type Program,
 } from './fusedProgram.js';
 
 /** A flat program (F a uniform) with σ and softplus available to its body. */
 function gateProgram(outputShape: number[], shaderKey: string, variableNames: string[], body: string): Program {
-  const p = program(outputShape, shaderKey, variableNames, body);
-  return { ...p, getUserCode: () => `${ACTIVATION_HELPERS}\n${p.getUserCode()}` };
+  return withHelpers(program(outputShape, shaderKey, variableNames, body), ACTIVATION_HELPERS);
 }
 
 /** out [rows, F]: Σ over the receiver's edges of σ(f_e) ⊙ softplus(c_e) · w_e. */

@@ -14,7 +14,14 @@
  * n_iters × n_layers cells per step. Other backends never reach these kernels: `fusedLstmCell` returns null there.
  */
 import * as tf from '@tensorflow/tfjs';
-import { flatProgram, named, registerNamedGradient, registerWebGPUKernels, runWebGPUProgram } from './fusedProgram.js';
+import {
+  flatProgram,
+  named,
+  registerNamedGradient,
+  registerWebGPUKernels,
+  runWebGPUProgram,
+  withHelpers,
+} from './fusedProgram.js';
 
 const SIGMOID = 'fn gateSigmoid(a : f32) -> f32 { return 1.0 / (1.0 + exp(-1.0 * a)); }';
 const TANH =
@@ -22,18 +29,19 @@ const TANH =
 
 /** A flat program over [B, width] with b, k (the column) and H in scope, and σ, tanh defined. */
 function cellProgram(outputShape: [number, number], shaderKey: string, variableNames: string[], body: string) {
-  const p = flatProgram(
-    outputShape,
-    shaderKey,
-    variableNames,
-    `let H = uniforms.hidden;
+  return withHelpers(
+    flatProgram(
+      outputShape,
+      shaderKey,
+      variableNames,
+      `let H = uniforms.hidden;
           let b = index / uniforms.outShape[1];
           let k = index - b * uniforms.outShape[1];
           ${body}`,
-    'hidden : i32,',
+      'hidden : i32,',
+    ),
+    `${SIGMOID}\n${TANH}`,
   );
-  const main = p.getUserCode();
-  return { ...p, getUserCode: () => `${SIGMOID}\n${TANH}\n${main}` };
 }
 
 /** Z[b, block · H + j] for the gate block 0–3 (i, f, g, o). */

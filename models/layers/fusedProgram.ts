@@ -67,6 +67,12 @@ export function flatProgram(
   };
 }
 
+/** `p` with WGSL helper functions (activations) defined before its `main`. */
+export function withHelpers(p: Program, helpers: string): Program {
+  const main = p.getUserCode();
+  return { ...p, getUserCode: () => `${helpers}\n${main}` };
+}
+
 /** A flat program whose feature count `F` is a uniform (the fused message kernels). */
 export function program(outputShape: number[], shaderKey: string, variableNames: string[], body: string): Program {
   return flatProgram(outputShape, shaderKey, variableNames, `let F = uniforms.features;\n${body}`, 'features : i32,');

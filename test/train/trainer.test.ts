@@ -31,6 +31,17 @@ test.before(async () => {
   await initBackend('cpu');
 });
 
+/** A run's log.jsonl records without their wall-clock seconds. */
+const epochLog = (dir: string): unknown[] =>
+  readFileSync(join(dir, 'log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const r = JSON.parse(l);
+      delete r.seconds;
+      return r;
+    });
+
 test('same seed, same loss curve; another seed, another curve; and the loss goes down', async () => {
   const samples = dataset();
   const a = await trainLosses(config({ epochs: 6 }), samples);
@@ -104,16 +115,7 @@ test('an interrupted run resumes to the same result as an uninterrupted one', as
     out: part,
     resume: true,
   });
-  const log = (dir: string): unknown[] =>
-    readFileSync(join(dir, 'log.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => {
-        const r = JSON.parse(l);
-        delete r.seconds;
-        return r;
-      });
-  assert.equal(log(part), log(full));
+  assert.equal(epochLog(part), epochLog(full));
   assert.equal(readFileSync(join(part, 'weights.safetensors')), readFileSync(join(full, 'weights.safetensors')));
 });
 
@@ -235,16 +237,7 @@ test('CGCNN killed during epoch 3 resumes after epoch 2 and ends exactly as the 
     lines.join('\n'),
   );
   assert.match(lines.find((l) => l.startsWith('epoch '))!, /^epoch 3\/40 /);
-  const log = (dir: string): unknown[] =>
-    readFileSync(join(dir, 'log.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => {
-        const r = JSON.parse(l);
-        delete r.seconds;
-        return r;
-      });
-  assert.equal(log(part), log(full));
+  assert.equal(epochLog(part), epochLog(full));
   assert.equal([resumed.epochsRun, resumed.bestEpoch], [whole.epochsRun, whole.bestEpoch]);
   const metrics = (dir: string): unknown => {
     const m = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
